@@ -1,0 +1,32 @@
+"""``Authorization: Token <key>`` or ``Authorization: Bearer <key>`` for scripts."""
+
+from __future__ import annotations
+
+from rest_framework import authentication, exceptions
+
+from accounts.selectors import token_for_key
+
+KEYWORDS = ("token", "bearer")
+
+
+class ApiTokenAuthentication(authentication.BaseAuthentication):
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].decode("latin-1").lower() not in KEYWORDS:
+            return None  # not ours: let session auth try
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(
+                "Malformed Authorization header: send 'Token <key>' or 'Bearer <key>'."
+            )
+        try:
+            key = header[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed("Invalid token.") from None
+        token = token_for_key(key=key)
+        if token is None:
+            raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
+        return token.user, token
+
+    def authenticate_header(self, request) -> str:
+        # Present so that DRF answers 401 (not 403) to unauthenticated writes.
+        return 'Token realm="api"'

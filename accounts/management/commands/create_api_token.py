@@ -1,0 +1,28 @@
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from accounts.services import token_create
+
+
+class Command(BaseCommand):
+    help = "Issue an API token for a user and print its key (shown only once)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--name", default="command line", help="What the token is for.")
+        parser.add_argument("--expires-days", type=int, help="Expire after this many days.")
+
+    def handle(self, *args, username: str, name: str, expires_days: int | None, **options):
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            raise CommandError(
+                f"No user '{username}'. Create one first: manage.py createsuperuser"
+            )
+        if expires_days is not None and expires_days < 1:
+            raise CommandError("--expires-days must be at least 1.")
+        expires_at = timezone.now() + timedelta(days=expires_days) if expires_days else None
+        _, key = token_create(user=user, name=name, expires_at=expires_at)
+        self.stdout.write(key)

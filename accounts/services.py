@@ -1,0 +1,52 @@
+"""Writes for accounts: issuing and revoking API tokens, the first admin account."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import TOKEN_PREFIX, ApiToken, hash_key
+from shelfmark.errors import InvalidInput, NotAllowed
+
+
+def token_create(
+    *, user: AbstractBaseUser, name: str, expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """Issue a token for ``user``; returns the row and the key, which is never shown again."""
+    if expires_at is not None and expires_at <= timezone.now():
+        raise InvalidInput("The expiry must be in the future.", field="expires_at")
+    if not user.is_active:
+        raise InvalidInput(f"User '{user}' is inactive and cannot have tokens.", field="user")
+    key = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name.strip() or "API token",
+        key_hash=hash_key(key),
+        key_hint=key[: len(TOKEN_PREFIX) + 6],
+        expires_at=expires_at,
+    )
+    return token, key
+
+
+def token_revoke(*, token: ApiToken, actor: AbstractBaseUser) -> None:
+    if token.user_id != actor.pk and not actor.is_staff:
+        raise NotAllowed("You can only revoke your own tokens.")
+    token.delete()
+
+
+def admin_ensure(*, username: str, password: str, email: str = "") -> tuple[AbstractBaseUser, bool]:
+    """Create the superuser ``username`` unless it exists; returns (user, created)."""
+    user_model = get_user_model()
+    with transaction.atomic():
+        user, created = user_model.objects.get_or_create(
+            username=username, defaults={"email": email, "is_staff": True, "is_superuser": True}
+        )
+        if created:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+    return user, created

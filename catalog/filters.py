@@ -1,0 +1,92 @@
+"""Query-string filters for the catalog lists (django-filter), shared by API and website."""
+
+from __future__ import annotations
+
+import re
+
+import django_filters as filters
+from django import forms
+from django.db.models import QuerySet
+
+from catalog.models import YEAR_MAX, YEAR_MIN, Book, Copy, CopyStatus
+from catalog.selectors import book_filter_available, book_search
+from shelfmark.api.fields import ID_PATTERN, MAX_ID
+
+BOOLEAN_CHOICES = [("true", "true"), ("false", "false")]
+
+
+class IntegerFilter(filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+def _by_id_or_name(books: QuerySet, value: str, *, id_path: str, name_path: str) -> QuerySet:
+    if re.fullmatch(ID_PATTERN, value):
+        return books.filter(**{id_path: int(value)})
+    return books.filter(**{f"{name_path}__iexact": value.strip()})
+
+
+class BookFilter(filters.FilterSet):
+    q = filters.CharFilter(
+        method="filter_q",
+        max_length=200,
+        help_text="Words that must all appear in title, subtitle, author or ISBN; or an ISBN.",
+    )
+    author = filters.CharFilter(
+        method="filter_author", max_length=255, help_text="Author id, or exact author name."
+    )
+    subject = filters.CharFilter(
+        method="filter_subject", max_length=255, help_text="Subject id, or exact subject name."
+    )
+    language = filters.CharFilter(
+        method="filter_language", max_length=3, help_text="ISO 639 code, e.g. en."
+    )
+    year_min = IntegerFilter(
+        field_name="year", lookup_expr="gte", min_value=YEAR_MIN, max_value=YEAR_MAX,
+        help_text="Published in or after this year.",
+    )
+    year_max = IntegerFilter(
+        field_name="year", lookup_expr="lte", min_value=YEAR_MIN, max_value=YEAR_MAX,
+        help_text="Published in or before this year.",
+    )
+    available = filters.ChoiceFilter(
+        method="filter_available",
+        choices=BOOLEAN_CHOICES,
+        help_text="true: only books with a copy on the shelf now.",
+    )
+
+    class Meta:
+        model = Book
+        fields: list[str] = []
+
+    def filter_q(self, books: QuerySet, name: str, value: str) -> QuerySet:
+        return book_search(books, value)
+
+    def filter_author(self, books: QuerySet, name: str, value: str) -> QuerySet:
+        return _by_id_or_name(
+            books, value, id_path="book_authors__author_id", name_path="book_authors__author__name"
+        )
+
+    def filter_subject(self, books: QuerySet, name: str, value: str) -> QuerySet:
+        return _by_id_or_name(books, value, id_path="subjects__id", name_path="subjects__name")
+
+    def filter_language(self, books: QuerySet, name: str, value: str) -> QuerySet:
+        return books.filter(language=value.strip().lower())
+
+    def filter_available(self, books: QuerySet, name: str, value: str) -> QuerySet:
+        return book_filter_available(books) if value == "true" else books
+
+
+class NameFilter(filters.FilterSet):
+    """For authors and subjects: ``?q=`` matches part of the name."""
+
+    q = filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=200)
+
+
+class CopyFilter(filters.FilterSet):
+    book = IntegerFilter(field_name="book_id", min_value=1, max_value=MAX_ID, help_text="Book id.")
+    status = filters.ChoiceFilter(choices=CopyStatus.choices)
+    barcode = filters.CharFilter(max_length=64, help_text="Exact barcode.")
+
+    class Meta:
+        model = Copy
+        fields: list[str] = []

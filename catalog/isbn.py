@@ -1,0 +1,56 @@
+"""ISBN handling: python-stdnum does the arithmetic; this module gives Shelfmark's rules.
+
+Input may be ISBN-10 or ISBN-13, with or without hyphens or spaces. The stored form is always
+the ISBN-13 digits, so one book has exactly one spelling in the database.
+"""
+
+from __future__ import annotations
+
+from stdnum import isbn as stdnum_isbn
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+
+
+class IsbnError(ValueError):
+    """A string that is not a valid ISBN; the message says why, in words for a person."""
+
+
+def normalize_isbn(value: str) -> str:
+    """Return the ISBN-13 digits for ``value`` or raise IsbnError saying what is wrong."""
+    compact = stdnum_isbn.compact(value)
+    try:
+        stdnum_isbn.validate(compact)
+    except InvalidLength:
+        raise IsbnError(
+            f"An ISBN has 10 or 13 digits; '{value}' has {len(compact)} characters "
+            "(hyphens and spaces are ignored)."
+        ) from None
+    except InvalidFormat:
+        raise IsbnError(
+            f"'{value}' is not a number: an ISBN has only digits (and an X as the last "
+            "character of an ISBN-10)."
+        ) from None
+    except InvalidChecksum:
+        raise IsbnError(
+            f"'{value}' has a wrong check digit: check it was typed correctly."
+        ) from None
+    except InvalidComponent:
+        raise IsbnError(f"'{value}' is not an ISBN: an ISBN-13 starts with 978 or 979.") from None
+    return stdnum_isbn.to_isbn13(compact)
+
+
+def try_normalize_isbn(value: str) -> str | None:
+    """The ISBN-13 for ``value`` when it is a valid ISBN, else None (for search input)."""
+    try:
+        return normalize_isbn(value)
+    except IsbnError:
+        return None
+
+
+def isbn10_or_none(isbn13: str) -> str | None:
+    """The ISBN-10 form of a 978-prefixed ISBN-13 (979 ones have no ISBN-10)."""
+    return stdnum_isbn.to_isbn10(isbn13) if isbn13.startswith("978") else None
+
+
+def format_isbn(isbn13: str) -> str:
+    """Hyphenated display form, e.g. 978-0-14-143951-8."""
+    return stdnum_isbn.format(isbn13)

@@ -1,0 +1,189 @@
+"""Catalog data: what the library holds. Invariants live here as database constraints.
+
+Writes go through catalog.services, which keep the derived ``Book.search_text`` current.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F
+from django.db.models.functions import Length, Lower
+from django.db.models.lookups import Exact, Range
+
+from catalog.isbn import format_isbn, isbn10_or_none
+
+YEAR_MIN = -3000  # the oldest works a library lists are older than the common era
+YEAR_MAX = 2100
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=255, help_text="Display name, e.g. 'Jane Austen'.")
+    sort_name = models.CharField(
+        max_length=255, blank=True, help_text="Name for sorting, e.g. 'Austen, Jane'."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["sort_name", "id"]
+        constraints = [
+            # Names identify authors in writes ("authors": ["Jane Austen"]), so one name is one
+            # author, whatever its capitalisation.
+            models.UniqueConstraint(Lower("name"), name="author_name_unique_ci"),
+            models.CheckConstraint(condition=~models.Q(name=""), name="author_name_not_blank"),
+        ]
+        indexes = [models.Index(fields=["sort_name", "id"], name="author_sort_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Subject(models.Model):
+    name = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="subject_name_unique_ci"),
+            models.CheckConstraint(condition=~models.Q(name=""), name="subject_name_not_blank"),
+        ]
+        indexes = [models.Index(fields=["name", "id"], name="subject_name_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Book(models.Model):
+    title = models.CharField(max_length=500)
+    subtitle = models.CharField(max_length=500, blank=True)
+    authors = models.ManyToManyField(Author, through="BookAuthor", related_name="books")
+    isbn = models.CharField(
+        "ISBN",
+        max_length=13,
+        null=True,
+        blank=True,
+        help_text="Normalized ISBN-13 digits; empty for books without an ISBN.",
+    )
+    publisher = models.CharField(max_length=255, blank=True)
+    year = models.IntegerField("publication year", null=True, blank=True)
+    language = models.CharField(
+        max_length=3, blank=True, help_text="ISO 639 code: 'en', 'fr', 'grc'…"
+    )
+    pages = models.PositiveIntegerField("page count", null=True, blank=True)
+    description = models.TextField(blank=True)
+    subjects = models.ManyToManyField(Subject, related_name="books", blank=True)
+    # Folded (lower-case, accents removed) title, subtitle, authors and ISBNs, kept current by
+    # catalog.services; one indexed column makes multi-word search a single cheap filter.
+    search_text = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["isbn"], name="book_isbn_unique"),
+            models.CheckConstraint(
+                # Portable form (no REGEXP on SQLite): 13 characters starting 978/979.
+                condition=models.Q(isbn__isnull=True)
+                | (
+                    (models.Q(isbn__startswith="978") | models.Q(isbn__startswith="979"))
+                    & Exact(Length("isbn"), 13)
+                ),
+                name="book_isbn_is_isbn13",
+            ),
+            models.CheckConstraint(condition=~models.Q(title=""), name="book_title_not_blank"),
+            models.CheckConstraint(
+                condition=models.Q(year__isnull=True) | models.Q(year__range=(YEAR_MIN, YEAR_MAX)),
+                name="book_year_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(language="")
+                | (
+                    Exact(Lower("language"), F("language"))
+                    & Range(Length("language"), (2, 3))
+                ),
+                name="book_language_iso639",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["title", "id"], name="book_title_idx"),
+            models.Index(fields=["created_at", "id"], name="book_created_idx"),
+            models.Index(fields=["updated_at", "id"], name="book_updated_idx"),
+            models.Index(fields=["year", "id"], name="book_year_idx"),
+            models.Index(fields=["language"], name="book_language_idx"),
+            # On PostgreSQL a trigram GIN index on search_text serves LIKE '%term%'; it is
+            # created by migration 0002 (PostgreSQL only, so it is not declared here).
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def isbn_display(self) -> str:
+        return format_isbn(self.isbn) if self.isbn else ""
+
+    @property
+    def isbn10(self) -> str | None:
+        return isbn10_or_none(self.isbn) if self.isbn else None
+
+
+class BookAuthor(models.Model):
+    """An author's place on a book's title page: authors are ordered."""
+
+    book = models.ForeignKey(Book, on_delete=models.CASCADE, related_name="book_authors")
+    # PROTECT: deleting an author must not silently strip them from books.
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="book_authors")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["book", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["book", "author"], name="bookauthor_once_per_book"),
+            models.UniqueConstraint(fields=["book", "position"], name="bookauthor_position_unique"),
+        ]
+        indexes = [models.Index(fields=["author", "book"], name="bookauthor_author_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.author} on {self.book}"
+
+
+class CopyStatus(models.TextChoices):
+    AVAILABLE = "available", "Available"
+    ON_LOAN = "on_loan", "On loan"
+    ON_HOLD_SHELF = "on_hold_shelf", "On hold shelf"
+    LOST = "lost", "Lost"
+    DAMAGED = "damaged", "Damaged"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    IN_REPAIR = "in_repair", "In repair"
+
+
+class Copy(models.Model):
+    """A physical item on the shelf, identified by the barcode on its label."""
+
+    barcode = models.CharField(max_length=64, unique=True)
+    # PROTECT: a book with physical copies is not deleted by accident; withdraw copies first.
+    book = models.ForeignKey(Book, on_delete=models.PROTECT, related_name="copies")
+    call_number = models.CharField(max_length=64, blank=True, help_text="e.g. 823.7 AUS")
+    location = models.CharField(max_length=100, blank=True, help_text="Shelf or room")
+    status = models.CharField(
+        max_length=20, choices=CopyStatus.choices, default=CopyStatus.AVAILABLE
+    )
+    acquired_on = models.DateField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "copies"
+        ordering = ["barcode"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=CopyStatus.values), name="copy_status_valid"
+            ),
+            models.CheckConstraint(condition=~models.Q(barcode=""), name="copy_barcode_not_blank"),
+        ]
+        indexes = [models.Index(fields=["book", "status"], name="copy_book_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.barcode} ({self.book})"

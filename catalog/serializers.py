@@ -1,0 +1,157 @@
+"""Catalog API serializers.
+
+Output serializers document what the selectors return (the API renders selector rows directly);
+input serializers validate request bodies before a service is called.
+"""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from catalog.isbn import IsbnError, normalize_isbn
+from catalog.models import YEAR_MAX, YEAR_MIN, CopyStatus
+from shelfmark.api.fields import MAX_ID, IdOrNameField
+
+# --- Output ------------------------------------------------------------------------------------
+
+
+class NamedRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class BookSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.URLField()
+    title = serializers.CharField()
+    subtitle = serializers.CharField()
+    author = serializers.CharField(help_text="All authors as one display string.")
+    authors = NamedRefSerializer(many=True, help_text="Authors in title-page order.")
+    isbn = serializers.CharField(allow_null=True, help_text="ISBN-13 digits, or null.")
+    publisher = serializers.CharField()
+    year = serializers.IntegerField(allow_null=True)
+    language = serializers.CharField(help_text="ISO 639 code, or empty.")
+    pages = serializers.IntegerField(allow_null=True)
+    description = serializers.CharField()
+    subjects = NamedRefSerializer(many=True)
+    copies_total = serializers.IntegerField()
+    copies_available = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class AuthorSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.URLField()
+    name = serializers.CharField()
+    sort_name = serializers.CharField()
+    book_count = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class SubjectSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.URLField()
+    name = serializers.CharField()
+    book_count = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+
+class CopySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.URLField()
+    barcode = serializers.CharField()
+    book = serializers.IntegerField(help_text="Book id.")
+    book_title = serializers.CharField()
+    call_number = serializers.CharField()
+    location = serializers.CharField()
+    status = serializers.ChoiceField(choices=CopyStatus.choices)
+    acquired_on = serializers.DateField(allow_null=True)
+    note = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+# --- Input -------------------------------------------------------------------------------------
+
+
+class BookInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=500)
+    subtitle = serializers.CharField(max_length=500, allow_blank=True, required=False)
+    authors = serializers.ListField(
+        child=IdOrNameField(),
+        max_length=50,
+        required=False,
+        help_text="Authors in order, each an author id or a name; unknown names are created.",
+    )
+    author = serializers.CharField(
+        max_length=255,
+        required=False,
+        write_only=True,
+        help_text="One author's name (the tutorial API's field); use 'authors' for several.",
+    )
+    isbn = serializers.CharField(
+        max_length=20,
+        allow_blank=True,
+        allow_null=True,
+        required=False,
+        help_text="ISBN-10 or ISBN-13, hyphens and spaces allowed; stored as ISBN-13.",
+    )
+    publisher = serializers.CharField(max_length=255, allow_blank=True, required=False)
+    year = serializers.IntegerField(
+        min_value=YEAR_MIN, max_value=YEAR_MAX, allow_null=True, required=False
+    )
+    language = serializers.CharField(max_length=3, allow_blank=True, required=False)
+    pages = serializers.IntegerField(min_value=1, max_value=100_000, allow_null=True, required=False)
+    description = serializers.CharField(max_length=20_000, allow_blank=True, required=False)
+    subjects = serializers.ListField(
+        child=IdOrNameField(),
+        max_length=50,
+        required=False,
+        help_text="Subject ids or names; unknown names are created.",
+    )
+
+    def validate_isbn(self, value: str | None) -> str | None:
+        if not value or not value.strip():
+            return None
+        try:
+            return normalize_isbn(value)
+        except IsbnError as error:
+            raise serializers.ValidationError(str(error)) from None
+
+    def validate_language(self, value: str) -> str:
+        value = value.strip().lower()
+        if value and not (value.isascii() and value.isalpha() and len(value) >= 2):
+            raise serializers.ValidationError("Use an ISO 639 code: two or three letters, e.g. 'en'.")
+        return value
+
+    def validate(self, data: dict) -> dict:
+        if "author" in data:
+            if "authors" in data:
+                raise serializers.ValidationError(
+                    {"author": ["Send either 'author' (one name) or 'authors' (a list), not both."]}
+                )
+            data["authors"] = [data.pop("author")]
+        return data
+
+
+class AuthorInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=255)
+    sort_name = serializers.CharField(
+        max_length=255, allow_blank=True, required=False, help_text="Default: 'Last, First'."
+    )
+
+
+class SubjectInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=255)
+
+
+class CopyInputSerializer(serializers.Serializer):
+    barcode = serializers.CharField(max_length=64)
+    book = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Book id.")
+    call_number = serializers.CharField(max_length=64, allow_blank=True, required=False)
+    location = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    status = serializers.ChoiceField(choices=CopyStatus.choices, required=False)
+    acquired_on = serializers.DateField(allow_null=True, required=False)
+    note = serializers.CharField(max_length=5_000, allow_blank=True, required=False)

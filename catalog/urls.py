@@ -1,0 +1,8 @@
+from django.urls import path
+
+from catalog import views
+
+urlpatterns = [
+    path("", views.book_list, name="home"),
+    path("books/<id:pk>/", views.book_detail, name="book-page"),
+]

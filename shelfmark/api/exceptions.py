@@ -1,0 +1,69 @@
+"""One error shape for the whole API.
+
+Every error body is ``{"error": {"status": 400, "code": "invalid", "message": "…",
+"fields": {"isbn": ["…"]}}}``; ``fields`` is present only for input errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from shelfmark.errors import DomainError
+
+
+def error_body(
+    status_code: int, code: str, message: str, fields: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    error: dict[str, Any] = {"status": status_code, "code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return {"error": error}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DomainError):
+        return Response(
+            error_body(exc.status_code, exc.code, exc.message, exc.as_field_errors()),
+            status=exc.status_code,
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # a real bug: let Django log it and answer 500
+    if isinstance(exc, exceptions.ValidationError):
+        fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        response.data = error_body(
+            response.status_code, "invalid", "The request has invalid fields; see 'fields'.", fields
+        )
+    else:
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        response.data = error_body(
+            response.status_code, code if isinstance(code, str) else "error", str(detail)
+        )
+    return response
+
+
+def api_not_found(request, *args, **kwargs) -> JsonResponse:
+    """Unknown paths under /api/ answer in the API's error shape, not with an HTML page."""
+    return JsonResponse(
+        error_body(404, "not_found", f"No API endpoint at {request.path}. See /api/ for the list."),
+        status=status.HTTP_404_NOT_FOUND,
+    )
+
+
+def api_server_error(request) -> JsonResponse:
+    return JsonResponse(
+        error_body(500, "server_error", "Something went wrong on the server; it has been logged."),
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )

@@ -1,0 +1,58 @@
+"""Serializer fields shared by the apps' APIs."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+# Ids are 64-bit; anything longer cannot name a row, and passing it on would overflow the
+# database driver (a 500) instead of answering "no such thing".
+MAX_ID = 2**63 - 1
+ID_PATTERN = r"[0-9]{1,18}"
+
+
+class IdConverter:
+    """Path converter for ids: 1-18 digits, so a forged id is a 404, never an overflow."""
+
+    regex = ID_PATTERN
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+@extend_schema_field({"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string"}]})
+class IdOrNameField(serializers.Field):
+    """Accepts a row's id (integer) or its name (string), for example an author."""
+
+    default_error_messages = {
+        "invalid": "Give an id (a positive whole number) or a name (text).",
+        "blank": "A name may not be blank.",
+        "too_long": "A name may be at most {max_length} characters.",
+    }
+
+    def __init__(self, *, max_length: int = 255, **kwargs):
+        self.max_length = max_length
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: object) -> int | str:
+        if isinstance(data, bool):
+            self.fail("invalid")
+        if isinstance(data, int):
+            if not 1 <= data <= MAX_ID:
+                self.fail("invalid")
+            return data
+        if isinstance(data, str):
+            name = " ".join(data.split())
+            if not name:
+                self.fail("blank")
+            if len(name) > self.max_length:
+                self.fail("too_long", max_length=self.max_length)
+            return name
+        self.fail("invalid")
+        raise AssertionError("unreachable")
+
+    def to_representation(self, value: object) -> object:
+        return value

@@ -1,0 +1,21 @@
+"""/healthz: 200 when the database answers, 503 when it does not. For probes and compose."""
+
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as error:
+        return JsonResponse(
+            {"status": "unavailable", "database": "error", "detail": type(error).__name__},
+            status=503,
+        )
+    return JsonResponse({"status": "ok", "database": "ok"})
