@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -13,7 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.selectors import token_list
 from accounts.services import token_create, token_revoke
-from shelfmark.api.fields import MAX_ID
+from shelfmark.api.fields import ID_PATTERN, MAX_ID
 from shelfmark.errors import InvalidInput, NotAllowed, NotFound
 
 
@@ -35,7 +36,10 @@ class ApiTokenCreatedSerializer(ApiTokenSerializer):
 class ApiTokenCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     expires_in_days = serializers.IntegerField(
-        min_value=1, max_value=3650, required=False, help_text="Omit for a token that never expires."
+        min_value=1,
+        max_value=3650,
+        required=False,
+        help_text="Omit for a token that never expires.",
     )
     user = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, required=False, help_text="Staff only: issue for this user."
@@ -54,7 +58,8 @@ class ApiTokenListCreateApi(APIView):
     )
     def get(self, request):
         raw_user = request.query_params.get("user")
-        if raw_user is not None and not (raw_user.isdigit() and len(raw_user) <= 18):
+        # ASCII digits only: str.isdigit() accepts "²", which int() refuses (was a 500).
+        if raw_user is not None and not re.fullmatch(ID_PATTERN, raw_user):
             raise InvalidInput("'user' must be a user id.", field="user")
         tokens = token_list(actor=request.user, user_id=int(raw_user) if raw_user else None)
         return Response(ApiTokenSerializer(tokens, many=True).data)

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-TOKEN_PREFIX = "shm_"
+TOKEN_PREFIX = "shm_"  # noqa: S105 - a public marker that makes leaked keys greppable
 
 
 def hash_key(key: str) -> str:
@@ -26,7 +26,9 @@ class ApiToken(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
-    name = models.CharField(max_length=100, help_text="What the token is for, e.g. 'backup script'.")
+    name = models.CharField(
+        max_length=100, help_text="What the token is for, e.g. 'backup script'."
+    )
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     key_hint = models.CharField(
         max_length=16, editable=False, help_text="First characters of the key, to recognise it."

@@ -15,9 +15,7 @@ LAST_USED_RESOLUTION_SECONDS = 60
 
 def token_for_key(*, key: str) -> ApiToken | None:
     """The valid (unexpired, active user) token with this key, or None."""
-    token = (
-        ApiToken.objects.select_related("user").filter(key_hash=hash_key(key)).first()
-    )
+    token = ApiToken.objects.select_related("user").filter(key_hash=hash_key(key)).first()
     if token is None or token.is_expired or not token.user.is_active:
         return None
     now = timezone.now()

@@ -15,13 +15,25 @@ from shelfmark.errors import DomainError
 
 class BookAdminForm(forms.ModelForm):
     isbn = forms.CharField(
-        label="ISBN", required=False, max_length=20,
+        label="ISBN",
+        required=False,
+        max_length=20,
         help_text="ISBN-10 or ISBN-13, hyphens allowed; stored as ISBN-13.",
     )
 
     class Meta:
         model = Book
-        fields = "__all__"
+        fields = [
+            "title",
+            "subtitle",
+            "isbn",
+            "publisher",
+            "year",
+            "language",
+            "pages",
+            "description",
+            "subjects",
+        ]
 
     def clean_isbn(self) -> str | None:
         raw = self.cleaned_data["isbn"].strip()

@@ -48,10 +48,12 @@ class BookResource:
         return selectors.book_representations(rows)
 
     def detail_row(self, pk: int):
-        return selectors.book_detail(pk)
+        return selectors.book_rows().filter(pk=pk).first()
 
 
-@extend_schema_view(post=extend_schema(request=BookInputSerializer, responses={201: BookSerializer}))
+@extend_schema_view(
+    post=extend_schema(request=BookInputSerializer, responses={201: BookSerializer})
+)
 class BookListApi(BookResource, RowListCreateApi):
     """Books in the catalog.
 
@@ -205,7 +207,9 @@ class CopyResource:
         return selectors.copy_rows().filter(pk=pk).first()
 
 
-@extend_schema_view(post=extend_schema(request=CopyInputSerializer, responses={201: CopySerializer}))
+@extend_schema_view(
+    post=extend_schema(request=CopyInputSerializer, responses={201: CopySerializer})
+)
 class CopyListApi(CopyResource, RowListCreateApi):
     """Physical copies, by barcode; filter by `book`, `status` or exact `barcode`."""
 

@@ -41,11 +41,17 @@ class BookFilter(filters.FilterSet):
         method="filter_language", max_length=3, help_text="ISO 639 code, e.g. en."
     )
     year_min = IntegerFilter(
-        field_name="year", lookup_expr="gte", min_value=YEAR_MIN, max_value=YEAR_MAX,
+        field_name="year",
+        lookup_expr="gte",
+        min_value=YEAR_MIN,
+        max_value=YEAR_MAX,
         help_text="Published in or after this year.",
     )
     year_max = IntegerFilter(
-        field_name="year", lookup_expr="lte", min_value=YEAR_MIN, max_value=YEAR_MAX,
+        field_name="year",
+        lookup_expr="lte",
+        min_value=YEAR_MIN,
+        max_value=YEAR_MAX,
         help_text="Published in or before this year.",
     )
     available = filters.ChoiceFilter(

@@ -6,8 +6,13 @@ the ISBN-13 digits, so one book has exactly one spelling in the database.
 
 from __future__ import annotations
 
+import re
+
 from stdnum import isbn as stdnum_isbn
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+from stdnum.util import clean
+
+_ISBN_SHAPE = re.compile(r"^[0-9]+X?$")
 
 
 class IsbnError(ValueError):
@@ -16,24 +21,26 @@ class IsbnError(ValueError):
 
 def normalize_isbn(value: str) -> str:
     """Return the ISBN-13 digits for ``value`` or raise IsbnError saying what is wrong."""
-    compact = stdnum_isbn.compact(value)
-    try:
-        stdnum_isbn.validate(compact)
-    except InvalidLength:
-        raise IsbnError(
-            f"An ISBN has 10 or 13 digits; '{value}' has {len(compact)} characters "
-            "(hyphens and spaces are ignored)."
-        ) from None
-    except InvalidFormat:
+    # Not stdnum's compact(): it silently turns a 9-digit SBN into an ISBN-10.
+    compact = clean(value, " -").strip().upper()
+    # Shape first, in our words (stdnum reports a 1-digit input as a format error, say).
+    if not _ISBN_SHAPE.match(compact):
         raise IsbnError(
             f"'{value}' is not a number: an ISBN has only digits (and an X as the last "
             "character of an ISBN-10)."
-        ) from None
+        )
+    if len(compact) not in (10, 13):
+        raise IsbnError(
+            f"An ISBN has 10 or 13 digits; '{value}' has {len(compact)} "
+            "(hyphens and spaces are ignored)."
+        )
+    try:
+        stdnum_isbn.validate(compact)
     except InvalidChecksum:
         raise IsbnError(
             f"'{value}' has a wrong check digit: check it was typed correctly."
         ) from None
-    except InvalidComponent:
+    except (InvalidComponent, InvalidFormat, InvalidLength):
         raise IsbnError(f"'{value}' is not an ISBN: an ISBN-13 starts with 978 or 979.") from None
     return stdnum_isbn.to_isbn13(compact)
 

@@ -58,7 +58,8 @@ class Book(models.Model):
     title = models.CharField(max_length=500)
     subtitle = models.CharField(max_length=500, blank=True)
     authors = models.ManyToManyField(Author, through="BookAuthor", related_name="books")
-    isbn = models.CharField(
+    # NULL, not "", for "no ISBN": the unique constraint must allow many books without one.
+    isbn = models.CharField(  # noqa: DJ001
         "ISBN",
         max_length=13,
         null=True,
@@ -99,10 +100,7 @@ class Book(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(language="")
-                | (
-                    Exact(Lower("language"), F("language"))
-                    & Range(Length("language"), (2, 3))
-                ),
+                | (Exact(Lower("language"), F("language")) & Range(Length("language"), (2, 3))),
                 name="book_language_iso639",
             ),
         ]

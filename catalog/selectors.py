@@ -150,7 +150,9 @@ def author_rows() -> QuerySet:
 
 
 def subject_rows() -> QuerySet:
-    links = Book.subjects.through.objects.filter(subject=OuterRef("pk")).order_by().values("subject")
+    links = (
+        Book.subjects.through.objects.filter(subject=OuterRef("pk")).order_by().values("subject")
+    )
     book_count = Coalesce(
         Subquery(links.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), Value(0)
     )

@@ -103,7 +103,9 @@ class BookInputSerializer(serializers.Serializer):
         min_value=YEAR_MIN, max_value=YEAR_MAX, allow_null=True, required=False
     )
     language = serializers.CharField(max_length=3, allow_blank=True, required=False)
-    pages = serializers.IntegerField(min_value=1, max_value=100_000, allow_null=True, required=False)
+    pages = serializers.IntegerField(
+        min_value=1, max_value=100_000, allow_null=True, required=False
+    )
     description = serializers.CharField(max_length=20_000, allow_blank=True, required=False)
     subjects = serializers.ListField(
         child=IdOrNameField(),
@@ -123,7 +125,9 @@ class BookInputSerializer(serializers.Serializer):
     def validate_language(self, value: str) -> str:
         value = value.strip().lower()
         if value and not (value.isascii() and value.isalpha() and len(value) >= 2):
-            raise serializers.ValidationError("Use an ISO 639 code: two or three letters, e.g. 'en'.")
+            raise serializers.ValidationError(
+                "Use an ISO 639 code: two or three letters, e.g. 'en'."
+            )
         return value
 
     def validate(self, data: dict) -> dict:

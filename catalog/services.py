@@ -37,18 +37,26 @@ def author_create(*, name: str, sort_name: str = "") -> Author:
         raise Conflict(f"An author named '{name}' already exists.", code="duplicate", field="name")
     try:
         with transaction.atomic():
-            return Author.objects.create(name=name, sort_name=sort_name.strip() or sort_name_for(name))
+            return Author.objects.create(
+                name=name, sort_name=sort_name.strip() or sort_name_for(name)
+            )
     except IntegrityError:  # lost a race with an identical insert
-        raise Conflict(f"An author named '{name}' already exists.", code="duplicate", field="name") from None
+        raise Conflict(
+            f"An author named '{name}' already exists.", code="duplicate", field="name"
+        ) from None
 
 
 @transaction.atomic
-def author_update(*, author: Author, name: str | None = None, sort_name: str | None = None) -> Author:
+def author_update(
+    *, author: Author, name: str | None = None, sort_name: str | None = None
+) -> Author:
     renamed = False
     if name is not None:
         name = _clean_name(name, field="name")
         if Author.objects.filter(name__iexact=name).exclude(pk=author.pk).exists():
-            raise Conflict(f"An author named '{name}' already exists.", code="duplicate", field="name")
+            raise Conflict(
+                f"An author named '{name}' already exists.", code="duplicate", field="name"
+            )
         renamed = name != author.name
         author.name = name
     if sort_name is not None:
@@ -77,7 +85,9 @@ def subject_create(*, name: str) -> Subject:
         with transaction.atomic():
             return Subject.objects.create(name=name)
     except IntegrityError:
-        raise Conflict(f"A subject named '{name}' already exists.", code="duplicate", field="name") from None
+        raise Conflict(
+            f"A subject named '{name}' already exists.", code="duplicate", field="name"
+        ) from None
 
 
 def subject_update(*, subject: Subject, name: str) -> Subject:
@@ -283,7 +293,9 @@ def _save_book(book: Book) -> None:
 
 
 def _resolve_authors(refs: Iterable[Ref]) -> list[Author]:
-    return _resolve(refs, Author, field="authors", create=lambda name: {"sort_name": sort_name_for(name)})
+    return _resolve(
+        refs, Author, field="authors", create=lambda name: {"sort_name": sort_name_for(name)}
+    )
 
 
 def _resolve_subjects(refs: Iterable[Ref]) -> list[Subject]:
@@ -306,7 +318,9 @@ def _resolve(refs, model, *, field: str, create) -> list:
             row = by_id[ref]
         else:
             name = _clean_name(ref, field=field)
-            row, _ = model.objects.get_or_create(name__iexact=name, defaults={"name": name, **create(name)})
+            row, _ = model.objects.get_or_create(
+                name__iexact=name, defaults={"name": name, **create(name)}
+            )
         if row.pk not in seen:
             seen.add(row.pk)
             rows.append(row)
@@ -353,13 +367,16 @@ def _clean_barcode(barcode: str) -> str:
 def _clean_status(status: str) -> str:
     if status not in CopyStatus.values:
         raise InvalidInput(
-            f"Unknown status '{status}'. Use one of: {', '.join(CopyStatus.values)}.", field="status"
+            f"Unknown status '{status}'. Use one of: {', '.join(CopyStatus.values)}.",
+            field="status",
         )
     return status
 
 
 def _save_copy(copy: Copy) -> None:
-    other = Copy.objects.filter(barcode=copy.barcode).exclude(pk=copy.pk).values("book__title").first()
+    other = (
+        Copy.objects.filter(barcode=copy.barcode).exclude(pk=copy.pk).values("book__title").first()
+    )
     if other:
         raise Conflict(
             f"Barcode {copy.barcode} is already on a copy of '{other['book__title']}'.",

@@ -15,7 +15,9 @@ from catalog.models import CopyStatus
 from shelfmark.api.pagination import CursorPagination
 
 PAGE_SIZE = 25
-_LIST_ORDERING = SimpleNamespace(ordering_fields={"title": ("title", "id")}, ordering_default="title")
+_LIST_ORDERING = SimpleNamespace(
+    ordering_fields={"title": ("title", "id")}, ordering_default="title"
+)
 
 
 def book_list(request: HttpRequest) -> HttpResponse:

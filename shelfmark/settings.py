@@ -20,7 +20,10 @@ DEBUG = env.bool("DEBUG", default=True)
 
 # --- Secrets and hosts -------------------------------------------------------------------------
 if DEBUG:
-    SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-local-only-never-use-in-production")
+    SECRET_KEY = (
+        env.str("SECRET_KEY", default="")
+        or "django-insecure-local-only-never-use-in-production"
+    )
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 else:
     # Production: no defaults, so a forgotten variable stops the start instead of running
@@ -87,7 +90,7 @@ TEMPLATES = [
 
 # --- Database ----------------------------------------------------------------------------------
 # Local data (SQLite database) lives here; the folder is ignored by git.
-DATA_DIR = Path(env.str("SHELFMARK_DATA_DIR", default=str(BASE_DIR / "data")))
+DATA_DIR = Path(env.str("SHELFMARK_DATA_DIR", default="") or BASE_DIR / "data")
 
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
@@ -138,7 +141,7 @@ USE_TZ = True
 
 # --- Static files (served by WhiteNoise, also in production) -----------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default="") or BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
+from django.urls import Resolver404, resolve
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -56,8 +58,18 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 def api_not_found(request, *args, **kwargs) -> JsonResponse:
     """Unknown paths under /api/ answer in the API's error shape, not with an HTML page."""
+    hint = "See /api/ for the list."
+    # This catch-all matches every path under /api/, so CommonMiddleware's APPEND_SLASH never
+    # sees a miss: say where the endpoint is instead of only that this path is not one.
+    if settings.APPEND_SLASH and not request.path_info.endswith("/"):
+        try:
+            match = resolve(request.path_info + "/", getattr(request, "urlconf", None))
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not api_not_found:
+            hint = f"Did you mean {request.path}/ (with a trailing slash)?"
     return JsonResponse(
-        error_body(404, "not_found", f"No API endpoint at {request.path}. See /api/ for the list."),
+        error_body(404, "not_found", f"No API endpoint at {request.path}. {hint}"),
         status=status.HTTP_404_NOT_FOUND,
     )
 

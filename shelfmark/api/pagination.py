@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import pagination
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -24,11 +27,35 @@ class CursorPagination(pagination.CursorPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        # ASCII digits, and not many: str.isdigit() accepts "²", which int() refuses, and int()
+        # refuses more than 4300 digits - both were 500s.
+        if not re.fullmatch(r"[0-9]{1,9}", raw) or not 1 <= int(raw) <= self.max_page_size:
             raise ValidationError(
-                {self.page_size_query_param: [f"Must be a whole number from 1 to {self.max_page_size}."]}
+                {
+                    self.page_size_query_param: [
+                        f"Must be a whole number from 1 to {self.max_page_size}."
+                    ]
+                }
             )
         return int(raw)
+
+    def decode_cursor(self, request):
+        cursor = super().decode_cursor(request)
+        # PostgreSQL refuses NUL in text parameters (a DataError, so a 500); no real position
+        # has one.
+        if cursor is not None and cursor.position is not None and "\x00" in cursor.position:
+            raise NotFound(self.invalid_cursor_message)
+        return cursor
+
+    def paginate_queryset(self, queryset, request, view=None):
+        if not request.query_params.get(self.cursor_query_param):
+            return super().paginate_queryset(queryset, request, view)
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (ValueError, TypeError, DjangoValidationError):
+            # A forged cursor whose position does not fit the ordering column (text for a
+            # year, a malformed date): the filter on it fails before any query runs.
+            raise NotFound(self.invalid_cursor_message) from None
 
     def get_ordering(self, request, queryset, view) -> tuple[str, ...]:
         choices: dict[str, tuple[str, ...]] = view.ordering_fields
@@ -38,7 +65,11 @@ class CursorPagination(pagination.CursorPagination):
         if columns is None:
             allowed = ", ".join(sorted(choices))
             raise ValidationError(
-                {self.ordering_param: [f"Unknown ordering '{key}'. Use one of: {allowed} (prefix - to reverse)."]}
+                {
+                    self.ordering_param: [
+                        f"Unknown ordering '{key}'. Use one of: {allowed} (prefix - to reverse)."
+                    ]
+                }
             )
         return tuple(f"-{c}" if descending else c for c in columns)
 
@@ -50,7 +81,9 @@ class CursorPagination(pagination.CursorPagination):
                 "name": self.ordering_param,
                 "required": False,
                 "in": "query",
-                "description": f"Sort order, default `{view.ordering_default}`. Prefix - to reverse.",
+                "description": (
+                    f"Sort order, default `{view.ordering_default}`. Prefix - to reverse."
+                ),
                 "schema": {"type": "string", "enum": [*keys, *(f"-{k}" for k in keys)]},
             }
         )

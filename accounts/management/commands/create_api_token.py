@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.services import token_create
+from shelfmark.errors import DomainError
 
 
 class Command(BaseCommand):
@@ -18,11 +19,12 @@ class Command(BaseCommand):
     def handle(self, *args, username: str, name: str, expires_days: int | None, **options):
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
-            raise CommandError(
-                f"No user '{username}'. Create one first: manage.py createsuperuser"
-            )
+            raise CommandError(f"No user '{username}'. Create one first: manage.py createsuperuser")
         if expires_days is not None and expires_days < 1:
             raise CommandError("--expires-days must be at least 1.")
         expires_at = timezone.now() + timedelta(days=expires_days) if expires_days else None
-        _, key = token_create(user=user, name=name, expires_at=expires_at)
+        try:
+            _, key = token_create(user=user, name=name, expires_at=expires_at)
+        except DomainError as error:  # e.g. an inactive user: a message, not a traceback
+            raise CommandError(error.message) from None
         self.stdout.write(key)

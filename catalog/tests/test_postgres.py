@@ -1,0 +1,77 @@
+"""Behaviour that only PostgreSQL shows: real concurrency and the trigram search index."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from catalog import services
+from catalog.models import Book, Copy
+from catalog.tests.factories import BookFactory
+from shelfmark.errors import Conflict
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def run_concurrently(function, count: int) -> list:
+    """Run ``function`` in ``count`` threads released at the same moment; return outcomes."""
+    barrier = threading.Barrier(count)
+    outcomes: list = []
+
+    def worker():
+        try:
+            barrier.wait()
+            outcomes.append(function())
+        except Exception as error:  # the outcome is what is asserted
+            outcomes.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
+
+
+def test_concurrent_creates_with_one_isbn_make_one_book():
+    outcomes = run_concurrently(
+        lambda: services.book_create(title="Race", isbn="9780306406157"), count=4
+    )
+    assert sum(isinstance(o, Book) for o in outcomes) == 1
+    assert sum(isinstance(o, Conflict) for o in outcomes) == 3
+    assert Book.objects.filter(isbn="9780306406157").count() == 1
+
+
+def test_concurrent_copies_with_one_barcode_make_one_copy():
+    book = BookFactory()
+    outcomes = run_concurrently(lambda: services.copy_create(book=book, barcode="RACE-1"), count=4)
+    assert sum(isinstance(o, Copy) for o in outcomes) == 1
+    assert all(isinstance(o, Conflict) for o in outcomes if not isinstance(o, Copy))
+
+
+def test_concurrent_new_author_names_make_one_author():
+    outcomes = run_concurrently(
+        lambda: services.book_create(title="Shared", authors=["Brand New Writer"], isbn=None),
+        count=4,
+    )
+    assert all(isinstance(o, Book) for o in outcomes), outcomes
+    assert Book.objects.filter(authors__name="Brand New Writer").count() == 4
+
+
+def test_search_uses_the_trigram_index():
+    for n in range(50):
+        BookFactory(title=f"Filler {n}")
+    BookFactory(title="Needle in a haystack")
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute(
+            "EXPLAIN SELECT id FROM catalog_book WHERE search_text LIKE %s", ["%haystack%"]
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET enable_seqscan")
+    assert "book_search_trgm" in plan
+    assert [b.title for b in Book.objects.filter(search_text__contains="haystack")] == [
+        "Needle in a haystack"
+    ]

@@ -1,0 +1,60 @@
+"""Fixtures shared by every app's tests."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
+
+
+@pytest.fixture(autouse=True)
+def _no_throttle_state_between_tests(settings):
+    # Rate-limit counters live in the cache; a fresh cache per test keeps tests independent.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def staff_user(db):
+    return get_user_model().objects.create_user(
+        username="librarian", password="correct horse battery", is_staff=True
+    )
+
+
+@pytest.fixture
+def patron_user(db):
+    return get_user_model().objects.create_user(username="reader", password="correct horse battery")
+
+
+@pytest.fixture
+def staff_client(staff_user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(staff_user)
+    return client
+
+
+@pytest.fixture
+def patron_client(patron_user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(patron_user)
+    return client
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``postgres`` need PostgreSQL; on SQLite they are skipped, visibly."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(
+        reason="PostgreSQL only: run ./scripts/test with DATABASE_URL=postgres://… to include it"
+    )
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
