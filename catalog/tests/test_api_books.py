@@ -301,3 +301,14 @@ def test_huge_author_or_subject_ids_in_filters_do_not_crash(api_client, catalog)
         response = api_client.get(BOOKS, {name: "9" * 30})
         assert response.status_code == 200
         assert response.json()["results"] == []
+
+
+def test_browsable_api_renders_for_staff_with_an_input_form(staff_client, catalog):
+    page = staff_client.get(BOOKS, HTTP_ACCEPT="text/html")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Pride and Prejudice" in html
+    assert 'name="isbn"' in html  # the POST form offers the input fields
+    assert 'name="copies_total"' not in html
+    detail = staff_client.get(f"{BOOKS}{catalog['emma'].pk}/", HTTP_ACCEPT="text/html")
+    assert detail.status_code == 200

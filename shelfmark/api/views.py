@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from django.db.models import Model
 from django.urls import reverse
 from rest_framework import generics, serializers, status
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -31,6 +32,13 @@ class RowsMixin:
 
     def represent(self, rows: list[Row]) -> list[Row]:
         return rows
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        # The browsable API builds its POST/PUT forms from this: offer the input fields there.
+        request = getattr(self, "request", None)
+        if request is not None and request.method not in SAFE_METHODS:
+            return self.input_serializer_class
+        return self.serializer_class
 
     def detail_row(self, pk: int) -> Row | None:
         raise NotImplementedError
