@@ -4,13 +4,12 @@ normalization, duplicate checks, the search text) whichever door a change comes 
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from catalog import services
 from catalog.isbn import IsbnError, normalize_isbn
 from catalog.models import Author, Book, BookAuthor, Copy, Subject
-from shelfmark.errors import DomainError
 
 
 class BookAdminForm(forms.ModelForm):
@@ -85,16 +84,13 @@ class AuthorAdmin(admin.ModelAdmin):
     list_filter = ["created_at"]
 
     def save_model(self, request, obj, form, change) -> None:
-        if change:
-            services.author_update(author=obj, name=obj.name, sort_name=obj.sort_name)
-        else:
-            obj.pk = services.author_create(name=obj.name, sort_name=obj.sort_name).pk
-
-    def delete_model(self, request, obj) -> None:
-        try:
-            services.author_delete(author=obj)
-        except DomainError as error:
-            self.message_user(request, error.message, messages.ERROR)
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        # Through the service, from the stored row, so that a rename reaches the search text
+        # of the author's books.
+        stored = Author.objects.get(pk=obj.pk)
+        services.author_update(author=stored, name=obj.name, sort_name=obj.sort_name)
 
 
 @admin.register(Subject)
