@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.selectors import token_list
 from accounts.services import token_create, token_revoke
-from shelfmark.api.fields import ID_PATTERN, MAX_ID
+from shelfmark.api.fields import ID_PATTERN, MAX_ID, TextField
 from shelfmark.errors import InvalidInput, NotAllowed, NotFound
 
 
@@ -34,7 +34,7 @@ class ApiTokenCreatedSerializer(ApiTokenSerializer):
 
 
 class ApiTokenCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
+    name = TextField(max_length=100)
     expires_in_days = serializers.IntegerField(
         min_value=1,
         max_value=3650,

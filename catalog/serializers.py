@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from catalog.isbn import IsbnError, normalize_isbn
 from catalog.models import YEAR_MAX, YEAR_MIN, CopyStatus
-from shelfmark.api.fields import MAX_ID, IdOrNameField
+from shelfmark.api.fields import MAX_ID, IdOrNameField, TextField
 
 # --- Output ------------------------------------------------------------------------------------
 
@@ -77,36 +77,36 @@ class CopySerializer(serializers.Serializer):
 
 
 class BookInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=500)
-    subtitle = serializers.CharField(max_length=500, allow_blank=True, required=False)
+    title = TextField(max_length=500)
+    subtitle = TextField(max_length=500, allow_blank=True, required=False)
     authors = serializers.ListField(
         child=IdOrNameField(),
         max_length=50,
         required=False,
         help_text="Authors in order, each an author id or a name; unknown names are created.",
     )
-    author = serializers.CharField(
+    author = TextField(
         max_length=255,
         required=False,
         write_only=True,
         help_text="One author's name (the tutorial API's field); use 'authors' for several.",
     )
-    isbn = serializers.CharField(
+    isbn = TextField(
         max_length=20,
         allow_blank=True,
         allow_null=True,
         required=False,
         help_text="ISBN-10 or ISBN-13, hyphens and spaces allowed; stored as ISBN-13.",
     )
-    publisher = serializers.CharField(max_length=255, allow_blank=True, required=False)
+    publisher = TextField(max_length=255, allow_blank=True, required=False)
     year = serializers.IntegerField(
         min_value=YEAR_MIN, max_value=YEAR_MAX, allow_null=True, required=False
     )
-    language = serializers.CharField(max_length=3, allow_blank=True, required=False)
+    language = TextField(max_length=3, allow_blank=True, required=False)
     pages = serializers.IntegerField(
         min_value=1, max_value=100_000, allow_null=True, required=False
     )
-    description = serializers.CharField(max_length=20_000, allow_blank=True, required=False)
+    description = TextField(max_length=20_000, allow_blank=True, required=False)
     subjects = serializers.ListField(
         child=IdOrNameField(),
         max_length=50,
@@ -141,21 +141,21 @@ class BookInputSerializer(serializers.Serializer):
 
 
 class AuthorInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=255)
-    sort_name = serializers.CharField(
+    name = TextField(max_length=255)
+    sort_name = TextField(
         max_length=255, allow_blank=True, required=False, help_text="Default: 'Last, First'."
     )
 
 
 class SubjectInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=255)
+    name = TextField(max_length=255)
 
 
 class CopyInputSerializer(serializers.Serializer):
-    barcode = serializers.CharField(max_length=64)
+    barcode = TextField(max_length=64)
     book = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Book id.")
-    call_number = serializers.CharField(max_length=64, allow_blank=True, required=False)
-    location = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    call_number = TextField(max_length=64, allow_blank=True, required=False)
+    location = TextField(max_length=100, allow_blank=True, required=False)
     status = serializers.ChoiceField(choices=CopyStatus.choices, required=False)
     acquired_on = serializers.DateField(allow_null=True, required=False)
-    note = serializers.CharField(max_length=5_000, allow_blank=True, required=False)
+    note = TextField(max_length=5_000, allow_blank=True, required=False)

@@ -1,6 +1,6 @@
 """/healthz: 200 when the database answers, 503 when it does not. For probes and compose."""
 
-from django.db import DatabaseError, connection
+from django.db import Error, connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -13,7 +13,7 @@ def healthz(request):
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except DatabaseError as error:
+    except Error as error:  # not DatabaseError: InterfaceError (a closed connection) is not one
         return JsonResponse(
             {"status": "unavailable", "database": "error", "detail": type(error).__name__},
             status=503,

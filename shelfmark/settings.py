@@ -21,8 +21,7 @@ DEBUG = env.bool("DEBUG", default=True)
 # --- Secrets and hosts -------------------------------------------------------------------------
 if DEBUG:
     SECRET_KEY = (
-        env.str("SECRET_KEY", default="")
-        or "django-insecure-local-only-never-use-in-production"
+        env.str("SECRET_KEY", default="") or "django-insecure-local-only-never-use-in-production"
     )
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 else:
@@ -169,6 +168,7 @@ if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "shelfmark.views.csrf_failure"
 SILENCED_SYSTEM_CHECKS = [
     # W005/W021: subdomain HSTS and preload are a per-site decision (they affect every host
     # under the domain for a year); both are available through the environment.
@@ -184,6 +184,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["shelfmark.api.permissions.IsStaffOrReadOnly"],
+    # JSON in, one documented request format; the browsable API's raw-data form sends JSON too.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "shelfmark.api.pagination.CursorPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

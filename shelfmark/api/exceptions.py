@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
 from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -26,6 +27,23 @@ def error_body(
     if fields:
         error["fields"] = fields
     return {"error": error}
+
+
+def flatten_field_errors(detail: Any, path: str = "") -> dict[str, list[str]]:
+    """DRF nests errors for lists and nested objects ({"authors": {"1": ["…"]}}); the error
+    shape promises one level, so nested ones get dotted paths: {"authors.1": ["…"]}."""
+    if isinstance(detail, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            flat.update(flatten_field_errors(value, f"{path}.{key}" if path else str(key)))
+        return flat
+    if isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        flat = {}
+        for index, item in enumerate(detail):
+            flat.update(flatten_field_errors(item, f"{path}.{index}" if path else str(index)))
+        return flat
+    messages = detail if isinstance(detail, list) else [detail]
+    return {path or "non_field_errors": [str(message) for message in messages]}
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -43,9 +61,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is None:
         return None  # a real bug: let Django log it and answer 500
     if isinstance(exc, exceptions.ValidationError):
-        fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         response.data = error_body(
-            response.status_code, "invalid", "The request has invalid fields; see 'fields'.", fields
+            response.status_code,
+            "invalid",
+            "The request has invalid fields; see 'fields'.",
+            flatten_field_errors(exc.detail),
         )
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
@@ -56,6 +76,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+@csrf_exempt  # it changes nothing; a write to an unknown path is a 404, not a CSRF failure
 def api_not_found(request, *args, **kwargs) -> JsonResponse:
     """Unknown paths under /api/ answer in the API's error shape, not with an HTML page."""
     hint = "See /api/ for the list."
@@ -78,4 +99,11 @@ def api_server_error(request) -> JsonResponse:
     return JsonResponse(
         error_body(500, "server_error", "Something went wrong on the server; it has been logged."),
         status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+
+
+def api_csrf_failure(request, reason: str = "") -> JsonResponse:
+    return JsonResponse(
+        error_body(403, "csrf_failed", f"CSRF check failed: {reason}. Send the CSRF token."),
+        status=status.HTTP_403_FORBIDDEN,
     )

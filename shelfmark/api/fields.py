@@ -56,3 +56,13 @@ class IdOrNameField(serializers.Field):
 
     def to_representation(self, value: object) -> object:
         return value
+
+
+class TextField(serializers.CharField):
+    """A CharField for input that takes only JSON strings: DRF's own also turns 0 into "0",
+    which hides client bugs and is not what the schema documents."""
+
+    def to_internal_value(self, data: object) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)

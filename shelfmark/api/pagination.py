@@ -6,6 +6,7 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 
@@ -39,12 +40,17 @@ class CursorPagination(pagination.CursorPagination):
             )
         return int(raw)
 
+    invalid_cursor_message = "Invalid cursor: use the 'next' and 'previous' links as given."
+
     def decode_cursor(self, request):
-        cursor = super().decode_cursor(request)
+        try:
+            cursor = super().decode_cursor(request)
+        except NotFound:  # DRF says 404; a damaged parameter is a bad request
+            raise self._invalid_cursor() from None
         # PostgreSQL refuses NUL in text parameters (a DataError, so a 500); no real position
         # has one.
         if cursor is not None and cursor.position is not None and "\x00" in cursor.position:
-            raise NotFound(self.invalid_cursor_message)
+            raise self._invalid_cursor()
         return cursor
 
     def paginate_queryset(self, queryset, request, view=None):
@@ -52,14 +58,17 @@ class CursorPagination(pagination.CursorPagination):
             return super().paginate_queryset(queryset, request, view)
         try:
             return super().paginate_queryset(queryset, request, view)
-        except (ValueError, TypeError, DjangoValidationError):
-            # A forged cursor whose position does not fit the ordering column (text for a
-            # year, a malformed date): the filter on it fails before any query runs.
-            raise NotFound(self.invalid_cursor_message) from None
+        except (ValueError, TypeError, OverflowError, DjangoValidationError, DataError):
+            # A forged cursor whose position does not fit the ordering column: text for a
+            # year, a malformed date, a number too large for the column.
+            raise self._invalid_cursor() from None
+
+    def _invalid_cursor(self) -> ValidationError:
+        return ValidationError({self.cursor_query_param: [self.invalid_cursor_message]})
 
     def get_ordering(self, request, queryset, view) -> tuple[str, ...]:
         choices: dict[str, tuple[str, ...]] = view.ordering_fields
-        key = request.query_params.get(self.ordering_param) or view.ordering_default
+        key = request.query_params.get(self.ordering_param, view.ordering_default)
         descending = key.startswith("-")
         columns = choices.get(key.removeprefix("-"))
         if columns is None:

@@ -40,6 +40,14 @@ ERRORS = {
 
 
 class AutoSchema(SpectacularAutoSchema):
+    def get_auth(self):
+        # Anyone may read under these permissions: say so, with the empty security requirement.
+        auths = super().get_auth()
+        public_read = all(isinstance(p, ReadOnlyForAll) for p in self.view.get_permissions())
+        if self.method in ("GET", "HEAD") and public_read and {} not in auths:
+            auths.append({})
+        return auths
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         for code in self._error_codes():
