@@ -8,7 +8,9 @@ from rest_framework.test import APIClient
 
 
 @pytest.fixture(autouse=True)
-def _no_throttle_state_between_tests(settings):
+def _test_settings(settings):
+    # The production password hasher costs ~0.5 s per user created; tests need no strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Rate-limit counters live in the cache; a fresh cache per test keeps tests independent.
     from django.core.cache import cache
 

@@ -10,7 +10,7 @@ from accounts.services import admin_ensure
 class Command(BaseCommand):
     help = (
         "Create an admin (superuser) account if it does not exist, and print its login. "
-        "The generated password is kept in the data folder so it can be shown again."
+        "A generated password is kept in the data folder so it can be shown again."
     )
 
     def add_arguments(self, parser):
@@ -19,10 +19,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, username: str, password: str | None, **options):
         saved = Path(settings.DATA_DIR) / f"{username}-password.txt"
-        password = password or (saved.read_text().strip() if saved.exists() else None)
-        password = password or secrets.token_urlsafe(12)
+        generated = password is None
+        if generated:
+            password = saved.read_text().strip() if saved.exists() else secrets.token_urlsafe(12)
         user, created = admin_ensure(username=username, password=password)
-        if created:
+        if created and generated:
             saved.parent.mkdir(parents=True, exist_ok=True)
             saved.touch(mode=0o600)
             saved.write_text(password + "\n")

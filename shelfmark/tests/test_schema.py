@@ -1,0 +1,165 @@
+"""The OpenAPI schema, the docs pages and the /api/ root."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+DOCUMENTED_PATHS = {
+    "/api/v1/books/",
+    "/api/v1/books/{id}/",
+    "/api/v1/authors/",
+    "/api/v1/authors/{id}/",
+    "/api/v1/subjects/",
+    "/api/v1/subjects/{id}/",
+    "/api/v1/copies/",
+    "/api/v1/copies/{id}/",
+    "/api/v1/tokens/",
+    "/api/v1/tokens/{id}/",
+}
+ASSET_ATTRIBUTE = re.compile(r"""<(script|link)\b[^>]*?\b(src|href)=["']([^"']*)["']""", re.I)
+
+
+@pytest.fixture
+def schema(client) -> dict:
+    response = client.get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_the_schema_generates_and_validates_without_warnings(tmp_path):
+    target = tmp_path / "schema.yml"
+
+    # --fail-on-warn turns any drf-spectacular warning (an unguessable type, a name clash)
+    # into a non-zero exit, which call_command raises as SystemExit.
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+
+    document = yaml.safe_load(target.read_text())
+    assert document["openapi"].startswith("3.")
+    assert document["info"]["title"] == "Shelfmark API"
+    assert set(document["paths"]) >= DOCUMENTED_PATHS
+
+
+def test_the_served_schema_is_openapi_3_with_every_resource(client):
+    response = client.get("/api/schema/")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.oai.openapi")
+    document = yaml.safe_load(response.content)
+    assert document["openapi"].startswith("3.")
+    assert set(document["paths"]) >= DOCUMENTED_PATHS
+
+
+def test_the_schema_documents_only_the_versioned_api(schema):
+    paths = set(schema["paths"])
+
+    assert paths >= DOCUMENTED_PATHS
+    assert all(path.startswith("/api/v1/") for path in paths), paths
+    assert not paths & {"/api/", "/api/schema/", "/api/docs/", "/api/redoc/", "/healthz"}
+
+
+def test_the_schema_offers_api_tokens_as_bearer_auth(schema):
+    scheme = schema["components"]["securitySchemes"]["apiToken"]
+
+    assert scheme["type"] == "http"
+    assert scheme["scheme"] == "bearer"
+    assert {"apiToken": []} in schema["paths"]["/api/v1/books/"]["post"]["security"]
+
+
+def test_the_schema_shows_the_token_key_only_in_the_create_response(schema):
+    tokens = schema["paths"]["/api/v1/tokens/"]
+    created = tokens["post"]["responses"]["201"]["content"]["application/json"]["schema"]
+    listed = tokens["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    components = schema["components"]["schemas"]
+
+    created_fields = components[created["$ref"].rsplit("/", 1)[1]]["properties"]
+    listed_fields = components[listed["items"]["$ref"].rsplit("/", 1)[1]]["properties"]
+    assert "key" in created_fields
+    assert "key" not in listed_fields
+    # Tokens are listed, issued and revoked; never read back or edited one by one.
+    assert set(tokens) == {"get", "post"}
+    assert set(schema["paths"]["/api/v1/tokens/{id}/"]) == {"delete"}
+
+
+def test_the_schema_documents_the_pagination_limits(schema):
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/books/"]["get"]["parameters"]}
+
+    assert parameters["page_size"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 100}
+    assert set(parameters["ordering"]["schema"]["enum"]) == {
+        "title",
+        "-title",
+        "year",
+        "-year",
+        "created",
+        "-created",
+        "updated",
+        "-updated",
+    }
+    assert "cursor" in parameters
+
+
+@pytest.mark.parametrize(
+    ("path", "marker"), [("/api/docs/", "swagger-ui"), ("/api/redoc/", "redoc")]
+)
+def test_the_docs_pages_load_only_local_assets(client, path, marker):
+    response = client.get(path)
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    html = response.content.decode()
+    assert marker in html
+    assert "/api/schema/" in html
+
+    assets = [url for _, _, url in ASSET_ATTRIBUTE.findall(html)]
+    scripts = [url for tag, _, url in ASSET_ATTRIBUTE.findall(html) if tag.lower() == "script"]
+    assert scripts, "the page should load its JavaScript bundle"
+    for url in assets:
+        assert url.startswith("/static/"), f"{path} loads {url} from outside the site"
+        # ...and the file is really there to serve.
+        assert finders.find(url.removeprefix("/static/")), f"{url} is not a static file"
+    assert "cdn." not in html
+    assert "https://" not in html
+    assert "http://" not in html.replace("http://testserver", "")
+
+
+def test_the_api_root_links_every_resource_and_the_docs(client):
+    response = client.get("/api/")
+
+    assert response.status_code == 200
+    assert (
+        response.json().items()
+        >= {
+            "books": "http://testserver/api/v1/books/",
+            "authors": "http://testserver/api/v1/authors/",
+            "subjects": "http://testserver/api/v1/subjects/",
+            "copies": "http://testserver/api/v1/copies/",
+            "tokens": "http://testserver/api/v1/tokens/",
+            "schema": "http://testserver/api/schema/",
+            "docs": "http://testserver/api/docs/",
+            "redoc": "http://testserver/api/redoc/",
+        }.items()
+    )
+
+
+def test_every_link_on_the_api_root_answers(client):
+    links = client.get("/api/").json()
+
+    for name, url in links.items():
+        response = client.get(url)
+        # Tokens are personal: the link is there, the list needs a login.
+        expected = 401 if name == "tokens" else 200
+        assert response.status_code == expected, (name, url, response.status_code)
+
+
+def test_the_api_root_is_browsable_in_a_browser(client):
+    response = client.get("/api/", HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert b"/api/v1/books/" in response.content

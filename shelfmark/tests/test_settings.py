@@ -1,0 +1,265 @@
+"""shelfmark/settings.py: how the environment shapes the configuration.
+
+Settings are read once per process, so each case starts a fresh Python in a subprocess with a
+controlled environment: every variable the settings read is removed from the inherited one.
+settings.py also reads a ``.env`` file, without overriding what is already set; the variables
+whose empty value means "not set" (a DATABASE_URL, say) are therefore passed empty, which keeps
+a developer's ``.env`` out of these tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+
+REPO_ROOT = Path(django_settings.BASE_DIR)
+
+# Every variable shelfmark/settings.py reads.
+SETTINGS_VARIABLES = (
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "SHELFMARK_DATA_DIR",
+    "DATABASE_URL",
+    "CONN_MAX_AGE",
+    "REDIS_URL",
+    "TIME_ZONE",
+    "STATIC_ROOT",
+    "SECURE_HTTPS",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "TRUST_X_FORWARDED_PROTO",
+    "API_RATE_ANON",
+    "API_RATE_USER",
+    "NUM_PROXIES",
+    "LOG_LEVEL",
+)
+# Empty is the same as unset for these, in both modes (an empty int or bool would not parse).
+EMPTY_MEANS_UNSET = ("CSRF_TRUSTED_ORIGINS", "DATABASE_URL", "REDIS_URL")
+
+PRINT_SETTINGS = """
+import json, django
+from django.conf import settings
+django.setup()
+db = settings.DATABASES["default"]
+print(json.dumps({
+    "DEBUG": settings.DEBUG,
+    "SECRET_KEY": settings.SECRET_KEY,
+    "ALLOWED_HOSTS": settings.ALLOWED_HOSTS,
+    "ENGINE": db["ENGINE"],
+    "NAME": str(db["NAME"]),
+    "HOST": db.get("HOST"),
+    "PORT": db.get("PORT"),
+    "CONN_MAX_AGE": db.get("CONN_MAX_AGE"),
+    "CONN_HEALTH_CHECKS": db.get("CONN_HEALTH_CHECKS"),
+    "CACHE": settings.CACHES["default"]["BACKEND"],
+    "STATICFILES": settings.STORAGES["staticfiles"]["BACKEND"],
+    "SECURE_SSL_REDIRECT": settings.SECURE_SSL_REDIRECT,
+    "SESSION_COOKIE_SECURE": settings.SESSION_COOKIE_SECURE,
+    "CSRF_COOKIE_SECURE": settings.CSRF_COOKIE_SECURE,
+    "SECURE_HSTS_SECONDS": settings.SECURE_HSTS_SECONDS,
+    "SECURE_PROXY_SSL_HEADER": settings.SECURE_PROXY_SSL_HEADER,
+}))
+"""
+
+
+@pytest.fixture
+def secret_key() -> str:
+    return secrets.token_urlsafe(50)[:50]
+
+
+@pytest.fixture
+def run(tmp_path):
+    """Run Python (code, or manage.py arguments) in a fresh process; returns the result."""
+
+    def run(*args: str, env: dict[str, str | None] | None = None) -> subprocess.CompletedProcess:
+        environment = {
+            key: value
+            for key, value in os.environ.items()
+            if key not in SETTINGS_VARIABLES and not key.startswith("DJANGO_")
+        }
+        environment |= dict.fromkeys(EMPTY_MEANS_UNSET, "")
+        environment |= {
+            "DJANGO_SETTINGS_MODULE": "shelfmark.settings",
+            "SHELFMARK_DATA_DIR": str(tmp_path / "data"),
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+        environment |= env or {}
+        # Truly absent, not empty, where a case asks for that with None.
+        environment = {key: value for key, value in environment.items() if value is not None}
+        return subprocess.run(  # noqa: S603 - fixed arguments, our own interpreter
+            [sys.executable, *args],
+            cwd=REPO_ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    return run
+
+
+def settings_in(run, **env: str | None) -> dict:
+    result = run("-c", PRINT_SETTINGS, env=env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+# --- production mode -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("env", "missing"),
+    [
+        ({"SECRET_KEY": "", "ALLOWED_HOSTS": ""}, "SECRET_KEY and ALLOWED_HOSTS are not set"),
+        ({"SECRET_KEY": None, "ALLOWED_HOSTS": None}, "SECRET_KEY and ALLOWED_HOSTS are not set"),
+        ({"SECRET_KEY": "", "ALLOWED_HOSTS": "library.example.org"}, "SECRET_KEY is not set"),
+        ({"SECRET_KEY": "s" * 50, "ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS is not set"),
+    ],
+    ids=["both-empty", "both-absent", "no-secret-key", "no-allowed-hosts"],
+)
+def test_production_refuses_to_start_without_a_secret_key_and_hosts(run, env, missing):
+    result = run("-c", "import django; django.setup()", env={"DEBUG": "false", **env})
+
+    assert result.returncode != 0
+    assert "django.core.exceptions.ImproperlyConfigured" in result.stderr
+    assert f"DEBUG is off (production mode) but {missing}." in result.stderr
+    # The message says what to do next.
+    assert "secrets.token_urlsafe(50)" in result.stderr
+    assert "ALLOWED_HOSTS=library.example.org" in result.stderr
+
+
+def test_production_starts_with_a_secret_key_and_hosts(run, secret_key):
+    values = settings_in(
+        run, DEBUG="false", SECRET_KEY=secret_key, ALLOWED_HOSTS="library.example.org,lib.example"
+    )
+
+    assert values["DEBUG"] is False
+    assert values["SECRET_KEY"] == secret_key
+    assert values["ALLOWED_HOSTS"] == ["library.example.org", "lib.example"]
+    # Production defaults: HTTPS everywhere, hashed and compressed static files.
+    assert values["SECURE_SSL_REDIRECT"] is True
+    assert values["SESSION_COOKIE_SECURE"] is True
+    assert values["CSRF_COOKIE_SECURE"] is True
+    assert values["SECURE_HSTS_SECONDS"] == 31536000
+    assert values["STATICFILES"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    assert values["SECURE_PROXY_SSL_HEADER"] is None
+
+
+def test_production_passes_the_deployment_checks(run, secret_key):
+    result = run(
+        "manage.py",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env={"DEBUG": "false", "SECRET_KEY": secret_key, "ALLOWED_HOSTS": "library.example.org"},
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+    assert "WARNING" not in result.stdout + result.stderr
+
+
+def test_the_deployment_checks_do_fail_on_a_weakened_production_setup(run, secret_key):
+    # The check above can fail: plain http in production is reported.
+    result = run(
+        "manage.py",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env={
+            "DEBUG": "false",
+            "SECRET_KEY": secret_key,
+            "ALLOWED_HOSTS": "library.example.org",
+            "SECURE_HTTPS": "false",
+        },
+    )
+
+    assert result.returncode != 0
+    assert "security.W008" in result.stderr  # SECURE_SSL_REDIRECT
+    assert "security.W004" in result.stderr  # HSTS
+
+
+def test_behind_a_tls_proxy_the_forwarded_proto_header_is_trusted_only_when_asked(run, secret_key):
+    production = {"DEBUG": "false", "SECRET_KEY": secret_key, "ALLOWED_HOSTS": "x.example"}
+
+    trusted = settings_in(run, **production, TRUST_X_FORWARDED_PROTO="true")
+
+    assert trusted["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+
+
+# --- local mode ----------------------------------------------------------------------------------
+
+
+def test_with_nothing_set_shelfmark_runs_in_local_mode(run, tmp_path):
+    values = settings_in(run)
+
+    assert values["DEBUG"] is True
+    assert values["SECRET_KEY"].startswith("django-insecure-")
+    assert values["ALLOWED_HOSTS"] == ["localhost", "127.0.0.1", "[::1]"]
+    assert values["SECURE_SSL_REDIRECT"] is False
+    assert values["SECURE_HSTS_SECONDS"] == 0
+    assert values["CACHE"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert values["STATICFILES"] == "django.contrib.staticfiles.storage.StaticFilesStorage"
+    assert values["ENGINE"] == "django.db.backends.sqlite3"
+    assert values["NAME"] == str(tmp_path / "data" / "shelfmark.sqlite3")
+
+
+def test_the_default_sqlite_database_uses_wal_in_the_data_folder(run, tmp_path):
+    script = (
+        "import django; django.setup()\n"
+        "from django.db import connection\n"
+        "with connection.cursor() as cursor:\n"
+        "    cursor.execute('PRAGMA journal_mode')\n"
+        "    print(cursor.fetchone()[0])\n"
+        "    cursor.execute('PRAGMA synchronous')\n"
+        "    print(cursor.fetchone()[0])\n"
+    )
+
+    result = run("-c", script, env={"DATABASE_URL": None})
+
+    assert result.returncode == 0, result.stderr
+    journal_mode, synchronous = result.stdout.split()
+    assert journal_mode == "wal"
+    assert synchronous == "1"  # NORMAL
+    assert (tmp_path / "data" / "shelfmark.sqlite3").is_file()
+
+
+# --- database and cache from the environment -----------------------------------------------------
+
+
+def test_database_url_switches_to_postgresql(run, tmp_path):
+    values = settings_in(run, DATABASE_URL="postgres://shelf:pw@db.internal:6543/catalog")
+
+    assert values["ENGINE"] == "django.db.backends.postgresql"
+    assert values["NAME"] == "catalog"
+    assert values["HOST"] == "db.internal"
+    assert values["PORT"] == 6543
+    assert values["CONN_MAX_AGE"] == 60
+    assert values["CONN_HEALTH_CHECKS"] is True
+    # No SQLite file is made when another database is configured.
+    assert not (tmp_path / "data").exists()
+
+
+def test_conn_max_age_is_configurable(run):
+    values = settings_in(run, DATABASE_URL="postgres://db/catalog", CONN_MAX_AGE="0")
+
+    assert values["CONN_MAX_AGE"] == 0
+
+
+def test_redis_url_gives_a_shared_cache(run):
+    values = settings_in(run, REDIS_URL="redis://cache.internal:6379/0")
+
+    assert values["CACHE"] == "django.core.cache.backends.redis.RedisCache"
