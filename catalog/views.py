@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from django.conf.locale import LANG_INFO
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from rest_framework.exceptions import APIException
@@ -54,5 +55,10 @@ def book_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "catalog/book_detail.html",
-        {"book": book, "isbn_display": selectors.isbn_display(book["isbn"]), "copies": copies},
+        {
+            "book": book,
+            "isbn_display": selectors.isbn_display(book["isbn"]),
+            "language_name": LANG_INFO.get(book["language"], {}).get("name", book["language"]),
+            "copies": copies,
+        },
     )

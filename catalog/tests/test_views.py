@@ -112,6 +112,7 @@ def test_book_page_shows_everything_and_copies(client, django_assert_num_queries
         "978-0-14-243724-7",
         "Penguin Classics",
         "1851",
+        "English (en)",
         "720",
         "A whaling voyage.",
         "Sea stories",
