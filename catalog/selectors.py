@@ -34,8 +34,10 @@ BOOK_COLUMNS = (
 )
 
 
-def _count_of(copies: QuerySet) -> Coalesce:
-    counted = copies.order_by().values("book").annotate(n=Count("pk")).values("n")
+def _count_of(rows: QuerySet, *, per: str) -> Coalesce:
+    """Correlated COUNT of ``rows`` (already filtered on OuterRef) grouped by ``per``: one
+    subquery per result row, no join that would multiply the outer rows."""
+    counted = rows.order_by().values(per).annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
@@ -44,8 +46,8 @@ def book_rows() -> QuerySet:
     copies = Copy.objects.filter(book=OuterRef("pk"))
     return (
         Book.objects.annotate(
-            copies_total=_count_of(copies),
-            copies_available=_count_of(copies.filter(status=CopyStatus.AVAILABLE)),
+            copies_total=_count_of(copies, per="book"),
+            copies_available=_count_of(copies.filter(status=CopyStatus.AVAILABLE), per="book"),
             # Books without a year sort last, and cursors need a non-null position.
             sort_year=Coalesce("year", Value(YEAR_MAX + 1)),
         )
@@ -138,10 +140,7 @@ COPY_COLUMNS = (
 
 
 def author_rows() -> QuerySet:
-    books = BookAuthor.objects.filter(author=OuterRef("pk")).order_by().values("author")
-    book_count = Coalesce(
-        Subquery(books.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), Value(0)
-    )
+    book_count = _count_of(BookAuthor.objects.filter(author=OuterRef("pk")), per="author")
     return (
         Author.objects.annotate(book_count=book_count)
         .values(*AUTHOR_COLUMNS, "book_count")
@@ -150,12 +149,8 @@ def author_rows() -> QuerySet:
 
 
 def subject_rows() -> QuerySet:
-    links = (
-        Book.subjects.through.objects.filter(subject=OuterRef("pk")).order_by().values("subject")
-    )
-    book_count = Coalesce(
-        Subquery(links.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), Value(0)
-    )
+    links = Book.subjects.through.objects.filter(subject=OuterRef("pk"))
+    book_count = _count_of(links, per="subject")
     return (
         Subject.objects.annotate(book_count=book_count)
         .values(*SUBJECT_COLUMNS, "book_count")

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, hash_key
 from accounts.services import token_create
+from shelfmark.tests.helpers import assert_error
 
 pytestmark = pytest.mark.django_db
 
@@ -37,17 +38,6 @@ def other_user(db):
 
 def detail_url(token_id: int) -> str:
     return f"{TOKENS_URL}{token_id}/"
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/json"
-    body = response.json()
-    assert set(body) == {"error"}
-    error = body["error"]
-    assert (error["status"], error["code"]) == (status, code)
-    assert error["message"]
-    return error
 
 
 def authenticates(key: str) -> bool:

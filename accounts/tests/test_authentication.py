@@ -14,24 +14,12 @@ from rest_framework.test import APIClient
 from accounts.models import ApiToken
 from accounts.selectors import LAST_USED_RESOLUTION_SECONDS
 from accounts.services import token_create
+from shelfmark.tests.helpers import assert_error
 
 pytestmark = pytest.mark.django_db
 
 TOKENS_URL = "/api/v1/tokens/"
 WWW_AUTHENTICATE = 'Token realm="api"'
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/json"
-    body = response.json()
-    assert set(body) == {"error"}
-    error = body["error"]
-    assert error["status"] == status
-    assert error["code"] == code
-    assert isinstance(error["message"], str)
-    assert error["message"]
-    return error
 
 
 @pytest.fixture

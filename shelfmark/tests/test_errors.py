@@ -26,23 +26,12 @@ from catalog.models import Subject
 from shelfmark import urls
 from shelfmark.api.exceptions import error_body, exception_handler
 from shelfmark.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
+from shelfmark.tests.helpers import assert_error
 from shelfmark.views import server_error
 
 pytestmark = pytest.mark.django_db
 
 BOOKS_URL = "/api/v1/books/"
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/json"
-    body = response.json()
-    assert set(body) == {"error"}
-    error = body["error"]
-    assert (error["status"], error["code"]) == (status, code)
-    assert isinstance(error["message"], str)
-    assert error["message"]
-    return error
 
 
 def forged_cursor(**params: str) -> str:
