@@ -6,14 +6,16 @@ Writes go through catalog.services, which keep the derived ``Book.search_text`` 
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import F
-from django.db.models.functions import Length, Lower
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, Length, Lower
 from django.db.models.lookups import Exact, Range
 
 from catalog.isbn import format_isbn, isbn10_or_none
 
 YEAR_MIN = -3000  # the oldest works a library lists are older than the common era
 YEAR_MAX = 2100
+# Sort key for "by year": books without a year go after every real year.
+YEAR_SORT_KEY = Coalesce("year", Value(YEAR_MAX + 1))
 
 
 class Author(models.Model):
@@ -109,6 +111,8 @@ class Book(models.Model):
             models.Index(fields=["created_at", "id"], name="book_created_idx"),
             models.Index(fields=["updated_at", "id"], name="book_updated_idx"),
             models.Index(fields=["year", "id"], name="book_year_idx"),
+            # ?ordering=year sorts books without a year last via this expression (selectors).
+            models.Index(YEAR_SORT_KEY, "id", name="book_year_sort_idx"),
             models.Index(fields=["language"], name="book_language_idx"),
             # On PostgreSQL a trigram GIN index on search_text serves LIKE '%term%'; it is
             # created by migration 0002 (PostgreSQL only, so it is not declared here).

@@ -14,7 +14,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Su
 from django.db.models.functions import Coalesce
 
 from catalog.isbn import format_isbn
-from catalog.models import YEAR_MAX, Author, Book, BookAuthor, Copy, CopyStatus, Subject
+from catalog.models import YEAR_SORT_KEY, Author, Book, BookAuthor, Copy, CopyStatus, Subject
 from catalog.search import filter_by_query
 
 Row = dict[str, Any]
@@ -49,7 +49,7 @@ def book_rows() -> QuerySet:
             copies_total=_count_of(copies, per="book"),
             copies_available=_count_of(copies.filter(status=CopyStatus.AVAILABLE), per="book"),
             # Books without a year sort last, and cursors need a non-null position.
-            sort_year=Coalesce("year", Value(YEAR_MAX + 1)),
+            sort_year=YEAR_SORT_KEY,
         )
         .values(*BOOK_COLUMNS, "copies_total", "copies_available", "sort_year")
         .order_by("title", "id")
