@@ -120,17 +120,52 @@ def test_ordering_whitelist(api_client, catalog):
     assert "ordering" in response.json()["error"]["fields"]
 
 
-@pytest.mark.parametrize("ordering", ["title", "-title", "year", "-year", "created", "-updated"])
-def test_cursor_pages_cover_every_book_exactly_once(api_client, ordering):
-    for n in range(7):
-        BookFactory(title=f"Same Title {n % 2}", year=1900 + n % 3 if n != 4 else None)
-    seen, url = [], f"{BOOKS}?page_size=2&ordering={ordering}"
+@pytest.mark.parametrize(
+    "ordering", ["title", "-title", "year", "-year", "created", "-created", "updated", "-updated"]
+)
+def test_cursor_pages_walk_every_book_once_forwards_and_back(api_client, ordering):
+    # Many ties on every ordering column: the cursor must position on the whole (column, id)
+    # tuple, not on the first column (DRF's own cursor repeats pages past 1000 ties).
+    for n in range(40):
+        BookFactory(title=f"Same Title {n % 3}", year=None if n % 4 == 0 else 1900 + n % 2)
+
+    pages, url = [], f"{BOOKS}?page_size=6&ordering={ordering}"
     while url:
         body = api_client.get(url).json()
-        assert len(body["results"]) <= 2
-        seen += [book["id"] for book in body["results"]]
-        url = body["next"]
-    assert sorted(seen) == sorted(Book.objects.values_list("pk", flat=True))
+        pages.append([book["id"] for book in body["results"]])
+        last_previous, url = body["previous"], body["next"]
+    forwards = [book_id for page in pages for book_id in page]
+    assert sorted(forwards) == sorted(Book.objects.values_list("pk", flat=True))
+    assert len(forwards) == len(set(forwards)) == 40
+    assert len(pages) == 7
+
+    backwards, url = [pages[-1]], last_previous
+    while url:
+        body = api_client.get(url).json()
+        backwards.insert(0, [book["id"] for book in body["results"]])
+        url = body["previous"]
+    assert backwards == pages  # the same pages, read back from the end
+
+
+def test_cursor_pages_past_a_thousand_ties(api_client):
+    # DRF's offset-based cursor caps its tie offset at 1000 and then repeats pages forever.
+    Book.objects.bulk_create(Book(title="Untitled") for _ in range(1150))
+    seen, url, requests = set(), f"{BOOKS}?page_size=100", 0
+    while url:
+        body = api_client.get(url).json()
+        seen.update(book["id"] for book in body["results"])
+        url, requests = body["next"], requests + 1
+        assert requests <= 12
+    assert len(seen) == 1150
+
+
+def test_cursor_survives_rows_inserted_before_it(api_client):
+    for n in range(6):
+        BookFactory(title=f"Title {n}")
+    first = api_client.get(BOOKS, {"page_size": 3}).json()
+    BookFactory(title="A new first book")  # sorts before everything already seen
+    second = api_client.get(first["next"]).json()
+    assert [b["title"] for b in second["results"]] == ["Title 3", "Title 4", "Title 5"]
 
 
 def test_pages_never_count_the_catalog(api_client, catalog, django_assert_max_num_queries):
