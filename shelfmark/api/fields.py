@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 # Ids are 64-bit; anything longer cannot name a row, and passing it on would overflow the
 # database driver (a 500) instead of answering "no such thing".
@@ -21,6 +23,9 @@ class IdConverter:
 
     def to_url(self, value: int) -> str:
         return str(value)
+
+
+TEXT_VALIDATORS = (ProhibitNullCharactersValidator(), ProhibitSurrogateCharactersValidator())
 
 
 @extend_schema_field({"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string"}]})
@@ -50,6 +55,10 @@ class IdOrNameField(serializers.Field):
                 self.fail("blank")
             if len(name) > self.max_length:
                 self.fail("too_long", max_length=self.max_length)
+            # The checks DRF's CharField makes: PostgreSQL refuses NUL, and no database
+            # driver can encode a lone surrogate ("\ud800" in JSON) - both were 500s.
+            for validator in TEXT_VALIDATORS:
+                validator(name)
             return name
         self.fail("invalid")
         raise AssertionError("unreachable")
