@@ -6,7 +6,9 @@ import re
 
 import django_filters as filters
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 
 from catalog.models import YEAR_MAX, YEAR_MIN, Book, Copy, CopyStatus
 from catalog.selectors import book_filter_available, book_search
@@ -22,7 +24,8 @@ class IntegerFilter(filters.NumberFilter):
 def _by_id_or_name(books: QuerySet, value: str, *, id_path: str, name_path: str) -> QuerySet:
     if re.fullmatch(ID_PATTERN, value):
         return books.filter(**{id_path: int(value)})
-    return books.filter(**{f"{name_path}__iexact": value.strip()})
+    # LOWER() on both sides, as the names' unique constraints compare (and index) them.
+    return books.filter(Exact(Lower(name_path), Lower(Value(value.strip()))))
 
 
 class BookFilter(filters.FilterSet):
@@ -57,7 +60,7 @@ class BookFilter(filters.FilterSet):
     available = filters.ChoiceFilter(
         method="filter_available",
         choices=BOOLEAN_CHOICES,
-        help_text="true: only books with a copy on the shelf now.",
+        help_text="true: books with a copy on the shelf now; false: books with none.",
     )
 
     class Meta:
@@ -79,7 +82,7 @@ class BookFilter(filters.FilterSet):
         return books.filter(language=value.strip().lower())
 
     def filter_available(self, books: QuerySet, name: str, value: str) -> QuerySet:
-        return book_filter_available(books) if value == "true" else books
+        return book_filter_available(books, available=value == "true")
 
 
 class NameFilter(filters.FilterSet):

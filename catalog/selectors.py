@@ -60,10 +60,10 @@ def book_search(books: QuerySet, query: str) -> QuerySet:
     return filter_by_query(books, query)
 
 
-def book_filter_available(books: QuerySet) -> QuerySet:
-    return books.filter(
-        Exists(Copy.objects.filter(book=OuterRef("pk"), status=CopyStatus.AVAILABLE))
-    )
+def book_filter_available(books: QuerySet, *, available: bool = True) -> QuerySet:
+    """Books with a copy on the shelf now (or, with available=False, with none)."""
+    on_shelf = Exists(Copy.objects.filter(book=OuterRef("pk"), status=CopyStatus.AVAILABLE))
+    return books.filter(on_shelf if available else ~on_shelf)
 
 
 def book_representations(rows: Iterable[Row]) -> list[Row]:

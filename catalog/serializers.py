@@ -77,12 +77,15 @@ class CopySerializer(serializers.Serializer):
 
 
 class BookInputSerializer(serializers.Serializer):
+    """Optional fields have defaults: POST and PUT set every field (omitted ones to their
+    default), PATCH changes only the fields sent."""
+
     title = TextField(max_length=500)
-    subtitle = TextField(max_length=500, allow_blank=True, required=False)
+    subtitle = TextField(max_length=500, allow_blank=True, default="")
     authors = serializers.ListField(
         child=IdOrNameField(),
         max_length=50,
-        required=False,
+        default=list,
         help_text="Authors in order, each an author id or a name; unknown names are created.",
     )
     author = TextField(
@@ -95,22 +98,20 @@ class BookInputSerializer(serializers.Serializer):
         max_length=20,
         allow_blank=True,
         allow_null=True,
-        required=False,
+        default=None,
         help_text="ISBN-10 or ISBN-13, hyphens and spaces allowed; stored as ISBN-13.",
     )
-    publisher = TextField(max_length=255, allow_blank=True, required=False)
+    publisher = TextField(max_length=255, allow_blank=True, default="")
     year = serializers.IntegerField(
-        min_value=YEAR_MIN, max_value=YEAR_MAX, allow_null=True, required=False
+        min_value=YEAR_MIN, max_value=YEAR_MAX, allow_null=True, default=None
     )
-    language = TextField(max_length=3, allow_blank=True, required=False)
-    pages = serializers.IntegerField(
-        min_value=1, max_value=100_000, allow_null=True, required=False
-    )
-    description = TextField(max_length=20_000, allow_blank=True, required=False)
+    language = TextField(max_length=3, allow_blank=True, default="")
+    pages = serializers.IntegerField(min_value=1, max_value=100_000, allow_null=True, default=None)
+    description = TextField(max_length=20_000, allow_blank=True, default="")
     subjects = serializers.ListField(
         child=IdOrNameField(),
         max_length=50,
-        required=False,
+        default=list,
         help_text="Subject ids or names; unknown names are created.",
     )
 
@@ -132,7 +133,7 @@ class BookInputSerializer(serializers.Serializer):
 
     def validate(self, data: dict) -> dict:
         if "author" in data:
-            if "authors" in data:
+            if "authors" in self.initial_data:
                 raise serializers.ValidationError(
                     {"author": ["Send either 'author' (one name) or 'authors' (a list), not both."]}
                 )
@@ -143,7 +144,7 @@ class BookInputSerializer(serializers.Serializer):
 class AuthorInputSerializer(serializers.Serializer):
     name = TextField(max_length=255)
     sort_name = TextField(
-        max_length=255, allow_blank=True, required=False, help_text="Default: 'Last, First'."
+        max_length=255, allow_blank=True, default="", help_text="Default: 'Last, First'."
     )
 
 
@@ -154,8 +155,11 @@ class SubjectInputSerializer(serializers.Serializer):
 class CopyInputSerializer(serializers.Serializer):
     barcode = TextField(max_length=64)
     book = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Book id.")
-    call_number = TextField(max_length=64, allow_blank=True, required=False)
-    location = TextField(max_length=100, allow_blank=True, required=False)
-    status = serializers.ChoiceField(choices=CopyStatus.choices, required=False)
-    acquired_on = serializers.DateField(allow_null=True, required=False)
-    note = TextField(max_length=5_000, allow_blank=True, required=False)
+    call_number = TextField(max_length=64, allow_blank=True, default="")
+    location = TextField(max_length=100, allow_blank=True, default="")
+    # No default: a PUT that leaves status out keeps it (circulation owns most changes to it).
+    status = serializers.ChoiceField(
+        choices=CopyStatus.choices, required=False, help_text="Default on create: available."
+    )
+    acquired_on = serializers.DateField(allow_null=True, default=None)
+    note = TextField(max_length=5_000, allow_blank=True, default="")

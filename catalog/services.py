@@ -7,6 +7,9 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Model, ProtectedError, QuerySet, Value
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 
 from catalog.isbn import IsbnError, normalize_isbn
 from catalog.models import Author, Book, BookAuthor, Copy, CopyStatus, Subject
@@ -33,74 +36,103 @@ def sort_name_for(name: str) -> str:
 
 def author_create(*, name: str, sort_name: str = "") -> Author:
     name = _clean_name(name, field="name")
-    if Author.objects.filter(name__iexact=name).exists():
-        raise Conflict(f"An author named '{name}' already exists.", code="duplicate", field="name")
-    try:
-        with transaction.atomic():
-            return Author.objects.create(
-                name=name, sort_name=sort_name.strip() or sort_name_for(name)
-            )
-    except IntegrityError:  # lost a race with an identical insert
-        raise Conflict(
-            f"An author named '{name}' already exists.", code="duplicate", field="name"
-        ) from None
+    author = Author(name=name, sort_name=sort_name.strip() or sort_name_for(name))
+    _save_named(author)
+    return author
 
 
 @transaction.atomic
 def author_update(
     *, author: Author, name: str | None = None, sort_name: str | None = None
 ) -> Author:
+    author = Author.objects.select_for_update().get(pk=author.pk)  # no lost concurrent edit
     renamed = False
     if name is not None:
         name = _clean_name(name, field="name")
-        if Author.objects.filter(name__iexact=name).exclude(pk=author.pk).exists():
-            raise Conflict(
-                f"An author named '{name}' already exists.", code="duplicate", field="name"
-            )
         renamed = name != author.name
         author.name = name
     if sort_name is not None:
         author.sort_name = sort_name.strip() or sort_name_for(author.name)
-    author.save()
+    _save_named(author)
     if renamed:
         _refresh_search_text(Book.objects.filter(book_authors__author=author))
     return author
 
 
+@transaction.atomic
 def author_delete(*, author: Author) -> None:
+    author = Author.objects.select_for_update().get(pk=author.pk)
     count = author.book_authors.count()
     if count:
         raise Conflict(
             f"'{author.name}' is an author of {count} book(s); remove them from those books first.",
             code="in_use",
         )
-    author.delete()
+    _delete(author, in_use=f"'{author.name}' was just added to a book; it is in use.")
 
 
 def subject_create(*, name: str) -> Subject:
-    name = _clean_name(name, field="name")
-    if Subject.objects.filter(name__iexact=name).exists():
-        raise Conflict(f"A subject named '{name}' already exists.", code="duplicate", field="name")
-    try:
-        with transaction.atomic():
-            return Subject.objects.create(name=name)
-    except IntegrityError:
-        raise Conflict(
-            f"A subject named '{name}' already exists.", code="duplicate", field="name"
-        ) from None
+    subject = Subject(name=_clean_name(name, field="name"))
+    _save_named(subject)
+    return subject
 
 
+@transaction.atomic
 def subject_update(*, subject: Subject, name: str) -> Subject:
-    name = _clean_name(name, field="name")
-    if Subject.objects.filter(name__iexact=name).exclude(pk=subject.pk).exists():
-        raise Conflict(f"A subject named '{name}' already exists.", code="duplicate", field="name")
-    subject.name = name
-    subject.save()
+    subject = Subject.objects.select_for_update().get(pk=subject.pk)
+    subject.name = _clean_name(name, field="name")
+    _save_named(subject)
     return subject
 
 
 def subject_delete(*, subject: Subject) -> None:
     subject.delete()  # books simply lose the subject
+
+
+def _named(model: type[Author] | type[Subject], name: str) -> QuerySet:
+    """Rows whose name equals ``name`` ignoring case, the way the unique constraint compares:
+    LOWER() in the database (not Python's lower(), nor iexact's UPPER()), so lookups and the
+    constraint agree on every name and the constraint's index serves the lookup."""
+    return model.objects.filter(Exact(Lower("name"), Lower(Value(name))))
+
+
+def _save_named(row: Author | Subject) -> None:
+    kind = row._meta.verbose_name
+    duplicate = Conflict(
+        f"A{'n' if kind[0] in 'aeiou' else ''} {kind} named '{row.name}' already exists.",
+        code="duplicate",
+        field="name",
+    )
+    if _named(type(row), row.name).exclude(pk=row.pk).exists():
+        raise duplicate
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:  # lost a race with an identical insert
+        raise duplicate from None
+
+
+def _get_or_create_named(model: type[Author] | type[Subject], name: str, **defaults: Any):
+    row = _named(model, name).first()
+    if row is not None:
+        return row
+    try:
+        with transaction.atomic():
+            return model.objects.create(name=name, **defaults)
+    except IntegrityError:  # created meanwhile by a concurrent request: use that one
+        row = _named(model, name).first()
+        if row is None:
+            raise
+        return row
+
+
+def _delete(row: Model, *, in_use: str) -> None:
+    """Delete, turning a reference that appeared meanwhile into a 409, not a 500."""
+    try:
+        with transaction.atomic():
+            row.delete()
+    except (IntegrityError, ProtectedError):
+        raise Conflict(in_use, code="in_use") from None
 
 
 # --- Books -------------------------------------------------------------------------------------
@@ -151,16 +183,21 @@ def book_update(
     subjects: Sequence[Ref] | None = None,
     **changes: Any,
 ) -> Book:
-    """Change the given fields only (a PATCH); ``authors``/``subjects`` replace the lists."""
+    """Change the given fields only; ``authors``/``subjects`` replace the lists.
+
+    The row is re-read under a lock and only the given columns are written, so two concurrent
+    edits of different fields both survive.
+    """
     unknown = set(changes) - BOOK_FIELDS
     if unknown:
         raise TypeError(f"book_update got unknown fields: {sorted(unknown)}")
     fields = _clean_book_fields(changes)
+    book = Book.objects.select_for_update().get(pk=book.pk)
     if "isbn" in fields and fields["isbn"] != book.isbn:
         _ensure_isbn_free(fields["isbn"], exclude_pk=book.pk)
     for name, value in fields.items():
         setattr(book, name, value)
-    _save_book(book)
+    _save_book(book, update_fields=[*fields, "updated_at"])
     if authors is not None:
         _set_authors(book, _resolve_authors(authors))
     if subjects is not None:
@@ -170,7 +207,11 @@ def book_update(
     return book
 
 
+@transaction.atomic
 def book_delete(*, book: Book) -> None:
+    # The lock makes a copy being added at this moment wait (its foreign key check) and then
+    # fail cleanly, instead of this count missing it.
+    book = Book.objects.select_for_update().get(pk=book.pk)
     count = book.copies.count()
     if count:
         raise Conflict(
@@ -178,7 +219,7 @@ def book_delete(*, book: Book) -> None:
             "move them first (a book with physical copies is not deleted by accident).",
             code="in_use",
         )
-    book.delete()
+    _delete(book, in_use=f"A copy of '{book.title}' was just added; it is in use.")
 
 
 # --- Copies ------------------------------------------------------------------------------------
@@ -207,7 +248,9 @@ def copy_create(
     return copy
 
 
+@transaction.atomic
 def copy_update(*, copy: Copy, book: Book | None = None, **changes: Any) -> Copy:
+    """Change the given fields; the row is re-read under a lock, as in book_update."""
     unknown = set(changes) - COPY_FIELDS
     if unknown:
         raise TypeError(f"copy_update got unknown fields: {sorted(unknown)}")
@@ -218,11 +261,13 @@ def copy_update(*, copy: Copy, book: Book | None = None, **changes: Any) -> Copy
     for name in ("call_number", "location"):
         if name in changes:
             changes[name] = changes[name].strip()
+    copy = Copy.objects.select_for_update().get(pk=copy.pk)
     if book is not None:
         copy.book = book
+        changes["book"] = book
     for name, value in changes.items():
         setattr(copy, name, value)
-    _save_copy(copy)
+    _save_copy(copy, update_fields=[*changes, "updated_at"])
     return copy
 
 
@@ -281,10 +326,10 @@ def _ensure_isbn_free(isbn: str | None, *, exclude_pk: int | None = None) -> Non
         )
 
 
-def _save_book(book: Book) -> None:
+def _save_book(book: Book, update_fields: list[str] | None = None) -> None:
     try:
         with transaction.atomic():
-            book.save()
+            book.save(update_fields=update_fields)
     except IntegrityError:
         # The check above passed, so a concurrent request took the ISBN in between.
         raise Conflict(
@@ -318,9 +363,7 @@ def _resolve(refs, model, *, field: str, create) -> list:
             row = by_id[ref]
         else:
             name = _clean_name(ref, field=field)
-            row, _ = model.objects.get_or_create(
-                name__iexact=name, defaults={"name": name, **create(name)}
-            )
+            row = _get_or_create_named(model, name, **create(name))
         if row.pk not in seen:
             seen.add(row.pk)
             rows.append(row)
@@ -329,10 +372,16 @@ def _resolve(refs, model, *, field: str, create) -> list:
 
 def _set_authors(book: Book, authors: list[Author]) -> None:
     BookAuthor.objects.filter(book=book).delete()
-    BookAuthor.objects.bulk_create(
-        BookAuthor(book=book, author=author, position=position)
-        for position, author in enumerate(authors)
-    )
+    try:
+        with transaction.atomic():
+            BookAuthor.objects.bulk_create(
+                BookAuthor(book=book, author=author, position=position)
+                for position, author in enumerate(authors)
+            )
+    except IntegrityError:  # an author deleted between lookup and insert
+        raise Conflict(
+            "One of the authors was deleted meanwhile; send the request again.", field="authors"
+        ) from None
 
 
 def _search_text(book: Book, authors: Iterable[Author]) -> str:
@@ -373,7 +422,7 @@ def _clean_status(status: str) -> str:
     return status
 
 
-def _save_copy(copy: Copy) -> None:
+def _save_copy(copy: Copy, update_fields: list[str] | None = None) -> None:
     other = (
         Copy.objects.filter(barcode=copy.barcode).exclude(pk=copy.pk).values("book__title").first()
     )
@@ -385,8 +434,12 @@ def _save_copy(copy: Copy) -> None:
         )
     try:
         with transaction.atomic():
-            copy.save()
+            copy.save(update_fields=update_fields)
     except IntegrityError:
+        if not Book.objects.filter(pk=copy.book_id).exists():
+            raise Conflict(
+                "The book was deleted meanwhile.", code="book_deleted", field="book"
+            ) from None
         raise Conflict(
             f"Barcode {copy.barcode} was just used for another copy.",
             code="duplicate_barcode",

@@ -105,7 +105,11 @@ def test_filters(api_client, catalog):
         "The Communist Manifesto",
     ]
     assert titles(api_client.get(BOOKS, {"available": "true"})) == ["Pride and Prejudice"]
-    assert len(titles(api_client.get(BOOKS, {"available": "false"}))) == 4
+    assert titles(api_client.get(BOOKS, {"available": "false"})) == [
+        "Emma",  # its only copy is lost
+        "Jane Eyre",
+        "The Communist Manifesto",
+    ]
 
 
 def test_ordering_whitelist(api_client, catalog):
@@ -301,12 +305,25 @@ def test_patch_changes_only_given_fields(staff_client, catalog):
     assert body["author"] == "Jane Austen"
 
 
-def test_put_replaces_the_book(staff_client, catalog):
-    url = f"{BOOKS}{catalog['emma'].pk}/"
+def test_put_replaces_the_book_and_resets_what_it_leaves_out(staff_client, catalog):
+    url = f"{BOOKS}{catalog['pride'].pk}/"
     assert staff_client.put(url, {"subtitle": "no title"}).status_code == 400
-    response = staff_client.put(url, {"title": "Emma", "authors": []})
+    response = staff_client.put(url, {"title": "Pride and Prejudice", "year": 1813})
     assert response.status_code == 200
-    assert response.json()["author"] == ""
+    body = response.json()
+    assert (body["title"], body["year"]) == ("Pride and Prejudice", 1813)
+    assert (body["author"], body["authors"], body["subjects"]) == ("", [], [])
+    assert (body["isbn"], body["publisher"], body["language"]) == (None, "", "")
+    assert body["copies_total"] == 2  # copies are not part of the book's fields
+
+
+def test_put_on_a_copy_resets_its_fields_but_keeps_its_status(staff_client, catalog):
+    copy = catalog["pride"].copies.get(status="on_loan")
+    url = f"/api/v1/copies/{copy.pk}/"
+    body = {"barcode": copy.barcode, "book": catalog["pride"].pk}
+    response = staff_client.put(url, body)
+    assert response.status_code == 200
+    assert (response.json()["location"], response.json()["status"]) == ("", "on_loan")
 
 
 def test_delete(staff_client, catalog):

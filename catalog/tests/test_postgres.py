@@ -75,3 +75,51 @@ def test_search_uses_the_trigram_index():
     assert [b.title for b in Book.objects.filter(search_text__contains="haystack")] == [
         "Needle in a haystack"
     ]
+
+
+def test_concurrent_edits_of_different_fields_both_survive():
+    book = BookFactory(subtitle="", year=1900)
+    edits = iter([{"subtitle": "A Novel"}, {"year": 1901}])
+    lock = threading.Lock()
+
+    def edit():
+        with lock:
+            change = next(edits)
+        return services.book_update(book=book, **change)
+
+    outcomes = run_concurrently(edit, count=2)
+    assert all(isinstance(o, Book) for o in outcomes), outcomes
+    book.refresh_from_db()
+    assert (book.subtitle, book.year) == ("A Novel", 1901)
+
+
+def test_names_equal_under_lower_are_one_author_not_a_500():
+    # U+212A KELVIN SIGN lower-cases to "k": iexact (UPPER) and the constraint (LOWER) disagree.
+    services.book_create(title="First", authors=["KX"])
+    second = services.book_create(title="Second", authors=["\u212aX"])
+    assert second.authors.get().name == "KX"
+    other = services.author_create(name="Somebody")
+    with pytest.raises(Conflict):
+        services.author_update(author=other, name="\u212ax")
+
+
+def test_deleting_a_book_while_a_copy_is_added_is_a_conflict_not_a_500():
+    for attempt in range(5):
+        book = BookFactory()
+        calls = iter(
+            [
+                lambda book=book: services.book_delete(book=book),
+                lambda book=book, n=attempt: services.copy_create(book=book, barcode=f"R{n}"),
+            ]
+        )
+        lock = threading.Lock()
+
+        def call(calls=calls, lock=lock):
+            with lock:
+                function = next(calls)
+            return function()
+
+        outcomes = run_concurrently(call, count=2)
+        # One of them wins; the other is refused with a domain error (409), never a crash.
+        assert all(o is None or isinstance(o, Copy | Conflict) for o in outcomes), outcomes
+        assert sum(isinstance(o, Conflict) for o in outcomes) <= 1
