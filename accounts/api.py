@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers, status
@@ -13,9 +12,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import token_list
-from accounts.services import token_create, token_revoke
+from accounts.services import token_issue, token_revoke
 from shelfmark.api.fields import ID_PATTERN, MAX_ID, TextField
-from shelfmark.errors import InvalidInput, NotAllowed, NotFound
+from shelfmark.api.pagination import CursorPagination
+from shelfmark.errors import InvalidInput, NotFound
 
 
 class ApiTokenSerializer(serializers.Serializer):
@@ -51,6 +51,10 @@ class ApiTokenListCreateApi(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
+    pagination_class = CursorPagination
+    ordering_fields = {"created": ("created_at", "id")}
+    ordering_default = "-created"
+
     @extend_schema(
         operation_id="tokens_list",
         parameters=[OpenApiParameter("user", int, description="Staff only: one user's tokens.")],
@@ -62,7 +66,9 @@ class ApiTokenListCreateApi(APIView):
         if raw_user is not None and not re.fullmatch(ID_PATTERN, raw_user):
             raise InvalidInput("'user' must be a user id.", field="user")
         tokens = token_list(actor=request.user, user_id=int(raw_user) if raw_user else None)
-        return Response(ApiTokenSerializer(tokens, many=True).data)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(tokens, request, view=self)
+        return paginator.get_paginated_response(ApiTokenSerializer(page, many=True).data)
 
     @extend_schema(
         operation_id="tokens_create",
@@ -72,16 +78,10 @@ class ApiTokenListCreateApi(APIView):
     def post(self, request):
         data = ApiTokenCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        owner = request.user
-        if "user" in data.validated_data and data.validated_data["user"] != request.user.pk:
-            if not request.user.is_staff:
-                raise NotAllowed("Only staff may issue tokens for other users.")
-            owner = get_user_model().objects.filter(pk=data.validated_data["user"]).first()
-            if owner is None:
-                raise InvalidInput("No user with this id.", field="user")
         days = data.validated_data.get("expires_in_days")
-        token, key = token_create(
-            user=owner,
+        token, key = token_issue(
+            actor=request.user,
+            user_id=data.validated_data.get("user"),
             name=data.validated_data["name"],
             expires_at=timezone.now() + timedelta(days=days) if days else None,
         )

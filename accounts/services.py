@@ -33,6 +33,27 @@ def token_create(
     return token, key
 
 
+def token_issue(
+    *,
+    actor: AbstractBaseUser,
+    name: str,
+    user_id: int | None = None,
+    expires_at: datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """Issue a token as ``actor`` asks: for themselves, or (staff) for another user. Staff who
+    are not superusers cannot issue tokens for a superuser: that would give them its powers."""
+    owner = actor
+    if user_id is not None and user_id != actor.pk:
+        if not actor.is_staff:
+            raise NotAllowed("Only staff may issue tokens for other users.")
+        owner = get_user_model().objects.filter(pk=user_id).first()
+        if owner is None:
+            raise InvalidInput("No user with this id.", field="user")
+        if owner.is_superuser and not actor.is_superuser:
+            raise NotAllowed("Only a superuser may issue tokens for a superuser.")
+    return token_create(user=owner, name=name, expires_at=expires_at)
+
+
 def token_revoke(*, token: ApiToken, actor: AbstractBaseUser) -> None:
     if token.user_id != actor.pk and not actor.is_staff:
         raise NotAllowed("You can only revoke your own tokens.")

@@ -75,7 +75,7 @@ def test_a_user_lists_only_their_own_tokens(patron_client, patron_user, other_us
     response = patron_client.get(TOKENS_URL)
 
     assert response.status_code == 200
-    rows = response.json()
+    rows = response.json()["results"]
     assert [row["id"] for row in rows] == [newer.id, older.id]  # newest first
     assert all(set(row) == LISTED_FIELDS for row in rows)
     assert rows[0] == {
@@ -100,7 +100,7 @@ def test_a_user_cannot_list_another_users_tokens_with_the_filter(
     response = patron_client.get(TOKENS_URL, {"user": other_user.id})
 
     assert response.status_code == 200
-    assert [row["id"] for row in response.json()] == [mine.id]
+    assert [row["id"] for row in response.json()["results"]] == [mine.id]
 
 
 def test_staff_list_everyones_tokens_and_filter_by_user(
@@ -114,14 +114,16 @@ def test_staff_list_everyones_tokens_and_filter_by_user(
     one_user = staff_client.get(TOKENS_URL, {"user": other_user.id})
     nobody = staff_client.get(TOKENS_URL, {"user": "999999999999999999"})
 
-    assert [row["id"] for row in everyone.json()] == [
+    assert [row["id"] for row in everyone.json()["results"]] == [
         staff_token.id,
         other_token.id,
         patron_token.id,
     ]
-    assert [(row["id"], row["username"]) for row in one_user.json()] == [(other_token.id, "other")]
+    assert [(row["id"], row["username"]) for row in one_user.json()["results"]] == [
+        (other_token.id, "other")
+    ]
     assert nobody.status_code == 200
-    assert nobody.json() == []
+    assert nobody.json()["results"] == []
 
 
 @pytest.mark.parametrize(
@@ -143,7 +145,7 @@ def test_listing_tokens_takes_one_query(
     with django_assert_num_queries(1):
         response = staff_client.get(TOKENS_URL)
 
-    assert len(response.json()) == 4
+    assert len(response.json()["results"]) == 4
 
 
 def test_the_list_never_shows_a_key(patron_client, patron_user):
@@ -153,7 +155,7 @@ def test_the_list_never_shows_a_key(patron_client, patron_user):
     response = patron_client.get(TOKENS_URL)
 
     assert response.status_code == 200
-    assert "key" not in response.json()[0]
+    assert "key" not in response.json()["results"][0]
     assert key not in response.content.decode()
     assert hash_key(key) not in response.content.decode()
 
@@ -260,8 +262,30 @@ def test_staff_can_create_a_token_for_another_user(staff_client, patron_user):
     token = ApiToken.objects.get(pk=body["id"])
     assert token.user == patron_user
     # The key acts as the reader, not as the librarian who issued it.
-    listed = APIClient().get(TOKENS_URL, HTTP_AUTHORIZATION=f"Token {body['key']}").json()
+    listed = (
+        APIClient().get(TOKENS_URL, HTTP_AUTHORIZATION=f"Token {body['key']}").json()["results"]
+    )
     assert {row["username"] for row in listed} == {"reader"}
+
+
+def test_only_a_superuser_may_issue_a_token_for_a_superuser(staff_client, staff_user):
+    boss = User.objects.create_superuser("boss", password="a long superuser password")
+
+    response = staff_client.post(TOKENS_URL, {"name": "escalate", "user": boss.id}, format="json")
+
+    assert_error(response, 403, "permission_denied")
+    assert not ApiToken.objects.exists()
+    superuser_client = APIClient()
+    superuser_client.force_authenticate(boss)
+    response = superuser_client.post(
+        TOKENS_URL, {"name": "for staff", "user": staff_user.id}, format="json"
+    )
+    assert response.status_code == 201
+    other_boss = User.objects.create_superuser("boss2", password="another long password")
+    response = superuser_client.post(
+        TOKENS_URL, {"name": "peer", "user": other_boss.id}, format="json"
+    )
+    assert response.status_code == 201
 
 
 def test_staff_creating_for_an_unknown_user_gets_400(staff_client):

@@ -35,7 +35,9 @@ def test_a_valid_key_authenticates_with_either_keyword_in_any_case(api_client, i
     response = api_client.get(TOKENS_URL, HTTP_AUTHORIZATION=f"{keyword} {key}")
 
     assert response.status_code == 200
-    assert [(row["id"], row["username"]) for row in response.json()] == [(token.id, "reader")]
+    assert [(row["id"], row["username"]) for row in response.json()["results"]] == [
+        (token.id, "reader")
+    ]
 
 
 def test_without_credentials_the_endpoint_answers_401(api_client, issued):
@@ -159,8 +161,8 @@ def test_a_staff_token_grants_staff_rights(api_client, staff_user, patron_user):
     as_staff = api_client.get(TOKENS_URL, HTTP_AUTHORIZATION=f"Token {staff_key}")
     as_patron = api_client.get(TOKENS_URL, HTTP_AUTHORIZATION=f"Token {patron_key}")
 
-    assert {row["username"] for row in as_staff.json()} == {"librarian", "reader"}
-    assert [row["id"] for row in as_patron.json()] == [patron_token.id]
+    assert {row["username"] for row in as_staff.json()["results"]} == {"librarian", "reader"}
+    assert [row["id"] for row in as_patron.json()["results"]] == [patron_token.id]
 
 
 def test_last_used_at_is_set_and_not_rewritten_within_a_minute(api_client, issued):
@@ -181,7 +183,7 @@ def test_last_used_at_is_set_and_not_rewritten_within_a_minute(api_client, issue
     ]
     assert ApiToken.objects.get(pk=token.pk).last_used_at == first_use
     # The list shows when the token was last used.
-    assert response.json()[0]["last_used_at"] is not None
+    assert response.json()["results"][0]["last_used_at"] is not None
 
 
 def test_last_used_at_is_refreshed_after_a_minute(api_client, issued):

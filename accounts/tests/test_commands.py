@@ -55,7 +55,7 @@ def test_create_api_token_prints_only_a_usable_key(patron_user):
 
     response = APIClient().get("/api/v1/tokens/", HTTP_AUTHORIZATION=f"Token {key}")
     assert response.status_code == 200
-    assert [row["id"] for row in response.json()] == [token.id]
+    assert [row["id"] for row in response.json()["results"]] == [token.id]
 
 
 def test_create_api_token_takes_a_name_and_an_expiry(staff_user):

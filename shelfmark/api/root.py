@@ -19,7 +19,7 @@ LINKS = {
 
 
 class ApiRootView(APIView):
-    """Shelfmark API. Catalog lists are cursor-paginated; read the docs at `docs` or `redoc`."""
+    """Shelfmark API. Every list is cursor-paginated; read the docs at `docs` or `redoc`."""
 
     permission_classes = [AllowAny]
 
