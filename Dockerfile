@@ -50,10 +50,12 @@ ENV PATH=/opt/venv/bin:$PATH \
     STATIC_ROOT=/app/staticfiles \
     SHELFMARK_DATA_DIR=/var/lib/shelfmark
 
-# A system user without a login shell or home. /var/lib/shelfmark holds the generated secret key,
+# A system user without a login shell or home, uid and gid 10001 (compose.yaml makes the generated
+# database password readable by group 10001). /var/lib/shelfmark holds the generated secret key,
 # the saved admin password and, without DATABASE_URL, the SQLite database; compose mounts a named
 # volume there, which starts with this directory's owner and mode.
-RUN useradd --system --user-group --uid 10001 --home-dir /nonexistent --no-create-home \
+RUN groupadd --system --gid 10001 shelfmark \
+    && useradd --system --uid 10001 --gid shelfmark --home-dir /nonexistent --no-create-home \
         --shell /usr/sbin/nologin shelfmark \
     && install -d -o shelfmark -g shelfmark -m 0700 /var/lib/shelfmark \
     && ln -s /app/docker/manage /usr/local/bin/manage

@@ -35,13 +35,18 @@ def wait_for_database(timeout: float) -> None:
         except Error as error:
             reason = f"{type(error).__name__}: {(str(error).strip().splitlines() or [''])[0]}"
             if "password authentication failed" in str(error):
-                # Waiting will not help. Typical cause: POSTGRES_PASSWORD changed in .env after
-                # the database volume was created with another one.
+                # Waiting will not help. Typical cause: POSTGRES_PASSWORD set, changed or removed
+                # in .env after the database volume was created with another password.
                 log(f"The database refused the login ({reason}).")
                 log(
                     "PostgreSQL keeps the password it was created with; see the README, "
                     "'Run with Docker', to change it."
                 )
+                sys.exit(1)
+            if "no password supplied" in str(error):
+                # Nor here: the entrypoint found neither POSTGRES_PASSWORD nor the password file.
+                log(f"No database password ({reason}).")
+                log("Set POSTGRES_PASSWORD in .env, or start the db service once to generate one.")
                 sys.exit(1)
             if time.monotonic() >= deadline:
                 log(f"The database did not answer within {timeout:.0f} s ({reason}).")
