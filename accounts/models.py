@@ -39,7 +39,10 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "-created_at"], name="apitoken_user_idx")]
+        indexes = [
+            models.Index(fields=["user", "created_at", "id"], name="apitoken_user_idx"),
+            models.Index(fields=["created_at", "id"], name="apitoken_created_idx"),
+        ]
         verbose_name = "API token"
 
     def __str__(self) -> str:

@@ -29,6 +29,10 @@ def normalize_isbn(value: str) -> str:
             f"'{value}' is not a number: an ISBN has only digits (and an X as the last "
             "character of an ISBN-10)."
         )
+    if len(compact) == 13 and compact.endswith("X"):
+        raise IsbnError(
+            f"'{value}' ends in X: only an ISBN-10 may end in X; an ISBN-13 has only digits."
+        )
     if len(compact) not in (10, 13):
         raise IsbnError(
             f"An ISBN has 10 or 13 digits; '{value}' has {len(compact)} "

@@ -10,8 +10,6 @@ from django.db.models import F, Value
 from django.db.models.functions import Coalesce, Length, Lower
 from django.db.models.lookups import Exact, Range
 
-from catalog.isbn import format_isbn, isbn10_or_none
-
 YEAR_MIN = -3000  # the oldest works a library lists are older than the common era
 YEAR_MAX = 2100
 # Sort key for "by year": books without a year go after every real year.
@@ -34,7 +32,10 @@ class Author(models.Model):
             models.UniqueConstraint(Lower("name"), name="author_name_unique_ci"),
             models.CheckConstraint(condition=~models.Q(name=""), name="author_name_not_blank"),
         ]
-        indexes = [models.Index(fields=["sort_name", "id"], name="author_sort_idx")]
+        indexes = [
+            models.Index(fields=["sort_name", "id"], name="author_sort_idx"),
+            models.Index(fields=["created_at", "id"], name="author_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -50,7 +51,10 @@ class Subject(models.Model):
             models.UniqueConstraint(Lower("name"), name="subject_name_unique_ci"),
             models.CheckConstraint(condition=~models.Q(name=""), name="subject_name_not_blank"),
         ]
-        indexes = [models.Index(fields=["name", "id"], name="subject_name_idx")]
+        indexes = [
+            models.Index(fields=["name", "id"], name="subject_name_idx"),
+            models.Index(fields=["created_at", "id"], name="subject_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -121,14 +125,6 @@ class Book(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    @property
-    def isbn_display(self) -> str:
-        return format_isbn(self.isbn) if self.isbn else ""
-
-    @property
-    def isbn10(self) -> str | None:
-        return isbn10_or_none(self.isbn) if self.isbn else None
-
 
 class BookAuthor(models.Model):
     """An author's place on a book's title page: authors are ordered."""
@@ -185,7 +181,11 @@ class Copy(models.Model):
             ),
             models.CheckConstraint(condition=~models.Q(barcode=""), name="copy_barcode_not_blank"),
         ]
-        indexes = [models.Index(fields=["book", "status"], name="copy_book_status_idx")]
+        indexes = [
+            models.Index(fields=["book", "status"], name="copy_book_status_idx"),
+            models.Index(fields=["status", "barcode"], name="copy_status_idx"),
+            models.Index(fields=["created_at", "id"], name="copy_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.barcode} ({self.book})"

@@ -35,7 +35,7 @@ def sort_name_for(name: str) -> str:
 
 
 def author_create(*, name: str, sort_name: str = "") -> Author:
-    name = _clean_name(name, field="name")
+    name = clean_name(name, field="name")
     author = Author(name=name, sort_name=sort_name.strip() or sort_name_for(name))
     _save_named(author)
     return author
@@ -48,7 +48,7 @@ def author_update(
     author = Author.objects.select_for_update().get(pk=author.pk)  # no lost concurrent edit
     renamed = False
     if name is not None:
-        name = _clean_name(name, field="name")
+        name = clean_name(name, field="name")
         renamed = name != author.name
         author.name = name
     if sort_name is not None:
@@ -72,7 +72,7 @@ def author_delete(*, author: Author) -> None:
 
 
 def subject_create(*, name: str) -> Subject:
-    subject = Subject(name=_clean_name(name, field="name"))
+    subject = Subject(name=clean_name(name, field="name"))
     _save_named(subject)
     return subject
 
@@ -80,7 +80,7 @@ def subject_create(*, name: str) -> Subject:
 @transaction.atomic
 def subject_update(*, subject: Subject, name: str) -> Subject:
     subject = Subject.objects.select_for_update().get(pk=subject.pk)
-    subject.name = _clean_name(name, field="name")
+    subject.name = clean_name(name, field="name")
     _save_named(subject)
     return subject
 
@@ -152,7 +152,7 @@ def book_create(
     description: str = "",
     subjects: Sequence[Ref] = (),
 ) -> Book:
-    fields = _clean_book_fields(
+    fields = clean_book_fields(
         {
             "title": title,
             "subtitle": subtitle,
@@ -191,7 +191,7 @@ def book_update(
     unknown = set(changes) - BOOK_FIELDS
     if unknown:
         raise TypeError(f"book_update got unknown fields: {sorted(unknown)}")
-    fields = _clean_book_fields(changes)
+    fields = clean_book_fields(changes)
     book = Book.objects.select_for_update().get(pk=book.pk)
     if "isbn" in fields and fields["isbn"] != book.isbn:
         _ensure_isbn_free(fields["isbn"], exclude_pk=book.pk)
@@ -237,7 +237,7 @@ def copy_create(
 ) -> Copy:
     copy = Copy(
         book=book,
-        barcode=_clean_barcode(barcode),
+        barcode=clean_barcode(barcode),
         call_number=call_number.strip(),
         location=location.strip(),
         status=_clean_status(status),
@@ -255,7 +255,7 @@ def copy_update(*, copy: Copy, book: Book | None = None, **changes: Any) -> Copy
     if unknown:
         raise TypeError(f"copy_update got unknown fields: {sorted(unknown)}")
     if "barcode" in changes:
-        changes["barcode"] = _clean_barcode(changes["barcode"])
+        changes["barcode"] = clean_barcode(changes["barcode"])
     if "status" in changes:
         changes["status"] = _clean_status(changes["status"])
     for name in ("call_number", "location"):
@@ -278,14 +278,17 @@ def copy_delete(*, copy: Copy) -> None:
 # --- Helpers -----------------------------------------------------------------------------------
 
 
-def _clean_name(name: str, *, field: str) -> str:
+# --- Cleaning rules, shared with the admin's forms ---------------------------------------------
+
+
+def clean_name(name: str, *, field: str) -> str:
     name = " ".join(name.split())
     if not name:
         raise InvalidInput("A name may not be blank.", field=field)
     return name
 
 
-def _clean_book_fields(fields: dict[str, Any]) -> dict[str, Any]:
+def clean_book_fields(fields: dict[str, Any]) -> dict[str, Any]:
     """Validate and normalize book fields; the same rules for API, admin and imports."""
     cleaned = dict(fields)
     if "title" in cleaned:
@@ -362,7 +365,7 @@ def _resolve(refs, model, *, field: str, create) -> list:
         if isinstance(ref, int):
             row = by_id[ref]
         else:
-            name = _clean_name(ref, field=field)
+            name = clean_name(ref, field=field)
             row = _get_or_create_named(model, name, **create(name))
         if row.pk not in seen:
             seen.add(row.pk)
@@ -404,7 +407,7 @@ def _refresh_search_text(books) -> None:
     Book.objects.bulk_update(changed, ["search_text"], batch_size=500)
 
 
-def _clean_barcode(barcode: str) -> str:
+def clean_barcode(barcode: str) -> str:
     barcode = barcode.strip()
     if not barcode:
         raise InvalidInput("A copy needs a barcode.", field="barcode")

@@ -24,7 +24,6 @@ ensure_venv() {
     fi
     if [ ! -f "$stamp" ] || ! cmp -s "$lock" "$stamp"; then
         echo "==> Installing locked dependencies ($lock)"
-        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
         "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
             --require-hashes --no-deps -r "$lock"
         rm -f "$VENV"/.installed-*

@@ -104,3 +104,33 @@ def test_admin_author_rename_reaches_book_search(admin_client):
     assert response.status_code == 302
     book.refresh_from_db()
     assert "new name" in book.search_text
+
+
+def test_admin_applies_the_services_cleaning_rules(admin_client):
+    response = admin_client.post(
+        "/admin/catalog/book/add/",
+        _book_form(
+            title="  Spaced   Out ",
+            language="EN",
+            **{
+                "copies-TOTAL_FORMS": "1",
+                "copies-0-barcode": "HAS SPACE",
+                "copies-0-status": "available",
+            },
+        ),
+    )
+    assert "A barcode may not contain spaces." in response.content.decode()
+    assert not Book.objects.exists()
+
+    response = admin_client.post(
+        "/admin/catalog/book/add/", _book_form(title="  Spaced   Out ", language="EN")
+    )
+    assert response.status_code == 302
+    book = Book.objects.get()
+    assert (book.title, book.language) == ("Spaced Out", "en")
+
+    admin_client.post(
+        "/admin/catalog/author/add/", {"name": " Ursula  K. Le Guin ", "sort_name": ""}
+    )
+    author = Author.objects.get()
+    assert (author.name, author.sort_name) == ("Ursula K. Le Guin", "Guin, Ursula K. Le")

@@ -77,6 +77,7 @@ def test_arbitrary_text_never_crashes_and_valid_results_are_isbn13(text):
         ("abcdefghij", "not a number"),
         ("978-0-306-4061X-7", "not a number"),
         ("9771234567003", "starts with 978 or 979"),
+        ("978014143951X", "only an ISBN-10 may end in X"),
     ],
 )
 def test_error_messages_say_what_is_wrong(value, message):
