@@ -188,7 +188,7 @@ class SubjectDetailApi(SubjectResource, RowDetailApi):
 def _book_for(data: dict[str, Any]) -> Book | None:
     if "book" not in data:
         return None
-    book = Book.objects.filter(pk=data.pop("book")).first()
+    book = selectors.book_get(data.pop("book"))
     if book is None:
         raise InvalidInput("No book with this id.", field="book")
     return book

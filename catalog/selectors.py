@@ -113,6 +113,10 @@ def book_detail(book_id: int) -> Row | None:
     return rows[0] if rows else None
 
 
+def book_get(book_id: int) -> Book | None:
+    return Book.objects.filter(pk=book_id).first()
+
+
 def book_copies(book_id: int) -> list[Row]:
     return list(copy_rows().filter(book_id=book_id).order_by("barcode"))
 
