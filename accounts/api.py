@@ -1,28 +1,30 @@
-"""API tokens: list, create and revoke."""
+"""API tokens: list, issue and revoke (never read back or edited: the key is shown once)."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
+from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import permissions, serializers, status
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers, status
+from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from accounts.selectors import token_list
+from accounts.filters import TokenFilter
+from accounts.models import ApiToken
+from accounts.selectors import TOKEN_ROWS, token_list
 from accounts.services import token_issue, token_revoke
-from shelfmark.api.fields import ID_PATTERN, MAX_ID, TextField
-from shelfmark.api.pagination import CursorPagination
-from shelfmark.errors import InvalidInput, NotFound
+from shelfmark.api.fields import MAX_ID, TextField
+from shelfmark.api.views import CreateMixin, DestroyMixin, ListMixin, ResourceApi
 
 
 class ApiTokenSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-    user = serializers.IntegerField(source="user_id")
-    username = serializers.CharField(source="user.get_username")
+    user = serializers.IntegerField()
+    username = serializers.CharField()
     key_hint = serializers.CharField(help_text="First characters of the key.")
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField(allow_null=True)
@@ -46,58 +48,44 @@ class ApiTokenCreateSerializer(serializers.Serializer):
     )
 
 
-class ApiTokenListCreateApi(APIView):
-    """Your API tokens (staff see everyone's; filter with `?user=`). POST issues a new token."""
+class TokenApi(ResourceApi):
+    """Any signed-in user (the project default permission); each sees their own tokens, staff
+    everyone's."""
 
-    permission_classes = [permissions.IsAuthenticated]
+    row_shape = TOKEN_ROWS
+    serializer_class = ApiTokenSerializer
+    input_serializer_class = ApiTokenCreateSerializer
+    not_found_message = "No such token (or not yours)."
 
-    pagination_class = CursorPagination
+    def get_scope(self) -> QuerySet[ApiToken]:
+        return token_list(actor=self.request.user)
+
+
+@extend_schema_view(post=extend_schema(responses={201: ApiTokenCreatedSerializer}))
+class ApiTokenListCreateApi(ListMixin, CreateMixin, TokenApi):
+    """Your API tokens (staff see everyone's; filter with `?user=`). POST issues a new token;
+    the response carries its key, which is never shown again."""
+
+    filterset_class = TokenFilter
     ordering_fields = {"created": ("created_at", "id")}
     ordering_default = "-created"
 
-    @extend_schema(
-        operation_id="tokens_list",
-        parameters=[OpenApiParameter("user", int, description="Staff only: one user's tokens.")],
-        responses=ApiTokenSerializer(many=True),
-    )
-    def get(self, request):
-        raw_user = request.query_params.get("user")
-        # ASCII digits only: str.isdigit() accepts "²", which int() refuses (was a 500).
-        if raw_user is not None and not re.fullmatch(ID_PATTERN, raw_user):
-            raise InvalidInput("'user' must be a user id.", field="user")
-        tokens = token_list(actor=request.user, user_id=int(raw_user) if raw_user else None)
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(tokens, request, view=self)
-        return paginator.get_paginated_response(ApiTokenSerializer(page, many=True).data)
-
-    @extend_schema(
-        operation_id="tokens_create",
-        request=ApiTokenCreateSerializer,
-        responses={201: ApiTokenCreatedSerializer},
-    )
-    def post(self, request):
-        data = ApiTokenCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        days = data.validated_data.get("expires_in_days")
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self.validated_input()
+        days = data.get("expires_in_days")
         token, key = token_issue(
             actor=request.user,
-            user_id=data.validated_data.get("user"),
-            name=data.validated_data["name"],
+            user_id=data.get("user"),
+            name=data["name"],
             expires_at=timezone.now() + timedelta(days=days) if days else None,
         )
-        body = ApiTokenSerializer(token).data | {"key": key}
-        return Response(body, status=status.HTTP_201_CREATED)
+        response = self.row_response(token, status.HTTP_201_CREATED)
+        response.data["key"] = key
+        return response
 
 
-class ApiTokenDetailApi(APIView):
+class ApiTokenDetailApi(DestroyMixin, TokenApi):
     """Revoke a token: yours, or anyone's for staff."""
 
-    permission_classes = [permissions.IsAuthenticated]
-
-    @extend_schema(operation_id="tokens_destroy", responses={204: None})
-    def delete(self, request, pk: int):
-        token = token_list(actor=request.user).filter(pk=pk).first()
-        if token is None:
-            raise NotFound("No such token (or not yours).")
-        token_revoke(token=token, actor=request.user)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_object(self, obj: ApiToken) -> None:
+        token_revoke(token=obj, actor=self.request.user)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import QuerySet
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from accounts.models import ApiToken, hash_key
+from shelfmark.rows import Row, RowShape, Viewer
 
 # Writing last_used_at on every request would turn each read into a write; once a minute is
 # precise enough to tell a live token from a forgotten one.
@@ -27,9 +30,31 @@ def token_for_key(*, key: str) -> ApiToken | None:
     return token
 
 
-def token_list(*, actor: AbstractBaseUser, user_id: int | None = None) -> QuerySet[ApiToken]:
-    """Tokens ``actor`` may see: their own, or anyone's (optionally one user's) for staff."""
-    tokens = ApiToken.objects.select_related("user")
-    if not actor.is_staff:
-        return tokens.filter(user=actor)
-    return tokens.filter(user_id=user_id) if user_id is not None else tokens
+def token_list(*, actor: AbstractBaseUser | AnonymousUser) -> QuerySet[ApiToken]:
+    """Tokens ``actor`` may see: their own, or everyone's for staff."""
+    if actor.is_staff:
+        return ApiToken.objects.all()
+    return ApiToken.objects.filter(user_id=actor.pk)
+
+
+def _token_representations(rows: list[Row], *, viewer: Viewer = None) -> list[Row]:
+    for row in rows:  # the owner's id, as "user" (the column is user_id)
+        row["user"] = row.pop("user_id")
+    return rows
+
+
+# A token as the API lists it: never its key or hash.
+TOKEN_ROWS = RowShape(
+    columns=(
+        "id",
+        "name",
+        "user_id",
+        "username",
+        "key_hint",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+    ),
+    annotations=lambda: {"username": F(f"user__{get_user_model().USERNAME_FIELD}")},
+    represent=_token_representations,
+)

@@ -1,17 +1,42 @@
-"""Admin for the catalog. Its forms apply the services' cleaning rules (ISBN normalization,
-names, barcodes, language codes) and book and author saves refresh the search text through the
-services, so the same rules hold whichever door a change comes in by. The admin writes rows
-itself (inlines need that), so row locks and race handling are the API's and services' alone."""
+"""Admin for the catalog. Its forms apply the catalog's field rules (catalog.rules) and the
+services' checks (ISBN in use, who owns a copy's status), and book and author saves refresh the
+search text through the services, so the same rules and messages hold whichever door a change
+comes in by. The admin writes rows itself (inlines need that), so row locks and race handling
+are the API's and services' alone."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
-from catalog import services
+from catalog import rules, services
 from catalog.models import Author, Book, BookAuthor, Copy, Subject
-from shelfmark.errors import InvalidInput
+from catalog.services.books import book_isbn_check
+from catalog.services.copies import copy_status_check
+from shelfmark.errors import DomainError
+
+
+def _apply_rules(form: forms.ModelForm, field_rules: Mapping[str, rules.Rule]) -> None:
+    """Clean the form's values with the domain's rules, each problem on its own field."""
+    data = form.cleaned_data
+    try:
+        data.update(
+            rules.clean_fields(
+                field_rules, {name: data[name] for name in field_rules if name in data}
+            )
+        )
+    except DomainError as error:
+        _add_domain_error(form, error)
+
+
+def _add_domain_error(form: forms.ModelForm, error: DomainError) -> None:
+    for field, messages in (error.as_field_errors() or {None: [error.message]}).items():
+        for message in messages:
+            form.add_error(field, message)
 
 
 class BookAdminForm(forms.ModelForm):
@@ -24,60 +49,60 @@ class BookAdminForm(forms.ModelForm):
 
     class Meta:
         model = Book
-        fields = [
-            "title",
-            "subtitle",
-            "isbn",
-            "publisher",
-            "year",
-            "language",
-            "pages",
-            "description",
-            "subjects",
-        ]
+        fields = [*rules.BOOK_RULES, "subjects"]
 
-    def clean(self) -> dict:
-        data = super().clean()
-        given = {name: data[name] for name in services.BOOK_FIELDS if name in data}
-        try:
-            data.update(services.clean_book_fields(given))
-        except InvalidInput as error:
-            self.add_error(error.field, error.message)
-            return data
-        isbn = data.get("isbn")
-        if isbn and Book.objects.filter(isbn=isbn).exclude(pk=self.instance.pk).exists():
-            self.add_error("isbn", f"Another book already has ISBN {isbn}.")
-        return data
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        _apply_rules(self, rules.BOOK_RULES)
+        if not self.has_error("isbn"):
+            try:
+                book_isbn_check(self.cleaned_data.get("isbn"), exclude_pk=self.instance.pk)
+            except DomainError as error:
+                _add_domain_error(self, error)
+        return self.cleaned_data
 
 
 class CopyAdminForm(forms.ModelForm):
     class Meta:
         model = Copy
-        fields = ["book", "barcode", "call_number", "location", "status", "acquired_on", "note"]
+        fields = ["book", *rules.COPY_RULES, "status"]
 
-    def clean_barcode(self) -> str:
-        try:
-            return services.clean_barcode(self.cleaned_data["barcode"])
-        except InvalidInput as error:
-            raise ValidationError(error.message) from None
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        _apply_rules(self, rules.COPY_RULES)
+        status = self.cleaned_data.get("status")
+        current = self.instance.status if self.instance.pk else None
+        if status and status != current:
+            try:
+                copy_status_check(status, current=current)
+            except DomainError as error:
+                _add_domain_error(self, error)
+        return self.cleaned_data
 
 
 class AuthorAdminForm(forms.ModelForm):
     class Meta:
         model = Author
-        fields = ["name", "sort_name"]
+        fields = list(rules.AUTHOR_RULES)
 
-    def clean(self) -> dict:
-        data = super().clean()
-        try:
-            data["name"] = services.clean_name(data.get("name", ""), field="name")
-        except InvalidInput as error:
-            self.add_error("name", error.message)
-            return data
-        data["sort_name"] = data.get("sort_name", "").strip() or services.sort_name_for(
-            data["name"]
-        )
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        _apply_rules(self, rules.AUTHOR_RULES)
+        data = self.cleaned_data
+        if "name" in data and not data.get("sort_name"):
+            data["sort_name"] = rules.sort_name_for(data["name"])
         return data
+
+
+class SubjectAdminForm(forms.ModelForm):
+    class Meta:
+        model = Subject
+        fields = list(rules.SUBJECT_RULES)
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        _apply_rules(self, rules.SUBJECT_RULES)
+        return self.cleaned_data
 
 
 class BookAuthorInline(admin.TabularInline):
@@ -91,7 +116,7 @@ class CopyInline(admin.TabularInline):
     model = Copy
     form = CopyAdminForm
     extra = 1
-    fields = ["barcode", "call_number", "location", "status", "acquired_on", "note"]
+    fields = CopyAdminForm.Meta.fields[1:]  # all but the book, which is the page's
 
 
 @admin.register(Book)
@@ -105,7 +130,7 @@ class BookAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "updated_at"]
     show_full_result_count = False  # no COUNT(*) over a large catalog on every page
 
-    def save_related(self, request, form, formsets, change) -> None:
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         # Authors are edited inline, so the search text can only be rebuilt after the inlines.
         services.book_update(book=form.instance)
@@ -118,7 +143,7 @@ class AuthorAdmin(admin.ModelAdmin):
     search_fields = ["name", "sort_name"]
     list_filter = ["created_at"]
 
-    def save_model(self, request, obj, form, change) -> None:
+    def save_model(self, request: HttpRequest, obj: Author, form: Any, change: bool) -> None:
         if not change:
             super().save_model(request, obj, form, change)
             return
@@ -130,6 +155,7 @@ class AuthorAdmin(admin.ModelAdmin):
 
 @admin.register(Subject)
 class SubjectAdmin(admin.ModelAdmin):
+    form = SubjectAdminForm
     list_display = ["name", "created_at"]
     search_fields = ["name"]
     list_filter = ["created_at"]

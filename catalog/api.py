@@ -1,14 +1,15 @@
 """Catalog REST API: books, authors, subjects and copies.
 
-Reads render selector rows; writes validate with an input serializer and call one service.
-Anyone may read; only staff may write.
+Built from the API kit (shelfmark.api.views): reads render the selectors' row shapes, writes
+validate with an input serializer and call one service. The catalog is public: anyone may
+read, and only staff may write.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.db.models import QuerySet
 
 from catalog import selectors, services
 from catalog.filters import BookFilter, CopyFilter, NameFilter
@@ -23,38 +24,44 @@ from catalog.serializers import (
     SubjectInputSerializer,
     SubjectSerializer,
 )
-from shelfmark.api.views import RowDetailApi, RowListCreateApi
+from shelfmark.api.permissions import AnyoneReadsStaffWrites
+from shelfmark.api.views import (
+    CreateMixin,
+    DestroyMixin,
+    ListMixin,
+    ResourceApi,
+    RetrieveMixin,
+    UpdateMixin,
+)
 from shelfmark.errors import InvalidInput
 
 
-def _writes_documented(input_serializer, output_serializer):
-    """Schema for a detail view: input for PUT/PATCH, the output row for responses."""
-    return extend_schema_view(
-        put=extend_schema(request=input_serializer, responses=output_serializer),
-        patch=extend_schema(request=input_serializer, responses=output_serializer),
-    )
+class CatalogAccess(AnyoneReadsStaffWrites):
+    message = "Only staff accounts may change the catalog."
+
+
+class CatalogApi(ResourceApi):
+    """The whole catalog is visible to everyone: the scope is the whole table."""
+
+    model: ClassVar[type[Book | Author | Subject | Copy]]
+    permission_classes = [CatalogAccess]
+
+    def get_scope(self) -> QuerySet[Any]:
+        return self.model.objects.all()
 
 
 # --- Books -------------------------------------------------------------------------------------
 
 
-class BookResource:
+class BookApi(CatalogApi):
     model = Book
+    row_shape = selectors.BOOK_ROWS
     list_url_name = "book-list"
     serializer_class = BookSerializer
     input_serializer_class = BookInputSerializer
 
-    def represent(self, rows):
-        return selectors.book_representations(rows)
 
-    def detail_row(self, pk: int):
-        return selectors.book_rows().filter(pk=pk).first()
-
-
-@extend_schema_view(
-    post=extend_schema(request=BookInputSerializer, responses={201: BookSerializer})
-)
-class BookListApi(BookResource, RowListCreateApi):
+class BookListApi(ListMixin, CreateMixin, BookApi):
     """Books in the catalog.
 
     Search with `q` (every word must appear in title, subtitle, author or ISBN; an ISBN typed
@@ -72,20 +79,13 @@ class BookListApi(BookResource, RowListCreateApi):
     }
     ordering_default = "title"
 
-    def get_queryset(self):
-        return selectors.book_rows()
-
     def create_object(self, data: dict[str, Any]) -> Book:
         return services.book_create(**data)
 
 
-@_writes_documented(BookInputSerializer, BookSerializer)
-class BookDetailApi(BookResource, RowDetailApi):
+class BookDetailApi(RetrieveMixin, UpdateMixin, DestroyMixin, BookApi):
     """One book with its authors, subjects and copy counts. PUT/PATCH/DELETE need staff;
     a book that still has copies cannot be deleted (409)."""
-
-    def get_queryset(self):
-        return Book.objects.all()
 
     def update_object(self, obj: Book, data: dict[str, Any]) -> None:
         services.book_update(book=obj, **data)
@@ -97,39 +97,27 @@ class BookDetailApi(BookResource, RowDetailApi):
 # --- Authors -----------------------------------------------------------------------------------
 
 
-class AuthorResource:
+class AuthorApi(CatalogApi):
     model = Author
+    row_shape = selectors.AUTHOR_ROWS
     list_url_name = "author-list"
     serializer_class = AuthorSerializer
     input_serializer_class = AuthorInputSerializer
 
-    def detail_row(self, pk: int):
-        return selectors.author_rows().filter(pk=pk).first()
 
-
-@extend_schema_view(
-    post=extend_schema(request=AuthorInputSerializer, responses={201: AuthorSerializer})
-)
-class AuthorListApi(AuthorResource, RowListCreateApi):
+class AuthorListApi(ListMixin, CreateMixin, AuthorApi):
     """Authors, sorted by sort name; `q` matches part of the name."""
 
     filterset_class = NameFilter
     ordering_fields = {"sort_name": ("sort_name", "id"), "created": ("created_at", "id")}
     ordering_default = "sort_name"
 
-    def get_queryset(self):
-        return selectors.author_rows()
-
     def create_object(self, data: dict[str, Any]) -> Author:
         return services.author_create(**data)
 
 
-@_writes_documented(AuthorInputSerializer, AuthorSerializer)
-class AuthorDetailApi(AuthorResource, RowDetailApi):
+class AuthorDetailApi(RetrieveMixin, UpdateMixin, DestroyMixin, AuthorApi):
     """One author. An author who is still on a book cannot be deleted (409)."""
-
-    def get_queryset(self):
-        return Author.objects.all()
 
     def update_object(self, obj: Author, data: dict[str, Any]) -> None:
         services.author_update(author=obj, **data)
@@ -141,42 +129,30 @@ class AuthorDetailApi(AuthorResource, RowDetailApi):
 # --- Subjects ----------------------------------------------------------------------------------
 
 
-class SubjectResource:
+class SubjectApi(CatalogApi):
     model = Subject
+    row_shape = selectors.SUBJECT_ROWS
     list_url_name = "subject-list"
     serializer_class = SubjectSerializer
     input_serializer_class = SubjectInputSerializer
 
-    def detail_row(self, pk: int):
-        return selectors.subject_rows().filter(pk=pk).first()
 
-
-@extend_schema_view(
-    post=extend_schema(request=SubjectInputSerializer, responses={201: SubjectSerializer})
-)
-class SubjectListApi(SubjectResource, RowListCreateApi):
+class SubjectListApi(ListMixin, CreateMixin, SubjectApi):
     """Subjects, by name; `q` matches part of the name."""
 
     filterset_class = NameFilter
     ordering_fields = {"name": ("name", "id"), "created": ("created_at", "id")}
     ordering_default = "name"
 
-    def get_queryset(self):
-        return selectors.subject_rows()
-
     def create_object(self, data: dict[str, Any]) -> Subject:
         return services.subject_create(**data)
 
 
-@_writes_documented(SubjectInputSerializer, SubjectSerializer)
-class SubjectDetailApi(SubjectResource, RowDetailApi):
+class SubjectDetailApi(RetrieveMixin, UpdateMixin, DestroyMixin, SubjectApi):
     """One subject. Deleting it removes it from its books."""
 
-    def get_queryset(self):
-        return Subject.objects.all()
-
     def update_object(self, obj: Subject, data: dict[str, Any]) -> None:
-        services.subject_update(subject=obj, name=data.get("name", obj.name))
+        services.subject_update(subject=obj, **data)
 
     def delete_object(self, obj: Subject) -> None:
         services.subject_delete(subject=obj)
@@ -185,55 +161,39 @@ class SubjectDetailApi(SubjectResource, RowDetailApi):
 # --- Copies ------------------------------------------------------------------------------------
 
 
-def _book_for(data: dict[str, Any]) -> Book | None:
-    if "book" not in data:
-        return None
-    book = selectors.book_get(data.pop("book"))
-    if book is None:
-        raise InvalidInput("No book with this id.", field="book")
-    return book
-
-
-class CopyResource:
+class CopyApi(CatalogApi):
     model = Copy
+    row_shape = selectors.COPY_ROWS
     list_url_name = "copy-list"
     serializer_class = CopySerializer
     input_serializer_class = CopyInputSerializer
 
-    def represent(self, rows):
-        return [selectors.copy_representation(row) for row in rows]
+    def with_book(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The input with its book id replaced by the book (a 400 when there is none)."""
+        if "book" in data:
+            data["book"] = selectors.book_get(data["book"])
+            if data["book"] is None:
+                raise InvalidInput("No book with this id.", field="book")
+        return data
 
-    def detail_row(self, pk: int):
-        return selectors.copy_rows().filter(pk=pk).first()
 
-
-@extend_schema_view(
-    post=extend_schema(request=CopyInputSerializer, responses={201: CopySerializer})
-)
-class CopyListApi(CopyResource, RowListCreateApi):
+class CopyListApi(ListMixin, CreateMixin, CopyApi):
     """Physical copies, by barcode; filter by `book`, `status` or exact `barcode`."""
 
     filterset_class = CopyFilter
     ordering_fields = {"barcode": ("barcode",), "created": ("created_at", "id")}
     ordering_default = "barcode"
 
-    def get_queryset(self):
-        return selectors.copy_rows()
-
     def create_object(self, data: dict[str, Any]) -> Copy:
-        book = _book_for(data)
-        return services.copy_create(book=book, **data)
+        return services.copy_create(**self.with_book(data))
 
 
-@_writes_documented(CopyInputSerializer, CopySerializer)
-class CopyDetailApi(CopyResource, RowDetailApi):
-    """One copy. PATCH changes its status, shelf or barcode (staff)."""
-
-    def get_queryset(self):
-        return Copy.objects.all()
+class CopyDetailApi(RetrieveMixin, UpdateMixin, DestroyMixin, CopyApi):
+    """One copy. PATCH changes its status, shelf or barcode (staff); the circulation statuses
+    `on_loan` and `on_hold_shelf` cannot be set or left here (409)."""
 
     def update_object(self, obj: Copy, data: dict[str, Any]) -> None:
-        services.copy_update(copy=obj, book=_book_for(data), **data)
+        services.copy_update(copy=obj, **self.with_book(data))
 
     def delete_object(self, obj: Copy) -> None:
         services.copy_delete(copy=obj)

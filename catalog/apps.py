@@ -4,3 +4,24 @@ from django.apps import AppConfig
 class CatalogConfig(AppConfig):
     name = "catalog"
     verbose_name = "Catalog"
+
+    # Links on the API root (/api/) and the API docs' sections for this app's resources.
+    api_links = {
+        "books": "book-list",
+        "authors": "author-list",
+        "subjects": "subject-list",
+        "copies": "copy-list",
+    }
+    _access = "Anyone may read; adding, changing and deleting need a staff account."
+    api_sections = [
+        {"name": "books", "description": f"Books in the catalog. {_access}"},
+        {"name": "authors", "description": f"Authors, by sort name. {_access}"},
+        {"name": "subjects", "description": f"Subjects (topics) of books. {_access}"},
+        {
+            "name": "copies",
+            "description": (
+                f"Physical copies, by barcode. {_access} The statuses `on_loan` and "
+                "`on_hold_shelf` belong to circulation and cannot be set or left here."
+            ),
+        },
+    ]

@@ -156,6 +156,11 @@ class CopyStatus(models.TextChoices):
     IN_REPAIR = "in_repair", "In repair"
 
 
+# Statuses that stand for a loan or a waiting hold: only circulation enters and leaves them
+# (catalog.services.copies explains why).
+CIRCULATION_STATUSES = frozenset({CopyStatus.ON_LOAN, CopyStatus.ON_HOLD_SHELF})
+
+
 class Copy(models.Model):
     """A physical item on the shelf, identified by the barcode on its label."""
 

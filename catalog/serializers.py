@@ -1,16 +1,20 @@
 """Catalog API serializers.
 
-Output serializers document what the selectors return (the API renders selector rows directly);
-input serializers validate request bodies before a service is called.
+Output serializers document what the selectors return (the API renders selector rows directly;
+tests check every row has exactly these fields); input serializers check types and apply the
+catalog's field rules (catalog.rules) before a service is called.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
-from catalog.isbn import IsbnError, normalize_isbn
-from catalog.models import YEAR_MAX, YEAR_MIN, CopyStatus
-from shelfmark.api.fields import MAX_ID, IdOrNameField, TextField
+from catalog import rules
+from catalog.extensions import book_extensions
+from catalog.models import CopyStatus
+from shelfmark.api.fields import MAX_ID, IdOrNameField, RuledIntegerField, RuledTextField, TextField
 
 # --- Output ------------------------------------------------------------------------------------
 
@@ -38,6 +42,13 @@ class BookSerializer(serializers.Serializer):
     copies_available = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+    def get_fields(self) -> dict[str, Any]:
+        # What other apps add to a book (catalog.extensions) is documented with the rest.
+        fields = super().get_fields()
+        for extension in book_extensions():
+            fields.update(extension.schema_fields())
+        return fields
 
 
 class AuthorSerializer(serializers.Serializer):
@@ -80,8 +91,10 @@ class BookInputSerializer(serializers.Serializer):
     """Optional fields have defaults: POST and PUT set every field (omitted ones to their
     default), PATCH changes only the fields sent."""
 
-    title = TextField(max_length=500)
-    subtitle = TextField(max_length=500, allow_blank=True, default="")
+    title = RuledTextField(rule=rules.BOOK_RULES["title"], max_length=500)
+    subtitle = RuledTextField(
+        rule=rules.BOOK_RULES["subtitle"], max_length=500, allow_blank=True, default=""
+    )
     authors = serializers.ListField(
         child=IdOrNameField(),
         max_length=50,
@@ -94,20 +107,29 @@ class BookInputSerializer(serializers.Serializer):
         write_only=True,
         help_text="One author's name (the tutorial API's field); use 'authors' for several.",
     )
-    isbn = TextField(
+    isbn = RuledTextField(
+        rule=rules.BOOK_RULES["isbn"],
         max_length=20,
         allow_blank=True,
         allow_null=True,
         default=None,
         help_text="ISBN-10 or ISBN-13, hyphens and spaces allowed; stored as ISBN-13.",
     )
-    publisher = TextField(max_length=255, allow_blank=True, default="")
-    year = serializers.IntegerField(
-        min_value=YEAR_MIN, max_value=YEAR_MAX, allow_null=True, default=None
+    publisher = RuledTextField(
+        rule=rules.BOOK_RULES["publisher"], max_length=255, allow_blank=True, default=""
     )
-    language = TextField(max_length=3, allow_blank=True, default="")
-    pages = serializers.IntegerField(min_value=1, max_value=100_000, allow_null=True, default=None)
-    description = TextField(max_length=20_000, allow_blank=True, default="")
+    year = RuledIntegerField(rule=rules.BOOK_RULES["year"], allow_null=True, default=None)
+    language = RuledTextField(
+        rule=rules.BOOK_RULES["language"],
+        max_length=3,
+        allow_blank=True,
+        default="",
+        help_text="ISO 639 code: two or three letters, e.g. 'en'.",
+    )
+    pages = RuledIntegerField(rule=rules.BOOK_RULES["pages"], allow_null=True, default=None)
+    description = RuledTextField(
+        rule=rules.BOOK_RULES["description"], max_length=20_000, allow_blank=True, default=""
+    )
     subjects = serializers.ListField(
         child=IdOrNameField(),
         max_length=50,
@@ -115,23 +137,7 @@ class BookInputSerializer(serializers.Serializer):
         help_text="Subject ids or names; unknown names are created.",
     )
 
-    def validate_isbn(self, value: str | None) -> str | None:
-        if not value or not value.strip():
-            return None
-        try:
-            return normalize_isbn(value)
-        except IsbnError as error:
-            raise serializers.ValidationError(str(error)) from None
-
-    def validate_language(self, value: str) -> str:
-        value = value.strip().lower()
-        if value and not (value.isascii() and value.isalpha() and len(value) >= 2):
-            raise serializers.ValidationError(
-                "Use an ISO 639 code: two or three letters, e.g. 'en'."
-            )
-        return value
-
-    def validate(self, data: dict) -> dict:
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         if "author" in data:
             if "authors" in self.initial_data:
                 raise serializers.ValidationError(
@@ -142,24 +148,39 @@ class BookInputSerializer(serializers.Serializer):
 
 
 class AuthorInputSerializer(serializers.Serializer):
-    name = TextField(max_length=255)
-    sort_name = TextField(
-        max_length=255, allow_blank=True, default="", help_text="Default: 'Last, First'."
+    name = RuledTextField(rule=rules.AUTHOR_RULES["name"], max_length=255)
+    sort_name = RuledTextField(
+        rule=rules.AUTHOR_RULES["sort_name"],
+        max_length=255,
+        allow_blank=True,
+        default="",
+        help_text="Default: 'Last, First'.",
     )
 
 
 class SubjectInputSerializer(serializers.Serializer):
-    name = TextField(max_length=255)
+    name = RuledTextField(rule=rules.SUBJECT_RULES["name"], max_length=255)
 
 
 class CopyInputSerializer(serializers.Serializer):
-    barcode = TextField(max_length=64)
+    barcode = RuledTextField(rule=rules.COPY_RULES["barcode"], max_length=64)
     book = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Book id.")
-    call_number = TextField(max_length=64, allow_blank=True, default="")
-    location = TextField(max_length=100, allow_blank=True, default="")
-    # No default: a PUT that leaves status out keeps it (circulation owns most changes to it).
+    call_number = RuledTextField(
+        rule=rules.COPY_RULES["call_number"], max_length=64, allow_blank=True, default=""
+    )
+    location = RuledTextField(
+        rule=rules.COPY_RULES["location"], max_length=100, allow_blank=True, default=""
+    )
+    # No default: a PUT that leaves status out keeps it.
     status = serializers.ChoiceField(
-        choices=CopyStatus.choices, required=False, help_text="Default on create: available."
+        choices=CopyStatus.choices,
+        required=False,
+        help_text=(
+            "Default on create: available. `on_loan` and `on_hold_shelf` belong to circulation: "
+            "they cannot be set here, nor changed while a copy has them (409)."
+        ),
     )
     acquired_on = serializers.DateField(allow_null=True, default=None)
-    note = TextField(max_length=5_000, allow_blank=True, default="")
+    note = RuledTextField(
+        rule=rules.COPY_RULES["note"], max_length=5_000, allow_blank=True, default=""
+    )

@@ -1,29 +1,63 @@
 """Domain errors: a stable machine ``code``, a human ``message`` and the HTTP status they map to.
 
 Services raise these; the API exception handler (shelfmark.api.exceptions) renders them in the
-one error shape, and HTML views show the message. Apps subclass them for their own cases.
+one error shape, and HTML views and admin forms show the messages. Apps subclass them for their
+own cases. An error may name the fields it is about — one (``field=``) or several at once
+(``fields=``), so that a form, an API request or an import row hears about every problem of its
+input together, not one per attempt.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+
+class RuleError(ValueError):
+    """A value that breaks a field rule (apps keep theirs in ``rules.py``); the message says what
+    to fix. Whoever applies the rule knows the field and reports it: services as InvalidInput,
+    serializers and forms as their own validation errors."""
 
 
 class DomainError(Exception):
     status_code = 400
     default_code = "error"
 
-    def __init__(self, message: str, *, code: str | None = None, field: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        fields: Mapping[str, Sequence[str]] | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.code = code or self.default_code
-        self.field = field
+        self.fields: dict[str, list[str]] = {name: list(ms) for name, ms in (fields or {}).items()}
+        if field:
+            self.fields.setdefault(field, []).append(message)
+
+    @property
+    def field(self) -> str | None:
+        """The first field the error is about, if any."""
+        return next(iter(self.fields), None)
 
     def as_field_errors(self) -> dict[str, list[str]] | None:
-        return {self.field: [self.message]} if self.field else None
+        return self.fields or None
 
 
 class InvalidInput(DomainError):
     status_code = 400
     default_code = "invalid"
+
+    @classmethod
+    def collect(cls, problems: Mapping[str, Sequence[str]]) -> InvalidInput:
+        """One error for several fields' problems (``{"isbn": ["…"], "year": ["…"]}``)."""
+        if len(problems) == 1:
+            ((name, messages),) = problems.items()
+            if len(messages) == 1:
+                return cls(messages[0], field=name)
+        return cls("The input has invalid fields; see 'fields'.", fields=problems)
 
 
 class NotAllowed(DomainError):

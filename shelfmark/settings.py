@@ -54,8 +54,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "shelfmark",
-    "accounts",
     "catalog",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -183,7 +183,13 @@ REST_FRAMEWORK = {
         "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["shelfmark.api.permissions.IsStaffOrReadOnly"],
+    # Deny by default: every endpoint needs an account unless its view opts into anonymous
+    # access (the catalog's reads do, with shelfmark.api.permissions.AnyoneReadsStaffWrites).
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "shelfmark.api.renderers.OrjsonRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     # JSON in, one documented request format; the browsable API's raw-data form sends JSON too.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "shelfmark.api.pagination.CursorPagination",
@@ -205,10 +211,12 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Shelfmark API",
+    # Each app describes its own sections, including who may use them (AppConfig.api_sections).
     "DESCRIPTION": (
-        "Catalog of a small library: books, authors, subjects and copies.\n\n"
-        "Anyone may read. Writes need a staff account: a browser session, or an API token sent "
-        "as `Authorization: Token <key>` (or `Bearer <key>`)."
+        "The REST API of a small library's Shelfmark.\n\n"
+        "Sign in with a browser session, or send an API token as `Authorization: Token <key>` "
+        "(or `Bearer <key>`). Endpoints need an account unless their section says otherwise; "
+        "each section says who may read and who may change what."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -218,6 +226,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"CopyStatusEnum": "catalog.models.CopyStatus"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "shelfmark.api.schema.app_sections",
+    ],
 }
 
 # --- Logging -----------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Token and admin services, and the token selectors they pair with, against the real database."""
+"""Token and admin services, against the real database."""
 
 from __future__ import annotations
 
@@ -10,12 +10,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
-from hypothesis import HealthCheck, given
-from hypothesis import settings as hypothesis_settings
-from hypothesis import strategies as st
 
 from accounts.models import TOKEN_PREFIX, ApiToken, hash_key
-from accounts.selectors import LAST_USED_RESOLUTION_SECONDS, token_for_key, token_list
+from accounts.selectors import token_for_key
 from accounts.services import admin_ensure, token_create, token_revoke
 from shelfmark.errors import InvalidInput, NotAllowed
 
@@ -146,96 +143,6 @@ def test_token_revoke_lets_staff_revoke_anyones_token(staff_user, patron_user):
     token_revoke(token=token, actor=staff_user)
 
     assert not ApiToken.objects.filter(pk=token.pk).exists()
-
-
-# --- token_for_key -------------------------------------------------------------------------------
-
-
-def test_token_for_key_finds_the_token_and_its_user(patron_user):
-    token, key = token_create(user=patron_user, name="script")
-
-    found = token_for_key(key=key)
-
-    assert found == token
-    assert found.user == patron_user
-
-
-def test_token_for_key_refuses_a_near_miss(patron_user):
-    _, key = token_create(user=patron_user, name="script")
-
-    assert token_for_key(key=key[:-1]) is None
-    assert token_for_key(key=key + "x") is None
-    assert token_for_key(key=key.upper()) is None
-    assert token_for_key(key=hash_key(key)) is None  # the stored hash is not a key
-
-
-def test_token_for_key_refuses_an_expired_token(patron_user):
-    token, key = token_create(user=patron_user, name="short-lived")
-    ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
-
-    assert token_for_key(key=key) is None
-
-
-def test_token_for_key_refuses_a_token_of_an_inactive_user(patron_user):
-    _, key = token_create(user=patron_user, name="script")
-    User.objects.filter(pk=patron_user.pk).update(is_active=False)
-
-    assert token_for_key(key=key) is None
-
-
-def test_token_for_key_records_use_at_most_once_a_minute(patron_user, django_assert_num_queries):
-    token, key = token_create(user=patron_user, name="script")
-
-    before = timezone.now()
-    with django_assert_num_queries(2):  # the lookup, and the first last_used_at write
-        token_for_key(key=key)
-    first_use = ApiToken.objects.get(pk=token.pk).last_used_at
-    assert first_use is not None
-    assert before <= first_use <= timezone.now()
-
-    with django_assert_num_queries(1):  # the lookup only: no write within the minute
-        token_for_key(key=key)
-    assert ApiToken.objects.get(pk=token.pk).last_used_at == first_use
-
-    long_ago = timezone.now() - timedelta(seconds=LAST_USED_RESOLUTION_SECONDS + 1)
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=long_ago)
-    token_for_key(key=key)
-    assert ApiToken.objects.get(pk=token.pk).last_used_at > long_ago + timedelta(seconds=60)
-
-
-@hypothesis_settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(guess=st.text(max_size=80))
-def test_no_other_text_than_the_issued_key_authenticates(patron_user, guess):
-    token, key = token_create(user=patron_user, name="property")
-    try:
-        assert (token_for_key(key=guess) is not None) == (guess == key)
-    finally:
-        token.delete()
-
-
-# --- token_list ----------------------------------------------------------------------------------
-
-
-def test_token_list_shows_non_staff_only_their_own(patron_user, other_user):
-    mine, _ = token_create(user=patron_user, name="mine")
-    token_create(user=other_user, name="theirs")
-
-    assert list(token_list(actor=patron_user)) == [mine]
-    # Asking for another user's tokens does not widen a non-staff view.
-    assert list(token_list(actor=patron_user, user_id=other_user.pk)) == [mine]
-
-
-def test_token_list_shows_staff_everyones_and_filters_by_user(staff_user, patron_user, other_user):
-    first, _ = token_create(user=patron_user, name="first")
-    second, _ = token_create(user=other_user, name="second")
-    third, _ = token_create(user=staff_user, name="third")
-
-    # Newest first.
-    assert list(token_list(actor=staff_user)) == [third, second, first]
-    assert list(token_list(actor=staff_user, user_id=other_user.pk)) == [second]
-    assert list(token_list(actor=staff_user, user_id=10**17)) == []
 
 
 # --- admin_ensure --------------------------------------------------------------------------------

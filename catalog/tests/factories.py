@@ -6,7 +6,7 @@ from __future__ import annotations
 import factory
 from stdnum import ean
 
-from catalog import services
+from catalog import rules, services
 from catalog.models import Author, Book, Copy, Subject
 
 
@@ -21,7 +21,7 @@ class AuthorFactory(factory.django.DjangoModelFactory):
         model = Author
 
     name = factory.Sequence(lambda n: f"Author Number{n}")
-    sort_name = factory.LazyAttribute(lambda a: services.sort_name_for(a.name))
+    sort_name = factory.LazyAttribute(lambda a: rules.sort_name_for(a.name))
 
 
 class SubjectFactory(factory.django.DjangoModelFactory):

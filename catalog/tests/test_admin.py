@@ -134,3 +134,40 @@ def test_admin_applies_the_services_cleaning_rules(admin_client):
     )
     author = Author.objects.get()
     assert (author.name, author.sort_name) == ("Ursula K. Le Guin", "Guin, Ursula K. Le")
+
+
+def test_admin_refuses_circulation_statuses_with_the_services_message(admin_client):
+    copy = CopyFactory(barcode="ADM-9")
+    form = {
+        "book": str(copy.book.pk),
+        "barcode": "ADM-9",
+        "call_number": "",
+        "location": "",
+        "status": "on_loan",
+        "acquired_on": "",
+        "note": "",
+    }
+    response = admin_client.post(f"/admin/catalog/copy/{copy.pk}/change/", form)
+    assert response.status_code == 200  # the form again, with the message
+    assert "belongs to circulation" in response.content.decode()
+    copy.refresh_from_db()
+    assert copy.status == "available"
+
+    on_loan = CopyFactory(barcode="ADM-10", status="on_loan")
+    form |= {"book": str(on_loan.book.pk), "barcode": "ADM-10", "status": "available"}
+    response = admin_client.post(f"/admin/catalog/copy/{on_loan.pk}/change/", form)
+    assert "belongs to circulation" in response.content.decode()
+    on_loan.refresh_from_db()
+    assert on_loan.status == "on_loan"
+
+
+def test_admin_reports_every_broken_field_of_a_book_at_once(admin_client):
+    response = admin_client.post(
+        "/admin/catalog/book/add/",
+        _book_form(isbn="0-306-40615-3", language="english", year="20233"),
+    )
+    html = response.content.decode()
+    assert "wrong check digit" in html
+    assert "ISO 639" in html
+    assert "from -3000 to 2100" in html
+    assert not Book.objects.exists()

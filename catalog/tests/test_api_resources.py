@@ -135,3 +135,37 @@ def test_copy_bad_input(staff_client, shelf, payload, field):
 def test_resources_need_staff_to_write(api_client, patron_client, url):
     assert api_client.post(url, {"name": "x"}).status_code == 401
     assert patron_client.post(url, {"name": "x"}).status_code == 403
+
+
+# --- Statuses that belong to circulation ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", ["on_loan", "on_hold_shelf"])
+def test_staff_cannot_set_a_circulation_status_through_the_api(staff_client, shelf, status):
+    copy = Copy.objects.get(barcode="C-1")
+    response = staff_client.patch(f"/api/v1/copies/{copy.pk}/", {"status": status})
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "status_owned_by_circulation"
+    assert "circulation" in error["fields"]["status"][0]
+    created = staff_client.post(
+        "/api/v1/copies/", {"barcode": "C-8", "book": shelf.pk, "status": status}
+    )
+    assert created.status_code == 409
+    copy.refresh_from_db()
+    assert copy.status == "available"
+    assert not Copy.objects.filter(barcode="C-8").exists()
+
+
+def test_staff_cannot_take_a_copy_off_loan_through_the_api(staff_client, shelf):
+    on_loan = Copy.objects.get(barcode="C-2")
+    url = f"/api/v1/copies/{on_loan.pk}/"
+    for body in ({"status": "available"}, {"status": "lost"}):
+        response = staff_client.patch(url, body)
+        assert response.status_code == 409, response.content
+        assert response.json()["error"]["code"] == "status_owned_by_circulation"
+    assert staff_client.delete(url).status_code == 409
+    # Its shelf may still change, and a PUT that leaves the status out keeps it.
+    assert staff_client.patch(url, {"location": "Returns trolley"}).status_code == 200
+    on_loan.refresh_from_db()
+    assert (on_loan.status, on_loan.location) == ("on_loan", "Returns trolley")

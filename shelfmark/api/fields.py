@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
+
+from shelfmark.errors import RuleError
 
 # Ids are 64-bit; anything longer cannot name a row, and passing it on would overflow the
 # database driver (a 500) instead of answering "no such thing".
@@ -75,3 +80,34 @@ class TextField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class RuledMixin:
+    """A serializer field that applies a domain rule (an app's ``rules.py``) after its own type
+    checks: the value the service receives is already clean, and the client reads the rule's
+    own message, the same one the admin and imports show.
+
+    A rule may carry ``minimum``/``maximum`` bounds; they are documented in the schema.
+    """
+
+    def __init__(self, *, rule: Callable[[Any], Any], **kwargs: Any):
+        self.rule = rule
+        super().__init__(**kwargs)
+        for bound in ("minimum", "maximum"):
+            if hasattr(rule, bound):
+                setattr(self, f"{bound[:3]}_value", getattr(rule, bound))
+
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        value = super().run_validation(data)  # type: ignore[misc]
+        try:
+            return self.rule(value)
+        except RuleError as error:
+            raise serializers.ValidationError(str(error)) from None
+
+
+class RuledTextField(RuledMixin, TextField):
+    pass
+
+
+class RuledIntegerField(RuledMixin, serializers.IntegerField):
+    pass

@@ -1,17 +1,27 @@
-"""OpenAPI generation: drf-spectacular's AutoSchema plus the error responses every operation
-can give, all in the one error shape (shelfmark.api.exceptions)."""
+"""OpenAPI generation: drf-spectacular's AutoSchema, taught the API kit's conventions, so views
+carry no schema decorators for what every view of a kind does.
+
+- Requests are the view's ``input_serializer_class``; responses its ``serializer_class`` (the
+  row), 201 for a create, 204 for a delete; lists are paginated with the kit's parameters.
+- Every operation lists the errors it can give, in the one error shape
+  (shelfmark.api.exceptions); GETs whose permissions let anonymous clients read are marked as
+  needing no credentials.
+- Each app describes its own sections (tags) with an ``api_sections`` attribute on its
+  AppConfig; ``app_sections`` collects them, so this module names no app's resources.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.apps import apps
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny
 
-from shelfmark.api.permissions import IsStaffOrReadOnly
+from shelfmark.api.views import ActionApi, CreateMixin, ListMixin, ResourceApi
 
-# Permissions under which anyone may read: a GET behind them cannot be forbidden.
-ReadOnlyForAll = (AllowAny, IsStaffOrReadOnly)
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -32,23 +42,50 @@ class ErrorSerializer(serializers.Serializer):
 ERRORS = {
     "400": "Invalid input; see `error.fields`.",
     "401": "No credentials, or invalid ones.",
-    "403": "Not allowed (writes need a staff account).",
-    "404": "No such object.",
+    "403": "Not allowed for this account.",
+    "404": "No such object, or not one this account may see.",
     "409": "Conflicts with the current state (duplicate, still in use).",
     "429": "Too many requests; retry later.",
 }
 
 
+def anonymous_reads(view: Any) -> bool:
+    """Whether the view's permissions let anonymous clients read (see shelfmark.api.permissions)."""
+    return all(getattr(p, "anonymous_reads", False) for p in view.get_permissions())
+
+
 class AutoSchema(SpectacularAutoSchema):
-    def get_auth(self):
+    def _kit_view(self) -> bool:
+        return isinstance(self.view, ResourceApi)
+
+    def get_request_serializer(self) -> Any:
+        if self._kit_view():
+            return self.view.input_serializer_class if self.method in WRITES else None
+        return super().get_request_serializer()
+
+    def get_response_serializers(self) -> Any:
+        if self._kit_view():
+            return None if self.method == "DELETE" else self.view.serializer_class
+        return super().get_response_serializers()
+
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        if self._kit_view():
+            return self.method == "GET" and isinstance(self.view, ListMixin)
+        return super()._is_list_view(serializer)
+
+    def _is_create_operation(self) -> bool:
+        if self._kit_view():
+            return self.method == "POST" and isinstance(self.view, CreateMixin)
+        return super()._is_create_operation()
+
+    def get_auth(self) -> list[dict[str, Any]]:
         # Anyone may read under these permissions: say so, with the empty security requirement.
         auths = super().get_auth()
-        public_read = all(isinstance(p, ReadOnlyForAll) for p in self.view.get_permissions())
-        if self.method in ("GET", "HEAD") and public_read and {} not in auths:
+        if self.method in ("GET", "HEAD") and anonymous_reads(self.view) and {} not in auths:
             auths.append({})
         return auths
 
-    def _get_response_bodies(self, direction="response"):
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         for code in self._error_codes():
             if code not in responses:
@@ -57,15 +94,33 @@ class AutoSchema(SpectacularAutoSchema):
         return responses
 
     def _error_codes(self) -> list[str]:
-        write = self.method in ("POST", "PUT", "PATCH", "DELETE")
+        write = self.method in WRITES
         has_id = "{" in self.path
         codes = ["401", "429"]  # any request may carry a bad token, or come too often
         if write or not has_id:
             codes.append("400")  # bad input, or bad list parameters
         if has_id:
             codes.append("404")
-        if write or not all(isinstance(p, ReadOnlyForAll) for p in self.view.get_permissions()):
+        if write or not anonymous_reads(self.view):
             codes.append("403")
-        if write:
+        if write or isinstance(self.view, ActionApi):
             codes.append("409")
         return codes
+
+
+def app_sections(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: the schema's sections (tags), each described by the
+    app that owns it (``AppConfig.api_sections``, a list of {"name", "description"})."""
+    sections = [
+        section
+        for config in apps.get_app_configs()
+        for section in getattr(config, "api_sections", ())
+    ]
+    used = {
+        tag
+        for path in result.get("paths", {}).values()
+        for op in path.values()
+        for tag in op.get("tags", ())
+    }
+    result["tags"] = [section for section in sections if section["name"] in used]
+    return result

@@ -1,105 +1,194 @@
-"""Base API views for resources whose reads come from selectors as plain rows.
+"""The API kit: DRF's generic views, reading selector rows and writing through services.
 
-DRF's generic views give routing, filtering, pagination, content negotiation and the OpenAPI
-introspection; these bases swap the per-row serializer for selector rows on the read side and a
-service call on the write side. ``serializer_class`` documents the output (and a test checks
-that every row has exactly its fields); ``input_serializer_class`` validates input.
+A resource's views are built from these pieces (see ARCHITECTURE.md, "The API recipe")::
+
+    class BookListApi(ListMixin, CreateMixin, ResourceApi): ...           # /books/
+    class BookDetailApi(RetrieveMixin, UpdateMixin, DestroyMixin, ResourceApi): ...  # /books/{id}/
+    class LoanRenewApi(ActionApi): ...                                    # /loans/{id}/renew/
+
+- ``get_scope()`` is the one place that says which objects the requesting user may see. Lists
+  read from it, and every object lookup (``get_object``) goes through it and then runs DRF's
+  object permissions: a row outside the scope is a 404, a row the permissions refuse a 403.
+- Only the operations a view mixes in exist: anything else is DRF's 405, and drf-spectacular
+  leaves it out of the schema.
+- Reads render the rows of the resource's ``RowShape`` (shelfmark.rows): no model instance or
+  serializer per row. ``serializer_class`` documents a row for the schema and the browsable API
+  (a test checks every row has exactly its fields); ``input_serializer_class`` validates writes.
+- Writes validate the input, then call one service (``create_object``, ``update_object``,
+  ``delete_object``, ``perform_action``), which owns the transaction and the rules.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.urls import reverse
-from rest_framework import generics, serializers, status
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from shelfmark.errors import NotFound
+from shelfmark.rows import Row, RowShape
 
-Row = dict[str, Any]
 
+class ResourceApi(GenericAPIView):
+    """Base of every API view of a resource. Subclasses set ``row_shape``, ``serializer_class``,
+    (for writes) ``input_serializer_class``, and define ``get_scope()``."""
 
-class RowsMixin:
-    """What a resource must say: where its rows and objects come from, how writes happen."""
-
-    model: ClassVar[type[Model]]
-    list_url_name: ClassVar[str]
-    input_serializer_class: ClassVar[type[serializers.Serializer]]
+    row_shape: ClassVar[RowShape]
+    input_serializer_class: ClassVar[type[serializers.Serializer] | None] = None
+    # Rows get a "url" (the list's URL plus the id) when this names the list's URL.
+    list_url_name: ClassVar[str | None] = None
+    not_found_message: ClassVar[str] = "No {name} with id {pk}."
     request: Request
 
-    def represent(self, rows: list[Row]) -> list[Row]:
-        return rows
+    # --- What this user may see ---------------------------------------------------------------
 
-    def get_serializer_class(self) -> type[serializers.Serializer]:
-        # The browsable API builds its POST/PUT forms from this: offer the input fields there.
-        request = getattr(self, "request", None)
-        if request is not None and request.method not in SAFE_METHODS:
-            return self.input_serializer_class
-        return self.serializer_class
+    def get_scope(self) -> QuerySet[Any]:
+        """The objects the requesting user may see (``self.request.user``): the whole table for
+        a public catalog, only their own rows for a patron. Every read and lookup starts here."""
+        raise NotImplementedError(f"{type(self).__name__} must define get_scope().")
 
-    def detail_row(self, pk: int) -> Row | None:
-        raise NotImplementedError
+    def get_queryset(self) -> QuerySet[Any]:
+        # DRF and django-filter call this (filter forms, schema introspection): the scope.
+        return self.get_scope()
 
-    def with_urls(self, rows: list[Row]) -> list[Row]:
+    def get_object(self, queryset: QuerySet[Any] | None = None) -> Any:
+        """The object named in the URL, looked up within the scope (or ``queryset``, narrowed
+        from it), after DRF's object permissions have accepted it."""
+        scope = self.get_scope() if queryset is None else queryset
+        pk = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        obj = scope.filter(pk=pk).first()
+        if obj is None:
+            raise NotFound(
+                self.not_found_message.format(name=scope.model._meta.verbose_name, pk=pk)
+            )
+        self.check_object_permissions(self.request, obj)
+        return obj
+
+    # --- Reading rows -------------------------------------------------------------------------
+
+    def present(self, rows: list[Row]) -> list[Row]:
+        """Database rows as clients see them: the shape's batch step, then the urls."""
+        rows = self.row_shape.present(rows, viewer=self.request.user)
+        if self.list_url_name is None:
+            return rows
         # Detail URLs are the list URL plus the id; building the prefix once keeps reverse()
         # out of the per-row loop.
         prefix = self.request.build_absolute_uri(reverse(self.list_url_name))
         return [{"id": row["id"], "url": f"{prefix}{row['id']}/", **row} for row in rows]
 
-    def validated_input(self, *, partial: bool = False) -> dict[str, Any]:
-        serializer = self.input_serializer_class(data=self.request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
-
-    def object_or_404(self, pk: int) -> Model:
-        obj = self.model.objects.filter(pk=pk).first()
-        if obj is None:
-            raise NotFound(f"No {self.model._meta.verbose_name} with id {pk}.")
-        return obj
-
-    def detail_response(self, pk: int, status_code: int = status.HTTP_200_OK) -> Response:
-        row = self.detail_row(pk)
+    def row_response(self, obj: Model, status_code: int = status.HTTP_200_OK) -> Response:
+        """The answer to a write: the object's row as it is now, read from the scope."""
+        row = self.row_shape.rows(self.get_scope().filter(pk=obj.pk)).first()
         if row is None:
-            raise NotFound(f"No {self.model._meta.verbose_name} with id {pk}.")
-        (body,) = self.with_urls(self.represent([row]))
-        headers = {"Location": body["url"]} if status_code == status.HTTP_201_CREATED else None
+            raise NotFound(self.not_found_message.format(name=obj._meta.verbose_name, pk=obj.pk))
+        (body,) = self.present([row])
+        created = status_code == status.HTTP_201_CREATED
+        headers = {"Location": body["url"]} if created and "url" in body else None
         return Response(body, status=status_code, headers=headers)
 
+    # --- Input --------------------------------------------------------------------------------
 
-class RowListCreateApi(RowsMixin, generics.ListCreateAPIView):
-    ordering_fields: ClassVar[dict[str, tuple[str, ...]]]
-    ordering_default: ClassVar[str]
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        # The browsable API builds its POST/PUT forms from this: offer the input fields there.
+        request = getattr(self, "request", None)
+        writing = request is not None and request.method not in SAFE_METHODS
+        if writing and self.input_serializer_class is not None:
+            return self.input_serializer_class
+        assert self.serializer_class is not None, f"{type(self).__name__} needs serializer_class"
+        return self.serializer_class
+
+    def validated_input(self, *, partial: bool = False) -> dict[str, Any]:
+        if self.input_serializer_class is None:
+            return {}
+        serializer = self.input_serializer_class(
+            data=self.request.data, partial=partial, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+
+# --- Operations: a view has exactly the ones it mixes in -------------------------------------
+
+
+class ListMixin:
+    """GET on the collection: the scope, filtered, as a keyset-paginated page of rows."""
+
+    def get(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        rows = self.row_shape.rows(self.filter_queryset(self.get_scope()))
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(self.present(page))
+
+
+class CreateMixin:
+    """POST on the collection: validate, create through the service, answer 201 with the row."""
+
+    def post(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        obj = self.create_object(self.validated_input())
+        return self.row_response(obj, status.HTTP_201_CREATED)
 
     def create_object(self, data: dict[str, Any]) -> Model:
         raise NotImplementedError
 
-    def list(self, request: Request, *args, **kwargs) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.with_urls(self.represent(page)))
 
-    def create(self, request: Request, *args, **kwargs) -> Response:
-        obj = self.create_object(self.validated_input())
-        return self.detail_response(obj.pk, status.HTTP_201_CREATED)
+class RetrieveMixin:
+    """GET on one object: one query for the object and its row (plus the shape's batch step)."""
+
+    def get(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        obj = self.get_object(self.row_shape.annotate(self.get_scope()))
+        (body,) = self.present([self.row_shape.row_of(obj)])
+        return Response(body)
 
 
-class RowDetailApi(RowsMixin, generics.RetrieveUpdateDestroyAPIView):
-    def update_object(self, obj: Model, data: dict[str, Any]) -> None:
-        raise NotImplementedError
+class UpdateMixin:
+    """PUT replaces the object's fields (left-out ones get their defaults); PATCH changes the
+    fields sent. Both answer with the row."""
 
-    def delete_object(self, obj: Model) -> None:
-        raise NotImplementedError
+    def put(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.update(partial=False)
 
-    def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        return self.detail_response(kwargs["pk"])
+    def patch(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.update(partial=True)
 
-    def update(self, request: Request, *args, partial: bool = False, **kwargs) -> Response:
-        obj = self.object_or_404(kwargs["pk"])
+    def update(self: Any, *, partial: bool) -> Response:
+        obj = self.get_object()
         self.update_object(obj, self.validated_input(partial=partial))
-        return self.detail_response(obj.pk)
+        return self.row_response(obj)
 
-    def destroy(self, request: Request, *args, **kwargs) -> Response:
-        self.delete_object(self.object_or_404(kwargs["pk"]))
+    def update_object(self, obj: Any, data: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+
+class DestroyMixin:
+    """DELETE one object through the service; 204."""
+
+    def delete(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self.delete_object(self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def delete_object(self, obj: Any) -> None:
+        raise NotImplementedError
+
+
+class ActionApi(ResourceApi):
+    """A verb on one object: ``POST /things/{id}/verb/`` → ``ThingVerbApi`` → ``thing_verb``.
+
+    The object comes through ``get_object`` (scope and object permissions), the body through
+    ``input_serializer_class`` when the verb takes one; ``perform_action`` calls the service.
+    The answer is the object's row afterwards, unless ``action_response`` says otherwise.
+    """
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        obj = self.get_object()
+        result = self.perform_action(obj, self.validated_input())
+        return self.action_response(obj, result)
+
+    def perform_action(self, obj: Any, data: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def action_response(self, obj: Any, result: Any) -> Response:
+        return self.row_response(obj)

@@ -1,0 +1,171 @@
+"""The catalog's field rules, each written once with one message.
+
+A rule takes a raw value and returns it cleaned (normalized) or raises ``RuleError`` saying, in
+words for a person, what is wrong. It knows nothing of where the value came from: the services
+apply the rules to every write (API, admin, imports, demo data), the API's serializer fields and
+the admin's forms call the same functions so that a person sees the same message at every door,
+and a write that breaks several rules hears about all of them at once (``clean_fields``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypedDict
+
+from catalog.isbn import IsbnError, normalize_isbn
+from catalog.models import YEAR_MAX, YEAR_MIN
+from shelfmark.errors import InvalidInput, RuleError
+
+Rule = Callable[[Any], Any]
+
+
+def squash_spaces(value: str | None) -> str:
+    """One line of text: runs of white space (newlines, tabs) become one space, ends trimmed."""
+    return " ".join((value or "").split())
+
+
+def clean_text(value: str | None) -> str:
+    """Free text (a description, a note): kept as written, without white space at the ends."""
+    return (value or "").strip()
+
+
+def clean_title(value: str | None) -> str:
+    title = squash_spaces(value)
+    if not title:
+        raise RuleError("A book needs a title.")
+    return title
+
+
+def clean_name(value: str | None) -> str:
+    """An author's or a subject's name: one line, not blank."""
+    name = squash_spaces(value)
+    if not name:
+        raise RuleError("A name may not be blank.")
+    return name
+
+
+def sort_name_for(name: str) -> str:
+    """'Jane Austen' -> 'Austen, Jane'; a single word stays as it is."""
+    first, _, last = name.rpartition(" ")
+    return f"{last}, {first}" if first else name
+
+
+def clean_isbn(value: str | None) -> str | None:
+    """ISBN-10 or ISBN-13 in any spelling -> the ISBN-13 digits; blank -> None (no ISBN)."""
+    raw = (value or "").strip()
+    if not raw:
+        return None
+    try:
+        return normalize_isbn(raw)
+    except IsbnError as error:
+        raise RuleError(str(error)) from None
+
+
+def clean_language(value: str | None) -> str:
+    """An ISO 639 code of two or three letters, stored in lower case; blank means unknown."""
+    language = (value or "").strip().lower()
+    if language and not (language.isascii() and language.isalpha() and 2 <= len(language) <= 3):
+        raise RuleError(
+            f"'{language}' is not an ISO 639 language code (two or three letters, e.g. 'en')."
+        )
+    return language
+
+
+def clean_barcode(value: str | None) -> str:
+    barcode = (value or "").strip()
+    if not barcode:
+        raise RuleError("A copy needs a barcode.")
+    if any(ch.isspace() for ch in barcode):
+        raise RuleError("A barcode may not contain spaces.")
+    return barcode
+
+
+@dataclass(frozen=True)
+class WholeNumberRange:
+    """An optional whole number within bounds (the database checks the same bounds)."""
+
+    minimum: int
+    maximum: int
+    what: str
+
+    def __call__(self, value: int | None) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise RuleError(f"The {self.what} must be a whole number.")
+        if not self.minimum <= value <= self.maximum:
+            raise RuleError(
+                f"The {self.what} must be from {self.minimum} to {self.maximum}; {value} is not."
+            )
+        return value
+
+
+clean_year = WholeNumberRange(YEAR_MIN, YEAR_MAX, "publication year")
+clean_pages = WholeNumberRange(1, 100_000, "page count")
+
+
+class BookFields(TypedDict, total=False):
+    """A book's own fields besides its title, as the services take them (authors and subjects
+    are rows of their own, given as ids or names)."""
+
+    subtitle: str
+    isbn: str | None
+    publisher: str
+    year: int | None
+    language: str
+    pages: int | None
+    description: str
+
+
+class CopyFields(TypedDict, total=False):
+    call_number: str
+    location: str
+    acquired_on: date | None
+    note: str
+
+
+# Every rule of a book's own fields (tests check these keys against BookFields and the model).
+BOOK_RULES: Mapping[str, Rule] = {
+    "title": clean_title,
+    "subtitle": squash_spaces,
+    "isbn": clean_isbn,
+    "publisher": squash_spaces,
+    "year": clean_year,
+    "language": clean_language,
+    "pages": clean_pages,
+    "description": clean_text,
+}
+
+AUTHOR_RULES: Mapping[str, Rule] = {"name": clean_name, "sort_name": squash_spaces}
+SUBJECT_RULES: Mapping[str, Rule] = {"name": clean_name}
+
+COPY_RULES: Mapping[str, Rule] = {
+    "barcode": clean_barcode,
+    "call_number": squash_spaces,
+    "location": squash_spaces,
+    "acquired_on": lambda value: value,
+    "note": clean_text,
+}
+
+
+def clean_fields(rules: Mapping[str, Rule], values: Mapping[str, Any]) -> dict[str, Any]:
+    """Apply each field's rule to the values given; every problem is reported at once.
+
+    Raises InvalidInput naming each broken field, and TypeError for a field that has no rule
+    (a programming error, not bad input).
+    """
+    unknown = set(values) - set(rules)
+    if unknown:
+        raise TypeError(f"No rule for fields {sorted(unknown)}; known: {sorted(rules)}")
+    cleaned: dict[str, Any] = {}
+    problems: dict[str, list[str]] = {}
+    for name, value in values.items():
+        try:
+            cleaned[name] = rules[name](value)
+        except RuleError as error:
+            problems[name] = [str(error)]
+    if problems:
+        raise InvalidInput.collect(problems)
+    return cleaned

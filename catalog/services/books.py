@@ -1,0 +1,118 @@
+"""Books: their own fields (rules in catalog.rules), their ordered authors and their subjects."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Unpack
+
+from django.db import IntegrityError, transaction
+
+from catalog.models import Author, Book, BookAuthor
+from catalog.rules import BOOK_RULES, BookFields, clean_fields
+from catalog.services._rows import delete_or_conflict
+from catalog.services.names import Ref, resolve_authors, resolve_subjects
+from catalog.services.search_text import refresh_search_text, search_text_for
+from shelfmark.errors import Conflict
+
+
+@transaction.atomic
+def book_create(
+    *,
+    title: str,
+    authors: Sequence[Ref] = (),
+    subjects: Sequence[Ref] = (),
+    **fields: Unpack[BookFields],
+) -> Book:
+    """Add a book; ``authors`` and ``subjects`` are ids or names (unknown names are created)."""
+    book = Book(**clean_fields(BOOK_RULES, {"title": title, **fields}))
+    book_isbn_check(book.isbn)
+    _save_book(book)
+    author_rows = resolve_authors(authors)
+    _set_authors(book, author_rows)
+    book.subjects.set(resolve_subjects(subjects))
+    book.search_text = search_text_for(book, author_rows)
+    book.save(update_fields=["search_text"])
+    return book
+
+
+@transaction.atomic
+def book_update(
+    *,
+    book: Book,
+    title: str | None = None,
+    authors: Sequence[Ref] | None = None,
+    subjects: Sequence[Ref] | None = None,
+    **fields: Unpack[BookFields],
+) -> Book:
+    """Change the given fields only; ``authors``/``subjects`` replace the lists.
+
+    The row is re-read under a lock and only the given columns are written, so two concurrent
+    edits of different fields both survive.
+    """
+    changes = clean_fields(BOOK_RULES, {**fields, **({} if title is None else {"title": title})})
+    book = Book.objects.select_for_update().get(pk=book.pk)
+    if "isbn" in changes and changes["isbn"] != book.isbn:
+        book_isbn_check(changes["isbn"], exclude_pk=book.pk)
+    for name, value in changes.items():
+        setattr(book, name, value)
+    _save_book(book, update_fields=[*changes, "updated_at"])
+    if authors is not None:
+        _set_authors(book, resolve_authors(authors))
+    if subjects is not None:
+        book.subjects.set(resolve_subjects(subjects))
+    refresh_search_text(Book.objects.filter(pk=book.pk))
+    book.refresh_from_db(fields=["search_text"])
+    return book
+
+
+@transaction.atomic
+def book_delete(*, book: Book) -> None:
+    # The lock makes a copy being added at this moment wait (its foreign key check) and then
+    # fail cleanly, instead of this count missing it.
+    book = Book.objects.select_for_update().get(pk=book.pk)
+    count = book.copies.count()
+    if count:
+        raise Conflict(
+            f"'{book.title}' has {count} cop{'y' if count == 1 else 'ies'}; delete or "
+            "move them first (a book with physical copies is not deleted by accident).",
+            code="in_use",
+        )
+    delete_or_conflict(book, in_use=f"A copy of '{book.title}' was just added; it is in use.")
+
+
+def book_isbn_check(isbn: str | None, *, exclude_pk: int | None = None) -> None:
+    """A Conflict naming the book that already has ``isbn`` (the admin's forms ask too)."""
+    if not isbn:
+        return
+    other = Book.objects.filter(isbn=isbn).exclude(pk=exclude_pk).values("pk", "title").first()
+    if other:
+        raise Conflict(
+            f"'{other['title']}' (book {other['pk']}) already has ISBN {isbn}.",
+            code="duplicate_isbn",
+            field="isbn",
+        )
+
+
+def _save_book(book: Book, update_fields: list[str] | None = None) -> None:
+    try:
+        with transaction.atomic():
+            book.save(update_fields=update_fields)
+    except IntegrityError:
+        # The rules and the check above passed, so a concurrent request took the ISBN meanwhile.
+        raise Conflict(
+            f"ISBN {book.isbn} was just used for another book.", code="duplicate_isbn", field="isbn"
+        ) from None
+
+
+def _set_authors(book: Book, authors: list[Author]) -> None:
+    BookAuthor.objects.filter(book=book).delete()
+    try:
+        with transaction.atomic():
+            BookAuthor.objects.bulk_create(
+                BookAuthor(book=book, author=author, position=position)
+                for position, author in enumerate(authors)
+            )
+    except IntegrityError:  # an author deleted between lookup and insert
+        raise Conflict(
+            "One of the authors was deleted meanwhile; send the request again.", field="authors"
+        ) from None

@@ -1,0 +1,158 @@
+"""Copies: the physical items, and who may change their status.
+
+The catalog owns ``Copy.status``, but two of its values describe circulation: ``on_loan`` and
+``on_hold_shelf`` are true only while a loan or a waiting hold says so. So the catalog's own
+writes (API, admin, imports) neither set a copy to those values nor take it out of them; only
+``copy_circulation_move`` does, and circulation's services call it inside their transaction,
+next to the loan or hold row they write. That keeps a copy's status in agreement with its loans
+and holds whichever door a change comes in by.
+"""
+
+from __future__ import annotations
+
+from typing import Unpack
+
+from django.db import IntegrityError, transaction
+
+from catalog.models import CIRCULATION_STATUSES, Book, Copy, CopyStatus
+from catalog.rules import COPY_RULES, CopyFields, clean_fields
+from shelfmark.errors import Conflict, InvalidInput
+
+# The moves circulation makes: lend, return, put on the hold shelf for a patron, and clear the
+# shelf when the hold is collected (lent), cancelled or expired.
+CIRCULATION_MOVES = frozenset(
+    {
+        (CopyStatus.AVAILABLE, CopyStatus.ON_LOAN),
+        (CopyStatus.ON_HOLD_SHELF, CopyStatus.ON_LOAN),
+        (CopyStatus.ON_LOAN, CopyStatus.AVAILABLE),
+        (CopyStatus.ON_LOAN, CopyStatus.ON_HOLD_SHELF),
+        (CopyStatus.AVAILABLE, CopyStatus.ON_HOLD_SHELF),
+        (CopyStatus.ON_HOLD_SHELF, CopyStatus.AVAILABLE),
+    }
+)
+
+
+def copy_create(
+    *,
+    book: Book,
+    barcode: str,
+    status: str = CopyStatus.AVAILABLE,
+    **fields: Unpack[CopyFields],
+) -> Copy:
+    copy = Copy(book=book, **clean_fields(COPY_RULES, {"barcode": barcode, **fields}))
+    copy.status = copy_status_check(status, current=None)
+    _save_copy(copy)
+    return copy
+
+
+@transaction.atomic
+def copy_update(
+    *,
+    copy: Copy,
+    book: Book | None = None,
+    barcode: str | None = None,
+    status: str | None = None,
+    **fields: Unpack[CopyFields],
+) -> Copy:
+    """Change the given fields; the row is re-read under a lock, as in book_update."""
+    changes = clean_fields(
+        COPY_RULES, {**fields, **({} if barcode is None else {"barcode": barcode})}
+    )
+    copy = Copy.objects.select_for_update().get(pk=copy.pk)
+    if status is not None and status != copy.status:
+        changes["status"] = copy_status_check(status, current=copy.status)
+    if book is not None and book.pk != copy.book_id:
+        if copy.status in CIRCULATION_STATUSES:
+            raise _owned_by_circulation(copy.status, what="moved to another book")
+        changes["book"] = book
+    for name, value in changes.items():
+        setattr(copy, name, value)
+    _save_copy(copy, update_fields=[*changes, "updated_at"])
+    return copy
+
+
+@transaction.atomic
+def copy_delete(*, copy: Copy) -> None:
+    copy = Copy.objects.select_for_update().get(pk=copy.pk)
+    if copy.status in CIRCULATION_STATUSES:
+        raise _owned_by_circulation(copy.status, what="deleted")
+    copy.delete()
+
+
+@transaction.atomic
+def copy_circulation_move(*, copy: Copy, status: str) -> Copy:
+    """Move a copy into or out of ``on_loan`` / ``on_hold_shelf``: for circulation's services.
+
+    The copy is locked (a no-op when the caller's transaction holds the lock already) and must
+    be in the state the move starts from; anything else is a Conflict that names its status.
+    """
+    copy = Copy.objects.select_for_update().get(pk=copy.pk)
+    if (copy.status, status) not in CIRCULATION_MOVES:
+        raise Conflict(
+            f"Copy {copy.barcode} is {CopyStatus(copy.status).label.lower()}; it cannot become "
+            f"{_label(status)}.",
+            code="copy_status_conflict",
+        )
+    copy.status = status
+    copy.save(update_fields=["status", "updated_at"])
+    return copy
+
+
+def _label(status: str) -> str:
+    return CopyStatus(status).label.lower() if status in CopyStatus.values else repr(status)
+
+
+def copy_status_check(status: str, *, current: str | None) -> str:
+    """``status`` if the catalog may set it on a copy now ``current`` (None: a new copy): a known
+    status, neither into nor out of circulation. The admin's forms ask too."""
+    if status not in CopyStatus.values:
+        raise InvalidInput(
+            f"Unknown status '{status}'. Use one of: {', '.join(CopyStatus.values)}.",
+            field="status",
+        )
+    if status in CIRCULATION_STATUSES:
+        raise _owned_by_circulation(status, what="given this status here")
+    if current in CIRCULATION_STATUSES:
+        raise _owned_by_circulation(current, what="changed here")
+    return status
+
+
+def _owned_by_circulation(status: str, *, what: str) -> Conflict:
+    how = {
+        CopyStatus.ON_LOAN: "checking it out, and left by checking it in",
+        CopyStatus.ON_HOLD_SHELF: (
+            "checking it in for a waiting hold, and left when the hold is collected, "
+            "cancelled or expires"
+        ),
+    }[CopyStatus(status)]
+    return Conflict(
+        f"'{_label(status)}' belongs to circulation: it is entered by {how}. A copy in or "
+        f"into that status cannot be {what}.",
+        code="status_owned_by_circulation",
+        field="status",
+    )
+
+
+def _save_copy(copy: Copy, update_fields: list[str] | None = None) -> None:
+    other = (
+        Copy.objects.filter(barcode=copy.barcode).exclude(pk=copy.pk).values("book__title").first()
+    )
+    if other:
+        raise Conflict(
+            f"Barcode {copy.barcode} is already on a copy of '{other['book__title']}'.",
+            code="duplicate_barcode",
+            field="barcode",
+        )
+    try:
+        with transaction.atomic():
+            copy.save(update_fields=update_fields)
+    except IntegrityError:
+        if not Book.objects.filter(pk=copy.book_id).exists():
+            raise Conflict(
+                "The book was deleted meanwhile.", code="book_deleted", field="book"
+            ) from None
+        raise Conflict(
+            f"Barcode {copy.barcode} was just used for another copy.",
+            code="duplicate_barcode",
+            field="barcode",
+        ) from None

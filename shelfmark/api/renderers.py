@@ -1,0 +1,39 @@
+"""JSON rendered with orjson: the API's hot paths hand it plain rows (dicts, lists, strings,
+numbers, dates), which it serializes in C, several times faster than the standard library's
+encoder that DRF uses. Anything else (lazy translations, Decimals, DRF's own helper types) goes
+through DRF's encoder, so every response DRF can render still renders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from rest_framework.renderers import BaseRenderer
+from rest_framework.utils.encoders import JSONEncoder
+
+_fallback = JSONEncoder()
+
+
+def _default(value: Any) -> Any:
+    return _fallback.default(value)
+
+
+class OrjsonRenderer(BaseRenderer):
+    media_type = "application/json"
+    format = "json"
+    charset = None  # JSON is UTF-8 by definition (RFC 8259); DRF's renderer says the same
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: dict[str, Any] | None = None,
+    ) -> bytes:
+        if data is None:
+            return b""
+        # Times in UTC end in "Z", as DRF writes them.
+        options = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
+        # The browsable API asks for indented JSON ("application/json; indent=4").
+        if accepted_media_type and "indent=" in accepted_media_type:
+            options |= orjson.OPT_INDENT_2
+        return orjson.dumps(data, default=_default, option=options)

@@ -1,0 +1,56 @@
+"""Row shapes: how a resource is read as plain rows, declared once in its app's selectors.
+
+Hot read paths never build a model instance or a serializer per row: a list is one ``.values()``
+query whose dicts the API renders as they are, after one batch step (``represent``) that may
+add related data for the whole page in a fixed number of queries. A detail read is the same
+query narrowed to one object, so list and detail share every column and every rule that shapes
+them. The API kit (shelfmark.api.views) and the HTML views both read through these shapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Expression, Model, QuerySet
+
+Row = dict[str, Any]
+# Who is reading: a user (possibly anonymous) or None outside a request (commands, exports).
+Viewer = Any
+
+
+def _unchanged(rows: list[Row], *, viewer: Viewer) -> list[Row]:
+    return rows
+
+
+@dataclass(frozen=True)
+class RowShape:
+    """The columns of a resource's rows and the steps that make them.
+
+    ``columns``   the keys ``.values()`` reads: model fields and the names of ``annotations``.
+    ``annotations`` computed columns (counts as correlated subqueries, sort keys), made fresh for
+                  each query.
+    ``represent`` the batch step from database rows to what clients see (rename keys, attach
+                  related rows); a fixed number of queries per page, never one per row.
+    """
+
+    columns: tuple[str, ...]
+    annotations: Callable[[], Mapping[str, Expression]] = field(default=dict)
+    represent: Callable[..., list[Row]] = _unchanged
+
+    def annotate(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """``queryset`` (model instances) with the computed columns added."""
+        annotations = self.annotations()
+        return queryset.annotate(**annotations) if annotations else queryset
+
+    def rows(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """``queryset`` as rows: one dict per object with exactly ``columns``."""
+        return self.annotate(queryset).values(*self.columns)
+
+    def row_of(self, obj: Model) -> Row:
+        """The row of an instance read through ``annotate`` (a detail view's object)."""
+        return {column: getattr(obj, column) for column in self.columns}
+
+    def present(self, rows: Iterable[Row], *, viewer: Viewer = None) -> list[Row]:
+        return self.represent(list(rows), viewer=viewer)
