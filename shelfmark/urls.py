@@ -1,13 +1,10 @@
 from django.contrib import admin
-from django.urls import include, path, re_path, register_converter
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from shelfmark.api.exceptions import api_not_found
-from shelfmark.api.fields import IdConverter
 from shelfmark.api.root import ApiRootView
 from shelfmark.health import healthz
-
-register_converter(IdConverter, "id")
 
 api_v1 = [
     path("", include("catalog.urls_api")),

@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 
 from django.db.models import Model, QuerySet
 from django.urls import reverse
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
@@ -44,6 +44,13 @@ class ResourceApi(GenericAPIView):
     list_url_name: ClassVar[str | None] = None
     not_found_message: ClassVar[str] = "No {name} with id {pk}."
     request: Request
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # An operation the view lacks is a 405 for everyone, before authentication: DRF would
+        # first ask an anonymous client to sign in for something that does not exist.
+        if request.method not in self.allowed_methods:
+            raise exceptions.MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)
 
     # --- What this user may see ---------------------------------------------------------------
 
@@ -91,6 +98,22 @@ class ResourceApi(GenericAPIView):
         headers = {"Location": body["url"]} if created and "url" in body else None
         return Response(body, status=status_code, headers=headers)
 
+    # --- Writes: each operation calls one service through its hook ------------------------
+    # Here, below the mixins in the method resolution order, so that a resource's own base
+    # class can define them for its list and detail views alike.
+
+    def create_object(self, data: dict[str, Any]) -> Model:
+        raise NotImplementedError(f"{type(self).__name__} must define create_object().")
+
+    def update_object(self, obj: Any, data: dict[str, Any]) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must define update_object().")
+
+    def delete_object(self, obj: Any) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must define delete_object().")
+
+    def perform_action(self, obj: Any, data: dict[str, Any]) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define perform_action().")
+
     # --- Input --------------------------------------------------------------------------------
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
@@ -131,9 +154,6 @@ class CreateMixin:
         obj = self.create_object(self.validated_input())
         return self.row_response(obj, status.HTTP_201_CREATED)
 
-    def create_object(self, data: dict[str, Any]) -> Model:
-        raise NotImplementedError
-
 
 class RetrieveMixin:
     """GET on one object: one query for the object and its row (plus the shape's batch step)."""
@@ -159,9 +179,6 @@ class UpdateMixin:
         self.update_object(obj, self.validated_input(partial=partial))
         return self.row_response(obj)
 
-    def update_object(self, obj: Any, data: dict[str, Any]) -> None:
-        raise NotImplementedError
-
 
 class DestroyMixin:
     """DELETE one object through the service; 204."""
@@ -169,9 +186,6 @@ class DestroyMixin:
     def delete(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
         self.delete_object(self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-    def delete_object(self, obj: Any) -> None:
-        raise NotImplementedError
 
 
 class ActionApi(ResourceApi):
@@ -186,9 +200,6 @@ class ActionApi(ResourceApi):
         obj = self.get_object()
         result = self.perform_action(obj, self.validated_input())
         return self.action_response(obj, result)
-
-    def perform_action(self, obj: Any, data: dict[str, Any]) -> Any:
-        raise NotImplementedError
 
     def action_response(self, obj: Any, result: Any) -> Response:
         return self.row_response(obj)

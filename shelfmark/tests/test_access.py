@@ -1,0 +1,174 @@
+"""Who may do what, endpoint by endpoint: the declared access table, checked for real.
+
+Every URL in the URL conf must have a row here (a new endpoint without one fails the first
+test), every operation in the OpenAPI schema must be in its row and every row's operations in
+the schema, and each row is requested as anonymous, as a signed-in non-staff user (a patron)
+and as staff. A role the row allows must get through (no 401/403/405, no 5xx); a role it does
+not must be refused (401 anonymous, 403 signed in); a method the row does not list is a 405.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from rest_framework.test import APIClient
+
+from accounts.services import token_create
+from catalog.tests.factories import BookFactory, CopyFactory
+
+pytestmark = pytest.mark.django_db
+
+ANYONE, SIGNED_IN, STAFF = "anyone", "signed in", "staff"
+ROLES = ("anonymous", "patron", "staff")
+ALLOWED = {
+    ANYONE: {"anonymous", "patron", "staff"},
+    SIGNED_IN: {"patron", "staff"},
+    STAFF: {"staff"},
+}
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+PUBLIC_READ_STAFF_WRITE = {"GET": ANYONE, "POST": STAFF}
+PUBLIC_DETAIL = {"GET": ANYONE, "PUT": STAFF, "PATCH": STAFF, "DELETE": STAFF}
+
+# endpoint (URL name, or namespace for an included app) -> {method: who may}
+ACCESS: dict[str, dict[str, str]] = {
+    # The website and the project's own pages.
+    "home": {"GET": ANYONE},
+    "book-page": {"GET": ANYONE},
+    "healthz": {"GET": ANYONE},
+    "admin": {"GET": STAFF},  # Django's admin: its own login, staff only
+    "rest_framework": {"GET": ANYONE},  # the browsable API's login page
+    # API documentation.
+    "api-root": {"GET": ANYONE},
+    "schema": {"GET": ANYONE},
+    "swagger-ui": {"GET": ANYONE},
+    "redoc": {"GET": ANYONE},
+    # The catalog: anyone reads, staff write.
+    "book-list": PUBLIC_READ_STAFF_WRITE,
+    "book-detail": PUBLIC_DETAIL,
+    "author-list": PUBLIC_READ_STAFF_WRITE,
+    "author-detail": PUBLIC_DETAIL,
+    "subject-list": PUBLIC_READ_STAFF_WRITE,
+    "subject-detail": PUBLIC_DETAIL,
+    "copy-list": PUBLIC_READ_STAFF_WRITE,
+    "copy-detail": PUBLIC_DETAIL,
+    # Tokens: every signed-in user manages their own (staff everyone's).
+    "token-list": {"GET": SIGNED_IN, "POST": SIGNED_IN},
+    "token-detail": {"DELETE": SIGNED_IN},
+    # Any other path under /api/: a JSON 404 for everyone, whatever the method.
+    "^api/": {},
+}
+# Endpoints outside DRF answer only the methods they serve; the test sends them only those.
+NOT_DRF = {
+    "home",
+    "book-page",
+    "healthz",
+    "admin",
+    "rest_framework",
+    "schema",
+    "swagger-ui",
+    "redoc",
+}
+SAMPLE_PATHS = {
+    "admin": "/admin/",
+    "rest_framework": "/api-auth/login/",
+    "^api/": "/api/v1/nothing/",
+}
+
+
+def endpoints(patterns: list | None = None) -> Iterator[str]:
+    """Every endpoint of the URL conf: URL names, and included apps (admin, DRF's login) whole."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace in ("admin", "rest_framework"):
+                yield pattern.namespace
+            else:
+                yield from endpoints(pattern.url_patterns)
+        elif isinstance(pattern, URLPattern):
+            yield pattern.name or str(pattern.pattern)
+
+
+def test_every_endpoint_has_a_row_in_the_access_table():
+    found = list(endpoints())
+    assert len(found) == len(set(found)), "two patterns share a name"
+    missing = set(found) - set(ACCESS)
+    assert not missing, f"Add these endpoints to ACCESS (who may use each method): {missing}"
+    assert not set(ACCESS) - set(found), "ACCESS lists endpoints that no longer exist"
+
+
+def test_the_schema_has_exactly_the_operations_of_the_table(client):
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    documented = {}
+    for path, operations in schema["paths"].items():
+        name = resolve(re.sub(r"\{\w+\}", "1", path)).url_name
+        documented[name] = {method.upper() for method in operations}
+    for name, operations in documented.items():
+        assert operations == set(ACCESS[name]), name
+    api_rows = {name for name in ACCESS if reverse_sample(name, 1).startswith("/api/v1/")}
+    assert api_rows - {"^api/"} == set(documented)
+
+
+def reverse_sample(name: str, pk: int) -> str:
+    if name in SAMPLE_PATHS:
+        return SAMPLE_PATHS[name]
+    try:
+        return reverse(name)
+    except Exception:
+        return reverse(name, kwargs={"pk": pk})
+
+
+@pytest.fixture
+def users(db) -> dict[str, object]:
+    user_model = get_user_model()
+    return {
+        "anonymous": None,
+        "patron": user_model.objects.create_user("patron", password="x-long-password"),
+        "staff": user_model.objects.create_user(
+            "librarian", password="x-long-password", is_staff=True
+        ),
+    }
+
+
+def sample_object(name: str, user: object) -> int:
+    """A fresh object for a detail URL (the request may delete it); a token is the user's own."""
+    if name == "token-detail":
+        owner = user or get_user_model().objects.get_or_create(username="someone")[0]
+        return token_create(user=owner, name="access check")[0].pk
+    copy = CopyFactory(book=BookFactory(authors=["An Author"], subjects=["A Subject"]))
+    return {
+        "book-detail": copy.book.pk,
+        "book-page": copy.book.pk,
+        "copy-detail": copy.pk,
+        "author-detail": copy.book.authors.get().pk,
+        "subject-detail": copy.book.subjects.get().pk,
+    }.get(name, 0)
+
+
+@pytest.mark.parametrize("endpoint", sorted(ACCESS))
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_what_the_table_says(endpoint, role, users):
+    client = APIClient()
+    if users[role] is not None:
+        client.force_login(users[role])
+    methods = list(ACCESS[endpoint]) if endpoint in NOT_DRF else METHODS
+    for method in methods:
+        url = reverse_sample(endpoint, sample_object(endpoint, users[role]))
+        response = client.generic(method, url, "{}", content_type="application/json")
+        status = response.status_code
+        who = ACCESS[endpoint].get(method)
+        context = (endpoint, method, role, status)
+        if endpoint == "^api/":
+            assert status == 404, context
+        elif who is None:
+            assert status == 405, context
+        elif role in ALLOWED[who]:
+            assert status not in (401, 403, 405), context
+            assert status < 500, context
+        elif endpoint == "admin":
+            assert status == 302, context
+            assert "/admin/login/" in response["Location"], context
+        else:
+            assert status == (401 if role == "anonymous" else 403), context
