@@ -29,7 +29,7 @@ os.environ.setdefault("API_RATE_ANON", "100000000/min")
 os.environ.setdefault("API_RATE_USER", "100000000/min")
 sys.path.insert(0, os.getcwd())
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
