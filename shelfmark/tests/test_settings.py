@@ -19,33 +19,12 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
+from shelfmark.tests.config_sources import settings_variables
+
 REPO_ROOT = Path(django_settings.BASE_DIR)
 
-# Every variable shelfmark/settings.py reads.
-SETTINGS_VARIABLES = (
-    "DEBUG",
-    "SECRET_KEY",
-    "SECRET_KEY_FILE",
-    "ALLOWED_HOSTS",
-    "CSRF_TRUSTED_ORIGINS",
-    "SHELFMARK_DATA_DIR",
-    "DATABASE_URL",
-    "DATABASE_PASSWORD",
-    "DATABASE_PASSWORD_FILE",
-    "CONN_MAX_AGE",
-    "REDIS_URL",
-    "TIME_ZONE",
-    "STATIC_ROOT",
-    "SECURE_HTTPS",
-    "SECURE_HSTS_SECONDS",
-    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
-    "SECURE_HSTS_PRELOAD",
-    "TRUST_X_FORWARDED_PROTO",
-    "API_RATE_ANON",
-    "API_RATE_USER",
-    "NUM_PROXIES",
-    "LOG_LEVEL",
-)
+# Every variable shelfmark/settings.py reads (parsed from it, so none is forgotten here).
+SETTINGS_VARIABLES = settings_variables()
 # Empty is the same as unset for these, in both modes (an empty int or bool would not parse).
 EMPTY_MEANS_UNSET = (
     "CSRF_TRUSTED_ORIGINS",
