@@ -51,7 +51,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     SHELFMARK_DATA_DIR=/var/lib/shelfmark
 
 # A system user without a login shell or home, uid and gid 10001 (compose.yaml makes the generated
-# database password readable by group 10001). /var/lib/shelfmark holds the generated secret key,
+# database password readable by group 10001). /var/lib/shelfmark holds the secret key that the
+# entrypoint generates when SECRET_KEY is unset (compose.yaml's SECRET_KEY_FILE points at it),
 # the saved admin password and, without DATABASE_URL, the SQLite database; compose mounts a named
 # volume there, which starts with this directory's owner and mode.
 RUN groupadd --system --gid 10001 shelfmark \

@@ -44,9 +44,12 @@ def wait_for_database(timeout: float) -> None:
                 )
                 sys.exit(1)
             if "no password supplied" in str(error):
-                # Nor here: the entrypoint found neither POSTGRES_PASSWORD nor the password file.
+                # Nor here: neither DATABASE_URL nor DATABASE_PASSWORD(_FILE) gives a password.
                 log(f"No database password ({reason}).")
-                log("Set POSTGRES_PASSWORD in .env, or start the db service once to generate one.")
+                log(
+                    "Put it in DATABASE_URL, or set DATABASE_PASSWORD or DATABASE_PASSWORD_FILE "
+                    "(with compose.yaml: POSTGRES_PASSWORD in .env)."
+                )
                 sys.exit(1)
             if time.monotonic() >= deadline:
                 log(f"The database did not answer within {timeout:.0f} s ({reason}).")

@@ -1,4 +1,5 @@
-# Shared by scripts/serve and scripts/test (sourced, not run).
+# shellcheck shell=bash
+# Shared by scripts/serve, scripts/test and scripts/lint (sourced, not run).
 # Creates ./.venv from the hash-locked requirements when it is missing or the lock changed, so a
 # fresh clone needs nothing but Python 3.11+ with venv.
 set -euo pipefail

@@ -19,15 +19,43 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("DEBUG", default=True)
 
 # --- Secrets and hosts -------------------------------------------------------------------------
+
+
+def read_secret_file(variable: str, path: str, instead: str) -> str:
+    """The secret in the file that ``variable`` names (a Docker secret, or a key or password that
+    the containers generate): the official images' ``*_FILE`` convention. Trailing newlines are
+    dropped, as the shell's $(cat file) does."""
+    hint = f"Fix the path, or set {instead} instead."
+    try:
+        value = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+    except FileNotFoundError:
+        raise ImproperlyConfigured(
+            f"{variable} names {path}, which does not exist. {hint}"
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise ImproperlyConfigured(
+            f"{variable} names {path}, which cannot be read ({reason}). Check that the user "
+            f"running Shelfmark may read it. {hint}"
+        ) from None
+    if not value.strip():
+        raise ImproperlyConfigured(f"{variable} names {path}, which is empty. {hint}")
+    return value
+
+
+# SECRET_KEY, else the file SECRET_KEY_FILE names (compose.yaml points it at the key the web
+# container generates in its state volume, so `docker compose exec web python manage.py` finds
+# it too).
+SECRET_KEY = env.str("SECRET_KEY", default="")
+secret_key_file = env.str("SECRET_KEY_FILE", default="")
+if not SECRET_KEY and secret_key_file:
+    SECRET_KEY = read_secret_file("SECRET_KEY_FILE", secret_key_file, instead="SECRET_KEY")
 if DEBUG:
-    SECRET_KEY = (
-        env.str("SECRET_KEY", default="") or "django-insecure-local-only-never-use-in-production"
-    )
+    SECRET_KEY = SECRET_KEY or "django-insecure-local-only-never-use-in-production"
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 else:
     # Production: no defaults, so a forgotten variable stops the start instead of running
     # with a publicly known key or answering any Host header.
-    SECRET_KEY = env.str("SECRET_KEY", default="")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
     missing = [name for name in ("SECRET_KEY", "ALLOWED_HOSTS") if not globals()[name]]
     if missing:
@@ -35,7 +63,8 @@ else:
             f"DEBUG is off (production mode) but {' and '.join(missing)} "
             f"{'is' if len(missing) == 1 else 'are'} not set. Set them in the environment or in "
             ".env (see .env.example), e.g. SECRET_KEY=$(python -c 'import secrets; "
-            "print(secrets.token_urlsafe(50))') ALLOWED_HOSTS=library.example.org"
+            "print(secrets.token_urlsafe(50))') ALLOWED_HOSTS=library.example.org "
+            "(or SECRET_KEY_FILE=/path/to/a/file/holding/the/key)"
         )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -93,6 +122,17 @@ DATA_DIR = Path(env.str("SHELFMARK_DATA_DIR", default="") or BASE_DIR / "data")
 
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
+    # A password kept out of the URL needs no percent-encoding and can be a file (a Docker
+    # secret; compose.yaml points at the one the db service generates). The URL's own wins.
+    if not DATABASES["default"].get("PASSWORD"):
+        DATABASES["default"]["PASSWORD"] = env.str("DATABASE_PASSWORD", default="")
+    database_password_file = env.str("DATABASE_PASSWORD_FILE", default="")
+    if not DATABASES["default"]["PASSWORD"] and database_password_file:
+        DATABASES["default"]["PASSWORD"] = read_secret_file(
+            "DATABASE_PASSWORD_FILE",
+            database_password_file,
+            instead="DATABASE_PASSWORD (or a password in DATABASE_URL)",
+        )
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:

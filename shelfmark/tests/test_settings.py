@@ -19,32 +19,21 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
+from shelfmark.tests.config_sources import settings_variables
+
 REPO_ROOT = Path(django_settings.BASE_DIR)
 
-# Every variable shelfmark/settings.py reads.
-SETTINGS_VARIABLES = (
-    "DEBUG",
-    "SECRET_KEY",
-    "ALLOWED_HOSTS",
-    "CSRF_TRUSTED_ORIGINS",
-    "SHELFMARK_DATA_DIR",
-    "DATABASE_URL",
-    "CONN_MAX_AGE",
-    "REDIS_URL",
-    "TIME_ZONE",
-    "STATIC_ROOT",
-    "SECURE_HTTPS",
-    "SECURE_HSTS_SECONDS",
-    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
-    "SECURE_HSTS_PRELOAD",
-    "TRUST_X_FORWARDED_PROTO",
-    "API_RATE_ANON",
-    "API_RATE_USER",
-    "NUM_PROXIES",
-    "LOG_LEVEL",
-)
+# Every variable shelfmark/settings.py reads (parsed from it, so none is forgotten here).
+SETTINGS_VARIABLES = settings_variables()
 # Empty is the same as unset for these, in both modes (an empty int or bool would not parse).
-EMPTY_MEANS_UNSET = ("CSRF_TRUSTED_ORIGINS", "DATABASE_URL", "REDIS_URL")
+EMPTY_MEANS_UNSET = (
+    "CSRF_TRUSTED_ORIGINS",
+    "DATABASE_URL",
+    "DATABASE_PASSWORD",
+    "DATABASE_PASSWORD_FILE",
+    "REDIS_URL",
+    "SECRET_KEY_FILE",
+)
 
 PRINT_SETTINGS = """
 import json, django
@@ -59,6 +48,8 @@ print(json.dumps({
     "NAME": str(db["NAME"]),
     "HOST": db.get("HOST"),
     "PORT": db.get("PORT"),
+    "USER": db.get("USER"),
+    "PASSWORD": db.get("PASSWORD"),
     "CONN_MAX_AGE": db.get("CONN_MAX_AGE"),
     "CONN_HEALTH_CHECKS": db.get("CONN_HEALTH_CHECKS"),
     "CACHE": settings.CACHES["default"]["BACKEND"],
@@ -263,3 +254,115 @@ def test_redis_url_gives_a_shared_cache(run):
     values = settings_in(run, REDIS_URL="redis://cache.internal:6379/0")
 
     assert values["CACHE"] == "django.core.cache.backends.redis.RedisCache"
+
+
+# --- secrets from files (SECRET_KEY_FILE, DATABASE_PASSWORD_FILE) ---------------------------------
+# The official images' *_FILE convention: Docker secrets, and the key and password the containers
+# generate, so that `docker compose exec web python manage.py …` finds them with no wrapper.
+
+PRODUCTION = {"DEBUG": "false", "ALLOWED_HOSTS": "library.example.org"}
+POSTGRES_WITHOUT_PASSWORD = "postgres://shelf@db.internal:5432/catalog"
+
+
+def test_secret_key_file_gives_the_key_when_secret_key_is_unset(run, tmp_path, secret_key):
+    key_file = tmp_path / "secret-key"
+    key_file.write_text(secret_key + "\n")  # as docker/common.sh writes it
+
+    values = settings_in(run, **PRODUCTION, SECRET_KEY="", SECRET_KEY_FILE=str(key_file))
+
+    assert values["SECRET_KEY"] == secret_key
+
+
+def test_secret_key_file_applies_in_local_mode_too(run, tmp_path, secret_key):
+    key_file = tmp_path / "secret-key"
+    key_file.write_text(secret_key)
+
+    values = settings_in(run, SECRET_KEY="", SECRET_KEY_FILE=str(key_file))
+
+    assert values["DEBUG"] is True
+    assert values["SECRET_KEY"] == secret_key
+
+
+def test_secret_key_wins_over_secret_key_file_which_is_then_not_read(run, tmp_path, secret_key):
+    missing = tmp_path / "no-such-file"
+
+    values = settings_in(run, **PRODUCTION, SECRET_KEY=secret_key, SECRET_KEY_FILE=str(missing))
+
+    assert values["SECRET_KEY"] == secret_key
+
+
+def test_database_password_file_gives_the_password_when_the_url_has_none(run, tmp_path):
+    password_file = tmp_path / "db-password"
+    password_file.write_text("0f3a9c1e5b7d\n")  # as docker/db-entrypoint writes it
+
+    values = settings_in(
+        run, DATABASE_URL=POSTGRES_WITHOUT_PASSWORD, DATABASE_PASSWORD_FILE=str(password_file)
+    )
+
+    assert values["PASSWORD"] == "0f3a9c1e5b7d"
+    assert (values["USER"], values["HOST"], values["NAME"]) == ("shelf", "db.internal", "catalog")
+
+
+def test_database_password_is_taken_as_it_is_and_wins_over_the_file(run, tmp_path):
+    # What compose.yaml does with POSTGRES_PASSWORD from .env: URL-special characters need no
+    # percent-encoding, and the generated file (absent then) is not read.
+    password = "own/pw:with@odd%chars+#"
+
+    values = settings_in(
+        run,
+        DATABASE_URL=POSTGRES_WITHOUT_PASSWORD,
+        DATABASE_PASSWORD=password,
+        DATABASE_PASSWORD_FILE=str(tmp_path / "no-such-file"),
+    )
+
+    assert values["PASSWORD"] == password
+
+
+def test_a_password_in_database_url_wins_over_both(run, tmp_path):
+    password_file = tmp_path / "db-password"
+    password_file.write_text("from-the-file")
+
+    values = settings_in(
+        run,
+        DATABASE_URL="postgres://shelf:from-the-url@db.internal:5432/catalog",
+        DATABASE_PASSWORD="from-the-variable",
+        DATABASE_PASSWORD_FILE=str(password_file),
+    )
+
+    assert values["PASSWORD"] == "from-the-url"
+
+
+@pytest.fixture(params=["SECRET_KEY_FILE", "DATABASE_PASSWORD_FILE"])
+def file_variable(request) -> tuple[str, dict[str, str | None]]:
+    """A *_FILE variable, and the environment in which settings.py has to read its file."""
+    if request.param == "SECRET_KEY_FILE":
+        return request.param, {**PRODUCTION, "SECRET_KEY": ""}
+    return request.param, {"DATABASE_URL": POSTGRES_WITHOUT_PASSWORD, "DATABASE_PASSWORD": ""}
+
+
+@pytest.mark.parametrize(
+    ("make", "complaint"),
+    [
+        (lambda path: None, "which does not exist"),
+        (lambda path: path.write_text(""), "which is empty"),
+        (lambda path: path.write_text("\n\n"), "which is empty"),
+        (lambda path: path.mkdir(), "which cannot be read (Is a directory)"),
+        (lambda path: path.write_bytes(b"\xff\xfe\xfa"), "which cannot be read"),
+    ],
+    ids=["missing", "empty", "blank-lines", "a-directory", "not-utf8"],
+)
+def test_a_named_file_that_cannot_give_a_secret_stops_the_start(
+    run, tmp_path, file_variable, make, complaint
+):
+    variable, env = file_variable
+    path = tmp_path / "secret"
+    make(path)
+
+    result = run("-c", "import django; django.setup()", env={**env, variable: str(path)})
+
+    assert result.returncode != 0
+    assert "django.core.exceptions.ImproperlyConfigured" in result.stderr
+    assert f"{variable} names {path}, {complaint}" in result.stderr
+    # The next step: fix the path, or give the secret directly.
+    plain = variable.removesuffix("_FILE")
+    assert f"Fix the path, or set {plain}" in result.stderr
