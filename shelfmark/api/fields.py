@@ -79,6 +79,10 @@ class TextField(serializers.CharField):
     def to_internal_value(self, data: object) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
+        # The limit applies to what was sent, as the schema's maxLength says: DRF's own checks
+        # the trimmed value, so 300 characters of which 50 are leading spaces got through.
+        if self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
         return super().to_internal_value(data)
 
 
