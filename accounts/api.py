@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from accounts.selectors import token_list
 from accounts.services import token_issue, token_revoke
 from shelfmark.api.fields import ID_PATTERN, MAX_ID, TextField
-from shelfmark.api.pagination import CursorPagination
+from shelfmark.api.pagination import KeysetPagination
 from shelfmark.errors import InvalidInput, NotFound
 
 
@@ -51,7 +51,7 @@ class ApiTokenListCreateApi(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    pagination_class = CursorPagination
+    pagination_class = KeysetPagination
     ordering_fields = {"created": ("created_at", "id")}
     ordering_default = "-created"
 
