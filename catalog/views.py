@@ -2,50 +2,67 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
+from django.conf import settings
 from django.conf.locale import LANG_INFO
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from rest_framework.exceptions import APIException
-from rest_framework.request import Request
 
 from catalog import selectors
 from catalog.filters import BookFilter
-from catalog.models import CopyStatus
-from shelfmark.api.pagination import CursorPagination
+from catalog.models import Book, CopyStatus
+from shelfmark import keyset
 
 PAGE_SIZE = 25
-_LIST_ORDERING = SimpleNamespace(
-    ordering_fields={"title": ("title", "id")}, ordering_default="title"
-)
+# Like the API, the page honours ?ordering=, ?page_size= and ?cursor=, with the same checks.
+LIST_ORDERINGS = {"title": ("title", "id")}
+_PARAMETER_OF_ERROR: dict[type[keyset.KeysetError], str] = {
+    keyset.InvalidPageSize: "page_size",
+    keyset.InvalidOrdering: "ordering",
+    keyset.InvalidCursor: "cursor",
+}
 
 
 def book_list(request: HttpRequest) -> HttpResponse:
     """Home page: the books, searchable, a page at a time (same cursors as the API)."""
-    filterset = BookFilter(request.GET, queryset=selectors.book_rows())
+    filterset = BookFilter(request.GET, queryset=Book.objects.all())
     context = {"query": request.GET.get("q", ""), "errors": None, "books": [], "filtered": False}
     if not filterset.is_valid():
         context["errors"] = filterset.errors
         return render(request, "catalog/book_list.html", context, status=400)
-    paginator = CursorPagination()
-    paginator.page_size = PAGE_SIZE
     try:
-        page = paginator.paginate_queryset(filterset.qs, Request(request), view=_LIST_ORDERING)
-    except APIException as error:  # a damaged cursor in the URL
-        context["errors"] = {"page": [str(error.detail)]}
-        return render(request, "catalog/book_list.html", context, status=error.status_code)
+        size = keyset.parse_page_size(
+            request.GET.get("page_size"), default=PAGE_SIZE, maximum=settings.API_MAX_PAGE_SIZE
+        )
+        ordering = keyset.resolve_ordering(
+            request.GET.get("ordering"), LIST_ORDERINGS, default="title"
+        )
+        position = keyset.decode_cursor(request.GET.get("cursor"))
+        page = keyset.page(
+            selectors.book_rows(filterset.qs), ordering=ordering, size=size, position=position
+        )
+    except keyset.KeysetError as error:  # e.g. a damaged cursor in the URL
+        context["errors"] = {_PARAMETER_OF_ERROR[type(error)]: [str(error)]}
+        return render(request, "catalog/book_list.html", context, status=400)
     context.update(
-        books=selectors.book_representations(page),
+        books=selectors.book_representations(page.rows, viewer=request.user),
         filtered=any(request.GET.get(name) for name in filterset.filters),
-        next_url=paginator.get_next_link(),
-        previous_url=paginator.get_previous_link(),
+        next_url=_page_url(request, page.next),
+        previous_url=_page_url(request, page.previous),
     )
     return render(request, "catalog/book_list.html", context)
 
 
+def _page_url(request: HttpRequest, position: keyset.Position | None) -> str | None:
+    """This page's URL (search and filters kept) with the cursor for ``position``."""
+    if position is None:
+        return None
+    query = request.GET.copy()
+    query["cursor"] = keyset.encode_cursor(position)
+    return f"{request.path}?{query.urlencode()}"
+
+
 def book_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    book = selectors.book_detail(pk)
+    book = selectors.book_detail(pk, viewer=request.user)
     if book is None:
         raise Http404("No such book.")
     copies = selectors.book_copies(pk)

@@ -232,7 +232,7 @@ REST_FRAMEWORK = {
     ],
     # JSON in, one documented request format; the browsable API's raw-data form sends JSON too.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "shelfmark.api.pagination.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "shelfmark.api.pagination.KeysetPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "shelfmark.api.schema.AutoSchema",
