@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from accounts.models import ApiToken
 
@@ -14,5 +15,5 @@ class ApiTokenAdmin(admin.ModelAdmin):
     readonly_fields = ["user", "name", "key_hint", "created_at", "expires_at", "last_used_at"]
     list_select_related = ["user"]
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

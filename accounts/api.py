@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -18,6 +19,9 @@ from accounts.selectors import TOKEN_ROWS, token_list
 from accounts.services import token_issue, token_revoke
 from shelfmark.api.fields import MAX_ID, TextField
 from shelfmark.api.views import CreateMixin, DestroyMixin, ListMixin, ResourceApi
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class ApiTokenSerializer(serializers.Serializer):
@@ -60,6 +64,13 @@ class TokenApi(ResourceApi):
     def get_scope(self) -> QuerySet[ApiToken]:
         return token_list(actor=self.request.user)
 
+    def actor(self) -> User:
+        """The signed-in user who writes: these views keep the default IsAuthenticated."""
+        user = self.request.user
+        if isinstance(user, AnonymousUser):  # not reached behind IsAuthenticated
+            raise exceptions.NotAuthenticated()
+        return user
+
 
 @extend_schema_view(post=extend_schema(responses={201: ApiTokenCreatedSerializer}))
 class ApiTokenListCreateApi(ListMixin, CreateMixin, TokenApi):
@@ -74,7 +85,7 @@ class ApiTokenListCreateApi(ListMixin, CreateMixin, TokenApi):
         data = self.validated_input()
         days = data.get("expires_in_days")
         token, key = token_issue(
-            actor=request.user,
+            actor=self.actor(),
             user_id=data.get("user"),
             name=data["name"],
             expires_at=timezone.now() + timedelta(days=days) if days else None,
@@ -88,4 +99,4 @@ class ApiTokenDetailApi(DestroyMixin, TokenApi):
     """Revoke a token: yours, or anyone's for staff."""
 
     def delete_object(self, obj: ApiToken) -> None:
-        token_revoke(token=obj, actor=self.request.user)
+        token_revoke(token=obj, actor=self.actor())

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rest_framework import authentication, exceptions
+from rest_framework.request import Request
 
 from accounts.selectors import token_for_key
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from accounts.models import ApiToken
 
 KEYWORDS = ("token", "bearer")
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
-    def authenticate(self, request):
+    def authenticate(self, request: Request) -> tuple[User, ApiToken] | None:
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].decode("latin-1").lower() not in KEYWORDS:
             return None  # not ours: let session auth try
@@ -27,6 +35,6 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
         return token.user, token
 
-    def authenticate_header(self, request) -> str:
+    def authenticate_header(self, request: Request) -> str:
         # Present so that DRF answers 401 (not 403) to unauthenticated writes.
         return 'Token realm="api"'

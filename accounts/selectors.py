@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from accounts.models import ApiToken, hash_key
 from shelfmark.rows import Row, RowShape, Viewer
+
+if TYPE_CHECKING:  # the user model (AUTH_USER_MODEL is Django's own)
+    from django.contrib.auth.models import User
 
 # Writing last_used_at on every request would turn each read into a write; once a minute is
 # precise enough to tell a live token from a forgotten one.
@@ -30,10 +34,12 @@ def token_for_key(*, key: str) -> ApiToken | None:
     return token
 
 
-def token_list(*, actor: AbstractBaseUser | AnonymousUser) -> QuerySet[ApiToken]:
-    """Tokens ``actor`` may see: their own, or everyone's for staff."""
+def token_list(*, actor: User | AnonymousUser) -> QuerySet[ApiToken]:
+    """Tokens ``actor`` may see: their own, or everyone's for staff (an anonymous one: none)."""
     if actor.is_staff:
         return ApiToken.objects.all()
+    if actor.pk is None:  # anonymous
+        return ApiToken.objects.none()
     return ApiToken.objects.filter(user_id=actor.pk)
 
 

@@ -34,7 +34,11 @@ def _apply_rules(form: forms.ModelForm, field_rules: Mapping[str, rules.Rule]) -
 
 
 def _add_domain_error(form: forms.ModelForm, error: DomainError) -> None:
-    for field, messages in (error.as_field_errors() or {None: [error.message]}).items():
+    field_errors = error.as_field_errors()
+    if not field_errors:
+        form.add_error(None, error.message)
+        return
+    for field, messages in field_errors.items():
         for message in messages:
             form.add_error(field, message)
 
@@ -116,7 +120,7 @@ class CopyInline(admin.TabularInline):
     model = Copy
     form = CopyAdminForm
     extra = 1
-    fields = CopyAdminForm.Meta.fields[1:]  # all but the book, which is the page's
+    fields = tuple(CopyAdminForm.Meta.fields[1:])  # all but the book, which is the page's
 
 
 @admin.register(Book)

@@ -84,12 +84,12 @@ def book_representations(rows: list[Row], *, viewer: Viewer = None) -> list[Row]
     ):
         authors[link["book_id"]].append({"id": link["author_id"], "name": link["author__name"]})
     subjects: dict[int, list[Row]] = defaultdict(list)
-    for link in (
+    for tag in (
         Book.subjects.through.objects.filter(book_id__in=ids)
         .order_by("subject__name")
         .values("book_id", "subject_id", "subject__name")
     ):
-        subjects[link["book_id"]].append({"id": link["subject_id"], "name": link["subject__name"]})
+        subjects[tag["book_id"]].append({"id": tag["subject_id"], "name": tag["subject__name"]})
     books = []
     for row in rows:
         its_authors = authors[row["id"]]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.conf.locale import LANG_INFO
 from django.http import Http404, HttpRequest, HttpResponse
@@ -25,7 +27,12 @@ _PARAMETER_OF_ERROR: dict[type[keyset.KeysetError], str] = {
 def book_list(request: HttpRequest) -> HttpResponse:
     """Home page: the books, searchable, a page at a time (same cursors as the API)."""
     filterset = BookFilter(request.GET, queryset=Book.objects.all())
-    context = {"query": request.GET.get("q", ""), "errors": None, "books": [], "filtered": False}
+    context: dict[str, Any] = {
+        "query": request.GET.get("q", ""),
+        "errors": None,
+        "books": [],
+        "filtered": False,
+    }
     if not filterset.is_valid():
         context["errors"] = filterset.errors
         return render(request, "catalog/book_list.html", context, status=400)

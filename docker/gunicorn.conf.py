@@ -10,9 +10,19 @@ workers do not keep connections alive and a slow client holds a worker, so serve
 through a reverse proxy, as the README says for TLS anyway.
 """
 
+from __future__ import annotations
+
 import os
+from typing import TYPE_CHECKING, Any
 
 from gunicorn.glogging import Logger
+
+if TYPE_CHECKING:
+    from collections.abc import MutableMapping
+    from datetime import timedelta
+
+    from gunicorn.http import Request
+    from gunicorn.http.wsgi import Response
 
 wsgi_app = "shelfmark.wsgi:application"
 bind = "0.0.0.0:8000"
@@ -38,7 +48,13 @@ class ProbeQuietLogger(Logger):
     """The access log without the container's own health probe (docker/healthcheck.py), which
     would otherwise write a line every few seconds. Other clients' /healthz calls are logged."""
 
-    def access(self, resp, req, environ, request_time):
+    def access(
+        self,
+        resp: Response,
+        req: Request,
+        environ: MutableMapping[str, Any],
+        request_time: timedelta,
+    ) -> None:
         if req.path == "/healthz" and environ.get("HTTP_USER_AGENT") == "shelfmark-healthcheck":
             return
         super().access(resp, req, environ, request_time)

@@ -35,7 +35,7 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, FieldError
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
-from django.db.models import DateTimeField, Field, Model, Q, QuerySet
+from django.db.models import DateTimeField, Field, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -375,7 +375,8 @@ def _columns(ordering: Sequence[str]) -> list[tuple[str, bool]]:
     return [(column.removeprefix("-"), column.startswith("-")) for column in ordering]
 
 
-def _values(row: dict[str, Any] | Model, names: Sequence[str]) -> tuple[Any, ...]:
+def _values(row: object, names: Sequence[str]) -> tuple[Any, ...]:
+    """A row's ordering values: a ``.values()`` dict's items, or a model instance's attributes."""
     if isinstance(row, dict):
         return tuple(row[name] for name in names)
     return tuple(getattr(row, name) for name in names)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Expression, Model, QuerySet
+from django.db.models import Expression, F, Model, QuerySet
 
 Row = dict[str, Any]
 # Who is reading: a user (possibly anonymous) or None outside a request (commands, exports).
@@ -36,7 +36,7 @@ class RowShape:
     """
 
     columns: tuple[str, ...]
-    annotations: Callable[[], Mapping[str, Expression]] = field(default=dict)
+    annotations: Callable[[], Mapping[str, Expression | F]] = field(default=dict)
     represent: Callable[..., list[Row]] = _unchanged
 
     def annotate(self, queryset: QuerySet[Any]) -> QuerySet[Any]:

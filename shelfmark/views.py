@@ -1,18 +1,19 @@
 """Project-wide error views: JSON in the API's error shape under /api/, HTML elsewhere."""
 
+from django.http import HttpRequest, HttpResponse
 from django.views.csrf import csrf_failure as html_csrf_failure
 from django.views.defaults import server_error as html_server_error
 
 from shelfmark.api.exceptions import api_csrf_failure, api_server_error
 
 
-def server_error(request):
+def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
         return api_server_error(request)
     return html_server_error(request)
 
 
-def csrf_failure(request, reason=""):
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """Only reached by non-DRF views (DRF checks CSRF itself for session-authenticated API
     writes); under /api/ that is the JSON 404 catch-all."""
     if request.path.startswith("/api/"):

@@ -84,7 +84,10 @@ def book_isbn_check(isbn: str | None, *, exclude_pk: int | None = None) -> None:
     """A Conflict naming the book that already has ``isbn`` (the admin's forms ask too)."""
     if not isbn:
         return
-    other = Book.objects.filter(isbn=isbn).exclude(pk=exclude_pk).values("pk", "title").first()
+    books = Book.objects.filter(isbn=isbn)
+    if exclude_pk is not None:
+        books = books.exclude(pk=exclude_pk)
+    other = books.values("pk", "title").first()
     if other:
         raise Conflict(
             f"'{other['title']}' (book {other['pk']}) already has ISBN {isbn}.",

@@ -103,8 +103,8 @@ def _named(model: type[Named], name: str) -> QuerySet[Named]:
     return model.objects.filter(Exact(Lower("name"), Lower(Value(name))))
 
 
-def _save_named(row: Author | Subject) -> None:
-    kind = row._meta.verbose_name
+def _save_named(row: Named) -> None:
+    kind = str(row._meta.verbose_name)
     duplicate = Conflict(
         f"A{'n' if kind[0] in 'aeiou' else ''} {kind} named '{row.name}' already exists.",
         code="duplicate",

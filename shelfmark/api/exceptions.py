@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
@@ -77,7 +77,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 
 @csrf_exempt  # it changes nothing; a write to an unknown path is a 404, not a CSRF failure
-def api_not_found(request, *args, **kwargs) -> JsonResponse:
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Unknown paths under /api/ answer in the API's error shape, not with an HTML page."""
     hint = "See /api/ for the list."
     # This catch-all matches every path under /api/, so CommonMiddleware's APPEND_SLASH never
@@ -95,14 +95,14 @@ def api_not_found(request, *args, **kwargs) -> JsonResponse:
     )
 
 
-def api_server_error(request) -> JsonResponse:
+def api_server_error(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         error_body(500, "server_error", "Something went wrong on the server; it has been logged."),
         status=status.HTTP_500_INTERNAL_SERVER_ERROR,
     )
 
 
-def api_csrf_failure(request, reason: str = "") -> JsonResponse:
+def api_csrf_failure(request: HttpRequest, reason: str = "") -> JsonResponse:
     return JsonResponse(
         error_body(403, "csrf_failed", f"CSRF check failed: {reason}. Send the CSRF token."),
         status=status.HTTP_403_FORBIDDEN,

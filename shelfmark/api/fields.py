@@ -43,7 +43,7 @@ class IdOrNameField(serializers.Field):
         "too_long": "A name may be at most {max_length} characters.",
     }
 
-    def __init__(self, *, max_length: int = 255, **kwargs):
+    def __init__(self, *, max_length: int = 255, **kwargs: Any) -> None:
         self.max_length = max_length
         super().__init__(**kwargs)
 

@@ -9,7 +9,8 @@ shape and its schema, and the browsable API's page controls.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol, cast
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -22,6 +23,19 @@ from rest_framework.views import APIView
 from shelfmark import keyset
 
 
+class OrderedView(Protocol):
+    """What a view paged here declares (the kit's list views do): the orderings clients may
+    ask for, and the key used when they ask for none."""
+
+    ordering_fields: Mapping[str, Sequence[str]]
+    ordering_default: str
+
+
+def _ordered(view: APIView | None) -> OrderedView:
+    # DRF hands a paginator the view as a plain APIView; the lists it pages declare orderings.
+    return cast(OrderedView, view)
+
+
 class KeysetPagination(pagination.CursorPagination):
     """Keyset pagination with a validated ``page_size`` and a whitelisted ``ordering``.
 
@@ -31,14 +45,17 @@ class KeysetPagination(pagination.CursorPagination):
     names the key used when the client sends none. Bad parameters are 400s naming the parameter.
     """
 
+    page_size: int  # REST_FRAMEWORK["PAGE_SIZE"] in the settings (DRF allows None)
+    base_url: str  # set by paginate_queryset, before any link is made
     page_size_query_param = "page_size"
     max_page_size = settings.API_MAX_PAGE_SIZE
     ordering_param = "ordering"
     invalid_cursor_message = keyset.INVALID_CURSOR_MESSAGE
 
-    def paginate_queryset(
-        self, queryset: QuerySet, request: Request, view: APIView | None = None
-    ) -> list:
+    # Querysets only (DRF's base also takes lists): a keyset page is a database query.
+    def paginate_queryset(  # type: ignore[override]
+        self, queryset: QuerySet[Any, Any], request: Request, view: APIView | None = None
+    ) -> list[Any]:
         self.request = request
         self.base_url = request.build_absolute_uri()
         self.page_size = self.get_page_size(request)
@@ -61,10 +78,12 @@ class KeysetPagination(pagination.CursorPagination):
     def get_previous_link(self) -> str | None:
         return None if self.result.previous is None else self._link(self.result.previous)
 
-    def encode_cursor(self, position: keyset.Position) -> str:
+    # DRF's cursors are (offset, reverse, position) tuples; these are keyset positions. Every
+    # base method that makes or reads a cursor is overridden here.
+    def encode_cursor(self, position: keyset.Position) -> str:  # type: ignore[override]
         return keyset.encode_cursor(position)
 
-    def decode_cursor(self, request: Request) -> keyset.Position | None:
+    def decode_cursor(self, request: Request) -> keyset.Position | None:  # type: ignore[override]
         try:
             return keyset.decode_cursor(request.query_params.get(self.cursor_query_param))
         except keyset.InvalidCursor as error:
@@ -81,13 +100,14 @@ class KeysetPagination(pagination.CursorPagination):
             raise self._invalid(self.page_size_query_param, error) from None
 
     def get_ordering(
-        self, request: Request, queryset: QuerySet, view: APIView | None
+        self, request: Request, queryset: QuerySet[Any, Any], view: APIView | None
     ) -> tuple[str, ...]:
+        ordered = _ordered(view)
         try:
             return keyset.resolve_ordering(
                 request.query_params.get(self.ordering_param),
-                view.ordering_fields,
-                default=view.ordering_default,
+                ordered.ordering_fields,
+                default=ordered.ordering_default,
             )
         except keyset.InvalidOrdering as error:
             raise self._invalid(self.ordering_param, error) from None
@@ -101,14 +121,15 @@ class KeysetPagination(pagination.CursorPagination):
                     "minimum": 1,
                     "maximum": self.max_page_size,
                 }
-        keys = sorted(view.ordering_fields)
+        ordered = _ordered(view)
+        keys = sorted(ordered.ordering_fields)
         parameters.append(
             {
                 "name": self.ordering_param,
                 "required": False,
                 "in": "query",
                 "description": (
-                    f"Sort order, default `{view.ordering_default}`. Prefix - to reverse."
+                    f"Sort order, default `{ordered.ordering_default}`. Prefix - to reverse."
                 ),
                 "schema": {"type": "string", "enum": [*keys, *(f"-{k}" for k in keys)]},
             }

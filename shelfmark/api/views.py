@@ -48,6 +48,7 @@ class ResourceApi(GenericAPIView):
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         # An operation the view lacks is a 405 for everyone, before authentication: DRF would
         # first ask an anonymous client to sign in for something that does not exist.
+        assert request.method is not None  # only a hand-made HttpRequest lacks one
         if request.method not in self.allowed_methods:
             raise exceptions.MethodNotAllowed(request.method)
         super().initial(request, *args, **kwargs)
@@ -116,7 +117,7 @@ class ResourceApi(GenericAPIView):
 
     # --- Input --------------------------------------------------------------------------------
 
-    def get_serializer_class(self) -> type[serializers.Serializer]:
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         # The browsable API builds its POST/PUT forms from this: offer the input fields there.
         request = getattr(self, "request", None)
         writing = request is not None and request.method not in SAFE_METHODS

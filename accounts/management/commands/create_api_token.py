@@ -1,7 +1,8 @@
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from accounts.services import token_create
@@ -11,12 +12,14 @@ from shelfmark.errors import DomainError
 class Command(BaseCommand):
     help = "Issue an API token for a user and print its key (shown only once)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
         parser.add_argument("--name", default="command line", help="What the token is for.")
         parser.add_argument("--expires-days", type=int, help="Expire after this many days.")
 
-    def handle(self, *args, username: str, name: str, expires_days: int | None, **options):
+    def handle(
+        self, *args: Any, username: str, name: str, expires_days: int | None, **options: Any
+    ) -> None:
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"No user '{username}'. Create one first: manage.py createsuperuser")

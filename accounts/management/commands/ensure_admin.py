@@ -1,8 +1,9 @@
 import secrets
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from accounts.services import admin_ensure
 
@@ -13,14 +14,14 @@ class Command(BaseCommand):
         "A generated password is kept in the data folder so it can be shown again."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--username", default="admin")
         parser.add_argument("--password", help="Default: a random password, saved in DATA_DIR.")
 
-    def handle(self, *args, username: str, password: str | None, **options):
+    def handle(self, *args: Any, username: str, password: str | None, **options: Any) -> None:
         saved = Path(settings.DATA_DIR) / f"{username}-password.txt"
         generated = password is None
-        if generated:
+        if password is None:
             password = saved.read_text().strip() if saved.exists() else secrets.token_urlsafe(12)
         user, created = admin_ensure(username=username, password=password)
         if created and generated:

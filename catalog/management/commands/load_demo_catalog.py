@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
 from catalog.demo import DEMO_CATALOG, demo_catalog_load
@@ -6,7 +8,7 @@ from catalog.demo import DEMO_CATALOG, demo_catalog_load
 class Command(BaseCommand):
     help = "Load the demo catalog of classic books (safe to run again: adds nothing twice)."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write(f"Loading the demo catalog from {DEMO_CATALOG.name}…")
         report = demo_catalog_load()
         self.stdout.write(
