@@ -65,6 +65,7 @@ def test_create_api_token_takes_a_name_and_an_expiry(staff_user):
 
     token = ApiToken.objects.get(key_hash=hash_key(key.strip()))
     assert token.name == "nightly export"
+    assert token.expires_at is not None
     assert before + timedelta(days=7) <= token.expires_at <= timezone.now() + timedelta(days=7)
 
 
@@ -116,7 +117,9 @@ def test_ensure_admin_creates_a_superuser_whose_printed_login_works(data_dir):
 
 
 def test_ensure_admin_keeps_the_generated_password_in_the_data_folder(data_dir):
-    password = LOGIN_LINE.fullmatch(run("ensure_admin"))["password"]
+    login = LOGIN_LINE.fullmatch(run("ensure_admin"))
+    assert login is not None
+    password = login["password"]
 
     saved = data_dir / "admin-password.txt"
     assert saved.read_text() == password + "\n"

@@ -77,7 +77,9 @@ def test_token_for_key_records_use_at_most_once_a_minute(patron_user, django_ass
     long_ago = timezone.now() - timedelta(seconds=LAST_USED_RESOLUTION_SECONDS + 1)
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=long_ago)
     token_for_key(key=key)
-    assert ApiToken.objects.get(pk=token.pk).last_used_at > long_ago + timedelta(seconds=60)
+    last_used_at = ApiToken.objects.get(pk=token.pk).last_used_at
+    assert last_used_at is not None
+    assert last_used_at > long_ago + timedelta(seconds=60)
 
 
 @hypothesis_settings(

@@ -1,5 +1,8 @@
 """factory_boy factories for catalog rows. Books made here go through the services so that
-derived data (search text, author order) is exactly what production writes produce."""
+derived data (search text, author order) is exactly what production writes produce.
+
+Make rows with ``BookFactory.create(...)``: factory_boy types ``create()`` as returning the
+model (the factories are generic in it), but not a call of the factory class itself."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ def valid_isbn13(n: int) -> str:
     return body + ean.calc_check_digit(body)
 
 
-class AuthorFactory(factory.django.DjangoModelFactory):
+class AuthorFactory(factory.django.DjangoModelFactory[Author]):
     class Meta:
         model = Author
 
@@ -24,14 +27,14 @@ class AuthorFactory(factory.django.DjangoModelFactory):
     sort_name = factory.LazyAttribute(lambda a: rules.sort_name_for(a.name))
 
 
-class SubjectFactory(factory.django.DjangoModelFactory):
+class SubjectFactory(factory.django.DjangoModelFactory[Subject]):
     class Meta:
         model = Subject
 
     name = factory.Sequence(lambda n: f"Subject {n}")
 
 
-class BookFactory(factory.Factory):
+class BookFactory(factory.Factory[Book]):
     """Builds through services.book_create; pass authors=[...] / subjects=[...] as names or ids."""
 
     class Meta:
@@ -53,7 +56,7 @@ class BookFactory(factory.Factory):
     _build = _create
 
 
-class CopyFactory(factory.django.DjangoModelFactory):
+class CopyFactory(factory.django.DjangoModelFactory[Copy]):
     class Meta:
         model = Copy
 

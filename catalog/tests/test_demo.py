@@ -54,7 +54,9 @@ def test_load_is_idempotent_and_complete(tmp_path):
     assert [a.name for a in book.authors.order_by("book_authors__position")] == [
         a["name"] for a in entries[0]["authors"]
     ]
-    assert book.authors.first().sort_name == entries[0]["authors"][0]["sort_name"]
+    first_author = book.authors.first()
+    assert first_author is not None
+    assert first_author.sort_name == entries[0]["authors"][0]["sort_name"]
 
 
 @pytest.mark.django_db

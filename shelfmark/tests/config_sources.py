@@ -127,6 +127,7 @@ def db_service_scripts() -> frozenset[Path]:
 def _python_reads(path: Path) -> set[str]:
     """os.environ["NAME"], os.environ.get("NAME", ...) and os.getenv("NAME", ...) in a file."""
     names = set()
+    key: ast.expr | None
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Subscript):
             target, key = node.value, node.slice

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db.models import QuerySet
 from django.urls import path
@@ -40,7 +40,8 @@ class SubjectKitApi(ResourceApi):
     row_shape = SUBJECT_ROWS
     list_url_name = "kit-subject-list"
     serializer_class = SubjectSerializer
-    input_serializer_class = SubjectInputSerializer
+    # Declared as the kit declares it, so that a subclass may take another input serializer.
+    input_serializer_class: ClassVar[type[serializers.Serializer] | None] = SubjectInputSerializer
     permission_classes: list[type[BasePermission]] = []
     ordering_fields = {"name": ("name", "id")}
     ordering_default = "name"

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from rest_framework.test import APIClient
 
@@ -104,6 +105,7 @@ def test_the_schema_has_exactly_the_operations_of_the_table(client):
     documented = {}
     for path, operations in schema["paths"].items():
         name = resolve(re.sub(r"\{\w+\}", "1", path)).url_name
+        assert name is not None, f"{path} has no URL name"
         documented[name] = {method.upper() for method in operations}
     for name, operations in documented.items():
         assert operations == set(ACCESS[name]), name
@@ -121,7 +123,7 @@ def reverse_sample(name: str, pk: int) -> str:
 
 
 @pytest.fixture
-def users(db) -> dict[str, object]:
+def users(db) -> dict[str, User | None]:
     user_model = get_user_model()
     return {
         "anonymous": None,
@@ -132,12 +134,14 @@ def users(db) -> dict[str, object]:
     }
 
 
-def sample_object(name: str, user: object) -> int:
+def sample_object(name: str, user: User | None) -> int:
     """A fresh object for a detail URL (the request may delete it); a token is the user's own."""
     if name == "token-detail":
         owner = user or get_user_model().objects.get_or_create(username="someone")[0]
         return token_create(user=owner, name="access check")[0].pk
-    copy = CopyFactory(book=BookFactory(authors=["An Author"], subjects=["A Subject"]))
+    copy = CopyFactory.create(
+        book=BookFactory.create(authors=["An Author"], subjects=["A Subject"])
+    )
     return {
         "book-detail": copy.book.pk,
         "book-page": copy.book.pk,

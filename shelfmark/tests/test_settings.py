@@ -73,7 +73,7 @@ def run(tmp_path):
     """Run Python (code, or manage.py arguments) in a fresh process; returns the result."""
 
     def run(*args: str, env: dict[str, str | None] | None = None) -> subprocess.CompletedProcess:
-        environment = {
+        environment: dict[str, str | None] = {
             key: value
             for key, value in os.environ.items()
             if key not in SETTINGS_VARIABLES and not key.startswith("DJANGO_")
@@ -86,11 +86,11 @@ def run(tmp_path):
         }
         environment |= env or {}
         # Truly absent, not empty, where a case asks for that with None.
-        environment = {key: value for key, value in environment.items() if value is not None}
+        present = {key: value for key, value in environment.items() if value is not None}
         return subprocess.run(  # noqa: S603 - fixed arguments, our own interpreter
             [sys.executable, *args],
             cwd=REPO_ROOT,
-            env=environment,
+            env=present,
             capture_output=True,
             text=True,
             timeout=60,
