@@ -10,7 +10,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from accounts.models import ApiToken, hash_key
-from shelfmark.rows import Row, RowShape, Viewer
+from shelfmark.rows import RowShape, renamed
 
 if TYPE_CHECKING:  # the user model (AUTH_USER_MODEL is Django's own)
     from django.contrib.auth.models import User
@@ -43,12 +43,6 @@ def token_list(*, actor: User | AnonymousUser) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user_id=actor.pk)
 
 
-def _token_representations(rows: list[Row], *, viewer: Viewer = None) -> list[Row]:
-    for row in rows:  # the owner's id, as "user" (the column is user_id)
-        row["user"] = row.pop("user_id")
-    return rows
-
-
 # A token as the API lists it: never its key or hash.
 TOKEN_ROWS = RowShape(
     columns=(
@@ -62,5 +56,5 @@ TOKEN_ROWS = RowShape(
         "last_used_at",
     ),
     annotations=lambda: {"username": F(f"user__{get_user_model().USERNAME_FIELD}")},
-    represent=_token_representations,
+    represent=renamed(user_id="user"),
 )

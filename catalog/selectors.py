@@ -27,7 +27,7 @@ from catalog.extensions import extend_book_rows
 from catalog.isbn import format_isbn
 from catalog.models import YEAR_SORT_KEY, Book, BookAuthor, Copy, CopyStatus
 from catalog.search import filter_by_query
-from shelfmark.rows import Row, RowShape, Viewer
+from shelfmark.rows import Row, RowShape, Viewer, renamed
 
 
 def _count_of(rows: QuerySet[Any], *, per: str) -> Coalesce:
@@ -166,12 +166,6 @@ SUBJECT_ROWS = RowShape(
 )
 
 
-def _copy_representations(rows: list[Row], *, viewer: Viewer = None) -> list[Row]:
-    for row in rows:  # the API names the book by its id, as "book" (the column is book_id)
-        row["book"] = row.pop("book_id")
-    return rows
-
-
 COPY_ROWS = RowShape(
     columns=(
         "id",
@@ -187,5 +181,5 @@ COPY_ROWS = RowShape(
         "updated_at",
     ),
     annotations=lambda: {"book_title": F("book__title")},
-    represent=_copy_representations,
+    represent=renamed(book_id="book"),
 )

@@ -24,6 +24,19 @@ def _unchanged(rows: list[Row], *, viewer: Viewer) -> list[Row]:
     return rows
 
 
+def renamed(**names: str) -> Callable[..., list[Row]]:
+    """A ``represent`` step that renames columns, e.g. ``renamed(book_id="book")``: the API
+    names a related row by its id under the relation's name."""
+
+    def represent(rows: list[Row], *, viewer: Viewer = None) -> list[Row]:
+        for row in rows:
+            for column, key in names.items():
+                row[key] = row.pop(column)
+        return rows
+
+    return represent
+
+
 @dataclass(frozen=True)
 class RowShape:
     """The columns of a resource's rows and the steps that make them.

@@ -21,11 +21,6 @@ pytestmark = pytest.mark.django_db
 User = get_user_model()
 
 
-@pytest.fixture
-def other_user(db):
-    return User.objects.create_user(username="other", password="another long password")
-
-
 # --- token_create --------------------------------------------------------------------------------
 
 

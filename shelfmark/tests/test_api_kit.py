@@ -30,14 +30,13 @@ def test_a_list_shows_only_the_scope(api_client, visible, hidden):
     assert body["results"][0]["url"] == f"http://testserver/kit/subjects/{visible.pk}/"
 
 
+# Every way the kit looks an object up: retrieve, update (both), delete, and an action.
+LOOKUPS = [("get", ""), ("patch", ""), ("put", ""), ("delete", ""), ("post", "shout/")]
+
+
 def test_every_lookup_outside_the_scope_is_a_404(api_client, hidden):
-    for method, url in [
-        ("get", f"/kit/subjects/{hidden.pk}/"),
-        ("patch", f"/kit/subjects/{hidden.pk}/"),
-        ("put", f"/kit/subjects/{hidden.pk}/"),
-        ("delete", f"/kit/subjects/{hidden.pk}/"),
-        ("post", f"/kit/subjects/{hidden.pk}/shout/"),
-    ]:
+    for method, action in LOOKUPS:
+        url = f"/kit/subjects/{hidden.pk}/{action}"
         response = getattr(api_client, method)(url, {"name": "Changed"})
         error = assert_error(response, 404, "not_found")
         assert str(hidden.pk) in error["message"]
@@ -48,13 +47,8 @@ def test_every_lookup_outside_the_scope_is_a_404(api_client, hidden):
 def test_a_deny_all_object_permission_refuses_retrieve_update_delete_and_actions(
     patron_client, visible
 ):
-    for method, url in [
-        ("get", f"/kit/refused/{visible.pk}/"),
-        ("patch", f"/kit/refused/{visible.pk}/"),
-        ("put", f"/kit/refused/{visible.pk}/"),
-        ("delete", f"/kit/refused/{visible.pk}/"),
-        ("post", f"/kit/refused/{visible.pk}/shout/"),
-    ]:
+    for method, action in LOOKUPS:
+        url = f"/kit/refused/{visible.pk}/{action}"
         response = getattr(patron_client, method)(url, {"name": "Changed"})
         error = assert_error(response, 403, "permission_denied")
         assert error["message"] == "Not yours.", (method, url)

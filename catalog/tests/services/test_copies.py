@@ -76,22 +76,20 @@ def test_other_fields_of_a_copy_on_loan_may_change():
     assert (copy.location, copy.status) == ("Front desk", CopyStatus.ON_LOAN)
 
 
-@pytest.mark.parametrize(
-    ("start", "end"),
-    [
-        (CopyStatus.AVAILABLE, CopyStatus.ON_LOAN),
-        (CopyStatus.ON_LOAN, CopyStatus.AVAILABLE),
-        (CopyStatus.ON_LOAN, CopyStatus.ON_HOLD_SHELF),
-        (CopyStatus.AVAILABLE, CopyStatus.ON_HOLD_SHELF),
-        (CopyStatus.ON_HOLD_SHELF, CopyStatus.ON_LOAN),
-        (CopyStatus.ON_HOLD_SHELF, CopyStatus.AVAILABLE),
-    ],
-)
-def test_circulation_moves_copies_into_and_out_of_its_statuses(start, end):
-    copy = CopyFactory.create(status=start)
-    moved = services.copy_circulation_move(copy=copy, status=end)
-    copy.refresh_from_db()
-    assert moved.status == copy.status == end
+def test_circulation_moves_copies_into_and_out_of_its_statuses():
+    # Lent, returned while a hold waits, collected, returned, trapped again, hold expired.
+    copy = CopyFactory.create()
+    for status in (
+        "on_loan",
+        "on_hold_shelf",
+        "on_loan",
+        "available",
+        "on_hold_shelf",
+        "available",
+    ):
+        moved = services.copy_circulation_move(copy=copy, status=status)
+        copy.refresh_from_db()
+        assert moved.status == copy.status == status
 
 
 @pytest.mark.parametrize(
