@@ -102,6 +102,7 @@ class RuledMixin:
                 setattr(self, f"{bound[:3]}_value", getattr(rule, bound))
 
     def run_validation(self, data: Any = serializers.empty) -> Any:
+        # A mixin: run_validation is the field class's it is mixed into, which mypy cannot see.
         value = super().run_validation(data)  # type: ignore[misc]
         try:
             return self.rule(value)
