@@ -384,3 +384,20 @@ def test_browsable_api_renders_for_staff_with_an_input_form(staff_client, catalo
     assert "copies_total" not in form
     detail = staff_client.get(f"{BOOKS}{catalog['emma'].pk}/", HTTP_ACCEPT="text/html")
     assert detail.status_code == 200
+
+
+def test_a_bad_book_hears_every_problem_in_the_rules_own_words(staff_client):
+    response = staff_client.post(
+        BOOKS,
+        {"title": " ", "isbn": "978-0-14-143951-9", "year": 20233, "language": "english"},
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "title": ["A book needs a title."],
+        "isbn": ["'978-0-14-143951-9' has a wrong check digit: check it was typed correctly."],
+        "year": ["The publication year must be from -3000 to 2100; 20233 is not."],
+        "language": [
+            "'english' is not an ISO 639 language code (two or three letters, e.g. 'en')."
+        ],
+    }
+    assert not Book.objects.exists()

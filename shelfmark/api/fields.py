@@ -102,8 +102,19 @@ class RuledMixin:
                 setattr(self, f"{bound[:3]}_value", getattr(rule, bound))
 
     def run_validation(self, data: Any = serializers.empty) -> Any:
-        # A mixin: run_validation is the field class's it is mixed into, which mypy cannot see.
-        value = super().run_validation(data)  # type: ignore[misc]
+        try:
+            # A mixin: run_validation is the field class's it is mixed into, which mypy
+            # cannot see.
+            value = super().run_validation(data)  # type: ignore[misc]
+        except serializers.ValidationError:
+            # Text the field refuses (blank, too long) that the rule refuses too: the rule's
+            # words are the ones people see elsewhere ("A book needs a title.").
+            if isinstance(data, str):
+                self._apply(data)
+            raise
+        return self._apply(value)
+
+    def _apply(self, value: Any) -> Any:
         try:
             return self.rule(value)
         except RuleError as error:
