@@ -32,12 +32,12 @@ def admin_client() -> Client:
     ],
 )
 def test_admin_pages_render(admin_client, path):
-    BookFactory.create(authors=["Jane Austen"])
+    BookFactory(authors=["Jane Austen"])
     assert admin_client.get(path).status_code == 200
 
 
 def test_book_change_page_has_copies_and_authors_inline(admin_client):
-    copy = CopyFactory.create(barcode="INLINE-1")
+    copy = CopyFactory(barcode="INLINE-1")
     page = admin_client.get(f"/admin/catalog/book/{copy.book.pk}/change/").content.decode()
     assert "INLINE-1" in page
     assert "copies-TOTAL_FORMS" in page
@@ -87,7 +87,7 @@ def test_admin_add_book_normalizes_isbn_and_indexes_authors(admin_client):
 
 
 def test_admin_rejects_bad_and_duplicate_isbns_with_a_message(admin_client):
-    BookFactory.create(isbn="9780306406157")
+    BookFactory(isbn="9780306406157")
     bad = admin_client.post("/admin/catalog/book/add/", _book_form(isbn="0-306-40615-3"))
     assert "wrong check digit" in bad.content.decode()
     duplicate = admin_client.post("/admin/catalog/book/add/", _book_form(isbn="0306406152"))
@@ -96,7 +96,7 @@ def test_admin_rejects_bad_and_duplicate_isbns_with_a_message(admin_client):
 
 
 def test_admin_author_rename_reaches_book_search(admin_client):
-    book = BookFactory.create(authors=["Old Name"])
+    book = BookFactory(authors=["Old Name"])
     author = book.authors.get()
     response = admin_client.post(
         f"/admin/catalog/author/{author.pk}/change/", {"name": "New Name", "sort_name": "Name, New"}
@@ -137,7 +137,7 @@ def test_admin_applies_the_services_cleaning_rules(admin_client):
 
 
 def test_admin_refuses_circulation_statuses_with_the_services_message(admin_client):
-    copy = CopyFactory.create(barcode="ADM-9")
+    copy = CopyFactory(barcode="ADM-9")
     form = {
         "book": str(copy.book.pk),
         "barcode": "ADM-9",
@@ -153,7 +153,7 @@ def test_admin_refuses_circulation_statuses_with_the_services_message(admin_clie
     copy.refresh_from_db()
     assert copy.status == "available"
 
-    on_loan = CopyFactory.create(barcode="ADM-10", status="on_loan")
+    on_loan = CopyFactory(barcode="ADM-10", status="on_loan")
     form |= {"book": str(on_loan.book.pk), "barcode": "ADM-10", "status": "available"}
     response = admin_client.post(f"/admin/catalog/copy/{on_loan.pk}/change/", form)
     assert "belongs to circulation" in response.content.decode()

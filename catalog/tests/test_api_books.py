@@ -23,27 +23,25 @@ def titles(response) -> list[str]:
 
 @pytest.fixture
 def catalog():
-    pride = BookFactory.create(
+    pride = BookFactory(
         title="Pride and Prejudice",
         authors=["Jane Austen"],
         isbn="9780141439518",
         year=1813,
         subjects=["Romance", "Fiction"],
     )
-    emma = BookFactory.create(
-        title="Emma", authors=["Jane Austen"], isbn="", year=1815, language="en"
-    )
-    manifesto = BookFactory.create(
+    emma = BookFactory(title="Emma", authors=["Jane Austen"], isbn="", year=1815, language="en")
+    manifesto = BookFactory(
         title="The Communist Manifesto",
         authors=["Karl Marx", "Friedrich Engels"],
         year=1848,
         language="de",
         subjects=["Politics"],
     )
-    bronte = BookFactory.create(title="Jane Eyre", authors=["Charlotte Brontë"], year=None)
-    CopyFactory.create(book=pride, status=CopyStatus.AVAILABLE)
-    CopyFactory.create(book=pride, status=CopyStatus.ON_LOAN)
-    CopyFactory.create(book=emma, status=CopyStatus.LOST)
+    bronte = BookFactory(title="Jane Eyre", authors=["Charlotte Brontë"], year=None)
+    CopyFactory(book=pride, status=CopyStatus.AVAILABLE)
+    CopyFactory(book=pride, status=CopyStatus.ON_LOAN)
+    CopyFactory(book=emma, status=CopyStatus.LOST)
     return {"pride": pride, "emma": emma, "manifesto": manifesto, "bronte": bronte}
 
 
@@ -135,7 +133,7 @@ def test_cursor_pages_walk_every_book_once_forwards_and_back(api_client, orderin
     # Many ties on every ordering column: the cursor must position on the whole (column, id)
     # tuple, not on the first column (DRF's own cursor repeats pages past 1000 ties).
     for n in range(40):
-        BookFactory.create(title=f"Same Title {n % 3}", year=None if n % 4 == 0 else 1900 + n % 2)
+        BookFactory(title=f"Same Title {n % 3}", year=None if n % 4 == 0 else 1900 + n % 2)
 
     pages, url = [], f"{BOOKS}?page_size=6&ordering={ordering}"
     while url:
@@ -158,8 +156,7 @@ def test_cursor_pages_walk_every_book_once_forwards_and_back(api_client, orderin
 def test_cursor_pages_past_a_thousand_ties(api_client):
     # DRF's offset-based cursor caps its tie offset at 1000 and then repeats pages forever.
     Book.objects.bulk_create(Book(title="Untitled") for _ in range(1150))
-    seen: set[int] = set()
-    url, requests = f"{BOOKS}?page_size=100", 0
+    seen, url, requests = set(), f"{BOOKS}?page_size=100", 0
     while url:
         body = api_client.get(url).json()
         seen.update(book["id"] for book in body["results"])
@@ -170,9 +167,9 @@ def test_cursor_pages_past_a_thousand_ties(api_client):
 
 def test_cursor_survives_rows_inserted_before_it(api_client):
     for n in range(6):
-        BookFactory.create(title=f"Title {n}")
+        BookFactory(title=f"Title {n}")
     first = api_client.get(BOOKS, {"page_size": 3}).json()
-    BookFactory.create(title="A new first book")  # sorts before everything already seen
+    BookFactory(title="A new first book")  # sorts before everything already seen
     second = api_client.get(first["next"]).json()
     assert [b["title"] for b in second["results"]] == ["Title 3", "Title 4", "Title 5"]
 
@@ -188,10 +185,8 @@ def test_list_query_count_is_fixed_whatever_the_page_size(
     api_client, django_assert_num_queries, page_size
 ):
     for n in range(30):
-        book = BookFactory.create(
-            authors=[f"Writer {n}", "Common Co-Author"], subjects=["S1", f"S{n}"]
-        )
-        CopyFactory.create(book=book)
+        book = BookFactory(authors=[f"Writer {n}", "Common Co-Author"], subjects=["S1", f"S{n}"])
+        CopyFactory(book=book)
     with django_assert_num_queries(3):  # page, authors, subjects
         response = api_client.get(BOOKS, {"page_size": page_size, "q": "writer"})
     assert len(response.json()["results"]) == min(page_size, 30)

@@ -11,11 +11,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def shelf():
-    book = BookFactory.create(title="Dracula", authors=["Bram Stoker"], subjects=["Horror"])
-    other = BookFactory.create(title="Carmilla", authors=["Sheridan Le Fanu"], subjects=["Horror"])
-    CopyFactory.create(book=book, barcode="C-1")
-    CopyFactory.create(book=book, barcode="C-2", status=CopyStatus.ON_LOAN)
-    CopyFactory.create(book=other, barcode="C-3")
+    book = BookFactory(title="Dracula", authors=["Bram Stoker"], subjects=["Horror"])
+    other = BookFactory(title="Carmilla", authors=["Sheridan Le Fanu"], subjects=["Horror"])
+    CopyFactory(book=book, barcode="C-1")
+    CopyFactory(book=book, barcode="C-2", status=CopyStatus.ON_LOAN)
+    CopyFactory(book=other, barcode="C-3")
     return book
 
 

@@ -45,8 +45,8 @@ def extension():
 @pytest.fixture
 def books():
     for n in range(5):
-        CopyFactory.create(book=BookFactory.create(title=f"Book {n}"), barcode=f"B{n}-2")
-        CopyFactory.create(book=Copy.objects.get(barcode=f"B{n}-2").book, barcode=f"B{n}-1")
+        CopyFactory(book=BookFactory(title=f"Book {n}"), barcode=f"B{n}-2")
+        CopyFactory(book=Copy.objects.get(barcode=f"B{n}-2").book, barcode=f"B{n}-1")
 
 
 def test_an_extension_adds_its_keys_to_lists_and_details(

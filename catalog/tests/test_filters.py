@@ -13,14 +13,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def shelf() -> dict[str, Book]:
-    emma = BookFactory.create(
-        title="Emma", authors=["Jane Austen"], subjects=["Romance"], year=1815
-    )
-    capital = BookFactory.create(
+    emma = BookFactory(title="Emma", authors=["Jane Austen"], subjects=["Romance"], year=1815)
+    capital = BookFactory(
         title="Das Kapital", authors=["Karl Marx"], subjects=["Politics"], year=1867, language="de"
     )
-    CopyFactory.create(book=emma, barcode="E-1")
-    CopyFactory.create(book=capital, barcode="K-1", status=CopyStatus.ON_LOAN)
+    CopyFactory(book=emma, barcode="E-1")
+    CopyFactory(book=capital, barcode="K-1", status=CopyStatus.ON_LOAN)
     return {"emma": emma, "capital": capital}
 
 

@@ -50,7 +50,7 @@ def test_author_and_subject_names_unique_regardless_of_case():
 
 
 def test_author_once_per_book_and_one_author_per_position():
-    book = BookFactory.create(authors=["First Person"])
+    book = BookFactory(authors=["First Person"])
     first = book.authors.get()
     second = Author.objects.create(name="Second Person")
     assert refused(lambda: BookAuthor.objects.create(book=book, author=first, position=5))
@@ -58,7 +58,7 @@ def test_author_once_per_book_and_one_author_per_position():
 
 
 def test_copy_constraints():
-    book = BookFactory.create()
+    book = BookFactory()
     Copy.objects.create(book=book, barcode="X1")
     assert refused(lambda: Copy.objects.create(book=book, barcode="X1"))
     assert refused(lambda: Copy.objects.create(book=book, barcode=""))
@@ -66,7 +66,7 @@ def test_copy_constraints():
 
 
 def test_deleting_a_book_with_copies_or_an_author_on_a_book_is_refused():
-    book = BookFactory.create(authors=["Kept Author"])
+    book = BookFactory(authors=["Kept Author"])
     Copy.objects.create(book=book, barcode="K1")
     from django.db.models import ProtectedError
 

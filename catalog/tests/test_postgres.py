@@ -47,7 +47,7 @@ def test_concurrent_creates_with_one_isbn_make_one_book():
 
 
 def test_concurrent_copies_with_one_barcode_make_one_copy():
-    book = BookFactory.create()
+    book = BookFactory()
     outcomes = run_concurrently(lambda: services.copy_create(book=book, barcode="RACE-1"), count=4)
     assert sum(isinstance(o, Copy) for o in outcomes) == 1
     assert all(isinstance(o, Conflict) for o in outcomes if not isinstance(o, Copy))
@@ -64,8 +64,8 @@ def test_concurrent_new_author_names_make_one_author():
 
 def test_search_uses_the_trigram_index():
     for n in range(50):
-        BookFactory.create(title=f"Filler {n}")
-    BookFactory.create(title="Needle in a haystack")
+        BookFactory(title=f"Filler {n}")
+    BookFactory(title="Needle in a haystack")
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")
         cursor.execute(
@@ -80,7 +80,7 @@ def test_search_uses_the_trigram_index():
 
 
 def test_concurrent_edits_of_different_fields_both_survive():
-    book = BookFactory.create(subtitle="", year=1900)
+    book = BookFactory(subtitle="", year=1900)
     edits: Iterator[dict[str, Any]] = iter([{"subtitle": "A Novel"}, {"year": 1901}])
     lock = threading.Lock()
 
@@ -107,7 +107,7 @@ def test_names_equal_under_lower_are_one_author_not_a_500():
 
 def test_deleting_a_book_while_a_copy_is_added_is_a_conflict_not_a_500():
     for attempt in range(5):
-        book = BookFactory.create()
+        book = BookFactory()
         calls = iter(
             [
                 lambda book=book: services.book_delete(book=book),

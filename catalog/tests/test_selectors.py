@@ -14,12 +14,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def dracula() -> Book:
-    book = BookFactory.create(
+    book = BookFactory(
         title="Dracula", authors=["Bram Stoker", "An Editor"], subjects=["Horror", "Gothic"]
     )
-    CopyFactory.create(book=book, barcode="D-2")
-    CopyFactory.create(book=book, barcode="D-1", status=CopyStatus.ON_LOAN)
-    CopyFactory.create(book=book, barcode="D-3", status=CopyStatus.LOST)
+    CopyFactory(book=book, barcode="D-2")
+    CopyFactory(book=book, barcode="D-1", status=CopyStatus.ON_LOAN)
+    CopyFactory(book=book, barcode="D-3", status=CopyStatus.LOST)
     return book
 
 
@@ -34,9 +34,7 @@ def test_a_book_row_counts_its_copies_and_orders_its_related_rows(dracula):
 
 def test_a_book_page_is_three_queries_whatever_its_size(django_assert_num_queries):
     for n in range(12):
-        CopyFactory.create(
-            book=BookFactory.create(authors=[f"Writer {n}", "Common"], subjects=[f"S{n}"])
-        )
+        CopyFactory(book=BookFactory(authors=[f"Writer {n}", "Common"], subjects=[f"S{n}"]))
 
     for size in (1, 12):
         with django_assert_num_queries(3):
@@ -56,8 +54,8 @@ def test_a_detail_object_gives_the_same_row_as_the_list(dracula):
 
 
 def test_available_filter_looks_at_the_copies_on_the_shelf(dracula):
-    without = BookFactory.create(title="Carmilla")
-    CopyFactory.create(book=without, status=CopyStatus.WITHDRAWN)
+    without = BookFactory(title="Carmilla")
+    CopyFactory(book=without, status=CopyStatus.WITHDRAWN)
 
     on_shelf = selectors.book_filter_available(Book.objects.all(), available=True)
     none_on_shelf = selectors.book_filter_available(Book.objects.all(), available=False)
@@ -99,7 +97,7 @@ def test_the_book_row_has_exactly_its_serializers_fields_but_the_url(dracula):
 
 
 def test_author_and_subject_rows_count_their_books(dracula):
-    BookFactory.create(authors=["Bram Stoker"], subjects=["Horror"])
+    BookFactory(authors=["Bram Stoker"], subjects=["Horror"])
     authors = {
         r["name"]: r["book_count"] for r in selectors.AUTHOR_ROWS.rows(dracula.authors.all())
     }

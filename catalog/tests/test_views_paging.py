@@ -29,8 +29,8 @@ def titles(page: str) -> list[str]:
 
 def test_pages_forwards_and_back_keep_the_search(client):
     for n in range(8):
-        BookFactory.create(title=f"Volume {n}")
-    BookFactory.create(title="Unrelated")
+        BookFactory(title=f"Volume {n}")
+    BookFactory(title="Unrelated")
 
     first = client.get("/", {"q": "volume", "page_size": "3"}).content.decode()
     second = client.get(link(first, "next")).content.decode()
@@ -48,7 +48,7 @@ def test_pages_forwards_and_back_keep_the_search(client):
 
 def test_the_ordering_parameter_reverses_the_list(client):
     for title in ("Alpha", "Beta", "Gamma"):
-        BookFactory.create(title=title)
+        BookFactory(title=title)
 
     page = client.get("/", {"ordering": "-title"}).content.decode()
 
@@ -69,7 +69,7 @@ def test_the_ordering_parameter_reverses_the_list(client):
     ],
 )
 def test_bad_paging_parameters_get_the_page_with_the_message(client, query, message):
-    BookFactory.create(title="Alpha")
+    BookFactory(title="Alpha")
 
     response = client.get("/", query)
 

@@ -139,9 +139,7 @@ def sample_object(name: str, user: User | None) -> int:
     if name == "token-detail":
         owner = user or get_user_model().objects.get_or_create(username="someone")[0]
         return token_create(user=owner, name="access check")[0].pk
-    copy = CopyFactory.create(
-        book=BookFactory.create(authors=["An Author"], subjects=["A Subject"])
-    )
+    copy = CopyFactory(book=BookFactory(authors=["An Author"], subjects=["A Subject"]))
     return {
         "book-detail": copy.book.pk,
         "book-page": copy.book.pk,

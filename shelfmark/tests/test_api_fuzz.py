@@ -32,8 +32,8 @@ def keep_test_transaction():
 
 @pytest.fixture
 def staff_headers(staff_user) -> dict[str, str]:
-    book = BookFactory.create(authors=["Fuzz Author"], subjects=["Fuzz Subject"])
-    CopyFactory.create(book=book)
+    book = BookFactory(authors=["Fuzz Author"], subjects=["Fuzz Subject"])
+    CopyFactory(book=book)
     _, key = token_create(user=staff_user, name="fuzz")
     return {"Authorization": f"Bearer {key}"}
 

@@ -20,7 +20,6 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from rest_framework import exceptions
-from rest_framework.response import Response
 from rest_framework.test import APIClient
 
 from catalog.models import Subject
@@ -33,13 +32,6 @@ from shelfmark.views import server_error
 pytestmark = pytest.mark.django_db
 
 BOOKS_URL = "/api/v1/books/"
-
-
-def handled(exc: Exception) -> Response:
-    """The exception handler's response to ``exc``, which it must handle (None: a 500)."""
-    response = exception_handler(exc, {})
-    assert response is not None
-    return response
 
 
 def forged_cursor(**params: str) -> str:
@@ -61,7 +53,7 @@ def forged_cursor(**params: str) -> str:
     ],
 )
 def test_domain_errors_map_to_their_status_and_code(error_class, status, code):
-    response = handled(error_class("Something is off."))
+    response = exception_handler(error_class("Something is off."), {})
 
     assert response.status_code == status
     assert response.data == {
@@ -72,7 +64,7 @@ def test_domain_errors_map_to_their_status_and_code(error_class, status, code):
 def test_a_domain_error_keeps_a_custom_code_and_names_its_field():
     error = Conflict("That barcode is taken.", code="duplicate_barcode", field="barcode")
 
-    response = handled(error)
+    response = exception_handler(error, {})
 
     assert response.status_code == 409
     assert response.data == {
@@ -105,7 +97,7 @@ def test_error_body_leaves_out_empty_fields():
     ],
 )
 def test_django_and_drf_errors_get_the_same_shape(exc, status, code):
-    response = handled(exc)
+    response = exception_handler(exc, {})
 
     assert response.status_code == status
     assert set(response.data) == {"error"}
@@ -115,7 +107,7 @@ def test_django_and_drf_errors_get_the_same_shape(exc, status, code):
 
 
 def test_throttled_says_when_to_retry():
-    response = handled(exceptions.Throttled(wait=30))
+    response = exception_handler(exceptions.Throttled(wait=30), {})
 
     assert response["Retry-After"] == "30"
     assert "30 seconds" in response.data["error"]["message"]
@@ -129,7 +121,7 @@ def test_throttled_says_when_to_retry():
     ],
 )
 def test_validation_errors_list_their_fields(detail, fields):
-    response = handled(exceptions.ValidationError(detail))
+    response = exception_handler(exceptions.ValidationError(detail), {})
 
     assert response.status_code == 400
     assert response.data == {

@@ -256,7 +256,7 @@ ORDERINGS_WITH_TIES = [
 @pytest.fixture
 def books_with_ties(db) -> list[Book]:
     # Three titles and two years for 24 books: every column but the id ties, in every mix.
-    return [BookFactory.create(title=f"Same Title {n % 3}", year=1900 + n % 2) for n in range(24)]
+    return [BookFactory(title=f"Same Title {n % 3}", year=1900 + n % 2) for n in range(24)]
 
 
 def sort_key(book: Book, ordering: tuple[str, ...]) -> tuple:
@@ -347,7 +347,7 @@ def test_pages_through_cursors_match_pages_through_positions(books_with_ties):
 def test_dict_rows_and_annotated_columns_page_like_models(db):
     # The catalog's own list: .values() rows ordered on an annotation (year, missing ones last).
     for n in range(17):
-        BookFactory.create(title=f"Book {n % 4}", year=None if n % 3 == 0 else 1900 + n % 2)
+        BookFactory(title=f"Book {n % 4}", year=None if n % 3 == 0 else 1900 + n % 2)
     queryset, ordering = selectors.book_rows(), ("-sort_year", "-id")
 
     forwards = walk_forwards(queryset, ordering, 4)
@@ -384,9 +384,9 @@ def test_a_page_is_one_query_that_never_counts(books_with_ties, django_assert_nu
 
 def test_a_page_survives_rows_inserted_before_it(db):
     for n in range(6):
-        BookFactory.create(title=f"Title {n}")
+        BookFactory(title=f"Title {n}")
     first = page(Book.objects.all(), ordering=("title", "id"), size=3)
-    BookFactory.create(title="A new first book")
+    BookFactory(title="A new first book")
 
     second = page(Book.objects.all(), ordering=("title", "id"), size=3, position=first.next)
 
@@ -401,7 +401,7 @@ def test_an_empty_queryset_is_one_empty_page(db):
 
 def test_a_page_exactly_full_has_no_next(db):
     for n in range(3):
-        BookFactory.create(title=f"Title {n}")
+        BookFactory(title=f"Title {n}")
 
     result = page(Book.objects.all(), ordering=("title", "id"), size=3)
 

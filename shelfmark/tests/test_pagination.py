@@ -34,7 +34,7 @@ def cursor_in(url: str) -> str:
 
 @pytest.fixture
 def books():
-    return [BookFactory.create(title=f"Title {n}", year=1900 + n % 2) for n in range(5)]
+    return [BookFactory(title=f"Title {n}", year=1900 + n % 2) for n in range(5)]
 
 
 @pytest.mark.parametrize(

@@ -86,7 +86,7 @@ def test_bad_language_is_rejected():
 
 
 def test_book_update_changes_only_given_fields_and_refreshes_search_text():
-    book = BookFactory.create(title="Old Title", subtitle="Keep me", authors=["Ann Author"])
+    book = BookFactory(title="Old Title", subtitle="Keep me", authors=["Ann Author"])
     services.book_update(book=book, title="New Title", authors=["Bea Writer"])
     book.refresh_from_db()
     assert (book.title, book.subtitle) == ("New Title", "Keep me")
@@ -96,14 +96,14 @@ def test_book_update_changes_only_given_fields_and_refreshes_search_text():
 
 
 def test_book_update_to_another_books_isbn_is_a_conflict():
-    BookFactory.create(isbn="9780306406157")
-    other = BookFactory.create()
+    BookFactory(isbn="9780306406157")
+    other = BookFactory()
     with pytest.raises(Conflict):
         services.book_update(book=other, isbn="0306406152")
 
 
 def test_book_with_copies_cannot_be_deleted_but_without_can():
-    copy = CopyFactory.create()
+    copy = CopyFactory()
     with pytest.raises(Conflict, match="1 copy"):
         services.book_delete(book=copy.book)
     services.copy_delete(copy=copy)

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_copy_barcodes_are_unique_and_trimmed():
-    book = BookFactory.create()
+    book = BookFactory()
     copy = services.copy_create(book=book, barcode="  A-001 ")
     assert copy.barcode == "A-001"
     assert copy.status == CopyStatus.AVAILABLE
@@ -28,7 +28,7 @@ def test_copy_barcodes_are_unique_and_trimmed():
 
 
 def test_copy_update_validates_status():
-    copy = CopyFactory.create()
+    copy = CopyFactory()
     services.copy_update(copy=copy, status=CopyStatus.IN_REPAIR, location="Back room")
     copy.refresh_from_db()
     assert (copy.status, copy.location) == ("in_repair", "Back room")
@@ -41,7 +41,7 @@ def test_copy_update_validates_status():
 
 @pytest.mark.parametrize("status", [CopyStatus.ON_LOAN, CopyStatus.ON_HOLD_SHELF])
 def test_the_catalog_cannot_put_a_copy_into_a_circulation_status(status):
-    copy = CopyFactory.create()
+    copy = CopyFactory()
     with pytest.raises(Conflict) as error:
         services.copy_update(copy=copy, status=status)
     assert (error.value.code, error.value.field) == ("status_owned_by_circulation", "status")
@@ -55,8 +55,8 @@ def test_the_catalog_cannot_put_a_copy_into_a_circulation_status(status):
 
 @pytest.mark.parametrize("status", [CopyStatus.ON_LOAN, CopyStatus.ON_HOLD_SHELF])
 def test_the_catalog_cannot_take_a_copy_out_of_a_circulation_status(status):
-    copy = CopyFactory.create(status=status)
-    other_book = BookFactory.create()
+    copy = CopyFactory(status=status)
+    other_book = BookFactory()
     changes: list[dict[str, Any]] = [{"status": CopyStatus.AVAILABLE}, {"status": CopyStatus.LOST}]
     for change in changes:
         with pytest.raises(Conflict, match="circulation"):
@@ -70,7 +70,7 @@ def test_the_catalog_cannot_take_a_copy_out_of_a_circulation_status(status):
 
 
 def test_other_fields_of_a_copy_on_loan_may_change():
-    copy = CopyFactory.create(status=CopyStatus.ON_LOAN)
+    copy = CopyFactory(status=CopyStatus.ON_LOAN)
     services.copy_update(copy=copy, location="Front desk", status=CopyStatus.ON_LOAN)
     copy.refresh_from_db()
     assert (copy.location, copy.status) == ("Front desk", CopyStatus.ON_LOAN)
@@ -78,7 +78,7 @@ def test_other_fields_of_a_copy_on_loan_may_change():
 
 def test_circulation_moves_copies_into_and_out_of_its_statuses():
     # Lent, returned while a hold waits, collected, returned, trapped again, hold expired.
-    copy = CopyFactory.create()
+    copy = CopyFactory()
     for status in (
         "on_loan",
         "on_hold_shelf",
@@ -102,7 +102,7 @@ def test_circulation_moves_copies_into_and_out_of_its_statuses():
     ],
 )
 def test_circulation_moves_only_from_the_state_they_start_from(start, end):
-    copy = CopyFactory.create(status=start, barcode="X-9")
+    copy = CopyFactory(status=start, barcode="X-9")
     with pytest.raises(Conflict) as error:
         services.copy_circulation_move(copy=copy, status=end)
     assert error.value.code == "copy_status_conflict"

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_author_rename_refreshes_search_text_of_their_books():
-    book = BookFactory.create(authors=["Samuel Clemens"])
+    book = BookFactory(authors=["Samuel Clemens"])
     author = book.authors.get()
     services.author_update(author=author, name="Mark Twain")
     book.refresh_from_db()
@@ -20,7 +20,7 @@ def test_author_rename_refreshes_search_text_of_their_books():
 
 
 def test_author_with_books_cannot_be_deleted():
-    book = BookFactory.create(authors=["Busy Writer"])
+    book = BookFactory(authors=["Busy Writer"])
     with pytest.raises(Conflict, match="1 book"):
         services.author_delete(author=book.authors.get())
     assert Author.objects.count() == 1
@@ -36,7 +36,7 @@ def test_duplicate_author_and_subject_names_are_conflicts():
 
 
 def test_subject_delete_keeps_books():
-    book = BookFactory.create(subjects=["Gone"])
+    book = BookFactory(subjects=["Gone"])
     services.subject_delete(subject=Subject.objects.get(name="Gone"))
     assert Book.objects.filter(pk=book.pk).exists()
     assert not book.subjects.exists()
