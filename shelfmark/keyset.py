@@ -58,8 +58,10 @@ __all__ = [
 
 Row = TypeVar("Row")  # a model instance, or a dict from .values()
 
-#: Real cursors are a few dozen characters; the cap bounds the work a forged one can cause.
-MAX_CURSOR_LENGTH = 1024
+#: The cap bounds the work a forged cursor can cause.
+#: The longest position is a 500-character title: at most 2,000 bytes of UTF-8 (4 per
+#: character), 2,700 characters of base64. Under gunicorn's 4,094-byte request-line limit.
+MAX_CURSOR_LENGTH = 3000
 INVALID_CURSOR_MESSAGE = "Invalid cursor: use the 'next' and 'previous' links as given."
 # Every number a real position holds fits a 64-bit column; a larger one can only be forged, and
 # is refused here rather than by the database driver (SQLite overflows on it).
@@ -129,7 +131,8 @@ def encode_cursor(position: Position) -> str:
     exactly as it would the value itself.
     """
     payload = {"p": [_jsonable(value) for value in position.values], "b": int(position.backwards)}
-    raw = json.dumps(payload, separators=(",", ":")).encode()
+    # As UTF-8, not \uXXXX escapes: a title in Greek or Japanese stays 2-3 bytes a character.
+    raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 

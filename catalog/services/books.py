@@ -7,15 +7,16 @@ from typing import Unpack
 
 from django.db import IntegrityError, transaction
 
-from catalog.models import Author, Book, BookAuthor
+from catalog.models import Author, Book, BookAuthor, Subject
 from catalog.rules import BOOK_RULES, BookFields, clean_fields
 from catalog.services._rows import delete_or_conflict
 from catalog.services.names import Ref, resolve_authors, resolve_subjects
-from catalog.services.search_text import refresh_search_text, search_text_for
+from catalog.services.search_text import refresh_search_text
 from shelfmark.errors import Conflict
+from shelfmark.transactions import lock_row, service_transaction
 
 
-@transaction.atomic
+@service_transaction
 def book_create(
     *,
     title: str,
@@ -27,15 +28,16 @@ def book_create(
     book = Book(**clean_fields(BOOK_RULES, {"title": title, **fields}))
     book_isbn_check(book.isbn)
     _save_book(book)
-    author_rows = resolve_authors(authors)
-    _set_authors(book, author_rows)
-    book.subjects.set(resolve_subjects(subjects))
-    book.search_text = search_text_for(book, author_rows)
-    book.save(update_fields=["search_text"])
+    _set_authors(book, resolve_authors(authors))
+    _set_subjects(book, resolve_subjects(subjects))
+    # Read back, not from the authors resolved above: one may have been renamed meanwhile
+    # (the link's key-share lock waited for that rename to commit).
+    refresh_search_text(Book.objects.filter(pk=book.pk))
+    book.refresh_from_db(fields=["search_text"])
     return book
 
 
-@transaction.atomic
+@service_transaction
 def book_update(
     *,
     book: Book,
@@ -50,7 +52,7 @@ def book_update(
     edits of different fields both survive.
     """
     changes = clean_fields(BOOK_RULES, {**fields, **({} if title is None else {"title": title})})
-    book = Book.objects.select_for_update().get(pk=book.pk)
+    book = lock_row(Book, book.pk)
     if "isbn" in changes and changes["isbn"] != book.isbn:
         book_isbn_check(changes["isbn"], exclude_pk=book.pk)
     for name, value in changes.items():
@@ -59,17 +61,17 @@ def book_update(
     if authors is not None:
         _set_authors(book, resolve_authors(authors))
     if subjects is not None:
-        book.subjects.set(resolve_subjects(subjects))
+        _set_subjects(book, resolve_subjects(subjects))
     refresh_search_text(Book.objects.filter(pk=book.pk))
     book.refresh_from_db(fields=["search_text"])
     return book
 
 
-@transaction.atomic
+@service_transaction
 def book_delete(*, book: Book) -> None:
     # The lock makes a copy being added at this moment wait (its foreign key check) and then
     # fail cleanly, instead of this count missing it.
-    book = Book.objects.select_for_update().get(pk=book.pk)
+    book = lock_row(Book, book.pk)
     count = book.copies.count()
     if count:
         raise Conflict(
@@ -118,4 +120,14 @@ def _set_authors(book: Book, authors: list[Author]) -> None:
     except IntegrityError:  # an author deleted between lookup and insert
         raise Conflict(
             "One of the authors was deleted meanwhile; send the request again.", field="authors"
+        ) from None
+
+
+def _set_subjects(book: Book, subjects: list[Subject]) -> None:
+    try:
+        with transaction.atomic():
+            book.subjects.set(subjects)
+    except IntegrityError:  # a subject deleted between lookup and insert
+        raise Conflict(
+            "One of the subjects was deleted meanwhile; send the request again.", field="subjects"
         ) from None

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from catalog.models import CIRCULATION_STATUSES, Book, Copy, CopyStatus
 from catalog.rules import COPY_RULES, CopyFields, clean_fields
 from shelfmark.errors import Conflict, InvalidInput
+from shelfmark.transactions import lock_row, service_transaction
 
 # The moves circulation makes: lend, return, put on the hold shelf for a patron, and clear the
 # shelf when the hold is collected (lent), cancelled or expired.
@@ -32,6 +33,7 @@ CIRCULATION_MOVES = frozenset(
 )
 
 
+@service_transaction
 def copy_create(
     *,
     book: Book,
@@ -45,7 +47,7 @@ def copy_create(
     return copy
 
 
-@transaction.atomic
+@service_transaction
 def copy_update(
     *,
     copy: Copy,
@@ -58,7 +60,7 @@ def copy_update(
     changes = clean_fields(
         COPY_RULES, {**fields, **({} if barcode is None else {"barcode": barcode})}
     )
-    copy = Copy.objects.select_for_update().get(pk=copy.pk)
+    copy = lock_row(Copy, copy.pk)
     if status is not None and status != copy.status:
         changes["status"] = copy_status_check(status, current=copy.status)
     if book is not None and book.pk != copy.book_id:
@@ -71,22 +73,22 @@ def copy_update(
     return copy
 
 
-@transaction.atomic
+@service_transaction
 def copy_delete(*, copy: Copy) -> None:
-    copy = Copy.objects.select_for_update().get(pk=copy.pk)
+    copy = lock_row(Copy, copy.pk)
     if copy.status in CIRCULATION_STATUSES:
         raise _owned_by_circulation(copy.status, what="deleted")
     copy.delete()
 
 
-@transaction.atomic
+@service_transaction
 def copy_circulation_move(*, copy: Copy, status: str) -> Copy:
     """Move a copy into or out of ``on_loan`` / ``on_hold_shelf``: for circulation's services.
 
     The copy is locked (a no-op when the caller's transaction holds the lock already) and must
     be in the state the move starts from; anything else is a Conflict that names its status.
     """
-    copy = Copy.objects.select_for_update().get(pk=copy.pk)
+    copy = lock_row(Copy, copy.pk)
     if (copy.status, status) not in CIRCULATION_MOVES:
         raise Conflict(
             f"Copy {copy.barcode} is {CopyStatus(copy.status).label.lower()}; it cannot become "

@@ -22,12 +22,14 @@ from catalog.rules import (
 from catalog.services._rows import delete_or_conflict
 from catalog.services.search_text import refresh_search_text
 from shelfmark.errors import Conflict, InvalidInput, RuleError
+from shelfmark.transactions import lock_row, service_transaction
 
 Named = TypeVar("Named", Author, Subject)
 # An author or subject in a write: an existing row's id, or a name (created when missing).
 Ref = int | str
 
 
+@service_transaction
 def author_create(*, name: str, sort_name: str = "") -> Author:
     fields = clean_fields(AUTHOR_RULES, {"name": name, "sort_name": sort_name})
     author = Author(
@@ -37,14 +39,14 @@ def author_create(*, name: str, sort_name: str = "") -> Author:
     return author
 
 
-@transaction.atomic
+@service_transaction
 def author_update(
     *, author: Author, name: str | None = None, sort_name: str | None = None
 ) -> Author:
     given = {"name": name, "sort_name": sort_name}
     changes = {key: value for key, value in given.items() if value is not None}
     fields = clean_fields(AUTHOR_RULES, changes)
-    author = Author.objects.select_for_update().get(pk=author.pk)  # no lost concurrent edit
+    author = lock_row(Author, author.pk)  # no lost concurrent edit
     renamed = "name" in fields and fields["name"] != author.name
     author.name = fields.get("name", author.name)
     if "sort_name" in fields:
@@ -55,9 +57,9 @@ def author_update(
     return author
 
 
-@transaction.atomic
+@service_transaction
 def author_delete(*, author: Author) -> None:
-    author = Author.objects.select_for_update().get(pk=author.pk)
+    author = lock_row(Author, author.pk)
     count = author.book_authors.count()
     if count:
         raise Conflict(
@@ -67,25 +69,29 @@ def author_delete(*, author: Author) -> None:
     delete_or_conflict(author, in_use=f"'{author.name}' was just added to a book; it is in use.")
 
 
+@service_transaction
 def subject_create(*, name: str) -> Subject:
     subject = Subject(**clean_fields(SUBJECT_RULES, {"name": name}))
     _save_named(subject)
     return subject
 
 
-@transaction.atomic
+@service_transaction
 def subject_update(*, subject: Subject, name: str | None = None) -> Subject:
     if name is None:
         return subject
     fields = clean_fields(SUBJECT_RULES, {"name": name})
-    subject = Subject.objects.select_for_update().get(pk=subject.pk)
+    subject = lock_row(Subject, subject.pk)
     subject.name = fields["name"]
     _save_named(subject)
     return subject
 
 
+@service_transaction
 def subject_delete(*, subject: Subject) -> None:
-    subject.delete()  # books simply lose the subject
+    # Locked first, so a book taking the subject at this moment either commits before (and
+    # its link is deleted here) or waits and then finds the subject gone.
+    lock_row(Subject, subject.pk).delete()  # books simply lose the subject
 
 
 def resolve_authors(refs: Iterable[Ref]) -> list[Author]:
@@ -138,7 +144,13 @@ def _get_or_create_named(model: type[Named], name: str) -> Named:
 
 
 def _resolve(refs: Iterable[Ref], model: type[Named], *, field: str) -> list[Named]:
-    """Rows for ids (which must exist) and names (created when missing), in order, once each."""
+    """Rows for ids (which must exist) and names (created when missing), in order, once each.
+
+    Missing names are created in one canonical order (by their lower-case form, as the unique
+    index compares them), whatever order the request lists them in: two requests introducing
+    the same new names in opposite orders would otherwise each hold one index entry and wait
+    for the other's - a deadlock.
+    """
     refs = list(refs)
     ids = [ref for ref in refs if isinstance(ref, int)]
     by_id = model.objects.in_bulk(ids)
@@ -147,17 +159,19 @@ def _resolve(refs: Iterable[Ref], model: type[Named], *, field: str) -> list[Nam
         raise InvalidInput(
             f"No {model._meta.verbose_name} with id {', '.join(map(str, missing))}.", field=field
         )
+    try:
+        names = [clean_name(ref) for ref in refs if isinstance(ref, str)]
+    except RuleError as error:
+        raise InvalidInput(str(error), field=field) from None
+    by_name = {
+        name: _get_or_create_named(model, name)
+        for name in sorted(set(names), key=lambda name: (name.lower(), name))
+    }
+    named = iter(names)
     rows: list[Named] = []
     seen: set[int] = set()
     for ref in refs:
-        if isinstance(ref, int):
-            row = by_id[ref]
-        else:
-            try:
-                name = clean_name(ref)
-            except RuleError as error:
-                raise InvalidInput(str(error), field=field) from None
-            row = _get_or_create_named(model, name)
+        row = by_id[ref] if isinstance(ref, int) else by_name[next(named)]
         if row.pk not in seen:
             seen.add(row.pk)
             rows.append(row)

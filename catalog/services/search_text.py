@@ -20,9 +20,14 @@ def search_text_for(book: Book, authors: Iterable[Author]) -> str:
 
 
 def refresh_search_text(books: QuerySet[Book]) -> None:
-    """Recompute the search text of ``books`` and write the ones that changed."""
+    """Recompute the search text of ``books`` and write the ones that changed.
+
+    The books are locked (in id order) and so read as they are now: an author's rename racing
+    an edit of one of their books would otherwise write text built from the book's old title.
+    """
     changed = []
-    for book in books.prefetch_related("book_authors__author"):
+    locked = books.select_for_update(of=("self",)).order_by("pk")
+    for book in locked.prefetch_related("book_authors__author"):
         text = search_text_for(book, [link.author for link in book.book_authors.all()])
         if text != book.search_text:
             book.search_text = text

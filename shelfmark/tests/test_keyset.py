@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.db.models import Q
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from catalog import selectors
@@ -93,17 +93,16 @@ def test_cursors_round_trip(values, decoded, backwards):
 
 
 @given(
-    values=st.lists(
-        st.one_of(
-            st.integers(min_value=-(2**63), max_value=2**63 - 1),
-            st.text(alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00")),
-        ),
-        min_size=1,
-        max_size=4,
-    ),
+    # An ordering has at most one text column, at most as long as a title, without the
+    # control characters the text rules remove; then whole numbers (the id).
+    text=st.none()
+    | st.text(alphabet=st.characters(exclude_categories=["Cs", "Cc", "Cf"]), max_size=500),
+    numbers=st.lists(st.integers(min_value=-(2**63), max_value=2**63 - 1), max_size=3),
     backwards=st.booleans(),
 )
-def test_any_position_of_text_and_whole_numbers_round_trips(values, backwards):
+def test_any_position_of_text_and_whole_numbers_round_trips(text, numbers, backwards):
+    values = ([] if text is None else [text]) + numbers
+    assume(values)
     position = Position(tuple(values), backwards)
 
     assert decode_cursor(encode_cursor(position)) == position
@@ -115,7 +114,7 @@ def test_no_cursor_is_no_position(cursor):
 
 
 FORGED_CURSORS = [
-    ("A" * (MAX_CURSOR_LENGTH + 1), "longer than 1024"),
+    ("A" * (MAX_CURSOR_LENGTH + 1), f"longer than {MAX_CURSOR_LENGTH}"),
     ("garbage!", "not base64url"),
     ("abcde", "not base64url"),  # a length no base64 has
     ("ab cd", "not base64url"),  # without validate=True, base64 would skip the space

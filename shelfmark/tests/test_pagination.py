@@ -93,3 +93,18 @@ def test_the_adapter_keeps_drfs_cursor_parameter_names():
         "page_size",
     )
     assert paginator.ordering_param == "ordering"
+
+
+@pytest.mark.django_db
+def test_a_page_ending_on_the_longest_title_links_to_the_next(api_client):
+    # 500 characters of Japanese: 1,500 bytes of UTF-8; as \\u escapes the cursor was too long.
+    from catalog.tests.factories import BookFactory
+
+    for n in range(3):
+        BookFactory(title="本" * 499 + str(n))
+
+    first = api_client.get("/api/v1/books/", {"page_size": 1}).json()
+    second = api_client.get(first["next"])
+
+    assert second.status_code == 200, second.content
+    assert second.json()["results"][0]["title"].endswith("1")

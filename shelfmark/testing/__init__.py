@@ -1,0 +1,1 @@
+"""Helpers for the apps' tests (not collected as tests themselves)."""

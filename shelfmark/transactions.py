@@ -1,0 +1,88 @@
+"""How services use the database, so that concurrent requests meet domain errors, never 500s.
+
+Every write service runs in ``service_transaction``, and re-reads the rows it changes with
+``lock_row``:
+
+- A row can vanish between the view's lookup and the service's lock (a double-clicked DELETE):
+  ``lock_row`` turns "gone" into the domain's NotFound (404) instead of ``DoesNotExist``.
+- PostgreSQL checks foreign keys at COMMIT by default (Django creates them DEFERRABLE INITIALLY
+  DEFERRED), which is after the service's own error handling: a book naming an author that a
+  concurrent request deletes failed there, as a 500. Inside a service transaction constraints
+  are checked at once, so the violation surfaces at the statement, inside the service, where it
+  becomes a Conflict; and the check's KEY SHARE lock makes a concurrent delete wait instead.
+- Lock order cannot always be made canonical (two requests creating the same new names in
+  opposite order, unique index entries taken in different orders): a deadlock or serialization
+  failure aborts the transaction, which is then retried a few times from the start, and if it
+  keeps failing, answered as a Conflict asking to try again.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+from django.db import OperationalError, connection, transaction
+from django.db.models import Model
+
+from shelfmark.errors import Conflict, NotFound
+
+P = ParamSpec("P")
+R = TypeVar("R")
+M = TypeVar("M", bound=Model)
+
+logger = logging.getLogger(__name__)
+
+ATTEMPTS = 3
+# SQLSTATEs after which running the same transaction again can succeed.
+RETRYABLE = {"40P01": "deadlock", "40001": "serialization failure"}
+
+
+def _retryable(error: OperationalError) -> str | None:
+    return RETRYABLE.get(getattr(error.__cause__, "sqlstate", None) or "")
+
+
+def service_transaction(function: Callable[P, R]) -> Callable[P, R]:
+    """Run a write service in one transaction that checks constraints immediately and is
+    retried after a deadlock or serialization failure (see the module docstring).
+
+    Called inside a transaction that is already open (a command loading many books), the
+    service joins it; a deadlock then aborts that outer transaction, which only its owner can
+    retry, so it is reported at once as a Conflict.
+    """
+
+    name = getattr(function, "__qualname__", repr(function))
+
+    @functools.wraps(function)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        outermost = not connection.in_atomic_block
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                with transaction.atomic():
+                    if connection.vendor == "postgresql":
+                        with connection.cursor() as cursor:
+                            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                    return function(*args, **kwargs)
+            except OperationalError as error:
+                reason = _retryable(error)
+                if reason is None:
+                    raise
+                logger.warning("%s: %s on attempt %d of %d", name, reason, attempt, ATTEMPTS)
+                if not outermost:
+                    break
+        raise Conflict(
+            "The change collided with other changes being made at the same moment; send it again.",
+            code="concurrent_change",
+        )
+
+    return run
+
+
+def lock_row(model: type[M], pk: object) -> M:
+    """The row ``pk`` of ``model``, locked for update until the transaction ends; NotFound
+    when it is not there (deleted meanwhile, or never was)."""
+    row = model._default_manager.select_for_update().filter(pk=pk).first()
+    if row is None:
+        raise NotFound(f"No {model._meta.verbose_name} with id {pk}.")
+    return row
