@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -33,28 +33,68 @@ class ApiTokenSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField(allow_null=True)
     last_used_at = serializers.DateTimeField(allow_null=True)
+    created_by = serializers.IntegerField(
+        allow_null=True,
+        help_text="Id of the user who issued the token. Null: issued with manage.py "
+        "create_api_token, before issuers were recorded, or by an account since deleted.",
+    )
+    created_by_username = serializers.CharField(
+        allow_null=True, help_text="Username of the user who issued the token (null as above)."
+    )
 
 
 class ApiTokenCreatedSerializer(ApiTokenSerializer):
     key = serializers.CharField(help_text="The secret key. Shown only in this response.")
 
 
+MAX_LIFETIME_DAYS = 3650
+LIFETIME_RULE = (
+    "Omit both expires_in_days and expires_at for a token that never expires. A request signed "
+    "with an API token that expires can only issue tokens that expire no later than that token "
+    "(403 expiry_beyond_token otherwise); a browser session may issue any."
+)
+
+
 class ApiTokenCreateSerializer(serializers.Serializer):
     name = TextField(max_length=100)
     expires_in_days = serializers.IntegerField(
         min_value=1,
-        max_value=3650,
+        max_value=MAX_LIFETIME_DAYS,
         required=False,
-        help_text="Omit for a token that never expires.",
+        help_text=f"Expire this many days from now. {LIFETIME_RULE}",
+    )
+    # A moment, not only whole days: a token that expires within a day can still issue a
+    # shorter-lived one, or one that expires with it.
+    expires_at = serializers.DateTimeField(
+        required=False,
+        help_text=f"Expire at this moment (instead of expires_in_days). {LIFETIME_RULE}",
     )
     user = serializers.IntegerField(
-        min_value=1, max_value=MAX_ID, required=False, help_text="Staff only: issue for this user."
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        help_text="Issue for this user: superusers only (or accounts with the permission "
+        "accounts.issue_token_for_others), and only a superuser for a superuser.",
     )
+
+    def validate_expires_at(self, value: datetime) -> datetime:
+        if value > timezone.now() + timedelta(days=MAX_LIFETIME_DAYS):
+            raise serializers.ValidationError(
+                f"The expiry may be at most {MAX_LIFETIME_DAYS} days from now."
+            )
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "expires_at" in attrs and "expires_in_days" in attrs:
+            raise serializers.ValidationError(
+                {"expires_at": "Send expires_at or expires_in_days, not both."}
+            )
+        return attrs
 
 
 class TokenApi(ResourceApi):
     """Any signed-in user (the project default permission); each sees their own tokens, staff
-    everyone's."""
+    everyone's. The services hold the rules on who may issue and revoke what."""
 
     row_shape = TOKEN_ROWS
     serializer_class = ApiTokenSerializer
@@ -74,8 +114,14 @@ class TokenApi(ResourceApi):
 
 @extend_schema_view(post=extend_schema(responses={201: ApiTokenCreatedSerializer}))
 class ApiTokenListCreateApi(ListMixin, CreateMixin, TokenApi):
-    """Your API tokens (staff see everyone's; filter with `?user=`). POST issues a new token;
-    the response carries its key, which is never shown again."""
+    """Your API tokens (staff see everyone's; filter with `?user=`), each with who issued it.
+
+    POST issues a new token; the response carries its key, which is never shown again. A request
+    signed with an API token that expires can only issue tokens that expire no later than that
+    token (403 `expiry_beyond_token`, naming the limit); a browser session, or a token that
+    never expires, may issue any. Issuing for another user (`user`) is for superusers, or
+    accounts with the permission `accounts.issue_token_for_others`; only a superuser may issue
+    for a superuser."""
 
     filterset_class = TokenFilter
     ordering_fields = {"created": ("created_at", "id")}
@@ -84,11 +130,13 @@ class ApiTokenListCreateApi(ListMixin, CreateMixin, TokenApi):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = self.validated_input()
         days = data.get("expires_in_days")
+        auth = self.request.auth  # the ApiToken when the request is signed with one
         token, key = token_issue(
             actor=self.actor(),
             user_id=data.get("user"),
             name=data["name"],
-            expires_at=timezone.now() + timedelta(days=days) if days else None,
+            expires_at=timezone.now() + timedelta(days=days) if days else data.get("expires_at"),
+            via_token=auth if isinstance(auth, ApiToken) else None,
         )
         response = self.row_response(token, status.HTTP_201_CREATED)
         response.data["key"] = key
@@ -96,7 +144,8 @@ class ApiTokenListCreateApi(ListMixin, CreateMixin, TokenApi):
 
 
 class ApiTokenDetailApi(DestroyMixin, TokenApi):
-    """Revoke a token: yours, or anyone's for staff."""
+    """Revoke a token: yours, or anyone's for staff, except that only a superuser may revoke a
+    superuser's tokens (403)."""
 
     def delete_object(self, obj: ApiToken) -> None:
         token_revoke(token=obj, actor=self.actor())

@@ -11,8 +11,13 @@ class AccountsConfig(AppConfig):
             "name": "tokens",
             "description": (
                 "API tokens for scripts. Any signed-in user lists, issues and revokes their own; "
-                "staff see and revoke everyone's and may issue tokens for other users (only a "
-                "superuser for a superuser). The key is shown once, when it is issued."
+                "staff see everyone's and revoke them, except superusers' tokens, which only a "
+                "superuser may revoke. Issuing tokens for other users is for superusers and "
+                "accounts given the permission accounts.issue_token_for_others (only a "
+                "superuser for a superuser). A request signed with an API token that expires "
+                "can only issue tokens that expire no later than that token; a browser session "
+                "may issue any. Each token records who issued it. The key is shown once, when "
+                "it is issued."
             ),
         }
     ]

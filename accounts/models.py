@@ -2,8 +2,9 @@
 
 Why not DRF's authtoken or django-rest-knox: authtoken stores keys in clear, one per user, with
 no expiry; knox hashes but issues tokens through its own login view and accepts one header
-keyword. Shelfmark needs named tokens that staff can issue for others, optional expiry, and both
-``Token`` and ``Bearer`` headers — a small model is simpler than bending either.
+keyword. Shelfmark needs named tokens that may be issued for others, optional expiry, a record of
+who issued each, and both ``Token`` and ``Bearer`` headers — a small model is simpler than
+bending either.
 """
 
 from __future__ import annotations
@@ -36,6 +37,18 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never expires.")
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Who issued the token, to trace a token given to someone else back to its issuer. Kept
+    # (emptied) when that account is deleted: the token belongs to its user, not its issuer.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        help_text="Who issued the token. Empty: issued with manage.py create_api_token, "
+        "before issuers were recorded, or by an account since deleted.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -44,6 +57,10 @@ class ApiToken(models.Model):
             models.Index(fields=["created_at", "id"], name="apitoken_created_idx"),
         ]
         verbose_name = "API token"
+        # Issuing a token for someone lets its holder act as them. Superusers have every
+        # permission; this one lets an administrator hand the power to a chosen account without
+        # handing it to all staff.
+        permissions = [("issue_token_for_others", "Can issue API tokens for other users")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.key_hint}…) for {self.user}"

@@ -54,7 +54,12 @@ TOKEN_ROWS = RowShape(
         "created_at",
         "expires_at",
         "last_used_at",
+        "created_by_id",
+        "created_by_username",
     ),
-    annotations=lambda: {"username": F(f"user__{get_user_model().USERNAME_FIELD}")},
-    represent=renamed(user_id="user"),
+    annotations=lambda: {
+        "username": F(f"user__{get_user_model().USERNAME_FIELD}"),
+        "created_by_username": F(f"created_by__{get_user_model().USERNAME_FIELD}"),
+    },
+    represent=renamed(user_id="user", created_by_id="created_by"),
 )

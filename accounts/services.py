@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
@@ -17,10 +17,19 @@ if TYPE_CHECKING:  # the user model (AUTH_USER_MODEL is Django's own)
     from django.contrib.auth.models import User
 
 
+ISSUE_FOR_OTHERS_PERMISSION = "accounts.issue_token_for_others"
+
+
 def token_create(
-    *, user: User, name: str, expires_at: datetime | None = None
+    *,
+    user: User,
+    name: str,
+    expires_at: datetime | None = None,
+    created_by: User | None = None,
 ) -> tuple[ApiToken, str]:
-    """Issue a token for ``user``; returns the row and the key, which is never shown again."""
+    """Issue a token for ``user``; returns the row and the key, which is never shown again.
+    ``created_by`` is who issued it (None: the command line, which has no signed-in user). Only
+    ``token_issue`` checks who may issue what; this is for callers that already decided."""
     if expires_at is not None and expires_at <= timezone.now():
         raise InvalidInput("The expiry must be in the future.", field="expires_at")
     if not user.is_active:
@@ -32,6 +41,7 @@ def token_create(
         key_hash=hash_key(key),
         key_hint=key[: len(TOKEN_PREFIX) + 6],
         expires_at=expires_at,
+        created_by=created_by,
     )
     return token, key
 
@@ -42,25 +52,74 @@ def token_issue(
     name: str,
     user_id: int | None = None,
     expires_at: datetime | None = None,
+    via_token: ApiToken | None,
 ) -> tuple[ApiToken, str]:
-    """Issue a token as ``actor`` asks: for themselves, or (staff) for another user. Staff who
-    are not superusers cannot issue tokens for a superuser: that would give them its powers."""
+    """Issue a token as ``actor`` asks, for themselves or for another user, recording ``actor``
+    as its issuer.
+
+    ``via_token`` is the API token that authenticated the request (None for a browser session):
+    a token with an expiry can only issue tokens that expire no later than itself, or a
+    short-lived or leaked token could make itself permanent. It must be passed, so that no
+    caller forgets the limit.
+
+    Issuing for someone else lets the issuer act as them: superusers (and accounts given the
+    ``accounts.issue_token_for_others`` permission) only, and only a superuser for a superuser.
+    """
     owner = actor
     if user_id is not None and user_id != actor.pk:
-        if not actor.is_staff:
-            raise NotAllowed("Only staff may issue tokens for other users.")
+        # Checked before the user is looked up, or "no such user" would let anyone probe which
+        # ids exist. has_perm is true for every active superuser: they need no grant.
+        if not actor.has_perm(ISSUE_FOR_OTHERS_PERMISSION):
+            raise NotAllowed(
+                "Only a superuser, or an account with the permission 'Can issue API tokens for "
+                "other users' (accounts.issue_token_for_others), may issue tokens for other users."
+            )
         other = get_user_model().objects.filter(pk=user_id).first()
         if other is None:
             raise InvalidInput("No user with this id.", field="user")
         owner = other
         if owner.is_superuser and not actor.is_superuser:
             raise NotAllowed("Only a superuser may issue tokens for a superuser.")
-    return token_create(user=owner, name=name, expires_at=expires_at)
+    _check_lifetime(expires_at=expires_at, via_token=via_token)
+    return token_create(user=owner, name=name, expires_at=expires_at, created_by=actor)
+
+
+def _check_lifetime(*, expires_at: datetime | None, via_token: ApiToken | None) -> None:
+    """Refuse, rather than shorten, a token that would outlive the one issuing it: a client
+    that asked for a lifetime and silently got less would find out only when its script
+    stops working."""
+    if via_token is None or via_token.expires_at is None:
+        return  # a browser session, or a token that never expires: any lifetime
+    if expires_at is not None and expires_at <= via_token.expires_at:
+        return
+    # Whole seconds, rounded down, so that the limit as shown is itself accepted.
+    limit = f"{via_token.expires_at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
+    asked = (
+        "a token that never expires"
+        if expires_at is None
+        else f"a token expiring at {expires_at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
+    )
+    raise NotAllowed(
+        f"This request is signed with an API token that expires at {limit}, so it can only "
+        f"issue tokens that expire no later than that; you asked for {asked}. Send an earlier "
+        f"expires_at (at most {limit}), or sign in with a browser session to issue a "
+        "longer-lived token.",
+        code="expiry_beyond_token",
+    )
+
+
+def token_revoke_check(*, token: ApiToken, actor: User) -> None:
+    """Raise NotAllowed unless ``actor`` may revoke ``token`` (the admin asks this too)."""
+    if token.user_id != actor.pk and not actor.is_staff:
+        raise NotAllowed("You can only revoke your own tokens.")
+    # The line token_issue draws: staff have no say over superusers' accounts, and revoking
+    # their tokens would let staff break the administrators' scripts.
+    if not actor.is_superuser and token.user.is_superuser:
+        raise NotAllowed("Only a superuser may revoke a superuser's tokens.")
 
 
 def token_revoke(*, token: ApiToken, actor: User) -> None:
-    if token.user_id != actor.pk and not actor.is_staff:
-        raise NotAllowed("You can only revoke your own tokens.")
+    token_revoke_check(token=token, actor=actor)
     token.delete()
 
 

@@ -52,6 +52,8 @@ def test_create_api_token_prints_only_a_usable_key(patron_user):
     assert token.name == "command line"
     assert token.expires_at is None
     assert token.key_hash == hash_key(key)
+    # The command runs with the server's own access and has no signed-in user to record.
+    assert token.created_by is None
 
     response = APIClient().get("/api/v1/tokens/", HTTP_AUTHORIZATION=f"Token {key}")
     assert response.status_code == 200

@@ -11,8 +11,14 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from accounts.api import ApiTokenSerializer
 from accounts.models import ApiToken, hash_key
-from accounts.selectors import LAST_USED_RESOLUTION_SECONDS, token_for_key, token_list
+from accounts.selectors import (
+    LAST_USED_RESOLUTION_SECONDS,
+    TOKEN_ROWS,
+    token_for_key,
+    token_list,
+)
 from accounts.services import token_create
 
 pytestmark = pytest.mark.django_db
@@ -105,3 +111,14 @@ def test_token_list_shows_staff_everyones(staff_user, patron_user, other_user):
     third, _ = token_create(user=staff_user, name="3")
 
     assert set(token_list(actor=staff_user)) == {first, second, third}
+
+
+# --- TOKEN_ROWS ----------------------------------------------------------------------------------
+
+
+def test_the_token_row_has_exactly_its_serializers_fields(patron_user):
+    token_create(user=patron_user, name="row")
+
+    (row,) = TOKEN_ROWS.present(TOKEN_ROWS.rows(ApiToken.objects.all()))
+
+    assert set(row) == set(ApiTokenSerializer().fields)

@@ -27,7 +27,9 @@ class Command(BaseCommand):
             raise CommandError("--expires-days must be at least 1.")
         expires_at = timezone.now() + timedelta(days=expires_days) if expires_days else None
         try:
-            _, key = token_create(user=user, name=name, expires_at=expires_at)
+            # No issuer to record: whoever runs the command has the server's own access, not
+            # a Shelfmark account (and token_create leaves the rules of token_issue to it).
+            _, key = token_create(user=user, name=name, expires_at=expires_at, created_by=None)
         except DomainError as error:  # e.g. an inactive user: a message, not a traceback
             raise CommandError(error.message) from None
         self.stdout.write(key)
