@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import TOKEN_PREFIX, ApiToken, hash_key
 from shelfmark.errors import InvalidInput, NotAllowed
+from shelfmark.transactions import lock_row, service_transaction
 
 if TYPE_CHECKING:  # the user model (AUTH_USER_MODEL is Django's own)
     from django.contrib.auth.models import User
@@ -20,6 +21,7 @@ if TYPE_CHECKING:  # the user model (AUTH_USER_MODEL is Django's own)
 ISSUE_FOR_OTHERS_PERMISSION = "accounts.issue_token_for_others"
 
 
+@service_transaction
 def token_create(
     *,
     user: User,
@@ -118,7 +120,9 @@ def token_revoke_check(*, token: ApiToken, actor: User) -> None:
         raise NotAllowed("Only a superuser may revoke a superuser's tokens.")
 
 
+@service_transaction
 def token_revoke(*, token: ApiToken, actor: User) -> None:
+    token = lock_row(ApiToken, token.pk)  # a double-clicked revoke: the second is a 404
     token_revoke_check(token=token, actor=actor)
     token.delete()
 

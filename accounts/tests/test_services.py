@@ -353,3 +353,15 @@ def test_admin_ensure_from_two_containers_at_once_makes_one_admin():
     assert errors == []
     assert sorted(results) == [False, True]
     assert User.objects.filter(username="admin").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_double_clicked_revoke_is_one_204_and_one_404(patron_user):
+    from shelfmark.testing.races import api_call, race
+
+    for _ in range(20):
+        token, _key = token_create(user=patron_user, name="twice")
+        url = f"/api/v1/tokens/{token.pk}/"
+        statuses = race(api_call(patron_user, "DELETE", url), api_call(patron_user, "DELETE", url))
+        assert sorted(statuses) == [204, 404]
