@@ -11,6 +11,7 @@ from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 
 from catalog.models import YEAR_MAX, YEAR_MIN, Book, Copy, CopyStatus
+from catalog.rules import squash_spaces
 from catalog.selectors import book_filter_available, book_search
 from shelfmark.api.fields import ID_PATTERN, MAX_ID
 
@@ -26,8 +27,9 @@ class IntegerFilter(filters.NumberFilter):
 def _by_id_or_name(books: QuerySet, value: str, *, id_path: str, name_path: str) -> QuerySet:
     if re.fullmatch(ID_PATTERN, value):
         return books.filter(**{id_path: int(value)})
-    # LOWER() on both sides, as the names' unique constraints compare (and index) them.
-    return books.filter(Exact(Lower(name_path), Lower(Value(value.strip()))))
+    # LOWER() on both sides, as the names' unique constraints compare (and index) them; the
+    # name in the rules' form (NFC, single spaces), as names are stored.
+    return books.filter(Exact(Lower(name_path), Lower(Value(squash_spaces(value)))))
 
 
 class BookFilter(filters.FilterSet):

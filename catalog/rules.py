@@ -9,6 +9,7 @@ and a write that breaks several rules hears about all of them at once (``clean_f
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -21,14 +22,41 @@ from shelfmark.errors import InvalidInput, RuleError
 Rule = Callable[[Any], Any]
 
 
+# Characters that are there without showing: control characters (Cc) and format characters
+# (Cf: zero-width spaces and joiners, direction marks, the byte-order mark).
+INVISIBLE = frozenset({"Cc", "Cf"})
+
+
+def _without_controls(text: str, *, keep: str = "") -> str:
+    """Control characters removed (but those in ``keep``): never meant in a catalog's text."""
+    return "".join(ch for ch in text if ch in keep or unicodedata.category(ch) != "Cc")
+
+
+def _strip_invisible(text: str) -> str:
+    """Format characters removed from the ends; inside a word they may matter (Persian and
+    Indic scripts write with zero-width joiners), so they stay there."""
+    start, end = 0, len(text)
+    while start < end and unicodedata.category(text[start]) in INVISIBLE:
+        start += 1
+    while end > start and unicodedata.category(text[end - 1]) in INVISIBLE:
+        end -= 1
+    return text[start:end]
+
+
 def squash_spaces(value: str | None) -> str:
-    """One line of text: runs of white space (newlines, tabs) become one space, ends trimmed."""
-    return " ".join((value or "").split())
+    """One line of text in composed form (NFC, so "e" + combining accent and "é" are one
+    spelling): runs of white space become one space, control characters go, and nothing
+    invisible is left at the ends of a word."""
+    text = unicodedata.normalize("NFC", value or "")
+    words = (_strip_invisible(_without_controls(word)) for word in text.split())
+    return " ".join(word for word in words if word)
 
 
 def clean_text(value: str | None) -> str:
-    """Free text (a description, a note): kept as written, without white space at the ends."""
-    return (value or "").strip()
+    """Free text (a description, a note): as written, in NFC, without control characters other
+    than line breaks and tabs, and without white space at the ends."""
+    text = unicodedata.normalize("NFC", value or "")
+    return _without_controls(text, keep="\n\r\t").strip()
 
 
 def clean_title(value: str | None) -> str:
@@ -74,11 +102,17 @@ def clean_language(value: str | None) -> str:
 
 
 def clean_barcode(value: str | None) -> str:
-    barcode = (value or "").strip()
+    """What the label's barcode says: visible characters only, since a scanner types nothing
+    else and an invisible one would make two labels that look alike differ."""
+    barcode = unicodedata.normalize("NFC", (value or "").strip())
     if not barcode:
         raise RuleError("A copy needs a barcode.")
     if any(ch.isspace() for ch in barcode):
         raise RuleError("A barcode may not contain spaces.")
+    if any(unicodedata.category(ch) in INVISIBLE for ch in barcode):
+        raise RuleError(
+            "A barcode may not contain invisible characters (such as zero-width spaces)."
+        )
     return barcode
 
 

@@ -23,7 +23,12 @@ MAX_QUERY_WORDS = 8  # more words only make the query slower, never the answer b
 def fold(text: str) -> str:
     """Lower-case, accent-free form of ``text`` for matching."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    # Accents and invisible format characters (a zero-width joiner inside a word) go.
+    return "".join(
+        ch
+        for ch in decomposed
+        if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf"
+    )
 
 
 def search_document(

@@ -127,3 +127,36 @@ def test_every_editable_copy_column_has_a_rule_a_service_argument_and_an_api_fie
     assert set(rules.CopyFields.__annotations__) | {"barcode"} == columns
     assert columns | {"book", "status"} <= set(CopyInputSerializer().fields)
     assert columns | {"book", "status"} <= set(CopySerializer().fields)
+
+
+# --- Unicode that looks the same is the same ---------------------------------------------------
+
+NFD_BRONTE = "Charlotte Bronte\u0308"  # "e" + combining diaeresis
+NFC_BRONTE = "Charlotte Brontë"
+
+
+def test_names_and_titles_are_stored_composed():
+    assert rules.clean_name(NFD_BRONTE) == NFC_BRONTE
+    assert rules.clean_title("Ange\u0301lique") == "Angélique"
+    assert rules.clean_text("Cafe\u0301\n\nsecond paragraph") == "Café\n\nsecond paragraph"
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u200b\u200c\u2060", "\ufeff", "\x01\u200d"])
+def test_a_title_or_name_of_only_invisible_characters_is_blank(invisible):
+    with pytest.raises(RuleError, match="needs a title"):
+        rules.clean_title(invisible)
+    with pytest.raises(RuleError, match="may not be blank"):
+        rules.clean_name(f" {invisible} ")
+
+
+def test_invisible_characters_go_from_the_ends_but_stay_inside_words():
+    # Persian writes some words with a zero-width non-joiner; removing it would misspell them.
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
+    assert rules.clean_title(f"\u200b{persian}\u200b") == persian
+    assert rules.clean_name("\ufeffJane\x07 Austen\u200b") == "Jane Austen"
+
+
+@pytest.mark.parametrize("barcode", ["\u200b", "AB\u200bC", "\u2060123", "12\x003"])
+def test_invisible_barcodes_are_refused(barcode):
+    with pytest.raises(RuleError, match="barcode"):
+        rules.clean_barcode(barcode)
