@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
 
@@ -24,9 +25,13 @@ def api_client() -> APIClient:
 
 @pytest.fixture
 def staff_user(db):
-    return get_user_model().objects.create_user(
+    """A librarian: staff, with every permission on the catalog's models (as the admin grants
+    them), but not a superuser."""
+    user = get_user_model().objects.create_user(
         username="librarian", password="correct horse battery", is_staff=True
     )
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="catalog"))
+    return user
 
 
 @pytest.fixture

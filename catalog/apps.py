@@ -12,7 +12,10 @@ class CatalogConfig(AppConfig):
         "subjects": "subject-list",
         "copies": "copy-list",
     }
-    _access = "Anyone may read; adding, changing and deleting need a staff account."
+    _access = (
+        "Anyone may read; adding, changing and deleting need a staff account with the model "
+        "permission the admin asks for too (e.g. `catalog.add_book`; superusers have all)."
+    )
     api_sections = [
         {"name": "books", "description": f"Books in the catalog. {_access}"},
         {"name": "authors", "description": f"Authors, by sort name. {_access}"},

@@ -26,14 +26,31 @@ class IsStaff(BasePermission):
 
 
 class AnyoneReadsStaffWrites(BasePermission):
-    """Anyone may read (GET, HEAD, OPTIONS); writing needs an active staff account.
+    """Anyone may read (GET, HEAD, OPTIONS); writing needs an active staff account holding the
+    model permission for it, as in the admin: POST ``add``, PUT and PATCH ``change``, DELETE
+    ``delete`` (``catalog.add_book`` …; superusers hold them all).
 
     Anonymous writers get 401 (with WWW-Authenticate, from the token authenticator), signed-in
-    non-staff writers 403 with ``message``, which apps override to name what is protected.
+    non-staff writers 403 with ``message``, which apps override to name what is protected, and
+    staff without the permission 403 naming it.
     """
 
     anonymous_reads = True
     message = "Only staff accounts may make this change."
+    actions = {"POST": "add", "PUT": "change", "PATCH": "change", "DELETE": "delete"}
 
     def has_permission(self, request: Any, view: Any) -> bool:
-        return request.method in SAFE_METHODS or is_staff(request.user)
+        if request.method in SAFE_METHODS:
+            return True
+        if not is_staff(request.user):
+            return False
+        options = view.get_queryset().model._meta
+        action = self.actions.get(request.method, "change")
+        if request.user.has_perm(f"{options.app_label}.{action}_{options.model_name}"):
+            return True
+        # Set on this instance, for this request only (DRF reads it when refusing).
+        self.message = (
+            f"Your account may not {action} {options.verbose_name_plural} "
+            f"(permission {options.app_label}.{action}_{options.model_name}); ask an administrator."
+        )
+        return False

@@ -123,14 +123,12 @@ def reverse_sample(name: str, pk: int) -> str:
 
 
 @pytest.fixture
-def users(db) -> dict[str, User | None]:
+def users(staff_user: User) -> dict[str, User | None]:
     user_model = get_user_model()
     return {
         "anonymous": None,
         "patron": user_model.objects.create_user("patron", password="x-long-password"),
-        "staff": user_model.objects.create_user(
-            "librarian", password="x-long-password", is_staff=True
-        ),
+        "staff": staff_user,
     }
 
 
