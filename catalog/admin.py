@@ -110,7 +110,12 @@ class SubjectAdminForm(forms.ModelForm):
 
 
 class BookAuthorInline(admin.TabularInline):
+    """A book's authors in title-page order: the order of the rows. Positions are not typed in
+    (two new rows would both default to 0); BookAdmin.save_related hands the order to the
+    service, which numbers them."""
+
     model = BookAuthor
+    fields = ["author"]
     extra = 1
     autocomplete_fields = ["author"]
     ordering = ["position"]
@@ -135,9 +140,21 @@ class BookAdmin(admin.ModelAdmin):
     show_full_result_count = False  # no COUNT(*) over a large catalog on every page
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        # Authors are edited inline, so the search text can only be rebuilt after the inlines.
-        services.book_update(book=form.instance)
+        form.save_m2m()
+        authors: list[int] | None = None
+        for formset in formsets:
+            if formset.model is BookAuthor:
+                # Not saved row by row: the service writes the links, numbered by row order.
+                formset.save(commit=False)  # what the change message reads
+                authors = [
+                    row.cleaned_data["author"].pk
+                    for row in formset.forms
+                    if row.cleaned_data.get("author") and not row.cleaned_data.get("DELETE")
+                ]
+            else:
+                self.save_formset(request, form, formset, change=change)
+        # After the inlines: the search text depends on the authors.
+        services.book_update(book=form.instance, authors=authors)
 
 
 @admin.register(Author)

@@ -171,3 +171,47 @@ def test_admin_reports_every_broken_field_of_a_book_at_once(admin_client):
     assert "ISO 639" in html
     assert "from -3000 to 2100" in html
     assert not Book.objects.exists()
+
+
+def test_admin_numbers_the_authors_by_row_order(admin_client):
+    first = Author.objects.create(name="First Writer", sort_name="Writer, First")
+    second = Author.objects.create(name="Second Writer", sort_name="Writer, Second")
+    rows = {
+        "book_authors-TOTAL_FORMS": "2",
+        "book_authors-0-author": str(first.pk),
+        "book_authors-1-author": str(second.pk),
+    }
+    response = admin_client.post("/admin/catalog/book/add/", _book_form(**rows))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    book = Book.objects.get(title="Admin Book")
+    assert [link.author.name for link in book.book_authors.order_by("position")] == [
+        "First Writer",
+        "Second Writer",
+    ]
+    assert [link.position for link in book.book_authors.order_by("position")] == [0, 1]
+
+    # Removing the first makes the second the first; a third row goes last.
+    links = list(book.book_authors.order_by("position"))
+    third = Author.objects.create(name="Third Writer", sort_name="Writer, Third")
+    change = {
+        "book_authors-TOTAL_FORMS": "3",
+        "book_authors-INITIAL_FORMS": "2",
+        "book_authors-0-id": str(links[0].pk),
+        "book_authors-0-book": str(book.pk),
+        "book_authors-0-author": str(first.pk),
+        "book_authors-0-DELETE": "on",
+        "book_authors-1-id": str(links[1].pk),
+        "book_authors-1-book": str(book.pk),
+        "book_authors-1-author": str(second.pk),
+        "book_authors-2-author": str(third.pk),
+    }
+    response = admin_client.post(f"/admin/catalog/book/{book.pk}/change/", _book_form(**change))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert [
+        (link.author.name, link.position) for link in book.book_authors.order_by("position")
+    ] == [
+        ("Second Writer", 0),
+        ("Third Writer", 1),
+    ]
+    book.refresh_from_db()
+    assert "first writer" not in book.search_text
