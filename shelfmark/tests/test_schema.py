@@ -164,3 +164,18 @@ def test_the_api_root_is_browsable_in_a_browser(client):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
     assert b"/api/v1/books/" in response.content
+
+
+def test_the_schema_documents_the_limits_the_filters_enforce(schema):
+    def parameters(path: str) -> dict:
+        return {p["name"]: p["schema"] for p in schema["paths"][path]["get"]["parameters"]}
+
+    books, copies = parameters("/api/v1/books/"), parameters("/api/v1/copies/")
+
+    assert books["year_min"] == {"type": "integer", "minimum": -3000, "maximum": 2100}
+    assert books["year_max"] == books["year_min"]
+    assert (books["q"]["maxLength"], books["author"]["maxLength"]) == (200, 255)
+    assert (books["subject"]["maxLength"], books["language"]["maxLength"]) == (255, 3)
+    assert copies["barcode"]["maxLength"] == 64
+    assert copies["book"]["type"] == "integer"
+    assert copies["book"]["minimum"] == 1
