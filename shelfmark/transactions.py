@@ -79,10 +79,15 @@ def service_transaction(function: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
-def lock_row(model: type[M], pk: object) -> M:
+def lock_row(model: type[M], pk: object, *, no_key: bool = False) -> M:
     """The row ``pk`` of ``model``, locked for update until the transaction ends; NotFound
-    when it is not there (deleted meanwhile, or never was)."""
-    row = model._default_manager.select_for_update().filter(pk=pk).first()
+    when it is not there (deleted meanwhile, or never was).
+
+    ``no_key=True`` takes PostgreSQL's weaker FOR NO KEY UPDATE, for a change that leaves the
+    row's identity alone: rows referencing it (a new copy of a book being edited) can still be
+    added meanwhile, where FOR UPDATE would make them wait. Deletes need the full lock.
+    """
+    row = model._default_manager.select_for_update(no_key=no_key).filter(pk=pk).first()
     if row is None:
         raise NotFound(f"No {model._meta.verbose_name} with id {pk}.")
     return row

@@ -52,7 +52,7 @@ def book_update(
     edits of different fields both survive.
     """
     changes = clean_fields(BOOK_RULES, {**fields, **({} if title is None else {"title": title})})
-    book = lock_row(Book, book.pk)
+    book = lock_row(Book, book.pk, no_key=True)
     if "isbn" in changes and changes["isbn"] != book.isbn:
         book_isbn_check(changes["isbn"], exclude_pk=book.pk)
     for name, value in changes.items():

@@ -60,7 +60,7 @@ def copy_update(
     changes = clean_fields(
         COPY_RULES, {**fields, **({} if barcode is None else {"barcode": barcode})}
     )
-    copy = lock_row(Copy, copy.pk)
+    copy = lock_row(Copy, copy.pk, no_key=True)
     if status is not None and status != copy.status:
         changes["status"] = copy_status_check(status, current=copy.status)
     if book is not None and book.pk != copy.book_id:
@@ -88,7 +88,7 @@ def copy_circulation_move(*, copy: Copy, status: str) -> Copy:
     The copy is locked (a no-op when the caller's transaction holds the lock already) and must
     be in the state the move starts from; anything else is a Conflict that names its status.
     """
-    copy = lock_row(Copy, copy.pk)
+    copy = lock_row(Copy, copy.pk, no_key=True)
     if (copy.status, status) not in CIRCULATION_MOVES:
         raise Conflict(
             f"Copy {copy.barcode} is {CopyStatus(copy.status).label.lower()}; it cannot become "

@@ -81,7 +81,7 @@ def subject_update(*, subject: Subject, name: str | None = None) -> Subject:
     if name is None:
         return subject
     fields = clean_fields(SUBJECT_RULES, {"name": name})
-    subject = lock_row(Subject, subject.pk)
+    subject = lock_row(Subject, subject.pk, no_key=True)
     subject.name = fields["name"]
     _save_named(subject)
     return subject
