@@ -231,7 +231,8 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     # JSON in, one documented request format; the browsable API's raw-data form sends JSON too.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # The project's parser bounds the body's size and nesting depth (shelfmark/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["shelfmark.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "shelfmark.api.pagination.KeysetPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -29,4 +29,5 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
 ]
 
+handler400 = "shelfmark.views.bad_request"
 handler500 = "shelfmark.views.server_error"
