@@ -1,9 +1,10 @@
 """Shelfmark settings.
 
 Everything comes from the environment through one ``env`` object (a ``.env`` file beside
-manage.py is read too); ``.env.example`` documents every variable. With nothing set, Shelfmark
-runs in local mode: DEBUG on, SQLite in ./data. With ``DEBUG=false`` it is in production mode and
-refuses to start without ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
+manage.py is read too); ``.env.example`` documents every variable. Unless ``DEBUG=true`` asks for
+local mode (./scripts/serve and the tests do), Shelfmark is in production mode and refuses to
+start without ``SECRET_KEY`` and ``ALLOWED_HOSTS``. Either way, without ``DATABASE_URL`` it uses
+SQLite in ./data.
 """
 
 from pathlib import Path
@@ -16,7 +17,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless asked for: a deployment that forgets the variable must not run with debug pages and
+# the public development key.
+DEBUG = env.bool("DEBUG", default=False)
 
 # --- Secrets and hosts -------------------------------------------------------------------------
 
@@ -64,7 +67,8 @@ else:
             f"{'is' if len(missing) == 1 else 'are'} not set. Set them in the environment or in "
             ".env (see .env.example), e.g. SECRET_KEY=$(python -c 'import secrets; "
             "print(secrets.token_urlsafe(50))') ALLOWED_HOSTS=library.example.org "
-            "(or SECRET_KEY_FILE=/path/to/a/file/holding/the/key)"
+            "(or SECRET_KEY_FILE=/path/to/a/file/holding/the/key). For local development on "
+            "your own machine, use ./scripts/serve, or set DEBUG=true."
         )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

@@ -106,6 +106,9 @@ def settings_in(run, **env: str | None) -> dict:
     return json.loads(result.stdout)
 
 
+# Local mode is asked for; unset DEBUG is production mode.
+LOCAL = {"DEBUG": "true"}
+
 # --- production mode -----------------------------------------------------------------------------
 
 
@@ -128,6 +131,17 @@ def test_production_refuses_to_start_without_a_secret_key_and_hosts(run, env, mi
     # The message says what to do next.
     assert "secrets.token_urlsafe(50)" in result.stderr
     assert "ALLOWED_HOSTS=library.example.org" in result.stderr
+
+
+@pytest.mark.parametrize("debug", [None, "", "false", "0"], ids=["unset", "empty", "false", "0"])
+def test_without_debug_true_shelfmark_is_in_production_mode(run, debug):
+    # A deployment that forgets DEBUG must not run with debug pages and the public development
+    # key: it refuses to start until it has a key and hosts, and says how to ask for local mode.
+    result = run("-c", "import django; django.setup()", env={"DEBUG": debug})
+
+    assert result.returncode != 0
+    assert "DEBUG is off (production mode) but SECRET_KEY and ALLOWED_HOSTS" in result.stderr
+    assert "use ./scripts/serve, or set DEBUG=true" in result.stderr
 
 
 def test_production_starts_with_a_secret_key_and_hosts(run, secret_key):
@@ -194,8 +208,8 @@ def test_behind_a_tls_proxy_the_forwarded_proto_header_is_trusted_only_when_aske
 # --- local mode ----------------------------------------------------------------------------------
 
 
-def test_with_nothing_set_shelfmark_runs_in_local_mode(run, tmp_path):
-    values = settings_in(run)
+def test_debug_true_is_local_mode(run, tmp_path):
+    values = settings_in(run, **LOCAL)
 
     assert values["DEBUG"] is True
     assert values["SECRET_KEY"].startswith("django-insecure-")
@@ -219,7 +233,7 @@ def test_the_default_sqlite_database_uses_wal_in_the_data_folder(run, tmp_path):
         "    print(cursor.fetchone()[0])\n"
     )
 
-    result = run("-c", script, env={"DATABASE_URL": None})
+    result = run("-c", script, env={**LOCAL, "DATABASE_URL": None})
 
     assert result.returncode == 0, result.stderr
     journal_mode, synchronous = result.stdout.split()
@@ -232,7 +246,7 @@ def test_the_default_sqlite_database_uses_wal_in_the_data_folder(run, tmp_path):
 
 
 def test_database_url_switches_to_postgresql(run, tmp_path):
-    values = settings_in(run, DATABASE_URL="postgres://shelf:pw@db.internal:6543/catalog")
+    values = settings_in(run, **LOCAL, DATABASE_URL="postgres://shelf:pw@db.internal:6543/catalog")
 
     assert values["ENGINE"] == "django.db.backends.postgresql"
     assert values["NAME"] == "catalog"
@@ -245,13 +259,13 @@ def test_database_url_switches_to_postgresql(run, tmp_path):
 
 
 def test_conn_max_age_is_configurable(run):
-    values = settings_in(run, DATABASE_URL="postgres://db/catalog", CONN_MAX_AGE="0")
+    values = settings_in(run, **LOCAL, DATABASE_URL="postgres://db/catalog", CONN_MAX_AGE="0")
 
     assert values["CONN_MAX_AGE"] == 0
 
 
 def test_redis_url_gives_a_shared_cache(run):
-    values = settings_in(run, REDIS_URL="redis://cache.internal:6379/0")
+    values = settings_in(run, **LOCAL, REDIS_URL="redis://cache.internal:6379/0")
 
     assert values["CACHE"] == "django.core.cache.backends.redis.RedisCache"
 
@@ -277,7 +291,7 @@ def test_secret_key_file_applies_in_local_mode_too(run, tmp_path, secret_key):
     key_file = tmp_path / "secret-key"
     key_file.write_text(secret_key)
 
-    values = settings_in(run, SECRET_KEY="", SECRET_KEY_FILE=str(key_file))
+    values = settings_in(run, **LOCAL, SECRET_KEY="", SECRET_KEY_FILE=str(key_file))
 
     assert values["DEBUG"] is True
     assert values["SECRET_KEY"] == secret_key
@@ -296,7 +310,10 @@ def test_database_password_file_gives_the_password_when_the_url_has_none(run, tm
     password_file.write_text("0f3a9c1e5b7d\n")  # as docker/db-entrypoint writes it
 
     values = settings_in(
-        run, DATABASE_URL=POSTGRES_WITHOUT_PASSWORD, DATABASE_PASSWORD_FILE=str(password_file)
+        run,
+        **LOCAL,
+        DATABASE_URL=POSTGRES_WITHOUT_PASSWORD,
+        DATABASE_PASSWORD_FILE=str(password_file),
     )
 
     assert values["PASSWORD"] == "0f3a9c1e5b7d"
@@ -310,6 +327,7 @@ def test_database_password_is_taken_as_it_is_and_wins_over_the_file(run, tmp_pat
 
     values = settings_in(
         run,
+        **LOCAL,
         DATABASE_URL=POSTGRES_WITHOUT_PASSWORD,
         DATABASE_PASSWORD=password,
         DATABASE_PASSWORD_FILE=str(tmp_path / "no-such-file"),
@@ -324,6 +342,7 @@ def test_a_password_in_database_url_wins_over_both(run, tmp_path):
 
     values = settings_in(
         run,
+        **LOCAL,
         DATABASE_URL="postgres://shelf:from-the-url@db.internal:5432/catalog",
         DATABASE_PASSWORD="from-the-variable",
         DATABASE_PASSWORD_FILE=str(password_file),
@@ -337,7 +356,11 @@ def file_variable(request) -> tuple[str, dict[str, str | None]]:
     """A *_FILE variable, and the environment in which settings.py has to read its file."""
     if request.param == "SECRET_KEY_FILE":
         return request.param, {**PRODUCTION, "SECRET_KEY": ""}
-    return request.param, {"DATABASE_URL": POSTGRES_WITHOUT_PASSWORD, "DATABASE_PASSWORD": ""}
+    return request.param, {
+        **LOCAL,
+        "DATABASE_URL": POSTGRES_WITHOUT_PASSWORD,
+        "DATABASE_PASSWORD": "",
+    }
 
 
 @pytest.mark.parametrize(
