@@ -7,6 +7,7 @@ start without ``SECRET_KEY`` and ``ALLOWED_HOSTS``. Either way, without ``DATABA
 SQLite in ./data.
 """
 
+import contextlib
 from pathlib import Path
 
 import environ
@@ -140,11 +141,20 @@ if env.str("DATABASE_URL", default=""):
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    # The database and the saved admin password are for this user's eyes only: the folder is
+    # 0700, and so is the quick start's own ./data when an older version made it world-readable
+    # (a folder named by SHELFMARK_DATA_DIR is left as its owner set it). SQLite gives its -wal
+    # and -shm files the mode of the database file, made 0600 here.
+    DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if DATA_DIR == BASE_DIR / "data" and DATA_DIR.stat().st_mode & 0o077:
+        with contextlib.suppress(PermissionError):  # not ours: its owner decides
+            DATA_DIR.chmod(0o700)
+    SQLITE_PATH = DATA_DIR / "shelfmark.sqlite3"
+    SQLITE_PATH.touch(mode=0o600, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "shelfmark.sqlite3",
+            "NAME": SQLITE_PATH,
             "OPTIONS": {
                 # WAL lets readers work while a write is in progress; IMMEDIATE takes the write
                 # lock at BEGIN so two writers queue (busy timeout) instead of failing mid-way.

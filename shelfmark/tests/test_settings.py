@@ -73,6 +73,7 @@ def run(tmp_path):
     """Run Python (code, or manage.py arguments) in a fresh process; returns the result."""
 
     def run(*args: str, env: dict[str, str | None] | None = None) -> subprocess.CompletedProcess:
+        # The usual umask, whatever the test runner's: file modes below are then meaningful.
         environment: dict[str, str | None] = {
             key: value
             for key, value in os.environ.items()
@@ -95,6 +96,7 @@ def run(tmp_path):
             text=True,
             timeout=60,
             check=False,
+            umask=0o022,
         )
 
     return run
@@ -240,6 +242,26 @@ def test_the_default_sqlite_database_uses_wal_in_the_data_folder(run, tmp_path):
     assert journal_mode == "wal"
     assert synchronous == "1"  # NORMAL
     assert (tmp_path / "data" / "shelfmark.sqlite3").is_file()
+
+
+def test_the_data_folder_and_what_it_holds_are_private(run, tmp_path):
+    # The quick start's SQLite database and the generated admin password: only the user running
+    # Shelfmark may read them, even with the usual umask (022, world-readable by default).
+    data = tmp_path / "data"
+
+    result = run("manage.py", "migrate", "--noinput", env=LOCAL)
+    assert result.returncode == 0, result.stderr
+    result = run("manage.py", "ensure_admin", env=LOCAL)
+    assert result.returncode == 0, result.stderr
+
+    def mode(path):
+        return oct(path.stat().st_mode & 0o777)
+
+    assert mode(data) == oct(0o700)
+    assert mode(data / "shelfmark.sqlite3") == oct(0o600)
+    assert mode(data / "admin-password.txt") == oct(0o600)
+    for journal in data.glob("shelfmark.sqlite3-*"):  # -wal, -shm while a connection is open
+        assert mode(journal) == oct(0o600), journal
 
 
 # --- database and cache from the environment -----------------------------------------------------
