@@ -8,6 +8,7 @@ SQLite in ./data.
 """
 
 import contextlib
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -87,6 +88,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "shelfmark",
     "catalog",
     "accounts",
@@ -101,6 +103,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "shelfmark.urls"
@@ -185,6 +189,35 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/admin/login/"
+# Where /api-auth/login/ sends a browser that came with no ?next= (Django's default,
+# /accounts/profile/, does not exist here).
+LOGIN_REDIRECT_URL = "api-root"
+
+# Sign-in throttling (django-axes; the project's pieces are in shelfmark/logins.py). Failed
+# sign-ins are counted per username and per client address (the API rate limits' rule,
+# NUM_PROXIES) in the cache: shared by every worker and container with REDIS_URL, counted by each
+# worker process on its own without it. LOGIN_FAILURE_LIMIT failures lock the username or address
+# for LOGIN_COOLOFF_MINUTES after the last failure: 429 with Retry-After, and a log line.
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked sign-in before any password check.
+    "shelfmark.logins.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+if AXES_FAILURE_LIMIT < 1 or timedelta(minutes=1) > AXES_COOLOFF_TIME:
+    raise ImproperlyConfigured(
+        "LOGIN_FAILURE_LIMIT and LOGIN_COOLOFF_MINUTES must be whole numbers of at least 1 "
+        "(defaults: 10 failed sign-ins, then 15 minutes)."
+    )
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each counted on its own
+AXES_CLIENT_IP_CALLABLE = "shelfmark.logins.client_address"
+AXES_USERNAME_CALLABLE = "shelfmark.logins.username_key"
+AXES_LOCKOUT_CALLABLE = "shelfmark.logins.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# Its admin pages list database records, which the cache handler keeps none of.
+AXES_ENABLE_ADMIN = False
 
 # --- Internationalization ----------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -229,6 +262,11 @@ SILENCED_SYSTEM_CHECKS = [
     "security.W005",
     "security.W021",
 ]
+if not REDIS_URL:
+    # axes.W001 warns that an in-process cache does not share sign-in counts between processes:
+    # without REDIS_URL each worker counts on its own (documented in README, like the API rate
+    # limits); REDIS_URL shares them.
+    SILENCED_SYSTEM_CHECKS.append("axes.W001")
 
 # --- REST framework ----------------------------------------------------------------------------
 API_MAX_PAGE_SIZE = 100
