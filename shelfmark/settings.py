@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -89,6 +90,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "csp",
     "shelfmark",
     "catalog",
     "accounts",
@@ -97,6 +99,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside everything that can answer with an error page (a disallowed Host, CSRF), so every
+    # page has the header; after WhiteNoise, which serves static files, which need none.
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -256,6 +261,24 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "shelfmark.views.csrf_failure"
+# Content-Security-Policy (django-csp) on every response: scripts, styles, images, fonts and
+# connections only from this site, and no inline script or style. The site's pages and the admin
+# need nothing more; the API docs add the least they need, on their
+# own views (shelfmark/urls.py); DRF's pages allow style attributes (shelfmark/api/renderers.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],  # as X_FRAME_OPTIONS, for browsers that know CSP only
+    }
+}
 SILENCED_SYSTEM_CHECKS = [
     # W005/W021: subdomain HSTS and preload are a per-site decision (they affect every host
     # under the domain for a year); both are available through the environment.
@@ -280,7 +303,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": [
         "shelfmark.api.renderers.OrjsonRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "shelfmark.api.renderers.BrowsableAPIRenderer",
     ],
     # JSON in, one documented request format; the browsable API's raw-data form sends JSON too.
     # The project's parser bounds the body's size and nesting depth (shelfmark/api/parsers.py).
