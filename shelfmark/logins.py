@@ -75,7 +75,7 @@ def lockout_response(
     minutes = max(1, round(seconds / 60))
     # %r: the username is whatever was typed, so a newline in it cannot forge a log line.
     logger.warning(
-        "Sign-in locked out: username %r from address %s (%s failed tries in a row); "
+        "Sign-in locked out: username %r from address %s after %s failed tries; "
         "refused for %d seconds",
         username,
         address,
