@@ -221,7 +221,7 @@ AXES_CLIENT_IP_CALLABLE = "shelfmark.logins.client_address"
 AXES_USERNAME_CALLABLE = "shelfmark.logins.username_key"
 AXES_LOCKOUT_CALLABLE = "shelfmark.logins.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
-# Its admin pages list database records, which the cache handler keeps none of.
+# axes' admin pages list database records, which the cache handler keeps none of.
 AXES_ENABLE_ADMIN = False
 
 # --- Internationalization ----------------------------------------------------------------------
@@ -263,8 +263,8 @@ X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "shelfmark.views.csrf_failure"
 # Content-Security-Policy (django-csp) on every response: scripts, styles, images, fonts and
 # connections only from this site, and no inline script or style. The site's pages and the admin
-# need nothing more; the API docs add the least they need, on their
-# own views (shelfmark/urls.py); DRF's pages allow style attributes (shelfmark/api/renderers.py).
+# need nothing more; the API docs add the least they need, on their own views (shelfmark/urls.py);
+# DRF's pages allow style attributes (shelfmark/api/renderers.py).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -355,4 +355,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # django-axes says INFO at every process start (manage.py commands too, into output that
+    # scripts read) and at each sign-in; its warnings, one per failed sign-in, stay, and so do
+    # the lockouts on shelfmark.logins.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

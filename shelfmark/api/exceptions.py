@@ -18,6 +18,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from shelfmark.api.parsers import RequestTooLarge
 from shelfmark.errors import DomainError
 
 
@@ -28,18 +29,6 @@ def error_body(
     if fields:
         error["fields"] = fields
     return {"error": error}
-
-
-class RequestTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "request_too_large"
-
-    def __init__(self, limit: int | None = None) -> None:
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE if limit is None else limit
-        super().__init__(
-            f"The request body is larger than this API accepts ({limit} bytes). "
-            "Send less at a time."
-        )
 
 
 def flatten_field_errors(detail: Any, path: str = "") -> dict[str, list[str]]:

@@ -14,17 +14,31 @@ from collections.abc import Iterable, Mapping
 from typing import IO, Any
 
 from django.conf import settings
-from rest_framework import renderers
-from rest_framework.exceptions import ParseError
+from rest_framework import renderers, status
+from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import BaseParser
 from rest_framework.settings import api_settings
 from rest_framework.utils.json import strict_constant
 
-from shelfmark.api.exceptions import RequestTooLarge
-
 # Far more than any document of this API needs (a book is two levels deep), far less than the
 # recursion limit.
 MAX_DEPTH = 64
+
+
+class RequestTooLarge(APIException):
+    """413 request_too_large. Here, not in shelfmark.api.exceptions (which uses it too): that
+    module imports rest_framework.views, whose APIView loads DEFAULT_PARSER_CLASSES, this
+    module, when it is defined; importing back from there would be a circular import."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+
+    def __init__(self, limit: int | None = None) -> None:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE if limit is None else limit
+        super().__init__(
+            f"The request body is larger than this API accepts ({limit} bytes). "
+            "Send less at a time."
+        )
 
 
 def _too_deep() -> ParseError:

@@ -18,8 +18,8 @@ from rest_framework.exceptions import ParseError
 
 from catalog.models import Book
 from shelfmark import urls
-from shelfmark.api.exceptions import RequestTooLarge, exception_handler
-from shelfmark.api.parsers import MAX_DEPTH, JSONParser
+from shelfmark.api.exceptions import exception_handler
+from shelfmark.api.parsers import MAX_DEPTH, JSONParser, RequestTooLarge
 from shelfmark.tests.helpers import assert_error
 from shelfmark.views import bad_request
 

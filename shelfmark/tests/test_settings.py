@@ -451,3 +451,35 @@ def test_a_named_file_that_cannot_give_a_secret_stops_the_start(
     # The next step: fix the path, or give the secret directly.
     plain = variable.removesuffix("_FILE")
     assert f"Fix the path, or set {plain}" in result.stderr
+
+
+# --- modules the settings name -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "shelfmark.views",  # CSRF_FAILURE_VIEW; its check imports it first in manage.py commands
+        "shelfmark.api.exceptions",
+        "shelfmark.api.parsers",
+        "shelfmark.api.renderers",
+        "shelfmark.logins",
+        "shelfmark.urls",
+    ],
+)
+def test_each_module_the_settings_name_imports_first(run, module):
+    # Django and DRF import these by name, in an order that depends on the command: each must
+    # import before any other (a circular import broke `manage.py ensure_admin` in the image
+    # once, through the CSRF view check, and nowhere else).
+    result = run("-c", f"import django; django.setup(); import {module}", env=LOCAL)
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_manage_py_output_is_not_mixed_with_start_up_log_lines(run):
+    # Scripts read what commands print (docker-smoke does, with stderr); django-axes logs a
+    # banner at INFO when each process starts.
+    result = run("manage.py", "check", env=LOCAL)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
