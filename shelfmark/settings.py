@@ -1,14 +1,18 @@
 """Shelfmark settings.
 
 Everything comes from the environment through one ``env`` object (a ``.env`` file beside
-manage.py is read too); ``.env.example`` documents every variable. With nothing set, Shelfmark
-runs in local mode: DEBUG on, SQLite in ./data. With ``DEBUG=false`` it is in production mode and
-refuses to start without ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
+manage.py is read too); ``.env.example`` documents every variable. Unless ``DEBUG=true`` asks for
+local mode (./scripts/serve and the tests do), Shelfmark is in production mode and refuses to
+start without ``SECRET_KEY`` and ``ALLOWED_HOSTS``. Either way, without ``DATABASE_URL`` it uses
+SQLite in ./data.
 """
 
+import contextlib
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -16,7 +20,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless asked for: a deployment that forgets the variable must not run with debug pages and
+# the public development key.
+DEBUG = env.bool("DEBUG", default=False)
 
 # --- Secrets and hosts -------------------------------------------------------------------------
 
@@ -64,7 +70,8 @@ else:
             f"{'is' if len(missing) == 1 else 'are'} not set. Set them in the environment or in "
             ".env (see .env.example), e.g. SECRET_KEY=$(python -c 'import secrets; "
             "print(secrets.token_urlsafe(50))') ALLOWED_HOSTS=library.example.org "
-            "(or SECRET_KEY_FILE=/path/to/a/file/holding/the/key)"
+            "(or SECRET_KEY_FILE=/path/to/a/file/holding/the/key). For local development on "
+            "your own machine, use ./scripts/serve, or set DEBUG=true."
         )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -82,6 +89,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "csp",
     "shelfmark",
     "catalog",
     "accounts",
@@ -90,12 +99,17 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside everything that can answer with an error page (a disallowed Host, CSRF), so every
+    # page has the header; after WhiteNoise, which serves static files, which need none.
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "shelfmark.urls"
@@ -136,11 +150,20 @@ if env.str("DATABASE_URL", default=""):
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    # The database and the saved admin password are for this user's eyes only: the folder is
+    # 0700, and so is the quick start's own ./data when an older version made it world-readable
+    # (a folder named by SHELFMARK_DATA_DIR is left as its owner set it). SQLite gives its -wal
+    # and -shm files the mode of the database file, made 0600 here.
+    DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if DATA_DIR == BASE_DIR / "data" and DATA_DIR.stat().st_mode & 0o077:
+        with contextlib.suppress(PermissionError):  # not ours: its owner decides
+            DATA_DIR.chmod(0o700)
+    SQLITE_PATH = DATA_DIR / "shelfmark.sqlite3"
+    SQLITE_PATH.touch(mode=0o600, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "shelfmark.sqlite3",
+            "NAME": SQLITE_PATH,
             "OPTIONS": {
                 # WAL lets readers work while a write is in progress; IMMEDIATE takes the write
                 # lock at BEGIN so two writers queue (busy timeout) instead of failing mid-way.
@@ -171,6 +194,35 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/admin/login/"
+# Where /api-auth/login/ sends a browser that came with no ?next= (Django's default,
+# /accounts/profile/, does not exist here).
+LOGIN_REDIRECT_URL = "api-root"
+
+# Sign-in throttling (django-axes; the project's pieces are in shelfmark/logins.py). Failed
+# sign-ins are counted per username and per client address (the API rate limits' rule,
+# NUM_PROXIES) in the cache: shared by every worker and container with REDIS_URL, counted by each
+# worker process on its own without it. LOGIN_FAILURE_LIMIT failures lock the username or address
+# for LOGIN_COOLOFF_MINUTES after the last failure: 429 with Retry-After, and a log line.
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked sign-in before any password check.
+    "shelfmark.logins.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+if AXES_FAILURE_LIMIT < 1 or timedelta(minutes=1) > AXES_COOLOFF_TIME:
+    raise ImproperlyConfigured(
+        "LOGIN_FAILURE_LIMIT and LOGIN_COOLOFF_MINUTES must be whole numbers of at least 1 "
+        "(defaults: 10 failed sign-ins, then 15 minutes)."
+    )
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each counted on its own
+AXES_CLIENT_IP_CALLABLE = "shelfmark.logins.client_address"
+AXES_USERNAME_CALLABLE = "shelfmark.logins.username_key"
+AXES_LOCKOUT_CALLABLE = "shelfmark.logins.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# axes' admin pages list database records, which the cache handler keeps none of.
+AXES_ENABLE_ADMIN = False
 
 # --- Internationalization ----------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -209,12 +261,35 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "shelfmark.views.csrf_failure"
+# Content-Security-Policy (django-csp) on every response: scripts, styles, images, fonts and
+# connections only from this site, and no inline script or style. The site's pages and the admin
+# need nothing more; the API docs add the least they need, on their own views (shelfmark/urls.py);
+# DRF's pages allow style attributes (shelfmark/api/renderers.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],  # as X_FRAME_OPTIONS, for browsers that know CSP only
+    }
+}
 SILENCED_SYSTEM_CHECKS = [
     # W005/W021: subdomain HSTS and preload are a per-site decision (they affect every host
     # under the domain for a year); both are available through the environment.
     "security.W005",
     "security.W021",
 ]
+if not REDIS_URL:
+    # axes.W001 warns that an in-process cache does not share sign-in counts between processes:
+    # without REDIS_URL each worker counts on its own (documented in README, like the API rate
+    # limits); REDIS_URL shares them.
+    SILENCED_SYSTEM_CHECKS.append("axes.W001")
 
 # --- REST framework ----------------------------------------------------------------------------
 API_MAX_PAGE_SIZE = 100
@@ -228,10 +303,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": [
         "shelfmark.api.renderers.OrjsonRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "shelfmark.api.renderers.BrowsableAPIRenderer",
     ],
     # JSON in, one documented request format; the browsable API's raw-data form sends JSON too.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # The project's parser bounds the body's size and nesting depth (shelfmark/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["shelfmark.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "shelfmark.api.pagination.KeysetPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -279,4 +355,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # django-axes says INFO at every process start (manage.py commands too, into output that
+    # scripts read) and at each sign-in; its warnings, one per failed sign-in, stay, and so do
+    # the lockouts on shelfmark.logins.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
 from django.urls import Resolver404, resolve
@@ -17,6 +18,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from shelfmark.api.parsers import RequestTooLarge
 from shelfmark.errors import DomainError
 
 
@@ -54,6 +56,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, RequestDataTooBig):  # request.body read before the parser saw it
+        exc = RequestTooLarge()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
 
@@ -100,6 +104,25 @@ def api_server_error(request: HttpRequest) -> JsonResponse:
         error_body(500, "server_error", "Something went wrong on the server; it has been logged."),
         status=status.HTTP_500_INTERNAL_SERVER_ERROR,
     )
+
+
+def api_bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """Django's 400s under /api/ (a SuspiciousOperation before or outside DRF's handling): the
+    body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413, a Host header not in ALLOWED_HOSTS a 400."""
+    if isinstance(exception, RequestDataTooBig):
+        error = RequestTooLarge()
+        return JsonResponse(
+            error_body(error.status_code, "request_too_large", str(error.detail)),
+            status=error.status_code,
+        )
+    if isinstance(exception, DisallowedHost):
+        # The host is not echoed: it is the client's own input, and says nothing it lacks.
+        body = error_body(
+            400, "disallowed_host", "The Host header names a host this site does not serve."
+        )
+    else:
+        body = error_body(400, "bad_request", "The request is malformed and cannot be handled.")
+    return JsonResponse(body, status=status.HTTP_400_BAD_REQUEST)
 
 
 def api_csrf_failure(request: HttpRequest, reason: str = "") -> JsonResponse:

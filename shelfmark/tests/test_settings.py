@@ -59,6 +59,10 @@ print(json.dumps({
     "CSRF_COOKIE_SECURE": settings.CSRF_COOKIE_SECURE,
     "SECURE_HSTS_SECONDS": settings.SECURE_HSTS_SECONDS,
     "SECURE_PROXY_SSL_HEADER": settings.SECURE_PROXY_SSL_HEADER,
+    "AXES_FAILURE_LIMIT": settings.AXES_FAILURE_LIMIT,
+    "AXES_COOLOFF_SECONDS": settings.AXES_COOLOFF_TIME.total_seconds(),
+    "AXES_HANDLER": settings.AXES_HANDLER,
+    "SILENCED_SYSTEM_CHECKS": settings.SILENCED_SYSTEM_CHECKS,
 }))
 """
 
@@ -73,6 +77,7 @@ def run(tmp_path):
     """Run Python (code, or manage.py arguments) in a fresh process; returns the result."""
 
     def run(*args: str, env: dict[str, str | None] | None = None) -> subprocess.CompletedProcess:
+        # The usual umask, whatever the test runner's: file modes below are then meaningful.
         environment: dict[str, str | None] = {
             key: value
             for key, value in os.environ.items()
@@ -95,6 +100,7 @@ def run(tmp_path):
             text=True,
             timeout=60,
             check=False,
+            umask=0o022,
         )
 
     return run
@@ -105,6 +111,9 @@ def settings_in(run, **env: str | None) -> dict:
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
+
+# Local mode is asked for; unset DEBUG is production mode.
+LOCAL = {"DEBUG": "true"}
 
 # --- production mode -----------------------------------------------------------------------------
 
@@ -128,6 +137,17 @@ def test_production_refuses_to_start_without_a_secret_key_and_hosts(run, env, mi
     # The message says what to do next.
     assert "secrets.token_urlsafe(50)" in result.stderr
     assert "ALLOWED_HOSTS=library.example.org" in result.stderr
+
+
+@pytest.mark.parametrize("debug", [None, "", "false", "0"], ids=["unset", "empty", "false", "0"])
+def test_without_debug_true_shelfmark_is_in_production_mode(run, debug):
+    # A deployment that forgets DEBUG must not run with debug pages and the public development
+    # key: it refuses to start until it has a key and hosts, and says how to ask for local mode.
+    result = run("-c", "import django; django.setup()", env={"DEBUG": debug})
+
+    assert result.returncode != 0
+    assert "DEBUG is off (production mode) but SECRET_KEY and ALLOWED_HOSTS" in result.stderr
+    assert "use ./scripts/serve, or set DEBUG=true" in result.stderr
 
 
 def test_production_starts_with_a_secret_key_and_hosts(run, secret_key):
@@ -194,8 +214,8 @@ def test_behind_a_tls_proxy_the_forwarded_proto_header_is_trusted_only_when_aske
 # --- local mode ----------------------------------------------------------------------------------
 
 
-def test_with_nothing_set_shelfmark_runs_in_local_mode(run, tmp_path):
-    values = settings_in(run)
+def test_debug_true_is_local_mode(run, tmp_path):
+    values = settings_in(run, **LOCAL)
 
     assert values["DEBUG"] is True
     assert values["SECRET_KEY"].startswith("django-insecure-")
@@ -219,7 +239,7 @@ def test_the_default_sqlite_database_uses_wal_in_the_data_folder(run, tmp_path):
         "    print(cursor.fetchone()[0])\n"
     )
 
-    result = run("-c", script, env={"DATABASE_URL": None})
+    result = run("-c", script, env={**LOCAL, "DATABASE_URL": None})
 
     assert result.returncode == 0, result.stderr
     journal_mode, synchronous = result.stdout.split()
@@ -228,11 +248,31 @@ def test_the_default_sqlite_database_uses_wal_in_the_data_folder(run, tmp_path):
     assert (tmp_path / "data" / "shelfmark.sqlite3").is_file()
 
 
+def test_the_data_folder_and_what_it_holds_are_private(run, tmp_path):
+    # The quick start's SQLite database and the generated admin password: only the user running
+    # Shelfmark may read them, even with the usual umask (022, world-readable by default).
+    data = tmp_path / "data"
+
+    result = run("manage.py", "migrate", "--noinput", env=LOCAL)
+    assert result.returncode == 0, result.stderr
+    result = run("manage.py", "ensure_admin", env=LOCAL)
+    assert result.returncode == 0, result.stderr
+
+    def mode(path):
+        return oct(path.stat().st_mode & 0o777)
+
+    assert mode(data) == oct(0o700)
+    assert mode(data / "shelfmark.sqlite3") == oct(0o600)
+    assert mode(data / "admin-password.txt") == oct(0o600)
+    for journal in data.glob("shelfmark.sqlite3-*"):  # -wal, -shm while a connection is open
+        assert mode(journal) == oct(0o600), journal
+
+
 # --- database and cache from the environment -----------------------------------------------------
 
 
 def test_database_url_switches_to_postgresql(run, tmp_path):
-    values = settings_in(run, DATABASE_URL="postgres://shelf:pw@db.internal:6543/catalog")
+    values = settings_in(run, **LOCAL, DATABASE_URL="postgres://shelf:pw@db.internal:6543/catalog")
 
     assert values["ENGINE"] == "django.db.backends.postgresql"
     assert values["NAME"] == "catalog"
@@ -245,15 +285,51 @@ def test_database_url_switches_to_postgresql(run, tmp_path):
 
 
 def test_conn_max_age_is_configurable(run):
-    values = settings_in(run, DATABASE_URL="postgres://db/catalog", CONN_MAX_AGE="0")
+    values = settings_in(run, **LOCAL, DATABASE_URL="postgres://db/catalog", CONN_MAX_AGE="0")
 
     assert values["CONN_MAX_AGE"] == 0
 
 
 def test_redis_url_gives_a_shared_cache(run):
-    values = settings_in(run, REDIS_URL="redis://cache.internal:6379/0")
+    values = settings_in(run, **LOCAL, REDIS_URL="redis://cache.internal:6379/0")
 
     assert values["CACHE"] == "django.core.cache.backends.redis.RedisCache"
+
+
+# --- sign-in throttling ---------------------------------------------------------------------------
+
+
+def test_sign_in_throttling_defaults_to_ten_failures_and_fifteen_minutes(run):
+    values = settings_in(run, **LOCAL)
+
+    assert values["AXES_FAILURE_LIMIT"] == 10
+    assert values["AXES_COOLOFF_SECONDS"] == 15 * 60
+    assert values["AXES_HANDLER"] == "axes.handlers.cache.AxesCacheHandler"
+
+
+def test_sign_in_throttling_is_configurable(run):
+    values = settings_in(run, **LOCAL, LOGIN_FAILURE_LIMIT="3", LOGIN_COOLOFF_MINUTES="60")
+
+    assert values["AXES_FAILURE_LIMIT"] == 3
+    assert values["AXES_COOLOFF_SECONDS"] == 3600
+
+
+@pytest.mark.parametrize(
+    "env", [{"LOGIN_FAILURE_LIMIT": "0"}, {"LOGIN_COOLOFF_MINUTES": "0"}], ids=["limit", "cool-off"]
+)
+def test_sign_in_throttling_cannot_be_switched_off_by_a_zero(run, env):
+    result = run("-c", "import django; django.setup()", env={**LOCAL, **env})
+
+    assert result.returncode != 0
+    assert "LOGIN_FAILURE_LIMIT and LOGIN_COOLOFF_MINUTES must be whole numbers" in result.stderr
+
+
+def test_only_a_shared_cache_quiets_the_warning_about_per_process_sign_in_counts(run):
+    # axes.W001: counts in an in-process cache are per worker. Documented and accepted without
+    # REDIS_URL; with it the check stays on (and passes).
+    assert "axes.W001" in settings_in(run, **LOCAL)["SILENCED_SYSTEM_CHECKS"]
+    with_redis = settings_in(run, **LOCAL, REDIS_URL="redis://cache.internal:6379/0")
+    assert "axes.W001" not in with_redis["SILENCED_SYSTEM_CHECKS"]
 
 
 # --- secrets from files (SECRET_KEY_FILE, DATABASE_PASSWORD_FILE) ---------------------------------
@@ -277,7 +353,7 @@ def test_secret_key_file_applies_in_local_mode_too(run, tmp_path, secret_key):
     key_file = tmp_path / "secret-key"
     key_file.write_text(secret_key)
 
-    values = settings_in(run, SECRET_KEY="", SECRET_KEY_FILE=str(key_file))
+    values = settings_in(run, **LOCAL, SECRET_KEY="", SECRET_KEY_FILE=str(key_file))
 
     assert values["DEBUG"] is True
     assert values["SECRET_KEY"] == secret_key
@@ -296,7 +372,10 @@ def test_database_password_file_gives_the_password_when_the_url_has_none(run, tm
     password_file.write_text("0f3a9c1e5b7d\n")  # as docker/db-entrypoint writes it
 
     values = settings_in(
-        run, DATABASE_URL=POSTGRES_WITHOUT_PASSWORD, DATABASE_PASSWORD_FILE=str(password_file)
+        run,
+        **LOCAL,
+        DATABASE_URL=POSTGRES_WITHOUT_PASSWORD,
+        DATABASE_PASSWORD_FILE=str(password_file),
     )
 
     assert values["PASSWORD"] == "0f3a9c1e5b7d"
@@ -310,6 +389,7 @@ def test_database_password_is_taken_as_it_is_and_wins_over_the_file(run, tmp_pat
 
     values = settings_in(
         run,
+        **LOCAL,
         DATABASE_URL=POSTGRES_WITHOUT_PASSWORD,
         DATABASE_PASSWORD=password,
         DATABASE_PASSWORD_FILE=str(tmp_path / "no-such-file"),
@@ -324,6 +404,7 @@ def test_a_password_in_database_url_wins_over_both(run, tmp_path):
 
     values = settings_in(
         run,
+        **LOCAL,
         DATABASE_URL="postgres://shelf:from-the-url@db.internal:5432/catalog",
         DATABASE_PASSWORD="from-the-variable",
         DATABASE_PASSWORD_FILE=str(password_file),
@@ -337,7 +418,11 @@ def file_variable(request) -> tuple[str, dict[str, str | None]]:
     """A *_FILE variable, and the environment in which settings.py has to read its file."""
     if request.param == "SECRET_KEY_FILE":
         return request.param, {**PRODUCTION, "SECRET_KEY": ""}
-    return request.param, {"DATABASE_URL": POSTGRES_WITHOUT_PASSWORD, "DATABASE_PASSWORD": ""}
+    return request.param, {
+        **LOCAL,
+        "DATABASE_URL": POSTGRES_WITHOUT_PASSWORD,
+        "DATABASE_PASSWORD": "",
+    }
 
 
 @pytest.mark.parametrize(
@@ -366,3 +451,35 @@ def test_a_named_file_that_cannot_give_a_secret_stops_the_start(
     # The next step: fix the path, or give the secret directly.
     plain = variable.removesuffix("_FILE")
     assert f"Fix the path, or set {plain}" in result.stderr
+
+
+# --- modules the settings name -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "shelfmark.views",  # CSRF_FAILURE_VIEW; its check imports it first in manage.py commands
+        "shelfmark.api.exceptions",
+        "shelfmark.api.parsers",
+        "shelfmark.api.renderers",
+        "shelfmark.logins",
+        "shelfmark.urls",
+    ],
+)
+def test_each_module_the_settings_name_imports_first(run, module):
+    # Django and DRF import these by name, in an order that depends on the command: each must
+    # import before any other (a circular import broke `manage.py ensure_admin` in the image
+    # once, through the CSRF view check, and nowhere else).
+    result = run("-c", f"import django; django.setup(); import {module}", env=LOCAL)
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_manage_py_output_is_not_mixed_with_start_up_log_lines(run):
+    # Scripts read what commands print (docker-smoke does, with stderr); django-axes logs a
+    # banner at INFO when each process starts.
+    result = run("manage.py", "check", env=LOCAL)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
