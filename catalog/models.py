@@ -158,6 +158,14 @@ class CopyStatus(models.TextChoices):
     IN_REPAIR = "in_repair", "In repair"
 
 
+class LoanType(models.TextChoices):
+    """How a copy may be lent; circulation rules can give each its own loan period and limits."""
+
+    NORMAL = "normal", "Normal loan"
+    SHORT = "short", "Short loan"
+    REFERENCE = "reference", "Not for loan (reference)"
+
+
 # Statuses that stand for a loan or a waiting hold: only circulation enters and leaves them
 # (catalog.services.copies explains why).
 CIRCULATION_STATUSES = frozenset({CopyStatus.ON_LOAN, CopyStatus.ON_HOLD_SHELF})
@@ -174,6 +182,10 @@ class Copy(models.Model):
     status = models.CharField(
         max_length=20, choices=CopyStatus.choices, default=CopyStatus.AVAILABLE
     )
+    # blank: a form left empty means the default (catalog.rules.clean_loan_type).
+    loan_type = models.CharField(
+        max_length=20, choices=LoanType.choices, default=LoanType.NORMAL, blank=True
+    )
     acquired_on = models.DateField(null=True, blank=True)
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -187,6 +199,9 @@ class Copy(models.Model):
                 condition=models.Q(status__in=CopyStatus.values), name="copy_status_valid"
             ),
             models.CheckConstraint(condition=~models.Q(barcode=""), name="copy_barcode_not_blank"),
+            models.CheckConstraint(
+                condition=models.Q(loan_type__in=LoanType.values), name="copy_loan_type_valid"
+            ),
         ]
         indexes = [
             models.Index(fields=["book", "status"], name="copy_book_status_idx"),

@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any, TypedDict
 
 from catalog.isbn import IsbnError, normalize_isbn
-from catalog.models import YEAR_MAX, YEAR_MIN
+from catalog.models import YEAR_MAX, YEAR_MIN, LoanType
 from shelfmark.errors import InvalidInput, RuleError
 
 Rule = Callable[[Any], Any]
@@ -116,6 +116,15 @@ def clean_barcode(value: str | None) -> str:
     return barcode
 
 
+def clean_loan_type(value: str | None) -> str:
+    loan_type = (value or "").strip() or LoanType.NORMAL
+    if loan_type not in LoanType.values:
+        raise RuleError(
+            f"Unknown loan type '{loan_type}'. Use one of: {', '.join(LoanType.values)}."
+        )
+    return loan_type
+
+
 @dataclass(frozen=True)
 class WholeNumberRange:
     """An optional whole number within bounds (the database checks the same bounds)."""
@@ -156,6 +165,7 @@ class BookFields(TypedDict, total=False):
 class CopyFields(TypedDict, total=False):
     call_number: str
     location: str
+    loan_type: str
     acquired_on: date | None
     note: str
 
@@ -179,6 +189,7 @@ COPY_RULES: Mapping[str, Rule] = {
     "barcode": clean_barcode,
     "call_number": squash_spaces,
     "location": squash_spaces,
+    "loan_type": clean_loan_type,
     "acquired_on": lambda value: value,
     "note": clean_text,
 }

@@ -175,6 +175,7 @@ COPY_ROWS = RowShape(
         "call_number",
         "location",
         "status",
+        "loan_type",
         "acquired_on",
         "note",
         "created_at",

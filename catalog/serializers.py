@@ -13,7 +13,7 @@ from rest_framework import serializers
 
 from catalog import rules
 from catalog.extensions import book_extensions
-from catalog.models import CopyStatus
+from catalog.models import CopyStatus, LoanType
 from shelfmark.api.fields import MAX_ID, IdOrNameField, RuledIntegerField, RuledTextField, TextField
 
 # --- Output ------------------------------------------------------------------------------------
@@ -78,6 +78,7 @@ class CopySerializer(serializers.Serializer):
     call_number = serializers.CharField()
     location = serializers.CharField()
     status = serializers.ChoiceField(choices=CopyStatus.choices)
+    loan_type = serializers.ChoiceField(choices=LoanType.choices)
     acquired_on = serializers.DateField(allow_null=True)
     note = serializers.CharField()
     created_at = serializers.DateTimeField()
@@ -179,6 +180,11 @@ class CopyInputSerializer(serializers.Serializer):
             "Default on create: available. `on_loan` and `on_hold_shelf` belong to circulation: "
             "they cannot be set here, nor changed while a copy has them (409)."
         ),
+    )
+    loan_type = serializers.ChoiceField(
+        choices=LoanType.choices,
+        default=LoanType.NORMAL,
+        help_text="`reference`: not for loan. Circulation rules may treat `short` loans apart.",
     )
     acquired_on = serializers.DateField(allow_null=True, default=None)
     note = RuledTextField(

@@ -341,7 +341,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"CopyStatusEnum": "catalog.models.CopyStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "CopyStatusEnum": "catalog.models.CopyStatus",
+        "LoanTypeEnum": "catalog.models.LoanType",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "shelfmark.api.schema.app_sections",

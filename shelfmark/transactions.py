@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections import Counter
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
-from django.db import OperationalError, connection, transaction
-from django.db.models import Model
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Model, ProtectedError
 
 from shelfmark.errors import Conflict, NotFound
 
@@ -91,3 +92,20 @@ def lock_row(model: type[M], pk: object, *, no_key: bool = False) -> M:
     if row is None:
         raise NotFound(f"No {model._meta.verbose_name} with id {pk}.")
     return row
+
+
+def delete_or_conflict(row: Model, *, in_use: str) -> None:
+    """Delete ``row``; a reference to it is a Conflict (409) naming what refers to it, whether
+    the reference was there already (Django's PROTECT) or appeared meanwhile (the database's
+    foreign key). ``in_use`` says it when the database cannot tell what the reference is."""
+    try:
+        with transaction.atomic():
+            row.delete()
+    except ProtectedError as error:
+        counts = Counter(obj._meta.verbose_name_plural for obj in error.protected_objects)
+        what = ", ".join(f"{kind} ({count})" for kind, count in sorted(counts.items()))
+        raise Conflict(
+            f"'{row}' cannot be deleted: it is still referred to by {what}.", code="in_use"
+        ) from None
+    except IntegrityError:
+        raise Conflict(in_use, code="in_use") from None

@@ -9,11 +9,10 @@ from django.db import IntegrityError, transaction
 
 from catalog.models import Author, Book, BookAuthor, Subject
 from catalog.rules import BOOK_RULES, BookFields, clean_fields
-from catalog.services._rows import delete_or_conflict
 from catalog.services.names import Ref, resolve_authors, resolve_subjects
 from catalog.services.search_text import refresh_search_text
 from shelfmark.errors import Conflict
-from shelfmark.transactions import lock_row, service_transaction
+from shelfmark.transactions import delete_or_conflict, lock_row, service_transaction
 
 
 @service_transaction

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from catalog.models import CIRCULATION_STATUSES, Book, Copy, CopyStatus
 from catalog.rules import COPY_RULES, CopyFields, clean_fields
 from shelfmark.errors import Conflict, InvalidInput
-from shelfmark.transactions import lock_row, service_transaction
+from shelfmark.transactions import delete_or_conflict, lock_row, service_transaction
 
 # The moves circulation makes: lend, return, put on the hold shelf for a patron, and clear the
 # shelf when the hold is collected (lent), cancelled or expired.
@@ -78,7 +78,8 @@ def copy_delete(*, copy: Copy) -> None:
     copy = lock_row(Copy, copy.pk)
     if copy.status in CIRCULATION_STATUSES:
         raise _owned_by_circulation(copy.status, what="deleted")
-    copy.delete()
+    # Its loans and holds keep it (PROTECT): a copy with a history is withdrawn, not deleted.
+    delete_or_conflict(copy, in_use=f"Copy {copy.barcode} was just lent or held; it is in use.")
 
 
 @service_transaction

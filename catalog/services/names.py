@@ -19,10 +19,9 @@ from catalog.rules import (
     clean_name,
     sort_name_for,
 )
-from catalog.services._rows import delete_or_conflict
 from catalog.services.search_text import refresh_search_text
 from shelfmark.errors import Conflict, InvalidInput, RuleError
-from shelfmark.transactions import lock_row, service_transaction
+from shelfmark.transactions import delete_or_conflict, lock_row, service_transaction
 
 Named = TypeVar("Named", Author, Subject)
 # An author or subject in a write: an existing row's id, or a name (created when missing).
