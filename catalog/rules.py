@@ -101,19 +101,22 @@ def clean_language(value: str | None) -> str:
     return language
 
 
+def clean_scanned_code(value: str | None, *, what: str, missing: str) -> str:
+    """What a label's barcode says (a copy's, a library card's): visible characters only, since
+    a scanner types nothing else and an invisible one would make two labels that look alike
+    differ. ``what`` names it in messages ("A barcode …"), ``missing`` is the blank message."""
+    code = unicodedata.normalize("NFC", (value or "").strip())
+    if not code:
+        raise RuleError(missing)
+    if any(ch.isspace() for ch in code):
+        raise RuleError(f"{what} may not contain spaces.")
+    if any(unicodedata.category(ch) in INVISIBLE for ch in code):
+        raise RuleError(f"{what} may not contain invisible characters (such as zero-width spaces).")
+    return code
+
+
 def clean_barcode(value: str | None) -> str:
-    """What the label's barcode says: visible characters only, since a scanner types nothing
-    else and an invisible one would make two labels that look alike differ."""
-    barcode = unicodedata.normalize("NFC", (value or "").strip())
-    if not barcode:
-        raise RuleError("A copy needs a barcode.")
-    if any(ch.isspace() for ch in barcode):
-        raise RuleError("A barcode may not contain spaces.")
-    if any(unicodedata.category(ch) in INVISIBLE for ch in barcode):
-        raise RuleError(
-            "A barcode may not contain invisible characters (such as zero-width spaces)."
-        )
-    return barcode
+    return clean_scanned_code(value, what="A barcode", missing="A copy needs a barcode.")
 
 
 def clean_loan_type(value: str | None) -> str:

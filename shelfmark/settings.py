@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "csp",
     "shelfmark",
     "catalog",
+    "circulation",
     "accounts",
 ]
 
@@ -223,6 +224,11 @@ AXES_LOCKOUT_CALLABLE = "shelfmark.logins.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 # axes' admin pages list database records, which the cache handler keeps none of.
 AXES_ENABLE_ADMIN = False
+
+# --- Circulation -------------------------------------------------------------------------------
+# Whether a patron may place a hold on a book that has a copy on the shelf (most libraries say
+# no: take the copy). With true, the hold waits for the next copy checked in.
+HOLDS_ALLOWED_WHEN_AVAILABLE = env.bool("HOLDS_ALLOWED_WHEN_AVAILABLE", default=False)
 
 # --- Internationalization ----------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -1,0 +1,351 @@
+"""Circulation data: patrons and their categories, the lending policy, loans, holds, and the
+immutable record of every change.
+
+The invariants that concurrent desks must not break are database constraints: one open loan per
+copy, one active hold per patron and book, one ready hold per copy, queue numbers unique per
+book. The services (circulation.services) take row locks so that requests meet these as clean
+refusals rather than errors.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+
+from catalog.models import Book, Copy, LoanType
+
+
+class PatronCategory(models.Model):
+    """A kind of patron (Adult, Child, Staff…) and its lending defaults."""
+
+    name = models.CharField(max_length=100)
+    loan_period_days = models.PositiveSmallIntegerField(default=21)
+    max_loans = models.PositiveSmallIntegerField(default=5, help_text="Loans at once.")
+    max_renewals = models.PositiveSmallIntegerField(default=2, help_text="Per loan.")
+    max_holds = models.PositiveSmallIntegerField(default=5, help_text="Active holds at once.")
+    hold_pickup_days = models.PositiveSmallIntegerField(
+        default=7, help_text="Days a ready hold waits on the hold shelf."
+    )
+    overdue_blocks = models.BooleanField(
+        default=True, help_text="An overdue loan stops new loans and renewals."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name_plural = "patron categories"
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="patroncategory_name_unique_ci"),
+            models.CheckConstraint(condition=~Q(name=""), name="patroncategory_name_not_blank"),
+            models.CheckConstraint(
+                condition=Q(loan_period_days__gte=1) & Q(hold_pickup_days__gte=1),
+                name="patroncategory_periods_positive",
+            ),
+        ]
+        indexes = [models.Index(fields=["name", "id"], name="patroncategory_name_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Patron(models.Model):
+    """Someone who borrows: identified at the desk by the barcode on their card."""
+
+    card_number = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=255)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    category = models.ForeignKey(PatronCategory, on_delete=models.PROTECT, related_name="patrons")
+    expires_on = models.DateField(null=True, blank=True, help_text="Empty: the card never expires.")
+    blocked = models.BooleanField(default=False)
+    block_reason = models.CharField(max_length=255, blank=True)
+    notes = models.TextField(blank=True)
+    # The login a patron uses for self-service (their loans, holds, renewals).
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="patron",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(card_number=""), name="patron_card_not_blank"),
+            models.CheckConstraint(condition=~Q(name=""), name="patron_name_not_blank"),
+            models.CheckConstraint(
+                condition=Q(blocked=False) | ~Q(block_reason=""),
+                name="patron_block_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["name", "id"], name="patron_name_idx"),
+            models.Index(fields=["created_at", "id"], name="patron_created_idx"),
+            models.Index(Lower("email"), name="patron_email_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.card_number})"
+
+
+class CirculationRule(models.Model):
+    """Overrides of a category's loan period and limits, for one loan type, one category, or
+    both. The most specific rule that sets a value wins: category and loan type, then the
+    category for every loan type, then the loan type for every category; then the category's
+    own value (circulation.policy)."""
+
+    category = models.ForeignKey(
+        PatronCategory,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="rules",
+        help_text="Empty: every category.",
+    )
+    loan_type = models.CharField(
+        max_length=20, choices=LoanType.choices, blank=True, help_text="Empty: every loan type."
+    )
+    loan_period_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_loans = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_renewals = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "loan_type"],
+                condition=Q(category__isnull=False),
+                name="circulationrule_once_per_category_and_type",
+            ),
+            models.UniqueConstraint(
+                fields=["loan_type"],
+                condition=Q(category__isnull=True),
+                name="circulationrule_once_per_type_for_all",
+            ),
+            models.CheckConstraint(
+                condition=Q(loan_type="") | Q(loan_type__in=LoanType.values),
+                name="circulationrule_loan_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(loan_period_days__isnull=True) | Q(loan_period_days__gte=1),
+                name="circulationrule_period_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        category = self.category.name if self.category else "every category"
+        return f"{category}, {self.get_loan_type_display() or 'every loan type'}"
+
+
+class ClosedWeekday(models.Model):
+    """A day of the week the library is closed every week (0 = Monday … 6 = Sunday)."""
+
+    weekday = models.PositiveSmallIntegerField(unique=True)
+
+    class Meta:
+        ordering = ["weekday"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="closedweekday_range")
+        ]
+
+    def __str__(self) -> str:
+        return ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[self.weekday]
+
+
+class ClosedDate(models.Model):
+    """A date the library is closed (a holiday)."""
+
+    date = models.DateField(unique=True)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.reason}".strip()
+
+
+class Loan(models.Model):
+    copy = models.ForeignKey(Copy, on_delete=models.PROTECT, related_name="loans")
+    patron = models.ForeignKey(Patron, on_delete=models.PROTECT, related_name="loans")
+    checked_out_at = models.DateTimeField()
+    due_on = models.DateField()
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    renewals = models.PositiveSmallIntegerField(default=0)
+    days_late = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Set at check-in: days after the due date."
+    )
+
+    class Meta:
+        ordering = ["-checked_out_at", "-id"]
+        constraints = [
+            # The heart of circulation: a copy is lent to one patron at a time.
+            models.UniqueConstraint(
+                fields=["copy"],
+                condition=Q(checked_in_at__isnull=True),
+                name="loan_one_open_per_copy",
+            ),
+            models.CheckConstraint(
+                condition=Q(checked_in_at__isnull=True) | Q(checked_in_at__gte=F("checked_out_at")),
+                name="loan_checked_in_after_out",
+            ),
+            models.CheckConstraint(
+                condition=Q(checked_in_at__isnull=True) | Q(days_late__isnull=False),
+                name="loan_closed_has_days_late",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["patron", "checked_in_at"], name="loan_patron_idx"),
+            models.Index(fields=["checked_out_at", "id"], name="loan_checked_out_idx"),
+            models.Index(
+                fields=["due_on", "id"],
+                condition=Q(checked_in_at__isnull=True),
+                name="loan_open_due_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.copy.barcode} to {self.patron.card_number}"
+
+
+class HoldStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting"
+    READY = "ready", "Ready on the hold shelf"
+    COLLECTED = "collected", "Collected"
+    CANCELLED = "cancelled", "Cancelled"
+    EXPIRED = "expired", "Expired"
+
+
+ACTIVE_HOLD_STATUSES = (HoldStatus.WAITING, HoldStatus.READY)
+
+
+class Hold(models.Model):
+    """A patron's place in a book's queue (title level: any copy will do).
+
+    ``sequence`` orders the book's queue: it grows by one for each hold placed on the book and
+    is never reused, so the queue position of a waiting hold is its rank among the book's
+    waiting holds (circulation.selectors), with no renumbering when someone leaves the queue.
+    """
+
+    patron = models.ForeignKey(Patron, on_delete=models.PROTECT, related_name="holds")
+    book = models.ForeignKey(Book, on_delete=models.PROTECT, related_name="holds")
+    status = models.CharField(max_length=20, choices=HoldStatus.choices, default=HoldStatus.WAITING)
+    sequence = models.PositiveIntegerField()
+    # The copy set aside for a ready hold.
+    copy = models.ForeignKey(
+        Copy, null=True, blank=True, on_delete=models.PROTECT, related_name="holds"
+    )
+    placed_at = models.DateTimeField()
+    ready_at = models.DateTimeField(null=True, blank=True)
+    pickup_by = models.DateField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["book", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["book", "sequence"], name="hold_sequence_unique"),
+            models.UniqueConstraint(
+                fields=["patron", "book"],
+                condition=Q(status__in=ACTIVE_HOLD_STATUSES),
+                name="hold_one_active_per_patron_and_book",
+            ),
+            models.UniqueConstraint(
+                fields=["copy"],
+                condition=Q(status=HoldStatus.READY),
+                name="hold_one_ready_per_copy",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=HoldStatus.values), name="hold_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=HoldStatus.READY)
+                | (Q(copy__isnull=False) & Q(pickup_by__isnull=False) & Q(ready_at__isnull=False)),
+                name="hold_ready_has_copy_and_deadline",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ACTIVE_HOLD_STATUSES) | Q(closed_at__isnull=False),
+                name="hold_closed_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["book", "sequence"],
+                condition=Q(status=HoldStatus.WAITING),
+                name="hold_waiting_queue_idx",
+            ),
+            models.Index(fields=["patron", "status"], name="hold_patron_idx"),
+            models.Index(
+                fields=["pickup_by"], condition=Q(status=HoldStatus.READY), name="hold_ready_idx"
+            ),
+            models.Index(fields=["placed_at", "id"], name="hold_placed_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.book} for {self.patron.card_number} ({self.status})"
+
+
+class EventKind(models.TextChoices):
+    CHECKOUT = "checkout", "Checked out"
+    CHECKIN = "checkin", "Checked in"
+    RENEW = "renew", "Renewed"
+    HOLD_PLACED = "hold_placed", "Hold placed"
+    HOLD_READY = "hold_ready", "Hold ready (copy trapped)"
+    HOLD_COLLECTED = "hold_collected", "Hold collected"
+    HOLD_CANCELLED = "hold_cancelled", "Hold cancelled"
+    HOLD_EXPIRED = "hold_expired", "Hold expired"
+    PATRON_BLOCKED = "patron_blocked", "Patron blocked"
+    PATRON_UNBLOCKED = "patron_unblocked", "Patron unblocked"
+
+
+class CirculationEvent(models.Model):
+    """One state change, for audit and statistics. Never changed or deleted: the services only
+    add rows, the admin only shows them, and on PostgreSQL a trigger refuses UPDATE and DELETE
+    (migration 0002). Its references are PROTECT, so nothing it names can vanish under it."""
+
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=30, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who did it; empty for scheduled work.",
+    )
+    patron = models.ForeignKey(
+        Patron, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    copy = models.ForeignKey(
+        Copy, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    book = models.ForeignKey(
+        Book, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    loan = models.ForeignKey(
+        Loan, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    hold = models.ForeignKey(
+        Hold, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    from_state = models.CharField(max_length=30, blank=True)
+    to_state = models.CharField(max_length=30, blank=True)
+    note = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=EventKind.values), name="event_kind_valid")
+        ]
+        indexes = [
+            models.Index(fields=["at", "id"], name="event_at_idx"),
+            models.Index(fields=["patron", "at"], name="event_patron_idx"),
+            models.Index(fields=["kind", "at"], name="event_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"

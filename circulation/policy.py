@@ -1,0 +1,77 @@
+"""The lending policy: what a patron category may borrow of a loan type, and for how long.
+
+Each limit is looked up on its own, most specific first (as Koha's circulation rules):
+a rule for the category and the loan type, a rule for the category (every loan type), a rule
+for the loan type (every category), then the category's own value. So a library can say
+"short loans are 2 days for everyone, but staff keep them 7" with two rules.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from circulation.models import CirculationRule, ClosedDate, ClosedWeekday, PatronCategory
+from shelfmark.errors import Conflict
+
+# No library is closed for a whole year; a calendar that says so is a mistake to report.
+MAX_CLOSED_RUN_DAYS = 366
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The limits that apply to one patron category and one loan type."""
+
+    loan_period_days: int
+    max_loans: int
+    max_renewals: int
+
+
+def terms_for(category: PatronCategory, loan_type: str) -> Terms:
+    rules = CirculationRule.objects.filter(
+        (Q(category=category) | Q(category__isnull=True))
+        & (Q(loan_type=loan_type) | Q(loan_type=""))
+    )
+
+    def specificity(rule: CirculationRule) -> tuple[bool, bool]:
+        return (rule.category_id is not None, rule.loan_type != "")
+
+    ordered = sorted(rules, key=specificity, reverse=True)
+
+    def value(name: str) -> int:
+        for rule in ordered:
+            if getattr(rule, name) is not None:
+                return int(getattr(rule, name))
+        return int(getattr(category, name))
+
+    return Terms(
+        loan_period_days=value("loan_period_days"),
+        max_loans=value("max_loans"),
+        max_renewals=value("max_renewals"),
+    )
+
+
+def next_open_day(day: datetime.date) -> datetime.date:
+    """``day`` itself when the library is open then, else the next day it is."""
+    closed_weekdays = set(ClosedWeekday.objects.values_list("weekday", flat=True))
+    closed_dates = set(
+        ClosedDate.objects.filter(
+            date__gte=day, date__lte=day + datetime.timedelta(days=MAX_CLOSED_RUN_DAYS)
+        ).values_list("date", flat=True)
+    )
+    for offset in range(MAX_CLOSED_RUN_DAYS + 1):
+        candidate = day + datetime.timedelta(days=offset)
+        if candidate.weekday() not in closed_weekdays and candidate not in closed_dates:
+            return candidate
+    raise Conflict(
+        "The library calendar has no open day in the coming year, so no due date can be set; "
+        "check the closed weekdays and dates.",
+        code="calendar_closed",
+    )
+
+
+def due_date(start: datetime.date, loan_period_days: int) -> datetime.date:
+    """The due date of a loan starting on ``start``: moved to an open day."""
+    return next_open_day(start + datetime.timedelta(days=loan_period_days))

@@ -1,0 +1,195 @@
+"""Patrons and their categories."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, TypedDict, Unpack
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
+
+from catalog.rules import clean_fields
+from circulation.models import EventKind, Patron, PatronCategory
+from circulation.rules import CATEGORY_RULES, PATRON_RULES
+from circulation.services.events import event_record
+from shelfmark.errors import Conflict, InvalidInput
+from shelfmark.transactions import delete_or_conflict, lock_row, service_transaction
+
+PATRONS_GROUP = "Patrons"  # created by migration circulation 0002
+
+
+class PatronFields(TypedDict, total=False):
+    email: str
+    phone: str
+    notes: str
+    expires_on: datetime.date | None
+
+
+class CategoryFields(TypedDict, total=False):
+    loan_period_days: int
+    max_loans: int
+    max_renewals: int
+    max_holds: int
+    hold_pickup_days: int
+    overdue_blocks: bool
+
+
+# --- Categories ----------------------------------------------------------------------------------
+
+
+@service_transaction
+def category_create(*, name: str, **fields: Unpack[CategoryFields]) -> PatronCategory:
+    category = PatronCategory(**clean_fields(CATEGORY_RULES, {"name": name, **fields}))
+    _save_category(category)
+    return category
+
+
+@service_transaction
+def category_update(
+    *, category: PatronCategory, name: str | None = None, **fields: Unpack[CategoryFields]
+) -> PatronCategory:
+    changes = clean_fields(CATEGORY_RULES, {**fields, **({} if name is None else {"name": name})})
+    category = lock_row(PatronCategory, category.pk, no_key=True)
+    for key, value in changes.items():
+        setattr(category, key, value)
+    _save_category(category)
+    return category
+
+
+@service_transaction
+def category_delete(*, category: PatronCategory) -> None:
+    category = lock_row(PatronCategory, category.pk)
+    delete_or_conflict(category, in_use=f"Category '{category.name}' was just given to a patron.")
+
+
+def _save_category(category: PatronCategory) -> None:
+    duplicate = Conflict(
+        f"A patron category named '{category.name}' already exists.", code="duplicate", field="name"
+    )
+    same_name = Exact(Lower("name"), Lower(Value(category.name)))
+    if PatronCategory.objects.filter(same_name).exclude(pk=category.pk).exists():
+        raise duplicate
+    try:
+        with transaction.atomic():
+            category.save()
+    except IntegrityError:
+        raise duplicate from None
+
+
+# --- Patrons -----------------------------------------------------------------------------------
+
+
+@service_transaction
+def patron_create(
+    *,
+    card_number: str,
+    name: str,
+    category: PatronCategory,
+    username: str | None = None,
+    actor: Any = None,
+    **fields: Unpack[PatronFields],
+) -> Patron:
+    """Register a patron; with ``username``, also the login they use for self-service (no
+    password yet: they choose one through the set-password link)."""
+    expires_on = fields.pop("expires_on", None)
+    cleaned = clean_fields(PATRON_RULES, {"card_number": card_number, "name": name, **fields})
+    patron = Patron(category=category, expires_on=expires_on, **cleaned)
+    if username is not None:
+        patron.user = _login_create(username=username, email=patron.email)
+    _save_patron(patron)
+    return patron
+
+
+@service_transaction
+def patron_update(
+    *,
+    patron: Patron,
+    actor: Any = None,
+    card_number: str | None = None,
+    name: str | None = None,
+    category: PatronCategory | None = None,
+    blocked: bool | None = None,
+    block_reason: str | None = None,
+    **fields: Unpack[PatronFields],
+) -> Patron:
+    """Change the given fields. Blocking needs a reason; blocking and unblocking are recorded
+    as circulation events."""
+    expires_given = "expires_on" in fields
+    expires_on = fields.pop("expires_on", None)
+    given = {"card_number": card_number, "name": name, "block_reason": block_reason}
+    changes: dict[str, Any] = clean_fields(
+        PATRON_RULES, {**fields, **{k: v for k, v in given.items() if v is not None}}
+    )
+    patron = lock_row(Patron, patron.pk, no_key=True)
+    if expires_given:
+        changes["expires_on"] = expires_on
+    if category is not None:
+        changes["category"] = category
+    was_blocked = patron.blocked
+    if blocked is not None:
+        changes["blocked"] = blocked
+        if not blocked:
+            changes["block_reason"] = ""
+    for key, value in changes.items():
+        setattr(patron, key, value)
+    if patron.blocked and not patron.block_reason:
+        raise InvalidInput("Say why the patron is blocked.", field="block_reason")
+    _save_patron(patron)
+    if patron.blocked != was_blocked:
+        event_record(
+            EventKind.PATRON_BLOCKED if patron.blocked else EventKind.PATRON_UNBLOCKED,
+            actor=actor,
+            patron=patron,
+            from_state="blocked" if was_blocked else "active",
+            to_state="blocked" if patron.blocked else "active",
+            note=patron.block_reason,
+        )
+    return patron
+
+
+def _save_patron(patron: Patron) -> None:
+    duplicate = Conflict(
+        f"Card number {patron.card_number} already belongs to another patron.",
+        code="duplicate_card",
+        field="card_number",
+    )
+    if Patron.objects.filter(card_number=patron.card_number).exclude(pk=patron.pk).exists():
+        raise duplicate
+    try:
+        with transaction.atomic():
+            patron.save()
+    except IntegrityError:
+        raise duplicate from None
+
+
+def _login_create(*, username: str, email: str) -> Any:
+    """A login for a patron: no password yet (they set one through the emailed link), in the
+    Patrons group. Usernames follow Django's rule (letters, digits and @.+-_, up to 150)."""
+    user_model = get_user_model()
+    username = user_model.normalize_username(username.strip())
+    if not username:
+        raise InvalidInput("A username may not be blank.", field="username")
+    if len(username) > 150:
+        raise InvalidInput("A username may be at most 150 characters.", field="username")
+    try:
+        UnicodeUsernameValidator()(username)
+    except ValidationError as error:
+        raise InvalidInput(" ".join(error.messages), field="username") from None
+    taken = Conflict(
+        f"The username '{username}' is taken.", code="duplicate_username", field="username"
+    )
+    if user_model._default_manager.filter(username__iexact=username).exists():
+        raise taken
+    try:
+        with transaction.atomic():
+            user = user_model._default_manager.create_user(username=username, email=email)
+    except IntegrityError:
+        raise taken from None
+    user.groups.add(Group.objects.get(name=PATRONS_GROUP))
+    return user
