@@ -225,6 +225,22 @@ AXES_HTTP_RESPONSE_CODE = 429
 # axes' admin pages list database records, which the cache handler keeps none of.
 AXES_ENABLE_ADMIN = False
 
+# --- Email -------------------------------------------------------------------------------------
+# Notices and password links. Default: printed on the console (the log), so nothing is sent by
+# accident; e.g. EMAIL_URL=smtp+tls://user:password@smtp.example.org:587 sends for real.
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _email.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = 20  # seconds: a stuck mail server must not hang a worker
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Shelfmark <library@localhost>")
+# The address people reach the site at, for links in emails (which have no request to ask).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
 # --- Circulation -------------------------------------------------------------------------------
 # Whether a patron may place a hold on a book that has a copy on the shelf (most libraries say
 # no: take the copy). With true, the hold waits for the next copy checked in.

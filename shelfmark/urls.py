@@ -41,11 +41,13 @@ api_auth = (
 
 api_v1 = [
     path("", include("catalog.urls_api")),
+    path("", include("circulation.urls_api")),
     path("", include("accounts.urls")),
 ]
 
 urlpatterns = [
     path("", include("catalog.urls")),
+    path("", include("circulation.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/", ApiRootView.as_view(), name="api-root"),

@@ -42,6 +42,9 @@ ACCESS: dict[str, dict[str, str]] = {
     "healthz": {"GET": ANYONE},
     "admin": {"GET": STAFF},  # Django's admin: its own login, staff only
     "rest_framework": {"GET": ANYONE},  # the browsable API's login page
+    # Patrons' accounts: the emailed link to choose a password (its token is the credential).
+    "password-set": {"GET": ANYONE, "POST": ANYONE},
+    "password-set-done": {"GET": ANYONE},
     # API documentation.
     "api-root": {"GET": ANYONE},
     "schema": {"GET": ANYONE},
@@ -72,8 +75,11 @@ NOT_DRF = {
     "schema",
     "swagger-ui",
     "redoc",
+    "password-set",
+    "password-set-done",
 }
 SAMPLE_PATHS = {
+    "password-set": "/account/password/set/MQ/not-a-token/",
     "admin": "/admin/",
     "rest_framework": "/api-auth/login/",
     "^api/": "/api/v1/nothing/",

@@ -1,0 +1,43 @@
+"""Patrons' logins: the link that lets a patron choose their password, and the email with it.
+
+A patron's login is made without a password (circulation.services.patrons); the emailed link
+(Django's password-reset token: single use, expires after PASSWORD_RESET_TIMEOUT) lets them set
+one. The same view serves "forgot my password" later.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+
+def password_setup_link(user: Any) -> str:
+    path = reverse(
+        "password-set",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    return f"{settings.SITE_URL}{path}"
+
+
+def send_password_setup_email(user: Any) -> bool:
+    """Email ``user`` the link to choose a password; False when they have no address."""
+    if not user.email:
+        return False
+    context = {"user": user, "link": password_setup_link(user)}
+    send_mail(
+        subject="Choose your library password",
+        message=render_to_string("circulation/email/password_setup.txt", context),
+        from_email=None,  # DEFAULT_FROM_EMAIL
+        recipient_list=[user.email],
+    )
+    return True
