@@ -29,7 +29,7 @@ def test_the_emailed_link_lets_the_patron_choose_a_password_once(client, setting
     (message,) = mail.outbox
     assert message.to == ["ros@example.org"]
     assert "rosalind" in message.body
-    link = re.search(r"https://library\.example\.org(/\S+)", message.body).group(1)
+    link = re.search(r"https://library\.example\.org(/\S+)", str(message.body)).group(1)
     form_page = client.get(link, follow=True)
     assert form_page.status_code == 200
     set_url = form_page.redirect_chain[-1][0] if form_page.redirect_chain else link
