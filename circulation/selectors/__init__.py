@@ -1,4 +1,8 @@
-"""Every circulation read the views need, and the consistency check of copies' statuses."""
+"""Every circulation read the views need, and the consistency check of copies' statuses.
+
+Queue positions and the status check are here; the rows the API and the pages read live in the
+modules beside this one, by concept.
+"""
 
 from __future__ import annotations
 
