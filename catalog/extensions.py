@@ -16,6 +16,11 @@ book rows (lists, details, the website), after the catalog's own fields are in p
 must use a fixed number of queries per page, whatever its size. ``schema_fields`` documents the
 keys in the API schema (``catalog.serializers.BookSerializer`` includes them), so the schema
 and the rows cannot drift apart. The catalog itself registers nothing.
+
+A book's web page has a hook of its own: ``settings.CATALOG_BOOK_PAGE_INCLUDES`` lists templates
+that the page includes below its copies, in order, with the page's context (``book``, the
+``request`` and ``user``, ``copies``). Such a template loads its app's template tags to read what
+it needs (circulation's shows the holds and a "Place hold" form); the catalog names none of them.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from django.conf import settings
 
 from shelfmark.rows import Row, Viewer
 
@@ -54,3 +61,8 @@ def book_extensions() -> tuple[BookExtension, ...]:
 def extend_book_rows(rows: list[Row], *, viewer: Viewer) -> None:
     for extension in _book_extensions.values():
         extension.add(rows, viewer=viewer)
+
+
+def book_page_includes() -> list[str]:
+    """The templates other apps add to a book's web page (settings.CATALOG_BOOK_PAGE_INCLUDES)."""
+    return list(getattr(settings, "CATALOG_BOOK_PAGE_INCLUDES", []))

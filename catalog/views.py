@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from catalog import selectors
+from catalog.extensions import book_page_includes
 from catalog.filters import BookFilter
 from catalog.models import Book, CopyStatus
 from shelfmark import keyset
@@ -84,5 +85,7 @@ def book_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "isbn_display": selectors.isbn_display(book["isbn"]),
             "language_name": LANG_INFO.get(book["language"], {}).get("name", book["language"]),
             "copies": copies,
+            # Other apps' parts of the page (catalog/extensions.py explains the hook).
+            "book_page_includes": book_page_includes(),
         },
     )

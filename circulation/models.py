@@ -349,3 +349,17 @@ class CirculationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
+
+
+class CalendarFeed(models.Model):
+    """A patron's subscribable calendar of due dates, at a secret URL. Only a hash of the secret
+    is kept (as for API tokens): the URL is shown once, when it is made; a new one replaces it,
+    and deleting the row revokes it."""
+
+    patron = models.OneToOneField(Patron, on_delete=models.CASCADE, related_name="calendar_feed")
+    # SHA-256 of the URL's secret, hex: enough to find the feed, useless to rebuild the URL.
+    secret_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Calendar of {self.patron.card_number}"

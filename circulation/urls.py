@@ -1,9 +1,23 @@
-"""The website's circulation pages: patrons' accounts (and, to come, the staff desk)."""
+"""The website's circulation pages: signing in, patrons' accounts, the staff desk and the
+calendar feeds. Who may use each is in shelfmark/tests/test_access.py."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from circulation.views import account, desk, feed
+
 urlpatterns = [
+    # Signing in and passwords (settings.LOGIN_URL is the sign-in page).
+    path("account/sign-in/", account.SignInView.as_view(), name="sign-in"),
+    path("account/sign-out/", account.SignOutView.as_view(), name="sign-out"),
+    path("account/password/reset/", account.PasswordResetView.as_view(), name="password-reset"),
+    path(
+        "account/password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(
+            template_name="circulation/account/password_reset_sent.html"
+        ),
+        name="password-reset-done",
+    ),
     path(
         "account/password/set/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(
@@ -19,4 +33,20 @@ urlpatterns = [
         ),
         name="password-set-done",
     ),
+    # A patron's own account.
+    path("account/", account.my_account, name="my-account"),
+    path("account/loans/<id:pk>/renew/", account.loan_renew, name="account-loan-renew"),
+    path("account/holds/<id:pk>/cancel/", account.hold_cancel, name="account-hold-cancel"),
+    path("account/calendar/", account.calendar_feed, name="account-calendar"),
+    path("books/<id:pk>/hold/", account.hold_place, name="book-hold-place"),
+    path("calendar/<str:secret>.ics", feed.calendar_feed, name="calendar-feed"),
+    # The staff desk.
+    path("desk/", desk.checkout, name="desk-checkout"),
+    path("desk/checkin/", desk.checkin, name="desk-checkin"),
+    path("desk/patrons/", desk.patron_search, name="desk-patrons"),
+    path("desk/patrons/<id:pk>/", desk.patron_detail, name="desk-patron"),
+    path("desk/patrons/<id:pk>/block/", desk.patron_block, name="desk-patron-block"),
+    path("desk/overdue/", desk.overdue, name="desk-overdue"),
+    path("desk/holds/", desk.hold_shelf, name="desk-hold-shelf"),
+    path("desk/holds/<id:pk>/slip/", desk.hold_slip, name="desk-hold-slip"),
 ]

@@ -194,7 +194,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+# The site's own sign-in page, for patrons and staff alike (circulation/views/account.py); the
+# admin keeps its own, and so does the browsable API.
+LOGIN_URL = "sign-in"
 # Where /api-auth/login/ sends a browser that came with no ?next= (Django's default,
 # /accounts/profile/, does not exist here).
 LOGIN_REDIRECT_URL = "api-root"
@@ -245,6 +247,13 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Whether a patron may place a hold on a book that has a copy on the shelf (most libraries say
 # no: take the copy). With true, the hold waits for the next copy checked in.
 HOLDS_ALLOWED_WHEN_AVAILABLE = env.bool("HOLDS_ALLOWED_WHEN_AVAILABLE", default=False)
+
+# --- Website -----------------------------------------------------------------------------------
+# Templates that a book's page includes below its copies, in this order, with the page's
+# context (``book``, ``request``…): how another app adds its part to the catalog's page without
+# the catalog importing it (catalog/extensions.py). Circulation's shows the holds and the
+# "Place hold" button.
+CATALOG_BOOK_PAGE_INCLUDES = ["circulation/book_page/holds.html"]
 
 # --- Internationalization ----------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

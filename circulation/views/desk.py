@@ -1,0 +1,298 @@
+"""The staff desk, built for a USB barcode scanner (it types the code and presses Enter): plain
+forms that post and come back to the same page, so no page needs JavaScript.
+
+Checkout and check-in keep the lines of the current session in the user's session, newest
+first; each POST redirects back to its page (post/redirect/get), so reloading the page never
+lends or returns a copy twice.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from circulation import services
+from circulation.models import Patron
+from circulation.selectors import desk as selectors
+from shelfmark.errors import DomainError
+
+CHECKOUT_SESSION = "desk_checkout"
+CHECKIN_SESSION = "desk_checkin"
+MAX_LINES = 50  # lines kept on the checkout and check-in pages
+
+# What each desk page needs: the Librarians group (migration circulation 0002) has all of them.
+CHECKOUT_PERMISSIONS = ("circulation.add_loan",)
+CHECKIN_PERMISSIONS = ("circulation.change_loan",)
+PATRON_PERMISSIONS = ("circulation.view_patron",)
+BLOCK_PERMISSIONS = ("circulation.view_patron", "circulation.change_patron")
+LOAN_LIST_PERMISSIONS = ("circulation.view_loan",)
+HOLD_LIST_PERMISSIONS = ("circulation.view_hold",)
+# Who sees the desk at all (the site's navigation uses the same test).
+DESK_PERMISSIONS = CHECKOUT_PERMISSIONS
+
+
+View = Callable[..., HttpResponse]
+
+
+def desk_view(*permissions: str) -> Callable[[View], View]:
+    """Staff with ``permissions`` only: anonymous visitors are sent to sign in, other accounts
+    get a 403 page that says what is missing."""
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def run(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not (user.is_staff and user.has_perms(permissions)):
+                return render(
+                    request,
+                    "circulation/desk/forbidden.html",
+                    {"permissions": permissions},
+                    status=403,
+                )
+            return view(request, *args, **kwargs)
+
+        return run
+
+    return decorate
+
+
+def is_desk_user(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_staff and user.has_perms(DESK_PERMISSIONS))
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _lines(state: dict[str, Any]) -> list[dict[str, Any]]:
+    """The session's lines, dates turned back into dates (the session stores JSON)."""
+    lines = []
+    for line in state.get("lines", []):
+        line = dict(line)
+        for key in ("due_on", "pickup_by"):
+            if line.get(key):
+                line[key] = datetime.date.fromisoformat(line[key])
+        lines.append(line)
+    return lines
+
+
+def _add_line(state: dict[str, Any], line: dict[str, Any]) -> None:
+    state["lines"] = [line, *state.get("lines", [])][:MAX_LINES]
+
+
+# --- Checkout ------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@desk_view(*CHECKOUT_PERMISSIONS)
+def checkout(request: HttpRequest) -> HttpResponse:
+    """Scan a patron's card, then their copies one after another; "Done" starts the next
+    patron. Each copy becomes a line: its title and due date, or why it was refused."""
+    state: dict[str, Any] = request.session.get(CHECKOUT_SESSION) or {}
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action == "patron":
+            state = _checkout_patron(request.POST.get("card", ""))
+        elif action == "copy" and state.get("patron"):
+            _checkout_copy(request, state, request.POST.get("barcode", ""))
+        else:  # "done", or a copy scanned with no patron chosen
+            state = {}
+        request.session[CHECKOUT_SESSION] = state
+        return redirect("desk-checkout")
+    patron = selectors.patron_summary(state["patron"], _today()) if state.get("patron") else None
+    error = state.pop("error", None)
+    if error is not None:
+        request.session[CHECKOUT_SESSION] = state  # shown once
+    return render(
+        request,
+        "circulation/desk/checkout.html",
+        {"patron": patron, "lines": _lines(state), "error": error, "card": state.get("card", "")},
+    )
+
+
+def _checkout_patron(card: str) -> dict[str, Any]:
+    patron = selectors.patron_by_card(card)
+    if patron is None:
+        shown = card.strip() or "(nothing)"
+        return {"error": f"No patron has card number {shown}. Scan the card again, or find the "
+                "patron by name under Patrons.", "card": card.strip()[:64]}  # fmt: skip
+    return {"patron": patron.pk, "lines": []}
+
+
+def _checkout_copy(request: HttpRequest, state: dict[str, Any], barcode: str) -> None:
+    card = Patron.objects.filter(pk=state["patron"]).values_list("card_number", flat=True).first()
+    if card is None:  # the patron was deleted meanwhile
+        state.clear()
+        state["error"] = "That patron no longer exists. Scan the next card."
+        return
+    try:
+        loan = services.loan_checkout(card_number=card, barcode=barcode, actor=request.user)
+    except DomainError as error:
+        code = barcode.strip()[:64]
+        line = {"ok": False, "barcode": code, "title": selectors.copy_title(code)}
+        line["message"] = error.message
+    else:
+        line = {
+            "ok": True,
+            "barcode": loan.copy.barcode,
+            "title": loan.copy.book.title,
+            "due_on": loan.due_on.isoformat(),
+        }
+    _add_line(state, line)
+
+
+# --- Check-in ------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@desk_view(*CHECKIN_PERMISSIONS)
+def checkin(request: HttpRequest) -> HttpResponse:
+    """Scan returned copies one after another. A copy that a patron waits for is announced with
+    their name and a link to its hold-shelf slip."""
+    state: dict[str, Any] = request.session.get(CHECKIN_SESSION) or {}
+    if request.method == "POST":
+        if request.POST.get("action") == "clear":
+            state = {}
+        else:
+            _checkin_copy(request, state, request.POST.get("barcode", ""))
+        request.session[CHECKIN_SESSION] = state
+        return redirect("desk-checkin")
+    return render(request, "circulation/desk/checkin.html", {"lines": _lines(state)})
+
+
+def _checkin_copy(request: HttpRequest, state: dict[str, Any], barcode: str) -> None:
+    code = barcode.strip()[:64]
+    try:
+        result = services.loan_checkin(barcode=barcode, actor=request.user)
+    except DomainError as error:
+        line = {"ok": False, "barcode": code, "title": selectors.copy_title(code)}
+        line["message"] = error.message
+    else:
+        line = {
+            "ok": True,
+            "barcode": result.copy.barcode,
+            "title": result.copy.book.title,
+            "message": result.message,
+            "days_late": result.loan.days_late if result.loan else None,
+            "returned_by": result.loan.patron.name if result.loan else "",
+        }
+        if result.hold is not None:
+            hold = result.hold
+            line.update(
+                hold_id=hold.pk,
+                hold_patron=hold.patron.name,
+                hold_card=hold.patron.card_number,
+                pickup_by=hold.pickup_by.isoformat() if hold.pickup_by else None,
+            )
+    _add_line(state, line)
+
+
+# --- Patrons -------------------------------------------------------------------------------------
+
+
+@require_GET
+@desk_view(*PATRON_PERMISSIONS)
+def patron_search(request: HttpRequest) -> HttpResponse:
+    """Find a patron by name, email or card number; a scanned card opens their page at once."""
+    query = request.GET.get("q", "").strip()[:200]
+    if query:
+        exact = selectors.patron_by_card(query)
+        if exact is not None:
+            return redirect("desk-patron", pk=exact.pk)
+    results = selectors.patron_search(query, _today()) if query else []
+    return render(
+        request,
+        "circulation/desk/patron_search.html",
+        {"query": query, "patrons": results, "limit": selectors.SEARCH_LIMIT},
+    )
+
+
+@require_GET
+@desk_view(*PATRON_PERMISSIONS)
+def patron_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _patron_page(request, pk)
+
+
+def _patron_page(
+    request: HttpRequest, pk: int, *, block_error: str = "", status: int = 200
+) -> HttpResponse:
+    patron = selectors.patron_page(pk, _today())
+    if patron is None:
+        raise Http404("No such patron.")
+    return render(
+        request,
+        "circulation/desk/patron.html",
+        {
+            "patron": patron,
+            "block_error": block_error,
+            "history_limit": selectors.HISTORY_LIMIT,
+            "may_block": request.user.has_perms(BLOCK_PERMISSIONS),
+        },
+        status=status,
+    )
+
+
+@require_POST
+@desk_view(*BLOCK_PERMISSIONS)
+def patron_block(request: HttpRequest, pk: int) -> HttpResponse:
+    """Block a patron's card (a reason is required) or unblock it."""
+    patron = Patron.objects.filter(pk=pk).first()
+    if patron is None:
+        raise Http404("No such patron.")
+    block = request.POST.get("action") == "block"
+    try:
+        services.patron_update(
+            patron=patron,
+            blocked=block,
+            block_reason=request.POST.get("reason", "") if block else None,
+            actor=request.user,
+        )
+    except DomainError as error:
+        return _patron_page(request, pk, block_error=error.message, status=400)
+    messages.success(request, "Card blocked." if block else "Card unblocked.")
+    return redirect("desk-patron", pk=pk)
+
+
+# --- Lists ---------------------------------------------------------------------------------------
+
+
+@require_GET
+@desk_view(*LOAN_LIST_PERMISSIONS)
+def overdue(request: HttpRequest) -> HttpResponse:
+    loans, total = selectors.overdue_loans(_today())
+    return render(
+        request,
+        "circulation/desk/overdue.html",
+        {"loans": loans, "total": total, "limit": selectors.LIST_LIMIT},
+    )
+
+
+@require_GET
+@desk_view(*HOLD_LIST_PERMISSIONS)
+def hold_shelf(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "circulation/desk/hold_shelf.html",
+        {**selectors.hold_shelf(_today()), "expired_days": selectors.EXPIRED_SHOWN_DAYS},
+    )
+
+
+@require_GET
+@desk_view(*HOLD_LIST_PERMISSIONS)
+def hold_slip(request: HttpRequest, pk: int) -> HttpResponse:
+    """The slip to put in a copy on the hold shelf; the page prints as the slip alone."""
+    hold = selectors.hold_slip(pk)
+    if hold is None:
+        raise Http404("No hold is ready with that id.")
+    return render(request, "circulation/desk/hold_slip.html", {"hold": hold})

@@ -1,0 +1,91 @@
+"""A patron's due dates as an iCalendar feed (RFC 5545) that calendar apps subscribe to.
+
+Calendar apps cannot sign in, so the URL's secret is the credential: made and revoked on "My
+account", stored only as a hash. An unknown or revoked secret is a 404, like any other page.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+from icalendar import Calendar, Event
+
+from circulation.selectors import account as selectors
+from circulation.services.feeds import feed_secret_hash
+
+# token_urlsafe(32): 43 characters of the URL-safe base64 alphabet.
+SECRET_FORMAT = re.compile(r"[A-Za-z0-9_-]{20,100}")
+ONE_DAY = datetime.timedelta(days=1)
+
+
+@require_GET
+def calendar_feed(request: HttpRequest, secret: str) -> HttpResponse:
+    if not SECRET_FORMAT.fullmatch(secret):
+        raise Http404("No such calendar.")
+    patron = selectors.feed_for_secret_hash(feed_secret_hash(secret))
+    if patron is None:
+        raise Http404("No such calendar.")
+    loans, holds = selectors.feed_entries(patron)
+    host = request.get_host().split(":")[0]
+    now = timezone.now()
+    account_url = request.build_absolute_uri(reverse("my-account"))
+
+    calendar = Calendar()
+    calendar.add("prodid", "-//Shelfmark//Library due dates//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", "Library due dates")
+    # Calendar apps poll a subscription; ask for twice a day (a due date moves on renewal).
+    calendar.add("refresh-interval", datetime.timedelta(hours=12), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "PT12H")
+    for loan in loans:
+        event = _all_day_event(
+            uid=f"loan-{loan['id']}@{host}",
+            day=loan["due_on"],
+            summary=f"Library book due: {loan['copy__book__title']}",
+            description=(
+                f"Return or renew '{loan['copy__book__title']}' (copy {loan['copy__barcode']}) "
+                f"by this day. Renew it at {account_url}"
+            ),
+            now=now,
+        )
+        # A renewal keeps the UID and moves the date: SEQUENCE tells apps this is newer.
+        event.add("sequence", loan["renewals"])
+        calendar.add_component(event)
+    for hold in holds:
+        calendar.add_component(
+            _all_day_event(
+                uid=f"hold-{hold['id']}@{host}",
+                day=hold["pickup_by"],
+                summary=f"Pick up your hold: {hold['book__title']}",
+                description=(
+                    f"'{hold['book__title']}' waits for you on the hold shelf until this day."
+                ),
+                now=now,
+            )
+        )
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="library-due-dates.ics"'
+    # The URL is a secret: keep the feed out of shared caches and search engines.
+    response["Cache-Control"] = "private, no-cache"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _all_day_event(
+    *, uid: str, day: datetime.date, summary: str, description: str, now: datetime.datetime
+) -> Event:
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", now)
+    event.add("dtstart", day)  # a date: an all-day event (VALUE=DATE)
+    event.add("dtend", day + ONE_DAY)
+    event.add("summary", summary)
+    event.add("description", description)
+    event.add("transp", "TRANSPARENT")  # a reminder, not a busy slot
+    return event
