@@ -126,6 +126,13 @@ def book(db):
         ("/admin/login/", 200),
         ("/no-such-page/", 404),
         ("/books/999999/", 404),
+        # The site's sign-in and password pages (circulation's pages for patrons and the desk,
+        # which need rows and accounts, are in circulation/tests/views/test_csp_pages.py).
+        ("/account/sign-in/", 200),
+        ("/account/password/reset/", 200),
+        ("/account/password/reset/sent/", 200),
+        ("/account/password/set/MQ/not-a-token/", 200),
+        ("/calendar/not-a-known-secret-of-any-patron.ics", 404),
     ],
 )
 def test_site_pages_have_the_site_policy_and_no_inline_code(client, book, path, status):

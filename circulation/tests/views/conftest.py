@@ -15,9 +15,7 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def librarian(db):
-    user = get_user_model().objects.create_user(
-        username="desk", password=PASSWORD, is_staff=True
-    )
+    user = get_user_model().objects.create_user(username="desk", password=PASSWORD, is_staff=True)
     user.groups.add(Group.objects.get(name="Librarians"))
     return user
 

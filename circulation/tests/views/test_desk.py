@@ -347,9 +347,7 @@ def test_the_patron_page_shows_loans_holds_and_history(desk, patron, copies):
     assert "Hold placed" in shown
 
 
-def test_the_patron_page_query_count_does_not_grow(
-    desk, patron, django_assert_max_num_queries
-):
+def test_the_patron_page_query_count_does_not_grow(desk, patron, django_assert_max_num_queries):
     for _ in range(4):
         services.loan_checkout(card_number="CARD-1", barcode=CopyFactory().barcode)
     for _ in range(3):
