@@ -133,7 +133,7 @@ def test_a_patron_who_never_chose_a_password_gets_a_link_by_email(client, settin
     assert message.to == ["ros@example.org"]
     assert message.subject == "Choose your library password"
     assert "Your username is: rosalind" in message.body
-    link = re.search(r"https://library\.example\.org(/account/password/set/\S+)", message.body)
+    link = re.search(r"https://library\.example\.org(/account/password/set/\S+)", str(message.body))
     form = client.get(link.group(1), follow=True)
     done = client.post(
         form.redirect_chain[-1][0],
