@@ -1,0 +1,131 @@
+"""The desk and self-service flows in a real browser, with the keyboard as a barcode scanner
+uses it: type the code, press Enter."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from catalog.tests.factories import BookFactory, CopyFactory
+from circulation import services
+from circulation.models import Hold, HoldStatus, Loan
+from circulation.tests.factories import PatronCategoryFactory, PatronFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "correct horse battery"
+
+
+def expect():  # imported late: the module must import without Playwright's browser too
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect
+
+
+def login(username: str, **fields):
+    return get_user_model().objects.create_user(username=username, password=PASSWORD, **fields)
+
+
+def sign_in(page, username: str) -> None:
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.keyboard.press("Enter")
+
+
+def test_staff_check_out_two_copies_by_typing_barcodes_and_check_one_in_to_a_hold(page):
+    librarian = login("librarian", is_staff=True)
+    librarian.groups.add(Group.objects.get(name="Librarians"))
+    PatronFactory(card_number="CARD-1", name="Ada Reader")
+    CopyFactory(barcode="B-1", book=BookFactory(title="Middlemarch"))
+    CopyFactory(barcode="B-2", book=BookFactory(title="Persuasion"))
+    wendy = PatronFactory(card_number="CARD-W", name="Wendy Waiting")
+
+    page.goto("/desk/")
+    expect()(page).to_have_url(re.compile(r"/account/sign-in/\?next=/desk/$"))
+    sign_in(page, "librarian")
+    expect()(page.get_by_role("heading", name="Check out")).to_be_visible()
+
+    # The card input has the focus: the scanner types into it at once.
+    expect()(page.get_by_label("Patron card")).to_be_focused()
+    page.keyboard.type("CARD-1")
+    page.keyboard.press("Enter")
+    expect()(page.locator(".patron-name")).to_have_text("Ada Reader")
+    for barcode in ("B-1", "B-2"):
+        expect()(page.get_by_label("Copy barcode")).to_be_focused()
+        page.keyboard.type(barcode)
+        page.keyboard.press("Enter")
+        expect()(page.locator(".latest")).to_contain_text(f"({barcode}) is due")
+
+    due = timezone.localdate() + datetime.timedelta(days=21)
+    lines = page.locator("table.lines tbody tr")
+    expect()(lines).to_have_count(2)
+    expect()(lines.nth(0)).to_contain_text("Persuasion")
+    expect()(lines.nth(1)).to_contain_text("Middlemarch")
+    expect()(lines.nth(1)).to_contain_text(f"Due {due:%a} {due.day} {due:%b %Y}")
+    assert set(Loan.objects.values_list("copy__barcode", "patron__card_number")) == {
+        ("B-1", "CARD-1"),
+        ("B-2", "CARD-1"),
+    }
+
+    # Someone joins the queue for Middlemarch; its return traps the hold for them.
+    services.hold_place(patron=wendy, book=Loan.objects.get(copy__barcode="B-1").copy.book)
+    page.get_by_role("link", name="Check in").click()
+    expect()(page.get_by_label("Copy barcode")).to_be_focused()
+    page.keyboard.type("B-1")
+    page.keyboard.press("Enter")
+
+    alert = page.get_by_role("alert")
+    expect()(alert).to_contain_text("Hold: put this copy on the hold shelf")
+    expect()(alert).to_contain_text("Wendy Waiting")
+    expect()(alert).to_contain_text("CARD-W")
+    alert.get_by_role("link", name="Print the shelf slip").click()
+    slip = page.get_by_role("article", name="Hold shelf slip")
+    expect()(slip).to_contain_text("Wendy Waiting")
+    expect()(slip).to_contain_text("Middlemarch")
+    hold = Hold.objects.get(patron=wendy)
+    assert (hold.status, hold.copy.barcode) == (HoldStatus.READY, "B-1")
+
+
+def test_a_patron_signs_in_places_a_hold_sees_their_place_and_renews_a_loan(page):
+    category = PatronCategoryFactory()
+    user = login("ada", email="ada@example.org")
+    ada = PatronFactory(card_number="CARD-ADA", name="Ada Reader", user=user, category=category)
+    emma = CopyFactory(barcode="E-1", book=BookFactory(title="Emma"))
+    loan = services.loan_checkout(card_number=ada.card_number, barcode=emma.barcode)
+    Loan.objects.filter(pk=loan.pk).update(due_on=timezone.localdate() + datetime.timedelta(days=2))
+    # Bleak House's one copy is out, and someone waits for it already.
+    bleak = CopyFactory(barcode="BH-1", book=BookFactory(title="Bleak House"))
+    services.loan_checkout(card_number=PatronFactory().card_number, barcode=bleak.barcode)
+    services.hold_place(patron=PatronFactory(), book=bleak.book)
+
+    page.goto("/")
+    page.get_by_role("link", name="Sign in").click()
+    sign_in(page, "ada")
+    expect()(page.get_by_role("heading", name="My account")).to_be_visible()
+
+    page.goto(f"/books/{bleak.book.pk}/")
+    expect()(page.locator(".holds-waiting")).to_contain_text("1 person is waiting")
+    page.get_by_role("button", name="Place hold").click()
+    expect()(page.get_by_role("status")).to_contain_text(
+        "Hold placed on 'Bleak House': you are number 2 in the queue."
+    )
+
+    page.get_by_role("navigation", name="Site").get_by_role("link", name="My account").click()
+    holds = page.locator("section", has=page.get_by_role("heading", name="Holds"))
+    expect()(holds.get_by_role("row", name=re.compile("Bleak House"))).to_contain_text(
+        "you are number 2 in the queue"
+    )
+
+    page.get_by_role("button", name="Renew Emma").click()
+    loan.refresh_from_db()
+    assert loan.renewals == 1
+    expect()(page.get_by_role("status")).to_contain_text(
+        f"Renewed 'Emma': now due {loan.due_on:%A} {loan.due_on.day} {loan.due_on:%B %Y}."
+    )
+    loans = page.locator("section", has=page.get_by_role("heading", name="Loans"))
+    expect()(loans.get_by_role("row", name=re.compile("Emma"))).to_contain_text("1 of 2")
