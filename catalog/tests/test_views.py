@@ -88,7 +88,9 @@ def test_bad_parameters_get_a_clear_page_not_a_500(client, query):
     assert "could not be understood" in response.content.decode()
 
 
-def test_book_page_shows_everything_and_copies(client, django_assert_num_queries):
+def test_book_page_shows_everything_and_copies(client, settings, django_assert_num_queries):
+    # The catalog's own part: other apps' includes count their queries in their own tests.
+    settings.CATALOG_BOOK_PAGE_INCLUDES = []
     book = BookFactory(
         title="Moby-Dick",
         subtitle="or, The Whale",
@@ -127,3 +129,14 @@ def test_book_page_shows_everything_and_copies(client, django_assert_num_queries
 def test_unknown_book_page_is_404(client):
     assert client.get("/books/424242/").status_code == 404
     assert client.get("/books/99999999999999999999999/").status_code == 404
+
+
+def test_book_page_includes_what_other_apps_add(client, settings, tmp_path):
+    (tmp_path / "extra.html").write_text('<p class="extra">Extra for {{ book.title }}</p>')
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+    settings.CATALOG_BOOK_PAGE_INCLUDES = ["extra.html"]
+    book = BookFactory(title="Walden")
+
+    page = client.get(f"/books/{book.pk}/").content.decode()
+
+    assert '<p class="extra">Extra for Walden</p>' in page

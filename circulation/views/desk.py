@@ -117,16 +117,16 @@ def checkout(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "circulation/desk/checkout.html",
-        {"patron": patron, "lines": _lines(state), "error": error, "card": state.get("card", "")},
+        {"patron": patron, "lines": _lines(state), "error": error},
     )
 
 
 def _checkout_patron(card: str) -> dict[str, Any]:
     patron = selectors.patron_by_card(card)
     if patron is None:
-        shown = card.strip() or "(nothing)"
+        shown = card.strip()[:64] or "(nothing)"
         return {"error": f"No patron has card number {shown}. Scan the card again, or find the "
-                "patron by name under Patrons.", "card": card.strip()[:64]}  # fmt: skip
+                "patron by name under Patrons."}  # fmt: skip
     return {"patron": patron.pk, "lines": []}
 
 

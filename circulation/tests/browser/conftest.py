@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,8 +28,8 @@ TIMEOUT_MS = 15_000
 
 
 @pytest.fixture
-def page(live_server, monkeypatch) -> Iterator[object]:
-    """A fresh browser page; its ``base_url`` is the live server's."""
+def browser(live_server, monkeypatch) -> Iterator[Any]:
+    """Debian's chromium under Playwright, for one test."""
     if not Path(CHROMIUM).exists():
         reason = f"No chromium at {CHROMIUM}: install it with `apt-get install -y chromium`."
         if os.environ.get("SHELFMARK_BROWSER_TESTS") == "required":
@@ -40,14 +41,22 @@ def page(live_server, monkeypatch) -> Iterator[object]:
     # from a thread with a running loop; the test body's are plain synchronous ones.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
+        launched = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
         )
-        context = browser.new_context(base_url=live_server.url)
-        context.set_default_timeout(TIMEOUT_MS)
-        browser_page = context.new_page()
         try:
-            yield browser_page
+            yield launched
         finally:
-            context.close()
-            browser.close()
+            launched.close()
+
+
+def open_page(browser: Any, live_server: Any, *, javascript: bool = True) -> Any:
+    """A page in a fresh context (no cookies) whose ``base_url`` is the live server's."""
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=javascript)
+    context.set_default_timeout(TIMEOUT_MS)
+    return context.new_page()
+
+
+@pytest.fixture
+def page(browser, live_server) -> Any:
+    return open_page(browser, live_server)
