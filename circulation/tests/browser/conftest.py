@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connections
 
 CHROMIUM = os.environ.get("SHELFMARK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -48,6 +49,9 @@ def browser(live_server, monkeypatch) -> Iterator[Any]:
             yield launched
         finally:
             launched.close()
+            # The test body's queries ran beside Playwright's event loop, where Django keeps
+            # another connection than the test's; close it, or it outlives the test database.
+            connections.close_all()
 
 
 def open_page(browser: Any, live_server: Any, *, javascript: bool = True) -> Any:

@@ -428,3 +428,15 @@ def test_only_a_patron_has_a_calendar_link(client, patron_user):
     assert client.post("/account/calendar/", {"action": "issue"}).status_code == 404
     assert not CalendarFeed.objects.exists()
     assert get_user_model().objects.count() == 1
+
+
+def test_the_sign_in_page_is_throttled_like_the_admins(client, reader, settings):
+    settings.AXES_FAILURE_LIMIT = 2
+    for _ in range(2):
+        client.post("/account/sign-in/", {"username": "ada", "password": "wrong"})
+
+    locked = client.post("/account/sign-in/", {"username": "ada", "password": PASSWORD})
+
+    assert locked.status_code == 429
+    assert "Too many sign-in attempts" in text(locked)
+    assert client.get("/account/").status_code == 302  # not signed in
