@@ -186,5 +186,6 @@ def test_the_admin_made_by_ensure_admin_can_work_the_desk(tmp_path):
         "change_loan",
         "add_hold",
         "change_patron",
+        "change_noticetemplate",
     ):
         assert admin.has_perm(f"circulation.{permission}"), permission
