@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django_tasks.base import Task
 
 from circulation import tasks
 from circulation.models import ScheduledJob
@@ -27,7 +28,7 @@ EPOCH = datetime.datetime(2000, 1, 3, tzinfo=datetime.UTC)  # a Monday, midnight
 @dataclass(frozen=True)
 class Periodic:
     name: str
-    task: Any  # a django_tasks Task
+    task: Task[[], Any]
     every: datetime.timedelta
 
     def next_mark(self, now: datetime.datetime) -> datetime.datetime:

@@ -95,7 +95,11 @@ def _count(notices: list[Notice]) -> dict[str, int]:
 
 
 def _describe(notice: Notice) -> str:
-    about = notice.loan.copy.book.title if notice.loan else notice.hold.book.title  # type: ignore[union-attr]  # one of the two is set (a check constraint)
+    if notice.loan is not None:
+        about = notice.loan.copy.book.title
+    else:
+        assert notice.hold is not None  # one of the two (a check constraint)
+        about = notice.hold.book.title
     return (
         f"{NoticeKind(notice.kind).label} to {notice.patron.name} (card "
         f"{notice.patron.card_number}) about '{about}'"
@@ -118,11 +122,11 @@ def notices_send(*, today: datetime.date | None = None) -> NoticeRun:
     )
     for item in due:
         subject, body = templates[item.kind]
-        context = (
-            loan_context(item.loan, item.kind, today)
-            if item.loan is not None
-            else hold_context(item.hold, today)  # type: ignore[arg-type]  # a hold notice has one
-        )
+        if item.loan is not None:
+            context = loan_context(item.loan, item.kind, today)
+        else:
+            assert item.hold is not None  # a notice is about a loan or a hold
+            context = hold_context(item.hold, today)
         notice = notice_claim(due=item, today=today, rendered=render_notice(subject, body, context))
         if notice is None:
             run.taken += 1

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from circulation import tasks
-from circulation.management.tasks import TaskCommand
+from circulation.management.task_command import TaskCommand
 
 
 class Command(TaskCommand):

@@ -13,12 +13,12 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
-from circulation.schedule import SCHEDULE, schedule_prepare, schedule_tick
+from circulation.schedule import SCHEDULE, Periodic, schedule_prepare, schedule_tick
 
 logger = logging.getLogger("circulation.schedule")
 
 
-def _every(job: Any) -> str:
+def _every(job: Periodic) -> str:
     seconds = int(job.every.total_seconds())
     for unit, size in (("day", 86400), ("h", 3600), ("min", 60)):
         if seconds % size == 0:

@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django_tasks.base import Task
 
 
 def parse_date(value: str) -> datetime.date:
@@ -22,7 +23,7 @@ class TaskCommand(BaseCommand):
     """Runs ``run_here`` by default; ``--enqueue`` hands ``task`` to the worker instead (and
     ``--wait`` waits for its result, which is how to check that a worker runs)."""
 
-    task: Any  # the django_tasks Task doing the same work
+    task: Task[[], Any]  # the task doing the same work, for --enqueue
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
