@@ -363,3 +363,138 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar of {self.patron.card_number}"
+
+
+# --- Notices and scheduled work (circulation.notices, circulation.schedule) ---------------------
+
+
+class NoticeKind(models.TextChoices):
+    """The emails Shelfmark sends patrons. Each has one template (NoticeTemplate)."""
+
+    DUE_SOON = "due_soon", "Due soon"
+    OVERDUE_1 = "overdue_1", "First overdue reminder"
+    OVERDUE_2 = "overdue_2", "Second overdue reminder"
+    OVERDUE_3 = "overdue_3", "Third overdue reminder"
+    HOLD_READY = "hold_ready", "Hold ready"
+
+
+LOAN_NOTICES = (
+    NoticeKind.DUE_SOON,
+    NoticeKind.OVERDUE_1,
+    NoticeKind.OVERDUE_2,
+    NoticeKind.OVERDUE_3,
+)
+OVERDUE_NOTICES = (NoticeKind.OVERDUE_1, NoticeKind.OVERDUE_2, NoticeKind.OVERDUE_3)
+
+
+class NoticeTemplate(models.Model):
+    """The subject and text of one kind of notice, which staff edit in the admin. Both are
+    Django templates limited to {{ placeholders }} (circulation.notices checks them)."""
+
+    kind = models.CharField(max_length=20, choices=NoticeKind.choices, unique=True)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=NoticeKind.values), name="noticetemplate_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(subject="") & ~Q(body=""), name="noticetemplate_not_blank"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
+class NoticeStatus(models.TextChoices):
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    NO_EMAIL = "no_email", "Not sent: no email address"
+
+
+class Notice(models.Model):
+    """One notice to one patron about one loan or hold: the log that makes each notice go out
+    once. A row is claimed (inserted as ``sending``) before the email is sent, so the unique
+    constraints below decide which of several concurrent runs sends it; the others skip it.
+
+    A loan's notices are per due date: a renewed loan can be due soon (and overdue) again.
+    """
+
+    kind = models.CharField(max_length=20, choices=NoticeKind.choices)
+    patron = models.ForeignKey(Patron, on_delete=models.PROTECT, related_name="notices")
+    loan = models.ForeignKey(
+        Loan, null=True, blank=True, on_delete=models.PROTECT, related_name="notices"
+    )
+    hold = models.ForeignKey(
+        Hold, null=True, blank=True, on_delete=models.PROTECT, related_name="notices"
+    )
+    due_on = models.DateField(null=True, blank=True, help_text="The loan's due date it was about.")
+    notice_date = models.DateField(help_text="The day the notice was due to be sent.")
+    status = models.CharField(max_length=20, choices=NoticeStatus.choices)
+    email = models.EmailField(blank=True, help_text="Where it was sent.")
+    subject = models.CharField(max_length=255, blank=True)
+    body = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True, help_text="Why the last attempt failed.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loan", "kind", "due_on"],
+                condition=Q(loan__isnull=False),
+                name="notice_once_per_loan_kind_and_due_date",
+            ),
+            models.UniqueConstraint(
+                fields=["hold", "kind"],
+                condition=Q(hold__isnull=False),
+                name="notice_once_per_hold_and_kind",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind__in=LOAN_NOTICES, loan__isnull=False, hold__isnull=True)
+                    & Q(due_on__isnull=False)
+                )
+                | Q(kind=NoticeKind.HOLD_READY, hold__isnull=False, loan__isnull=True),
+                name="notice_about_a_loan_or_a_hold",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=NoticeStatus.values), name="notice_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=NoticeStatus.SENT) | Q(sent_at__isnull=False),
+                name="notice_sent_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["created_at", "id"], name="notice_created_idx"),
+            models.Index(fields=["patron", "created_at"], name="notice_patron_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.patron.card_number} ({self.status})"
+
+
+class ScheduledJob(models.Model):
+    """When a periodic task (circulation.schedule) is next due. Schedule runners claim a run by
+    moving ``next_run_at`` forward with a conditional UPDATE: with several runners, exactly one
+    of them enqueues each run."""
+
+    name = models.CharField(max_length=100, unique=True)
+    next_run_at = models.DateTimeField()
+    last_enqueued_at = models.DateTimeField(null=True, blank=True)
+    last_task_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -91,6 +91,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "shelfmark",
     "catalog",
     "circulation",
@@ -247,6 +249,30 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Whether a patron may place a hold on a book that has a copy on the shelf (most libraries say
 # no: take the copy). With true, the hold waits for the next copy checked in.
 HOLDS_ALLOWED_WHEN_AVAILABLE = env.bool("HOLDS_ALLOWED_WHEN_AVAILABLE", default=False)
+
+# Notices (circulation.notices), emailed by the scheduled work below: a due-soon notice this many
+# days before a loan is due (0: on the due date); up to NOTICE_OVERDUE_REMINDERS overdue reminders
+# (0 sends none), the first the day after the due date, each next one this many days after the
+# one before.
+NOTICE_DUE_SOON_DAYS = env.int("NOTICE_DUE_SOON_DAYS", default=2)
+NOTICE_OVERDUE_REMINDERS = env.int("NOTICE_OVERDUE_REMINDERS", default=3)
+NOTICE_OVERDUE_INTERVAL_DAYS = env.int("NOTICE_OVERDUE_INTERVAL_DAYS", default=7)
+if not (
+    0 <= NOTICE_DUE_SOON_DAYS <= 60
+    and 0 <= NOTICE_OVERDUE_REMINDERS <= 3
+    and 1 <= NOTICE_OVERDUE_INTERVAL_DAYS <= 90
+):
+    raise ImproperlyConfigured(
+        "NOTICE_DUE_SOON_DAYS must be 0 to 60, NOTICE_OVERDUE_REMINDERS 0 to 3 and "
+        "NOTICE_OVERDUE_INTERVAL_DAYS 1 to 90 (defaults: 2, 3 and 7)."
+    )
+
+# --- Scheduled and background work -------------------------------------------------------------
+# Django's Tasks API (the django-tasks backport until Django 6) with the database backend: tasks
+# wait in a table of the database the site already has (SQLite or PostgreSQL), so no other
+# server is needed. `manage.py run_schedule --worker` enqueues the periodic work and runs it
+# (circulation.schedule); compose.yaml's worker service runs exactly that.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # --- Website -----------------------------------------------------------------------------------
 # Templates that a book's page includes below its copies, in this order, with the page's

@@ -4,6 +4,11 @@ with a stable code; every state change is recorded as a circulation event."""
 
 from circulation.services.holds import hold_cancel, hold_place, holds_expire
 from circulation.services.loans import CheckinResult, loan_checkin, loan_checkout, loan_renew
+from circulation.services.notices import (
+    notice_template_reset,
+    notice_template_update,
+    notices_send,
+)
 from circulation.services.patrons import (
     category_create,
     category_delete,
@@ -23,6 +28,9 @@ __all__ = [
     "loan_checkin",
     "loan_checkout",
     "loan_renew",
+    "notice_template_reset",
+    "notice_template_update",
+    "notices_send",
     "patron_create",
     "patron_update",
 ]

@@ -324,6 +324,43 @@ def test_sign_in_throttling_cannot_be_switched_off_by_a_zero(run, env):
     assert "LOGIN_FAILURE_LIMIT and LOGIN_COOLOFF_MINUTES must be whole numbers" in result.stderr
 
 
+def test_notices_default_to_two_days_and_three_weekly_reminders_and_are_configurable(run):
+    show = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.NOTICE_DUE_SOON_DAYS, s.NOTICE_OVERDUE_REMINDERS, s.NOTICE_OVERDUE_INTERVAL_DAYS, "
+        "s.TASKS['default']['BACKEND'])"
+    )
+
+    assert run("-c", show, env=LOCAL).stdout.split() == [
+        "2",
+        "3",
+        "7",
+        "django_tasks_db.DatabaseBackend",
+    ]
+    changed = {
+        "NOTICE_DUE_SOON_DAYS": "0",
+        "NOTICE_OVERDUE_REMINDERS": "1",
+        "NOTICE_OVERDUE_INTERVAL_DAYS": "14",
+    }
+    assert run("-c", show, env={**LOCAL, **changed}).stdout.split()[:3] == ["0", "1", "14"]
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"NOTICE_DUE_SOON_DAYS": "-1"},
+        {"NOTICE_OVERDUE_REMINDERS": "4"},
+        {"NOTICE_OVERDUE_INTERVAL_DAYS": "0"},
+    ],
+    ids=["negative-days", "four-reminders", "no-interval"],
+)
+def test_notice_settings_out_of_range_stop_the_start(run, env):
+    result = run("-c", "import django; django.setup()", env={**LOCAL, **env})
+
+    assert result.returncode != 0
+    assert "NOTICE_DUE_SOON_DAYS must be 0 to 60, NOTICE_OVERDUE_REMINDERS 0 to 3" in result.stderr
+
+
 def test_only_a_shared_cache_quiets_the_warning_about_per_process_sign_in_counts(run):
     # axes.W001: counts in an in-process cache are per worker. Documented and accepted without
     # REDIS_URL; with it the check stays on (and passes).

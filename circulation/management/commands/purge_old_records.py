@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from typing import Any
+
+from circulation import tasks
+from circulation.management.task_command import TaskCommand
+
+
+class Command(TaskCommand):
+    help = (
+        "Delete what Shelfmark keeps only for a while: results of finished background tasks "
+        f"older than {tasks.TASK_RESULTS_KEEP_DAYS} days. Safe to run as often as liked "
+        "(cron: daily)."
+    )
+    task = tasks.purge_old_records
+
+    def run_here(self, **options: Any) -> None:
+        purged = tasks.purge_old_records_now()
+        self.stdout.write(
+            "Purged: "
+            + ", ".join(f"{count} {what.replace('_', ' ')}" for what, count in purged.items())
+            + "."
+        )

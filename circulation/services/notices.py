@@ -1,0 +1,245 @@
+"""Sending notices, each exactly once, and editing their templates.
+
+Exactly once: a notice is first claimed by inserting its row in the log (``Notice``, status
+``sending``) in a transaction of its own, and only the run whose insert commits sends the email;
+another run, concurrent or later, meets the unique constraint and skips it. The row then says
+``sent``, or ``failed`` with the error (tried again on the next runs, ``MAX_SEND_ATTEMPTS`` in
+all). A process killed between the claim and the email leaves ``sending``: that notice is not
+sent again, so a patron may miss one notice but never gets two.
+
+Run it outside any transaction (the commands and tasks do): each claim must commit before its
+email goes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from circulation.models import Notice, NoticeKind, NoticeStatus, NoticeTemplate
+from circulation.notices import (
+    DEFAULT_TEMPLATES,
+    RenderedNotice,
+    hold_context,
+    loan_context,
+    render_notice,
+    template_problems,
+)
+from circulation.selectors.notices import DueNotice, notices_due, retryable
+from shelfmark.errors import InvalidInput
+from shelfmark.transactions import lock_row, service_transaction
+
+logger = logging.getLogger(__name__)
+
+SUBJECT_MAX_LENGTH = NoticeTemplate._meta.get_field("subject").max_length or 200
+
+
+@dataclass
+class NoticeRun:
+    """What one run did."""
+
+    today: datetime.date
+    sent: list[Notice] = field(default_factory=list)
+    no_email: list[Notice] = field(default_factory=list)
+    failed: list[Notice] = field(default_factory=list)
+    taken: int = 0  # claimed by another run at the same moment
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The run as JSON (a task's result)."""
+        return {
+            "date": self.today.isoformat(),
+            "sent": _count(self.sent),
+            "no_email": [_describe(n) for n in self.no_email],
+            "failed": [f"{_describe(n)}: {n.error}" for n in self.failed],
+            "taken_by_another_run": self.taken,
+            "warnings": self.warnings,
+        }
+
+    def summary(self) -> list[str]:
+        """The run in a few lines, for a person."""
+        counts = _count(self.sent)
+        lines = [
+            f"Notices for {self.today:%Y-%m-%d}: {len(self.sent)} sent"
+            + (
+                " ("
+                + ", ".join(f"{n} {NoticeKind(k).label.lower()}" for k, n in counts.items())
+                + ")"
+                if counts
+                else ""
+            )
+            + f", {len(self.no_email)} not sent for want of an email address, "
+            f"{len(self.failed)} failed."
+        ]
+        lines += [f"  no email address: {_describe(n)}" for n in self.no_email]
+        lines += [f"  failed: {_describe(n)}: {n.error}" for n in self.failed]
+        if self.taken:
+            lines.append(f"  {self.taken} sent by another run at the same moment.")
+        lines += [f"  warning: {warning}" for warning in self.warnings]
+        return lines
+
+
+def _count(notices: list[Notice]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for notice in notices:
+        counts[notice.kind] = counts.get(notice.kind, 0) + 1
+    return {kind: counts[kind] for kind in NoticeKind.values if kind in counts}
+
+
+def _describe(notice: Notice) -> str:
+    if notice.loan is not None:
+        about = notice.loan.copy.book.title
+    else:
+        assert notice.hold is not None  # one of the two (a check constraint)
+        about = notice.hold.book.title
+    return (
+        f"{NoticeKind(notice.kind).label} to {notice.patron.name} (card "
+        f"{notice.patron.card_number}) about '{about}'"
+    )
+
+
+def notices_send(*, today: datetime.date | None = None) -> NoticeRun:
+    """Send every notice due ``today`` (default: the library's today) that has not been sent:
+    due soon, overdue reminders and holds ready. Patrons without an email address are logged
+    and reported, once per notice. Safe to run at any time, as often as liked, from several
+    places at once."""
+    today = today or timezone.localdate()
+    run = NoticeRun(today=today)
+    templates = _templates(run)
+    due = notices_due(
+        today,
+        due_soon_days=settings.NOTICE_DUE_SOON_DAYS,
+        overdue_reminders=settings.NOTICE_OVERDUE_REMINDERS,
+        overdue_interval_days=settings.NOTICE_OVERDUE_INTERVAL_DAYS,
+    )
+    for item in due:
+        subject, body = templates[item.kind]
+        if item.loan is not None:
+            context = loan_context(item.loan, item.kind, today)
+        else:
+            assert item.hold is not None  # a notice is about a loan or a hold
+            context = hold_context(item.hold, today)
+        notice = notice_claim(due=item, today=today, rendered=render_notice(subject, body, context))
+        if notice is None:
+            run.taken += 1
+        elif notice.status == NoticeStatus.NO_EMAIL:
+            run.no_email.append(notice)
+        else:
+            _deliver(notice)
+            (run.sent if notice.status == NoticeStatus.SENT else run.failed).append(notice)
+    return run
+
+
+def _templates(run: NoticeRun) -> dict[str, tuple[str, str]]:
+    """Each kind's subject and body: the staff's, or the default when theirs is missing or
+    broken (changed outside the admin), which the run then reports."""
+    stored = {t.kind: (t.subject, t.body) for t in NoticeTemplate.objects.all()}
+    templates = {}
+    for kind, default in DEFAULT_TEMPLATES.items():
+        subject, body = stored.get(kind, default)
+        problems = template_problems(kind, subject) + template_problems(kind, body)
+        if problems:
+            run.warnings.append(
+                f"the template '{NoticeKind(kind).label}' has problems ({' '.join(problems)}); "
+                "the default text was used. Fix it in the admin, under Notice templates."
+            )
+            subject, body = default
+        templates[kind] = (subject, body)
+    return templates
+
+
+@service_transaction
+def notice_claim(
+    *, due: DueNotice, today: datetime.date, rendered: RenderedNotice
+) -> Notice | None:
+    """Log ``due`` as being sent (or as not sendable, without an email address) and return it;
+    None when it is logged already (by another run) and not to be tried again."""
+    email = due.patron.email.strip()
+    key: dict[str, Any] = (
+        {"kind": due.kind, "loan": due.loan, "due_on": due.due_on}
+        if due.loan is not None
+        else {"kind": due.kind, "hold": due.hold}
+    )
+    values = {
+        "patron": due.patron,
+        "email": email,
+        "subject": rendered.subject,
+        "body": rendered.body,
+        "notice_date": today,
+        "status": NoticeStatus.SENDING if email else NoticeStatus.NO_EMAIL,
+        "error": "",
+    }
+    try:
+        with transaction.atomic():
+            return Notice.objects.create(**key, **values, attempts=1 if email else 0)
+    except IntegrityError:
+        if not Notice.objects.filter(**key).exists():
+            raise  # not the unique constraints: a bug to see, not a notice to skip
+    # Logged already. A failed one with attempts left goes to whichever run claims it first:
+    # concurrent UPDATEs of one row queue, and the later ones no longer match.
+    claimed = (
+        Notice.objects.filter(**key)
+        .filter(retryable())
+        .update(**values, attempts=F("attempts") + (1 if email else 0))
+    )
+    if not claimed:
+        return None
+    return Notice.objects.select_related("patron", "loan__copy__book", "hold__book").get(**key)
+
+
+def _deliver(notice: Notice) -> None:
+    message = EmailMessage(subject=notice.subject, body=notice.body, to=[notice.email])
+    try:
+        message.send()
+    except Exception as error:  # the mail server's refusal or absence: logged, tried again
+        logger.warning("Notice %s to %s failed: %s", notice.pk, notice.email, error)
+        notice.status = NoticeStatus.FAILED
+        notice.error = f"{type(error).__name__}: {error}"[:1000]
+        Notice.objects.filter(pk=notice.pk).update(status=notice.status, error=notice.error)
+    else:
+        notice.status = NoticeStatus.SENT
+        notice.sent_at = timezone.now()
+        Notice.objects.filter(pk=notice.pk).update(status=notice.status, sent_at=notice.sent_at)
+
+
+# --- Templates ------------------------------------------------------------------------------------
+
+
+@service_transaction
+def notice_template_update(*, kind: str, subject: str, body: str) -> NoticeTemplate:
+    """Change a notice's wording; refused (with every problem) unless both parts use only text
+    and the kind's {{ placeholders }}."""
+    subject, body = subject.strip(), body.strip()
+    problems = {}
+    if not subject:
+        problems["subject"] = ["Write a subject."]
+    elif len(subject) > SUBJECT_MAX_LENGTH:
+        problems["subject"] = [f"A subject may be at most {SUBJECT_MAX_LENGTH} characters."]
+    else:
+        problems["subject"] = template_problems(kind, subject)
+    problems["body"] = template_problems(kind, body) if body else ["Write the text."]
+    problems = {name: messages for name, messages in problems.items() if messages}
+    if problems:
+        raise InvalidInput.collect(problems)
+    body += "\n"  # a text file's last line ends with a newline; so does an email's
+    template = NoticeTemplate.objects.filter(kind=kind).first()
+    if template is None:
+        return NoticeTemplate.objects.create(kind=kind, subject=subject, body=body)
+    template = lock_row(NoticeTemplate, template.pk, no_key=True)
+    template.subject, template.body = subject, body
+    template.save(update_fields=["subject", "body", "updated_at"])
+    return template
+
+
+def notice_template_reset(*, kind: str) -> NoticeTemplate:
+    """Put a notice's default wording back."""
+    subject, body = DEFAULT_TEMPLATES[kind]
+    return notice_template_update(kind=kind, subject=subject, body=body)
