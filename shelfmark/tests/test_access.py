@@ -2,9 +2,14 @@
 
 Every URL in the URL conf must have a row here (a new endpoint without one fails the first
 test), every operation in the OpenAPI schema must be in its row and every row's operations in
-the schema, and each row is requested as anonymous, as a signed-in non-staff user (a patron)
-and as staff. A role the row allows must get through (no 401/403/405, no 5xx); a role it does
-not must be refused (401 anonymous, 403 signed in); a method the row does not list is a 405.
+the schema, and each row is requested as anonymous, as two patrons (signed-in non-staff
+accounts with patron records, A and B) and as staff. A role the row allows must get through (no
+401/403/405, no 5xx); a role it does not must be refused (401 anonymous, 403 signed in); a
+method the row does not list is a 405.
+
+Objects in detail URLs are made for the requesting user where they are personal (a token), and
+belong to patron A where they are a patron's (a loan, a hold, the record itself): patron B
+gets a 404 for every method there, as if they did not exist.
 """
 
 from __future__ import annotations
@@ -20,16 +25,22 @@ from rest_framework.test import APIClient
 
 from accounts.services import token_create
 from catalog.tests.factories import BookFactory, CopyFactory
+from circulation import services as circulation
+from circulation.models import Patron
+from circulation.tests.factories import PatronCategoryFactory, PatronFactory
 
 pytestmark = pytest.mark.django_db
 
-ANYONE, SIGNED_IN, STAFF = "anyone", "signed in", "staff"
-ROLES = ("anonymous", "patron", "staff")
+ANYONE, SIGNED_IN, STAFF, OWN = "anyone", "signed in", "staff", "own"
+ROLES = ("anonymous", "patron", "other patron", "staff")
 ALLOWED = {
-    ANYONE: {"anonymous", "patron", "staff"},
-    SIGNED_IN: {"patron", "staff"},
+    ANYONE: {"anonymous", "patron", "other patron", "staff"},
+    SIGNED_IN: {"patron", "other patron", "staff"},
     STAFF: {"staff"},
+    OWN: {"patron", "staff"},  # the patron whose data it is (A), and staff
 }
+# Patron A's data: patron B gets a 404 for it, whatever the method.
+PATRON_OWNED = {"patron-detail", "loan-detail", "loan-renew", "hold-detail", "hold-cancel"}
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 PUBLIC_READ_STAFF_WRITE = {"GET": ANYONE, "POST": STAFF}
 PUBLIC_DETAIL = {"GET": ANYONE, "PUT": STAFF, "PATCH": STAFF, "DELETE": STAFF}
@@ -62,6 +73,21 @@ ACCESS: dict[str, dict[str, str]] = {
     # Tokens: every signed-in user manages their own (staff everyone's).
     "token-list": {"GET": SIGNED_IN, "POST": SIGNED_IN},
     "token-detail": {"DELETE": SIGNED_IN},
+    # Circulation: staff with the model permissions; a patron their own records (lists show a
+    # patron only their own rows).
+    "patron-category-list": {"GET": STAFF, "POST": STAFF},
+    "patron-category-detail": {"GET": STAFF, "PUT": STAFF, "PATCH": STAFF, "DELETE": STAFF},
+    "patron-list": {"GET": SIGNED_IN, "POST": STAFF},
+    "patron-detail": {"GET": OWN, "PATCH": STAFF},
+    "circulation-checkout": {"POST": STAFF},
+    "circulation-checkin": {"POST": STAFF},
+    "loan-list": {"GET": SIGNED_IN},
+    "loan-detail": {"GET": OWN},
+    "loan-renew": {"POST": OWN},
+    "hold-list": {"GET": SIGNED_IN, "POST": SIGNED_IN},
+    "hold-detail": {"GET": OWN},
+    "hold-cancel": {"POST": OWN},
+    "me": {"GET": SIGNED_IN},
     # Any other path under /api/: a JSON 404 for everyone, whatever the method.
     "^api/": {},
 }
@@ -131,25 +157,33 @@ def reverse_sample(name: str, pk: int) -> str:
 @pytest.fixture
 def users(staff_user: User) -> dict[str, User | None]:
     user_model = get_user_model()
-    return {
-        "anonymous": None,
-        "patron": user_model.objects.create_user("patron", password="x-long-password"),
-        "staff": staff_user,
-    }
+    patron_a = user_model.objects.create_user("patron", password="x-long-password")
+    patron_b = user_model.objects.create_user("other-patron", password="x-long-password")
+    PatronFactory(user=patron_a)
+    PatronFactory(user=patron_b)
+    return {"anonymous": None, "patron": patron_a, "other patron": patron_b, "staff": staff_user}
 
 
 def sample_object(name: str, user: User | None) -> int:
-    """A fresh object for a detail URL (the request may delete it); a token is the user's own."""
+    """A fresh object for a detail URL (the request may delete it): a token is the user's own,
+    a patron's data is patron A's."""
     if name == "token-detail":
         owner = user or get_user_model().objects.get_or_create(username="someone")[0]
         return token_create(user=owner, name="access check")[0].pk
     copy = CopyFactory(book=BookFactory(authors=["An Author"], subjects=["A Subject"]))
+    patron_a = Patron.objects.get(user__username="patron")
+    if name in ("loan-detail", "loan-renew"):
+        return circulation.loan_checkout(card_number=patron_a.card_number, barcode=copy.barcode).pk
+    if name in ("hold-detail", "hold-cancel"):
+        return circulation.hold_place(patron=patron_a, book=BookFactory()).pk
     return {
         "book-detail": copy.book.pk,
         "book-page": copy.book.pk,
         "copy-detail": copy.pk,
         "author-detail": copy.book.authors.get().pk,
         "subject-detail": copy.book.subjects.get().pk,
+        "patron-detail": patron_a.pk,
+        "patron-category-detail": PatronCategoryFactory(name=f"Category {copy.pk}").pk,
     }.get(name, 0)
 
 
@@ -170,6 +204,8 @@ def test_each_role_gets_what_the_table_says(endpoint, role, users):
             assert status == 404, context
         elif who is None:
             assert status == 405, context
+        elif endpoint in PATRON_OWNED and role == "other patron":
+            assert status == 404, context
         elif role in ALLOWED[who]:
             assert status not in (401, 403, 405), context
             assert status < 500, context
