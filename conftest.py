@@ -25,12 +25,14 @@ def api_client() -> APIClient:
 
 @pytest.fixture
 def staff_user(db):
-    """A librarian: staff, with every permission on the catalog's models (as the admin grants
-    them), but not a superuser."""
+    """Staff, with every permission on the catalog's and circulation's models (as the admin
+    grants them), but not a superuser: all the API's staff operations are open to it."""
     user = get_user_model().objects.create_user(
         username="librarian", password="correct horse battery", is_staff=True
     )
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label="catalog"))
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label__in=["catalog", "circulation"])
+    )
     return user
 
 

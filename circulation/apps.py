@@ -4,3 +4,86 @@ from django.apps import AppConfig
 class CirculationConfig(AppConfig):
     name = "circulation"
     verbose_name = "Circulation"
+
+    # Links on the API root (/api/) and the API docs' sections for this app's resources.
+    api_links = {
+        "patron-categories": "patron-category-list",
+        "patrons": "patron-list",
+        "loans": "loan-list",
+        "holds": "hold-list",
+        "me": "me",
+    }
+    _staff = (
+        "Staff accounts need the model permission the admin asks for too: reading needs "
+        "`view_…`, adding `add_…`, changing `change_…` (the Librarians group holds the "
+        "desk's; Administrators and superusers hold all)."
+    )
+    _own = (
+        "A patron (an account linked to a patron record) sees only their own; anyone else's "
+        "is a 404 to them."
+    )
+    _retry = (
+        "Send an `Idempotency-Key` header to make a POST safe to retry: a retry with the same "
+        "key and body gets the first answer and changes nothing again."
+    )
+    api_sections = [
+        {
+            "name": "patron-categories",
+            "description": (
+                "Patron categories and their lending defaults (loan period, limits, hold "
+                f"pickup window). Staff only. {_staff} Librarians may read them; "
+                "Administrators add, change and delete them."
+            ),
+        },
+        {
+            "name": "patrons",
+            "description": (
+                "Patrons (library card holders). Staff list, search, register and change them. "
+                f"{_staff} {_own} Registering with `username` creates the patron's login and "
+                f"emails them a link to choose a password. {_retry}"
+            ),
+        },
+        {
+            "name": "circulation",
+            "description": (
+                "The desk: checkout (card number and barcode, as scanned) and check-in "
+                f"(barcode). Staff only. {_staff} {_retry}"
+            ),
+        },
+        {
+            "name": "loans",
+            "description": (
+                f"Loans, with due dates and whether they are overdue. {_staff} {_own} Staff "
+                f"renew any loan, a patron their own. {_retry}"
+            ),
+        },
+        {
+            "name": "holds",
+            "description": (
+                "Holds on books, each with its place in the book's queue. A patron places and "
+                f"cancels their own; staff any patron's. {_staff} {_own} {_retry}"
+            ),
+        },
+        {
+            "name": "me",
+            "description": (
+                "The signed-in patron's own record, loans and holds. Any signed-in account; "
+                "one without a patron record gets 404 `no_patron_record`."
+            ),
+        },
+    ]
+
+    def ready(self) -> None:
+        from catalog.extensions import BookExtension, register_book_extension
+        from circulation.selectors.rows import BOOK_KEYS, book_circulation_add
+        from circulation.serializers import book_circulation_fields
+
+        # Books gain their hold queue's length and, for a patron, whether they may hold them.
+        register_book_extension(
+            BookExtension(
+                name="circulation",
+                keys=BOOK_KEYS,
+                add=book_circulation_add,
+                schema_fields=book_circulation_fields,
+            )
+        )

@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 
 from catalog.models import Book, Copy, LoanType
+from shelfmark.idempotency import IdempotencyKeyBase
 
 
 class PatronCategory(models.Model):
@@ -498,3 +499,13 @@ class ScheduledJob(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class IdempotencyKey(IdempotencyKeyBase):
+    """The answers to API requests sent with an Idempotency-Key (checkout, check-in, renewals,
+    holds, new patrons): the project's table of them (settings.IDEMPOTENCY_KEY_MODEL). Here
+    because circulation is where retried requests must not lend or queue twice; the code that
+    uses it is the project's (shelfmark.api.idempotency)."""
+
+    class Meta(IdempotencyKeyBase.Meta):
+        verbose_name = "idempotency key"

@@ -1,5 +1,23 @@
 """Circulation's REST API under /api/v1/."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from circulation import api
+
+urlpatterns = [
+    path("patron-categories/", api.CategoryListApi.as_view(), name="patron-category-list"),
+    path(
+        "patron-categories/<id:pk>/", api.CategoryDetailApi.as_view(), name="patron-category-detail"
+    ),
+    path("patrons/", api.PatronListApi.as_view(), name="patron-list"),
+    path("patrons/<id:pk>/", api.PatronDetailApi.as_view(), name="patron-detail"),
+    path("circulation/checkout/", api.CheckoutApi.as_view(), name="circulation-checkout"),
+    path("circulation/checkin/", api.CheckinApi.as_view(), name="circulation-checkin"),
+    path("loans/", api.LoanListApi.as_view(), name="loan-list"),
+    path("loans/<id:pk>/", api.LoanDetailApi.as_view(), name="loan-detail"),
+    path("loans/<id:pk>/renew/", api.LoanRenewApi.as_view(), name="loan-renew"),
+    path("holds/", api.HoldListApi.as_view(), name="hold-list"),
+    path("holds/<id:pk>/", api.HoldDetailApi.as_view(), name="hold-detail"),
+    path("holds/<id:pk>/cancel/", api.HoldCancelApi.as_view(), name="hold-cancel"),
+    path("me/", api.MeApi.as_view(), name="me"),
+]

@@ -350,6 +350,9 @@ if not REDIS_URL:
 
 # --- REST framework ----------------------------------------------------------------------------
 API_MAX_PAGE_SIZE = 100
+# The table of Idempotency-Key answers (shelfmark.idempotency): an app's model, as
+# AUTH_USER_MODEL names the user model, so the project's plumbing names no app in its code.
+IDEMPOTENCY_KEY_MODEL = "circulation.IdempotencyKey"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",

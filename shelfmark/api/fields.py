@@ -127,3 +127,13 @@ class RuledTextField(RuledMixin, TextField):
 
 class RuledIntegerField(RuledMixin, serializers.IntegerField):
     pass
+
+
+class JsonBooleanField(serializers.BooleanField):
+    """A BooleanField for input that takes only JSON true and false: DRF's own also takes "yes",
+    "off", 1 and "0", which is not what the schema documents."""
+
+    def to_internal_value(self, data: object) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data

@@ -112,6 +112,15 @@ class KeysetPagination(pagination.CursorPagination):
         except keyset.InvalidOrdering as error:
             raise self._invalid(self.ordering_param, error) from None
 
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        paginated: dict[str, Any] = super().get_paginated_response_schema(schema)
+        # DRF's examples link to an "accounts" list; drf-spectacular puts them around every
+        # list example. A first page: no previous one, an opaque cursor to the next.
+        properties = paginated["properties"]
+        properties["next"]["example"] = "https://library.example.org/api/v1/...?cursor=WyI3Il0"
+        properties["previous"]["example"] = None
+        return paginated
+
     def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:

@@ -6,6 +6,8 @@ carry no schema decorators for what every view of a kind does.
 - Every operation lists the errors it can give, in the one error shape
   (shelfmark.api.exceptions); GETs whose permissions let anonymous clients read are marked as
   needing no credentials.
+- POSTs of views that honour ``Idempotency-Key`` (shelfmark.api.idempotency) document the
+  header and its 422.
 - Each app describes its own sections (tags) with an ``api_sections`` attribute on its
   AppConfig; ``app_sections`` collects them, so this module names no app's resources.
 """
@@ -17,9 +19,10 @@ from typing import Any
 from django import forms
 from django.apps import apps
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
+from shelfmark.api import idempotency
 from shelfmark.api.views import ActionApi, CreateMixin, ListMixin, ResourceApi
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
@@ -48,8 +51,28 @@ ERRORS = {
     "403": "Not allowed for this account.",
     "404": "No such object, or not one this account may see.",
     "409": "Conflicts with the current state (duplicate, still in use).",
+    "422": "The Idempotency-Key was used for another request (`idempotency_key_reused`).",
     "429": "Too many requests; retry later.",
 }
+
+
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    idempotency.HEADER,
+    {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": idempotency.KEY_MAX_LENGTH,
+        "pattern": "^[!-~]+$",
+    },
+    OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        f"Makes the request safe to retry: {idempotency.KEY_RULE}. A retry with the same key "
+        "and body gets the first answer (marked `Idempotent-Replayed: true`) and changes "
+        "nothing again; the same key with another request is a 422. Keys are per account and "
+        "kept for at least 24 hours."
+    ),
+)
 
 
 def anonymous_reads(view: Any) -> bool:
@@ -67,6 +90,15 @@ class AutoSchema(SpectacularAutoSchema):
         if isinstance(self.view, ResourceApi):
             return None if self.method == "DELETE" else self.view.serializer_class
         return super().get_response_serializers()
+
+    def get_override_parameters(self) -> list[Any]:
+        parameters: list[Any] = super().get_override_parameters()
+        if self._idempotent():
+            parameters.append(IDEMPOTENCY_KEY_PARAMETER)
+        return parameters
+
+    def _idempotent(self) -> bool:
+        return self.method == "POST" and isinstance(self.view, idempotency.IdempotentPost)
 
     def _is_list_view(self, serializer: Any = None) -> bool:
         if isinstance(self.view, ResourceApi):
@@ -116,6 +148,8 @@ class AutoSchema(SpectacularAutoSchema):
             codes.append("403")
         if write or isinstance(self.view, ActionApi):
             codes.append("409")
+        if self._idempotent():
+            codes.append("422")
         return codes
 
 

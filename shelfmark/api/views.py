@@ -5,6 +5,7 @@ A resource's views are built from these pieces (see ARCHITECTURE.md, "The API re
     class BookListApi(ListMixin, CreateMixin, ResourceApi): ...           # /books/
     class BookDetailApi(RetrieveMixin, UpdateMixin, DestroyMixin, ResourceApi): ...  # /books/{id}/
     class LoanRenewApi(ActionApi): ...                                    # /loans/{id}/renew/
+    class CheckinApi(CollectionActionApi): ...                            # /circulation/checkin/
 
 - ``get_scope()`` is the one place that says which objects the requesting user may see. Lists
   read from it, and every object lookup (``get_object``) goes through it and then runs DRF's
@@ -81,12 +82,19 @@ class ResourceApi(GenericAPIView):
 
     def present(self, rows: list[Row]) -> list[Row]:
         """Database rows as clients see them: the shape's batch step, then the urls."""
-        rows = self.row_shape.present(rows, viewer=self.request.user)
-        if self.list_url_name is None:
+        return self.present_as(self.row_shape, rows, list_url_name=self.list_url_name)
+
+    def present_as(
+        self, shape: RowShape, rows: list[Row], *, list_url_name: str | None
+    ) -> list[Row]:
+        """Rows of ``shape`` as that resource's own views present them (an answer that holds
+        rows of several resources, such as a check-in's loan and hold)."""
+        rows = shape.present(rows, viewer=self.request.user)
+        if list_url_name is None:
             return rows
         # Detail URLs are the list URL plus the id; building the prefix once keeps reverse()
         # out of the per-row loop.
-        prefix = self.request.build_absolute_uri(reverse(self.list_url_name))
+        prefix = self.request.build_absolute_uri(reverse(list_url_name))
         return [{"id": row["id"], "url": f"{prefix}{row['id']}/", **row} for row in rows]
 
     def row_response(self, obj: Model, status_code: int = status.HTTP_200_OK) -> Response:
@@ -165,12 +173,9 @@ class RetrieveMixin:
         return Response(body)
 
 
-class UpdateMixin:
-    """PUT replaces the object's fields (left-out ones get their defaults); PATCH changes the
-    fields sent. Both answer with the row."""
-
-    def put(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.update(partial=False)
+class PartialUpdateMixin:
+    """PATCH changes the fields sent, and answers with the row. Alone, for a resource whose
+    records are never replaced whole (PUT is then a 405)."""
 
     def patch(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.update(partial=True)
@@ -179,6 +184,14 @@ class UpdateMixin:
         obj = self.get_object()
         self.update_object(obj, self.validated_input(partial=partial))
         return self.row_response(obj)
+
+
+class UpdateMixin(PartialUpdateMixin):
+    """PUT replaces the object's fields (left-out ones get their defaults); PATCH changes the
+    fields sent. Both answer with the row."""
+
+    def put(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.update(partial=False)
 
 
 class DestroyMixin:
@@ -204,3 +217,16 @@ class ActionApi(ResourceApi):
 
     def action_response(self, obj: Any, result: Any) -> Response:
         return self.row_response(obj)
+
+
+class CollectionActionApi(ResourceApi):
+    """A verb on no one object: ``POST /things/verb/`` (a check-in, named by a barcode in the
+    body). The body comes through ``input_serializer_class``, ``perform_action(None, data)``
+    calls the service and ``action_response(None, result)`` says what came of it (200)."""
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        result = self.perform_action(None, self.validated_input())
+        return self.action_response(None, result)
+
+    def action_response(self, obj: None, result: Any) -> Response:
+        raise NotImplementedError(f"{type(self).__name__} must define action_response().")

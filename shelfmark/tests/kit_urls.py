@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.urls import path
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
 
 from catalog import services
 from catalog.models import Subject
@@ -15,9 +16,11 @@ from catalog.selectors import SUBJECT_ROWS
 from catalog.serializers import SubjectInputSerializer, SubjectSerializer
 from shelfmark.api.views import (
     ActionApi,
+    CollectionActionApi,
     CreateMixin,
     DestroyMixin,
     ListMixin,
+    PartialUpdateMixin,
     ResourceApi,
     RetrieveMixin,
     UpdateMixin,
@@ -78,6 +81,10 @@ class SubjectRefusedApi(RetrieveMixin, UpdateMixin, DestroyMixin, SubjectKitApi)
     permission_classes = [RefuseEveryObject]
 
 
+class SubjectPatchOnlyApi(RetrieveMixin, PartialUpdateMixin, SubjectKitApi):
+    """One subject, changed a field at a time: never replaced whole."""
+
+
 class ShoutSerializer(serializers.Serializer):
     suffix = serializers.CharField(max_length=5, default="!")
 
@@ -95,6 +102,21 @@ class SubjectRefusedShoutApi(SubjectShoutApi):
     permission_classes = [RefuseEveryObject]
 
 
+class SubjectShoutAllApi(CollectionActionApi, SubjectKitApi):
+    """Appends the suffix to every subject in scope: a verb on no one object."""
+
+    input_serializer_class = ShoutSerializer
+
+    def perform_action(self, obj: None, data: dict[str, Any]) -> int:
+        subjects = list(self.get_scope())
+        for subject in subjects:
+            services.subject_update(subject=subject, name=subject.name + data["suffix"])
+        return len(subjects)
+
+    def action_response(self, obj: None, result: int) -> Response:
+        return Response({"changed": result})
+
+
 urlpatterns = [
     path("kit/subjects/", SubjectListApi.as_view(), name="kit-subject-list"),
     path("kit/subjects/<id:pk>/", SubjectDetailApi.as_view(), name="kit-subject-detail"),
@@ -102,4 +124,6 @@ urlpatterns = [
     path("kit/refused/<id:pk>/", SubjectRefusedApi.as_view(), name="kit-refused"),
     path("kit/subjects/<id:pk>/shout/", SubjectShoutApi.as_view(), name="kit-shout"),
     path("kit/refused/<id:pk>/shout/", SubjectRefusedShoutApi.as_view(), name="kit-refused-shout"),
+    path("kit/patch-only/<id:pk>/", SubjectPatchOnlyApi.as_view(), name="kit-patch-only"),
+    path("kit/shout-all/", SubjectShoutAllApi.as_view(), name="kit-shout-all"),
 ]

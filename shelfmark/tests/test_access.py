@@ -2,11 +2,16 @@
 
 Every URL in the URL conf must have a row here (a new endpoint without one fails the first
 test), every operation in the OpenAPI schema must be in its row and every row's operations in
-the schema, and each row is requested as anonymous, as a signed-in non-staff user (a patron),
-as staff (catalog rights only) and as a librarian (staff in the Librarians group, who works the
-circulation desk). A role the row allows must get through (no 401/403/405, no 5xx); a role it
-does not must be refused (401 anonymous, 403 signed in; a website page sends anonymous visitors
-to its sign-in page instead); a method the row does not list is a 405.
+the schema, and each row is requested as anonymous, as two patrons (signed-in non-staff
+accounts with patron records, A and B), as staff (every catalog and circulation permission) and
+as a librarian (staff in the Librarians group, who works the circulation desk). A role the row
+allows must get through (no 401/403/405, no 5xx); a role it does not must be refused (401
+anonymous, 403 signed in; a website page sends anonymous visitors to its sign-in page instead);
+a method the row does not list is a 405.
+
+Objects in detail URLs are made for the requesting user where they are personal (a token), and
+belong to patron A where they are a patron's (a loan, a hold, the record itself): patron B
+gets a 404 for every method there, as if they did not exist.
 """
 
 from __future__ import annotations
@@ -15,7 +20,6 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, User
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
@@ -23,17 +27,32 @@ from rest_framework.test import APIClient
 
 from accounts.services import token_create
 from catalog.tests.factories import BookFactory, CopyFactory
+from circulation import services as circulation
+from circulation.models import Patron
+from circulation.tests.factories import PatronCategoryFactory, PatronFactory
 
 pytestmark = pytest.mark.django_db
 
-ANYONE, SIGNED_IN, STAFF, DESK = "anyone", "signed in", "staff", "desk"
-ROLES = ("anonymous", "patron", "staff", "librarian")
+ANYONE, SIGNED_IN, STAFF, DESK, ADMIN, OWN = (
+    "anyone",
+    "signed in",
+    "staff",
+    "desk",
+    "admin",
+    "own",
+)
+ROLES = ("anonymous", "patron", "other patron", "staff", "librarian")
 ALLOWED = {
-    ANYONE: {"anonymous", "patron", "staff", "librarian"},
-    SIGNED_IN: {"patron", "staff", "librarian"},
+    ANYONE: {"anonymous", "patron", "other patron", "staff", "librarian"},
+    SIGNED_IN: {"patron", "other patron", "staff", "librarian"},
     STAFF: {"staff", "librarian"},
-    DESK: {"librarian"},  # staff with the circulation rights (the Librarians group)
+    # Staff with the circulation rights: the Librarians group has them, and so does "staff".
+    DESK: {"staff", "librarian"},
+    ADMIN: {"staff"},  # what the Librarians group may only read (patron categories)
+    OWN: {"patron", "staff", "librarian"},  # the patron whose data it is (A), and staff
 }
+# Patron A's data: patron B gets a 404 for it, whatever the method.
+PATRON_OWNED = {"patron-detail", "loan-detail", "loan-renew", "hold-detail", "hold-cancel"}
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 PUBLIC_READ_STAFF_WRITE = {"GET": ANYONE, "POST": STAFF}
 PUBLIC_DETAIL = {"GET": ANYONE, "PUT": STAFF, "PATCH": STAFF, "DELETE": STAFF}
@@ -86,6 +105,21 @@ ACCESS: dict[str, dict[str, str]] = {
     # Tokens: every signed-in user manages their own (staff everyone's).
     "token-list": {"GET": SIGNED_IN, "POST": SIGNED_IN},
     "token-detail": {"DELETE": SIGNED_IN},
+    # Circulation: staff with the model permissions; a patron their own records (lists show a
+    # patron only their own rows).
+    "patron-category-list": {"GET": STAFF, "POST": ADMIN},
+    "patron-category-detail": {"GET": STAFF, "PUT": ADMIN, "PATCH": ADMIN, "DELETE": ADMIN},
+    "patron-list": {"GET": SIGNED_IN, "POST": DESK},
+    "patron-detail": {"GET": OWN, "PATCH": DESK},
+    "circulation-checkout": {"POST": DESK},
+    "circulation-checkin": {"POST": DESK},
+    "loan-list": {"GET": SIGNED_IN},
+    "loan-detail": {"GET": OWN},
+    "loan-renew": {"POST": OWN},
+    "hold-list": {"GET": SIGNED_IN, "POST": SIGNED_IN},
+    "hold-detail": {"GET": OWN},
+    "hold-cancel": {"POST": OWN},
+    "me": {"GET": SIGNED_IN},
     # Any other path under /api/: a JSON 404 for everyone, whatever the method.
     "^api/": {},
 }
@@ -180,9 +214,14 @@ def reverse_sample(name: str, pk: int) -> str:
 @pytest.fixture
 def users(staff_user: User, librarian: User) -> dict[str, User | None]:
     user_model = get_user_model()
+    patron_a = user_model.objects.create_user("patron", password="x-long-password")
+    patron_b = user_model.objects.create_user("other-patron", password="x-long-password")
+    PatronFactory(user=patron_a)
+    PatronFactory(user=patron_b)
     return {
         "anonymous": None,
-        "patron": user_model.objects.create_user("patron", password="x-long-password"),
+        "patron": patron_a,
+        "other patron": patron_b,
         "staff": staff_user,
         "librarian": librarian,
     }
@@ -200,17 +239,17 @@ def sample_object(name: str, user: User | None) -> int:
     if name == "token-detail":
         owner = user or get_user_model().objects.get_or_create(username="someone")[0]
         return token_create(user=owner, name="access check")[0].pk
-    if name in ("desk-patron", "desk-patron-block"):
-        # Through the app registry: the project's tests import no circulation code.
-        category = apps.get_model("circulation", "PatronCategory").objects.get_or_create(
-            name="Access"
-        )[0]
-        patron_model = apps.get_model("circulation", "Patron")
-        return patron_model.objects.create(
-            card_number=f"ACCESS-{patron_model.objects.count()}", name="Pat", category=category
-        ).pk
     copy = CopyFactory(book=BookFactory(authors=["An Author"], subjects=["A Subject"]))
+    patron_a = Patron.objects.get(user__username="patron")
+    if name in ("loan-detail", "loan-renew"):
+        return circulation.loan_checkout(card_number=patron_a.card_number, barcode=copy.barcode).pk
+    if name in ("hold-detail", "hold-cancel"):
+        return circulation.hold_place(patron=patron_a, book=BookFactory()).pk
+    if name in ("desk-patron", "desk-patron-block"):
+        return PatronFactory().pk
     return {
+        "patron-detail": patron_a.pk,
+        "patron-category-detail": PatronCategoryFactory(name=f"Category {copy.pk}").pk,
         "book-hold-place": copy.book.pk,
         "book-detail": copy.book.pk,
         "book-page": copy.book.pk,
@@ -237,6 +276,8 @@ def test_each_role_gets_what_the_table_says(endpoint, role, users):
             assert status == 404, context
         elif who is None:
             assert status == 405, context
+        elif endpoint in PATRON_OWNED and role == "other patron":
+            assert status == 404, context
         elif role in ALLOWED[who]:
             assert status not in (401, 403, 405), context
             assert status < 500, context

@@ -101,6 +101,23 @@ def test_an_action_validates_its_input_and_answers_the_row(api_client, visible):
     assert_error(api_client.get(f"/kit/subjects/{visible.pk}/shout/"), 405, "method_not_allowed")
 
 
+def test_a_patch_only_view_changes_fields_and_has_no_put(api_client, visible):
+    patched = api_client.patch(f"/kit/patch-only/{visible.pk}/", {"name": "Visible verse"})
+    assert (patched.status_code, patched.json()["name"]) == (200, "Visible verse")
+    replaced = api_client.put(f"/kit/patch-only/{visible.pk}/", {"name": "Visible prose"})
+    assert_error(replaced, 405, "method_not_allowed")
+    assert replaced["Allow"] == "GET, PATCH, HEAD, OPTIONS"
+
+
+def test_a_collection_action_takes_its_input_and_answers_what_it_says(api_client, visible):
+    response = api_client.post("/kit/shout-all/", {"suffix": "!"})
+    assert response.json() == {"changed": 1}
+    visible.refresh_from_db()
+    assert visible.name == "Visible poetry!"
+    bad = api_client.post("/kit/shout-all/", {"suffix": "far too long"})
+    assert set(assert_error(bad, 400, "invalid")["fields"]) == {"suffix"}
+
+
 def test_the_schema_has_exactly_the_operations_the_views_include():
     schema = SchemaGenerator(patterns=kit_urls.urlpatterns).get_schema(request=None, public=True)
     paths = schema["paths"]
@@ -109,6 +126,8 @@ def test_the_schema_has_exactly_the_operations_the_views_include():
     assert set(paths["/kit/subjects/{id}/"]) == {"get", "put", "patch", "delete"}
     assert set(paths["/kit/read-only/{id}/"]) == {"get"}
     assert set(paths["/kit/subjects/{id}/shout/"]) == {"post"}
+    assert set(paths["/kit/patch-only/{id}/"]) == {"get", "patch"}
+    assert set(paths["/kit/shout-all/"]) == {"post"}
     created = paths["/kit/subjects/"]["post"]["responses"]
     assert "201" in created
     assert "200" not in created

@@ -1,0 +1,332 @@
+"""Circulation's rows as the API reads them: patron categories, patrons, loans and holds, who
+may see which, a patron's own summary, and what circulation adds to a book's rows.
+
+Each resource is a ``RowShape`` (shelfmark.rows): one ``.values()`` query per page, with related
+columns joined in and computed ones as annotations (a loan's ``overdue``, a hold's queue
+``position``), and a ``represent`` step that only renames and orders keys. So every list page and
+every detail is one query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from catalog.models import Book, Copy, CopyStatus, LoanType
+from circulation.models import (
+    ACTIVE_HOLD_STATUSES,
+    Hold,
+    HoldStatus,
+    Loan,
+    Patron,
+    PatronCategory,
+)
+from circulation.selectors import waiting_position
+from shelfmark.rows import Row, RowShape, Viewer
+
+
+def _keys(*names: str | tuple[str, str]) -> Callable[..., list[Row]]:
+    """A ``represent`` step that gives each row exactly these keys, in this order; a pair
+    ``(column, key)`` renames a column (``("patron_id", "patron")``)."""
+    pairs = [(name, name) if isinstance(name, str) else name for name in names]
+
+    def represent(rows: list[Row], *, viewer: Viewer = None) -> list[Row]:
+        return [{key: row[column] for column, key in pairs} for row in rows]
+
+    return represent
+
+
+def _columns(*names: str | tuple[str, str]) -> tuple[str, ...]:
+    return tuple(name if isinstance(name, str) else name[0] for name in names)
+
+
+def _is_staff(viewer: Viewer) -> bool:
+    return bool(viewer is not None and viewer.is_authenticated and viewer.is_staff)
+
+
+def _signed_in(viewer: Viewer) -> bool:
+    return bool(viewer is not None and viewer.is_authenticated)
+
+
+# --- Patron categories -------------------------------------------------------------------------
+
+CATEGORY_FIELDS = (
+    "id",
+    "name",
+    "loan_period_days",
+    "max_loans",
+    "max_renewals",
+    "max_holds",
+    "hold_pickup_days",
+    "overdue_blocks",
+)
+CATEGORY_ROWS = RowShape(columns=CATEGORY_FIELDS)
+
+
+def categories() -> QuerySet[PatronCategory]:
+    return PatronCategory.objects.all()
+
+
+def category_get(category_id: int) -> PatronCategory | None:
+    return PatronCategory.objects.filter(pk=category_id).first()
+
+
+# --- Patrons -----------------------------------------------------------------------------------
+
+_PATRON_KEYS: Sequence[str | tuple[str, str]] = (
+    "id",
+    "card_number",
+    "name",
+    "email",
+    "phone",
+    ("category_id", "category"),
+    "expires_on",
+    "blocked",
+    "block_reason",
+    ("user_id", "user"),
+)
+# Staff's notes on a patron are not here: a patron reads their own record through the API.
+PATRON_ROWS = RowShape(columns=_columns(*_PATRON_KEYS), represent=_keys(*_PATRON_KEYS))
+
+
+def patrons_visible_to(viewer: Viewer) -> QuerySet[Patron]:
+    """Every patron for staff; for anyone else their own record, if their login has one."""
+    return Patron.objects.all() if _is_staff(viewer) else own_patron(viewer)
+
+
+def own_patron(viewer: Viewer) -> QuerySet[Patron]:
+    """The patron record linked to the signed-in ``viewer``'s login (none, or one)."""
+    if not _signed_in(viewer):
+        return Patron.objects.none()
+    return Patron.objects.filter(user_id=viewer.pk)
+
+
+def patron_of(viewer: Viewer) -> Patron | None:
+    return own_patron(viewer).first()
+
+
+def patron_search(patrons: QuerySet[Patron], query: str) -> QuerySet[Patron]:
+    """Patrons whose name, card number or email contains every word of ``query``."""
+    for word in query.split():
+        patrons = patrons.filter(
+            Q(name__icontains=word) | Q(card_number__icontains=word) | Q(email__icontains=word)
+        )
+    return patrons
+
+
+# --- Loans -------------------------------------------------------------------------------------
+
+_LOAN_KEYS: Sequence[str | tuple[str, str]] = (
+    "id",
+    ("patron_id", "patron"),
+    ("copy_barcode", "copy"),
+    ("copy_book_id", "book"),
+    "book_title",
+    "checked_out_at",
+    "due_on",
+    "checked_in_at",
+    "renewals",
+    "overdue",
+    "days_late",
+)
+
+
+def overdue_condition(today: Any = None) -> Q:
+    """Open and past its due date, today (the library's local date)."""
+    return Q(checked_in_at__isnull=True, due_on__lt=today or timezone.localdate())
+
+
+def _loan_annotations() -> dict[str, Any]:
+    return {
+        "copy_barcode": F("copy__barcode"),
+        "copy_book_id": F("copy__book_id"),
+        "book_title": F("copy__book__title"),
+        "overdue": ExpressionWrapper(overdue_condition(), output_field=BooleanField()),
+    }
+
+
+LOAN_ROWS = RowShape(
+    columns=_columns(*_LOAN_KEYS), annotations=_loan_annotations, represent=_keys(*_LOAN_KEYS)
+)
+
+
+def loans_visible_to(viewer: Viewer) -> QuerySet[Loan]:
+    """Every loan for staff; for anyone else the loans of their own patron record."""
+    if _is_staff(viewer):
+        return Loan.objects.all()
+    if not _signed_in(viewer):
+        return Loan.objects.none()
+    return Loan.objects.filter(patron__user_id=viewer.pk)
+
+
+# --- Holds -------------------------------------------------------------------------------------
+
+_HOLD_KEYS: Sequence[str | tuple[str, str]] = (
+    "id",
+    ("patron_id", "patron"),
+    ("book_id", "book"),
+    "book_title",
+    "position",
+    "status",
+    "placed_at",
+    "pickup_by",
+    ("copy_barcode", "copy"),
+)
+
+
+def _hold_annotations() -> dict[str, Any]:
+    return {
+        "book_title": F("book__title"),
+        # A place in the queue only while waiting (waiting_position counts the waiting holds
+        # up to this one's number, whatever this one's own status).
+        "position": Case(
+            When(status=HoldStatus.WAITING, then=waiting_position()),
+            default=Value(None),
+            output_field=IntegerField(),
+        ),
+        "copy_barcode": F("copy__barcode"),
+    }
+
+
+HOLD_ROWS = RowShape(
+    columns=_columns(*_HOLD_KEYS), annotations=_hold_annotations, represent=_keys(*_HOLD_KEYS)
+)
+
+
+def holds_visible_to(viewer: Viewer) -> QuerySet[Hold]:
+    """Every hold for staff; for anyone else the holds of their own patron record."""
+    if _is_staff(viewer):
+        return Hold.objects.all()
+    if not _signed_in(viewer):
+        return Hold.objects.none()
+    return Hold.objects.filter(patron__user_id=viewer.pk)
+
+
+# --- A patron's own summary (/me/) -------------------------------------------------------------
+
+
+def patron_summary(patrons: QuerySet[Patron]) -> dict[str, Any] | None:
+    """The record of the one patron in ``patrons``, their open loans (soonest due first) and
+    active holds (oldest first): three queries. The lists are short, bounded by the category's
+    limits."""
+    row = PATRON_ROWS.rows(patrons).first()
+    if row is None:
+        return None
+    loans = LOAN_ROWS.rows(
+        Loan.objects.filter(patron_id=row["id"], checked_in_at__isnull=True)
+    ).order_by("due_on", "id")
+    holds = HOLD_ROWS.rows(
+        Hold.objects.filter(patron_id=row["id"], status__in=ACTIVE_HOLD_STATUSES)
+    ).order_by("placed_at", "id")
+    return {"patron": row, "loans": list(loans), "holds": list(holds)}
+
+
+# --- What circulation adds to a book (catalog.extensions) --------------------------------------
+
+BOOK_KEYS = ("holds_waiting", "can_place_hold")
+
+
+def _waiting_count() -> Coalesce:
+    waiting = (
+        Hold.objects.filter(book=OuterRef("pk"), status=HoldStatus.WAITING)
+        .order_by()
+        .values("book")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(waiting, output_field=IntegerField()), Value(0))
+
+
+def book_circulation_add(rows: list[Row], *, viewer: Viewer = None) -> None:
+    """Fill in ``holds_waiting`` (the book's queue) and ``can_place_hold`` for a page of book
+    rows: whether the signed-in viewer's patron record could place a hold on the book now, by
+    the rules ``hold_place`` applies; None for a viewer without a patron record (anonymous
+    visitors, staff accounts).
+
+    One query for an anonymous viewer, two for a signed-in one (their patron record, then the
+    page), whatever the page's size.
+    """
+    if not rows:
+        return
+    patron = (
+        Patron.objects.select_related("category")
+        .filter(user_id=viewer.pk)
+        .annotate(
+            active_holds=Coalesce(
+                Subquery(
+                    Hold.objects.filter(patron=OuterRef("pk"), status__in=ACTIVE_HOLD_STATUSES)
+                    .order_by()
+                    .values("patron")
+                    .annotate(n=Count("pk"))
+                    .values("n"),
+                    output_field=IntegerField(),
+                ),
+                Value(0),
+            )
+        )
+        .first()
+        if _signed_in(viewer)
+        else None
+    )
+    books = Book.objects.filter(pk__in=[row["id"] for row in rows])
+    if patron is None:
+        waiting = dict(books.annotate(waiting=_waiting_count()).values_list("pk", "waiting"))
+        for row in rows:
+            row["holds_waiting"] = waiting.get(row["id"], 0)
+            row["can_place_hold"] = None
+        return
+    lendable_on_shelf = Copy.objects.filter(
+        book=OuterRef("pk"), status=CopyStatus.AVAILABLE
+    ).exclude(loan_type=LoanType.REFERENCE)
+    facts = {
+        book["pk"]: book
+        for book in books.annotate(
+            waiting=_waiting_count(),
+            held=Exists(
+                Hold.objects.filter(
+                    book=OuterRef("pk"), patron=patron, status__in=ACTIVE_HOLD_STATUSES
+                )
+            ),
+            borrowed=Exists(
+                Loan.objects.filter(
+                    copy__book=OuterRef("pk"), patron=patron, checked_in_at__isnull=True
+                )
+            ),
+            on_shelf=Exists(lendable_on_shelf),
+        ).values("pk", "waiting", "held", "borrowed", "on_shelf")
+    }
+    today = timezone.localdate()
+    may_hold = (
+        not patron.blocked
+        and (patron.expires_on is None or patron.expires_on >= today)
+        and patron.active_holds < patron.category.max_holds
+    )
+    for row in rows:
+        book = facts.get(row["id"])
+        row["holds_waiting"] = book["waiting"] if book else 0
+        row["can_place_hold"] = bool(
+            may_hold
+            and book
+            and not book["held"]
+            and not book["borrowed"]
+            and (settings.HOLDS_ALLOWED_WHEN_AVAILABLE or not book["on_shelf"])
+        )
