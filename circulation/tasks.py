@@ -20,6 +20,7 @@ from django_tasks_db.models import DBTaskResult
 
 from circulation.services import holds_expire
 from circulation.services.notices import notices_send
+from shelfmark.idempotency import idempotency_keys_purge
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,6 @@ def expire_holds_now(today: datetime.date | None = None) -> dict[str, Any]:
 def purge_old_records_now(now: datetime.datetime | None = None) -> dict[str, int]:
     cutoff = (now or timezone.now()) - datetime.timedelta(days=TASK_RESULTS_KEEP_DAYS)
     purged, _ = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
-    # Idempotency keys of the API's circulation POSTs (issue 8, item 3) are purged here too:
-    # call the API's idempotency_keys_purge() from circulation.services once it is merged, and
-    # add its count to the result.
-    return {"task_results": purged}
+    # The API's Idempotency-Key answers, kept 24 hours (shelfmark.idempotency).
+    keys = idempotency_keys_purge(now=now)
+    return {"task_results": purged, "idempotency_keys": keys}

@@ -77,17 +77,26 @@ def account_holds(patron: Patron) -> list[Row]:
     )
 
 
-def book_hold_panel(book_id: int, user: Any, today: datetime.date) -> Row:
+def book_hold_panel(book: Row, user: Any, today: datetime.date) -> Row:
     """What a book's page says about holds to ``user``: how many wait, and for a patron whether
     they can place one (or why not). The hold service decides for real when they press the
-    button; this only spares them a button that would be refused. Anonymous: one query; a
-    patron: up to six."""
-    waiting = Hold.objects.filter(book_id=book_id, status=HoldStatus.WAITING).count()
-    panel: Row = {"book_id": book_id, "holds_waiting": waiting, "patron": None}
+    button; this only spares them a button that would be refused.
+
+    ``book`` is the page's book row, which already carries ``holds_waiting`` (the catalog
+    extension, ``rows.book_circulation_add``, with ``can_place_hold``), so a visitor without a
+    card costs no query here, a patron who may place a hold one, and a patron who may not up to
+    five (who they are, their hold, and why not)."""
+    book_id = book["id"]
+    panel: Row = {"book_id": book_id, "holds_waiting": book["holds_waiting"], "patron": None}
+    if book["can_place_hold"] is None:  # anonymous, or a login without a library card
+        return panel
     patron = patron_of(user)
-    if patron is None:
+    if patron is None:  # the card was unlinked since the row was read
         return panel
     panel["patron"] = patron
+    if book["can_place_hold"]:
+        panel.update(my_hold=None, refusal="", can_place_hold=True)
+        return panel
     mine = (
         Hold.objects.filter(patron=patron, book_id=book_id, status__in=ACTIVE_HOLD_STATUSES)
         .annotate(queue_position=waiting_position())

@@ -14,8 +14,8 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def book_hold_panel(context: template.Context, book_id: int) -> Row:
+def book_hold_panel(context: template.Context, book: Row) -> Row:
     """What the book's page says about holds to whoever is looking (selectors.account)."""
     request: Any = context.get("request")
     user = getattr(request, "user", None)
-    return _book_hold_panel(book_id, user, timezone.localdate())
+    return _book_hold_panel(book, user, timezone.localdate())

@@ -9,6 +9,7 @@ from io import StringIO
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.utils import timezone
@@ -16,10 +17,11 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from circulation import tasks
-from circulation.models import HoldStatus, Notice, ScheduledJob
+from circulation.models import HoldStatus, IdempotencyKey, Notice, ScheduledJob
 from circulation.schedule import SCHEDULE, Periodic, schedule_prepare, schedule_tick
 from circulation.tests.factories import PatronFactory
 from circulation.tests.notice_helpers import TODAY, days, lend, ready_hold
+from shelfmark.idempotency import KEEP
 
 pytestmark = pytest.mark.django_db
 
@@ -133,19 +135,26 @@ def test_the_tasks_do_the_work_in_the_worker():
 
 
 @real_commits
-def test_purging_deletes_only_old_finished_task_results():
+def test_purging_deletes_only_old_finished_task_results_and_idempotency_keys():
     old, recent = tasks.purge_old_records.enqueue(), tasks.purge_old_records.enqueue()
     waiting = tasks.send_notices.using(run_after=timezone.now() + minutes(60)).enqueue()
     worker_runs_everything()
     DBTaskResult.objects.filter(pk=old.id).update(
         finished_at=timezone.now() - datetime.timedelta(days=tasks.TASK_RESULTS_KEEP_DAYS + 1)
     )
+    user = get_user_model().objects.create_user("client")
+    for key, age in (("old", KEEP + minutes(1)), ("new", KEEP - minutes(1))):
+        IdempotencyKey.objects.create(
+            user=user, key=key, method="POST", path="/api/v1/circulation/checkin/",
+            fingerprint="-", status_code=200, created_at=timezone.now() - age,
+        )  # fmt: skip
 
-    assert run("purge_old_records") == "Purged: 1 task results.\n"
+    assert run("purge_old_records") == "Purged: 1 task results, 1 idempotency keys.\n"
     assert set(DBTaskResult.objects.values_list("pk", flat=True)) == {
         DBTaskResult.objects.get(pk=recent.id).pk,
         DBTaskResult.objects.get(pk=waiting.id).pk,
     }
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
 
 
 # --- The one-shot commands ---------------------------------------------------------------------

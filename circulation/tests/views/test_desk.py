@@ -81,10 +81,12 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, patron, path):
 
 
 @pytest.mark.parametrize("path", DESK_PAGES)
-def test_patrons_and_staff_without_circulation_rights_get_a_403_that_says_why(
-    client, patron, staff_user, path
-):
-    for user in (get_user_model().objects.create_user("someone", password=PASSWORD), staff_user):
+def test_patrons_and_staff_without_circulation_rights_get_a_403_that_says_why(client, patron, path):
+    cataloguer = get_user_model().objects.create_user(
+        "cataloguer", password=PASSWORD, is_staff=True
+    )
+    cataloguer.user_permissions.set(Permission.objects.filter(content_type__app_label="catalog"))
+    for user in (get_user_model().objects.create_user("someone", password=PASSWORD), cataloguer):
         client.force_login(user)
         response = client.get(path.format(patron=patron.pk))
 
