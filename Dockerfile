@@ -48,7 +48,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     DJANGO_SETTINGS_MODULE=shelfmark.settings \
     DEBUG=false \
     STATIC_ROOT=/app/staticfiles \
-    SHELFMARK_DATA_DIR=/var/lib/shelfmark
+    SHELFMARK_DATA_DIR=/var/lib/shelfmark \
+    MEDIA_ROOT=/var/lib/shelfmark/media
 
 # A system user without a login shell or home, uid and gid 10001 (compose.yaml makes the generated
 # database password readable by group 10001). /var/lib/shelfmark holds the secret key that the

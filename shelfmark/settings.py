@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "catalog",
     "circulation",
     "accounts",
+    "interchange",
 ]
 
 MIDDLEWARE = [
@@ -290,6 +291,10 @@ USE_TZ = True
 # --- Static files (served by WhiteNoise, also in production) -----------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default="") or BASE_DIR / "staticfiles")
+# Uploaded and fetched files: import files waiting for the worker, book covers. Every web and
+# worker container must see the same folder (compose.yaml mounts one volume in both).
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default="") or DATA_DIR / "media")
+MEDIA_URL = "media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

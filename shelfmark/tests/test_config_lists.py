@@ -33,6 +33,10 @@ EXCEPTIONS: dict[str, Exception_] = {
     "DEBUG": Exception_(PINNED_BY_IMAGE, "the image always runs in production mode (false)"),
     "SHELFMARK_DATA_DIR": Exception_(PINNED_BY_IMAGE, "the state volume, /var/lib/shelfmark"),
     "STATIC_ROOT": Exception_(PINNED_BY_IMAGE, "where the image build collected the static files"),
+    "MEDIA_ROOT": Exception_(
+        PINNED_BY_IMAGE,
+        "/var/lib/shelfmark/media, on the state volume that web and worker both mount",
+    ),
     "POSTGRES_USER": Exception_(DOCKER_ONLY, "the db service's user; in web's DATABASE_URL"),
     "POSTGRES_DB": Exception_(DOCKER_ONLY, "the db service's database; in web's DATABASE_URL"),
     "POSTGRES_PASSWORD": Exception_(

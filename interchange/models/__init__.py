@@ -1,0 +1,5 @@
+"""The interchange app's tables: one module per concept (imports; ISBN lookups)."""
+
+from interchange.models.imports import ImportKind, ImportProblem, ImportRun, ImportStatus
+
+__all__ = ["ImportKind", "ImportProblem", "ImportRun", "ImportStatus"]

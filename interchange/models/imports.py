@@ -1,0 +1,73 @@
+"""Imports: each run of an import file (from the command line or the website) and the problems
+it reported, kept so staff can see who imported what, when, and download the error report."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class ImportKind(models.TextChoices):
+    CATALOG = "catalog", "Catalog (books and copies)"
+    PATRONS = "patrons", "Patrons"
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEWED = "previewed", "Previewed (dry run)"  # a website upload waiting for confirmation
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"  # stopped: --strict met an error, or the run crashed
+
+
+class ImportRun(models.Model):
+    kind = models.CharField(max_length=20, choices=ImportKind.choices, default=ImportKind.CATALOG)
+    status = models.CharField(
+        max_length=20, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The file: its name as uploaded or given, and (for website imports, which a worker runs
+    # outside the request) the stored copy in media storage.
+    source_name = models.CharField(max_length=255)
+    file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
+    format = models.CharField(max_length=20, blank=True)
+    encoding = models.CharField(max_length=40, blank=True)
+    # How to run: {"on_duplicate": "skip"|"update", "strict": bool, "dry_run": bool, ...}
+    options = models.JSONField(default=dict, blank=True)
+    # Progress (bytes of the file read) and the counts, updated as batches commit.
+    size = models.BigIntegerField(null=True, blank=True)
+    bytes_read = models.BigIntegerField(default=0)
+    records = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True, help_text="Why the run stopped, when it did.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["-created_at", "-id"], name="importrun_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} import of {self.source_name} ({self.status})"
+
+
+class ImportProblem(models.Model):
+    """A line of the error report: one problem of one record (a record may have several)."""
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="problems")
+    number = models.PositiveIntegerField(help_text="Line number, or record number for MARC.")
+    field = models.CharField(max_length=100, blank=True)
+    reason = models.TextField()
+    value = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["run", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.field}: {self.reason}"
