@@ -114,6 +114,8 @@ class Book(models.Model):
         ]
         indexes = [
             models.Index(fields=["title", "id"], name="book_title_idx"),
+            # Imports match a book without an ISBN by its title in any capitals.
+            models.Index(Lower("title"), name="book_title_lower_idx"),
             models.Index(fields=["created_at", "id"], name="book_created_idx"),
             models.Index(fields=["updated_at", "id"], name="book_updated_idx"),
             models.Index(fields=["year", "id"], name="book_year_idx"),

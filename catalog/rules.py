@@ -47,7 +47,13 @@ def squash_spaces(value: str | None) -> str:
     """One line of text in composed form (NFC, so "e" + combining accent and "é" are one
     spelling): runs of white space become one space, control characters go, and nothing
     invisible is left at the ends of a word."""
-    text = unicodedata.normalize("NFC", value or "")
+    if not value:
+        return ""
+    if value.isascii() and value.isprintable():
+        # The common case, fast (imports clean millions of values): printable ASCII is already
+        # in NFC and has no control or format characters.
+        return " ".join(value.split())
+    text = unicodedata.normalize("NFC", value)
     words = (_strip_invisible(_without_controls(word)) for word in text.split())
     return " ".join(word for word in words if word)
 
@@ -55,7 +61,11 @@ def squash_spaces(value: str | None) -> str:
 def clean_text(value: str | None) -> str:
     """Free text (a description, a note): as written, in NFC, without control characters other
     than line breaks and tabs, and without white space at the ends."""
-    text = unicodedata.normalize("NFC", value or "")
+    if not value:
+        return ""
+    if value.isascii() and value.isprintable():  # the common case, fast (see squash_spaces)
+        return value.strip()
+    text = unicodedata.normalize("NFC", value)
     return _without_controls(text, keep="\n\r\t").strip()
 
 
@@ -135,6 +145,21 @@ class WholeNumberRange:
     minimum: int
     maximum: int
     what: str
+
+    def from_text(self, value: str | int | None) -> int | None:
+        """The rule for a number written as text (an import file's cell): blank is no value,
+        and "12.5" or "about 300" is not a whole number."""
+        if isinstance(value, str):
+            text = value.strip()
+            if not text:
+                return None
+            try:
+                value = int(text) if text.lstrip("+-").isdigit() and text.isascii() else None
+            except ValueError:  # signs twice: "+-5"
+                value = None
+            if value is None:
+                raise RuleError(f"The {self.what} must be a whole number; '{text}' is not.")
+        return self(value)
 
     def __call__(self, value: int | None) -> int | None:
         if value is None:

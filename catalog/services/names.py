@@ -128,7 +128,7 @@ def _defaults_for(model: type[Named], name: str) -> dict[str, Any]:
     return {"sort_name": sort_name_for(name)} if model is Author else {}
 
 
-def _get_or_create_named(model: type[Named], name: str) -> Named:
+def get_or_create_named(model: type[Named], name: str) -> Named:
     row = _named(model, name).first()
     if row is not None:
         return row
@@ -163,7 +163,7 @@ def _resolve(refs: Iterable[Ref], model: type[Named], *, field: str) -> list[Nam
     except RuleError as error:
         raise InvalidInput(str(error), field=field) from None
     by_name = {
-        name: _get_or_create_named(model, name)
+        name: get_or_create_named(model, name)
         for name in sorted(set(names), key=lambda name: (name.lower(), name))
     }
     named = iter(names)

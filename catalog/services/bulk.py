@@ -1,0 +1,638 @@
+"""Many books at once, for imports: the rules of ``book_create`` and ``copy_create``, the writes in
+bulk.
+
+An import file brings thousands of books a second. Writing them one by one through
+``book_create`` would cost a dozen queries each; here a batch costs a fixed handful (the books
+already there, the names already there, the barcodes already taken, then one insert per table),
+while every value goes through the same rules (``catalog.rules``) as a single write and every
+invariant stays a database constraint.
+
+Each incoming book gets an ``Outcome``:
+
+- ``created``: a new book (with its copies);
+- ``skipped``: the book is in the catalog already (same ISBN; or, where either has none, the same
+  title and first author, compared case-insensitively) and nothing in it changed;
+- ``updated``: the book was there and gained copies, or (``on_duplicate="update"``) its fields
+  changed to the file's non-empty values;
+- ``failed``: the book breaks a rule; ``problems`` lists every problem, and nothing of it is
+  written — not its book, not one of its copies.
+
+So a second run over the same file changes nothing, and a run cut short (Ctrl-C, a crash) is
+resumed by running it again: the batches that committed are matched, the rest is added.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple, Protocol
+
+from django.db import IntegrityError, connection
+from django.db.models import CharField, Model, Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from catalog.models import CIRCULATION_STATUSES, Author, Book, BookAuthor, Copy, CopyStatus, Subject
+from catalog.rules import (
+    BOOK_RULES,
+    COPY_RULES,
+    clean_name,
+    clean_pages,
+    clean_year,
+    sort_name_for,
+    squash_spaces,
+)
+from catalog.search import search_document
+from catalog.services.books import book_update
+from catalog.services.names import get_or_create_named
+from shelfmark.errors import DomainError, RuleError
+from shelfmark.transactions import service_transaction
+
+
+class CopyIn(Protocol):
+    """A copy as an import file gives it: text, checked here."""
+
+    barcode: str
+    call_number: str
+    location: str
+    loan_type: str
+    status: str
+    acquired_on: str
+    note: str
+
+
+class BookIn(Protocol):
+    """A book as an import file gives it (``interchange.records.BookRecord`` is one): text and
+    lists of names, checked here."""
+
+    title: str
+    subtitle: str
+    authors: list[str]
+    isbn: str
+    publisher: str
+    year: str
+    language: str
+    pages: str
+    description: str
+    subjects: list[str]
+    copies: list[Any]  # CopyIn; a Protocol attribute cannot narrow a list's item type
+
+
+class Result(enum.StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    field: str
+    reason: str
+    value: str
+
+
+# How a book is matched: its ISBN (or None), and its title and first author in lower case.
+MatchKey = tuple[str | None, tuple[str, str]]
+
+
+@dataclass(slots=True)
+class Outcome:
+    result: Result
+    book_id: int | None = None
+    copies_added: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    key: MatchKey | None = None  # for a book that passed the rules
+
+
+# Statuses an import may give a copy. A loan or a hold is not part of a catalog file, so a copy
+# exported while on loan or on the hold shelf comes back available (catalog.services.copies:
+# only circulation puts a copy in those states).
+IMPORT_STATUSES = {status.value for status in CopyStatus} | {""}
+DUPLICATE_POLICIES = ("skip", "update")
+
+
+def books_import(items: Sequence[BookIn], *, on_duplicate: str = "skip") -> list[Outcome]:
+    """Add ``items`` to the catalog in one transaction: one ``Outcome`` per item, in order.
+
+    A book the catalog has already is matched (see the module docstring): with ``"skip"`` it is
+    left as it is; with ``"update"`` its fields take the item's non-empty values and its authors
+    and subjects the item's, when given. Either way the item's copies whose barcodes are new are
+    added to it. Items in one call that are the same book are treated as one book met twice.
+    """
+    if on_duplicate not in DUPLICATE_POLICIES:
+        raise ValueError(f"on_duplicate must be one of {DUPLICATE_POLICIES}, not {on_duplicate!r}")
+    try:
+        return _books_import(items, on_duplicate)
+    except IntegrityError:
+        # A concurrent writer took an ISBN, name or barcode between our look-up and our insert
+        # (the transaction is rolled back). Once more: now the look-up sees it, and matches.
+        return _books_import(items, on_duplicate)
+
+
+@service_transaction
+def _books_import(items: Sequence[BookIn], on_duplicate: str) -> list[Outcome]:
+    outcomes: list[Outcome] = []
+    clean: list[_Clean | None] = []
+    for item in items:
+        checked = _clean(item)
+        if isinstance(checked, list):
+            outcomes.append(Outcome(Result.FAILED, problems=checked))
+            clean.append(None)
+        else:
+            key = (checked.fields["isbn"], checked.title_key())
+            outcomes.append(Outcome(Result.SKIPPED, key=key))
+            clean.append(checked)
+    valid = [c for c in clean if c is not None]
+    matches = _Matches.find(valid)
+    taken = _barcodes_taken(valid)
+
+    new_books: list[_Clean] = []
+    for index, book in enumerate(clean):
+        if book is None:
+            continue
+        outcome = outcomes[index]
+        existing = matches.existing(book)
+        first = None if existing is not None else matches.pending(book)
+        changed = False
+        owner: Owner = ("book", existing.pk) if existing is not None else ("new", id(first or book))
+        problems = [
+            Problem("barcode", _barcode_taken_message(copy["barcode"], taken), copy["barcode"])
+            for copy in book.copies
+            if taken.get(copy["barcode"], owner) != owner
+        ]
+        if problems:
+            outcome.result, outcome.problems = Result.FAILED, problems
+            continue
+        if existing is not None:
+            changed = on_duplicate == "update" and _update(existing, book, outcome)
+            if outcome.result is Result.FAILED:
+                continue
+            book.book_id = outcome.book_id = existing.pk
+        elif first is not None:
+            book.twin_of = first  # the same book met twice in this batch
+        else:
+            matches.add_pending(book)
+            new_books.append(book)
+        book.copies = [copy for copy in book.copies if copy["barcode"] not in taken]
+        for copy in book.copies:
+            taken[copy["barcode"]] = owner
+        if existing is None and first is None:
+            outcome.result = Result.CREATED
+        else:
+            outcome.result = Result.UPDATED if changed or book.copies else Result.SKIPPED
+    _write(new_books, [c for c in valid if c.book_id is not None or c.twin_of is not None])
+    for index, book in enumerate(clean):
+        if book is not None and outcomes[index].result is not Result.FAILED:
+            outcomes[index].book_id = book.book_id or (book.twin_of and book.twin_of.book_id)
+            outcomes[index].copies_added = len(book.copies)
+    return outcomes
+
+
+def book_problems(item: BookIn) -> list[Problem]:
+    """Every rule ``item`` breaks (none: it would import), without writing anything."""
+    checked = _clean(item)
+    return checked if isinstance(checked, list) else []
+
+
+# --- Checking one book against the rules ----------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Clean:
+    """A book that passed the rules: cleaned values, and where it ends up."""
+
+    fields: dict[str, Any]
+    authors: list[str]
+    subjects: list[str]
+    copies: list[dict[str, Any]]
+    book_id: int | None = None  # the book row, once it exists
+    twin_of: _Clean | None = None  # the batch's first item for the same new book, if a repeat
+
+    def title_key(self) -> tuple[str, str]:
+        return (self.fields["title"].lower(), self.authors[0].lower() if self.authors else "")
+
+
+def _max_lengths(model: type[Model]) -> dict[str, int]:
+    return {
+        f.name: f.max_length
+        for f in model._meta.get_fields()
+        if isinstance(f, CharField) and f.max_length is not None
+    }
+
+
+# A single write's serializer or form says when a value is too long; in bulk the rules say it,
+# before the database would refuse the whole batch.
+BOOK_LENGTHS = _max_lengths(Book)
+COPY_LENGTHS = _max_lengths(Copy)
+NAME_LENGTH = min(_max_lengths(Author)["name"], _max_lengths(Subject)["name"])
+
+
+def _too_long(value: Any, limit: int | None) -> str | None:
+    if limit is not None and isinstance(value, str) and len(value) > limit:
+        return f"At most {limit} characters; this has {len(value)}."
+    return None
+
+
+def _clean(item: BookIn) -> _Clean | list[Problem]:
+    """The item's values cleaned by the catalog's rules, or every problem it has."""
+    problems: list[Problem] = []
+    fields: dict[str, Any] = {}
+    for name, rule in BOOK_RULES.items():
+        raw = getattr(item, name)
+        try:
+            if name == "year":
+                fields[name] = clean_year.from_text(raw)
+            elif name == "pages":
+                fields[name] = clean_pages.from_text(raw)
+            else:
+                fields[name] = rule(raw)
+        except RuleError as error:
+            problems.append(Problem(name, str(error), raw or ""))
+            continue
+        if message := _too_long(fields[name], BOOK_LENGTHS.get(name)):
+            problems.append(Problem(name, message, raw))
+    authors = _names(item.authors, "authors", problems)
+    subjects = _names(item.subjects, "subjects", problems)
+    copies: list[dict[str, Any]] = []
+    barcodes: set[str] = set()
+    for copy in item.copies:
+        cleaned = _clean_copy(copy, problems)
+        if cleaned is None:
+            continue
+        if cleaned["barcode"] in barcodes:
+            problems.append(
+                Problem("barcode", f"Barcode {cleaned['barcode']} is given twice.", copy.barcode)
+            )
+        barcodes.add(cleaned["barcode"])
+        copies.append(cleaned)
+    if problems:
+        return problems
+    return _Clean(fields, authors, subjects, copies)
+
+
+def _names(raw: Iterable[str], field_name: str, problems: list[Problem]) -> list[str]:
+    """Names cleaned, blanks dropped, each once (case-insensitively, as the database compares)."""
+    names: list[str] = []
+    seen: set[str] = set()
+    for value in raw:
+        if not squash_spaces(value):
+            continue
+        try:
+            name = clean_name(value)
+        except RuleError as error:  # pragma: no cover - blank names are dropped above
+            problems.append(Problem(field_name, str(error), value))
+            continue
+        if message := _too_long(name, NAME_LENGTH):
+            problems.append(Problem(field_name, message, value))
+        elif name.lower() not in seen:
+            seen.add(name.lower())
+            names.append(name)
+    return names
+
+
+def _clean_copy(copy: CopyIn, problems: list[Problem]) -> dict[str, Any] | None:
+    before = len(problems)
+    values: dict[str, Any] = {}
+    for name in ("barcode", "call_number", "location", "loan_type", "note"):
+        raw = getattr(copy, name)
+        try:
+            values[name] = COPY_RULES[name](raw)
+        except RuleError as error:
+            problems.append(Problem(name, str(error), raw or ""))
+            continue
+        if message := _too_long(values[name], COPY_LENGTHS.get(name)):
+            problems.append(Problem(name, message, raw))
+    status = (copy.status or "").strip().lower()
+    if status not in IMPORT_STATUSES:
+        problems.append(
+            Problem(
+                "status",
+                f"Unknown copy status '{copy.status}'. Use one of: "
+                f"{', '.join(s.value for s in CopyStatus)}.",
+                copy.status,
+            )
+        )
+    values["status"] = (
+        CopyStatus.AVAILABLE if not status or status in CIRCULATION_STATUSES else status
+    )
+    acquired = (copy.acquired_on or "").strip()
+    try:
+        values["acquired_on"] = datetime.date.fromisoformat(acquired) if acquired else None
+    except ValueError:
+        problems.append(
+            Problem("acquired_on", f"'{acquired}' is not a date; write it as YYYY-MM-DD.", acquired)
+        )
+    return values if len(problems) == before else None
+
+
+# --- Finding the books already there --------------------------------------------------------
+
+
+def _same_text(field_name: str, lowered: str, values: set[str]) -> Q:
+    """Rows whose ``field_name`` is one of ``values`` in any capitals (``lowered`` is its
+    LOWER() alias, which an index serves). SQLite's LOWER() folds ASCII letters only, so there
+    the exact values are asked for too: a value met again in any script is found."""
+    condition = Q(**{f"{lowered}__in": {value.lower() for value in values}})
+    if connection.vendor == "sqlite":
+        condition |= Q(**{f"{field_name}__in": values})
+    return condition
+
+
+class Found(NamedTuple):
+    """A book of the catalog's that an item matched (no model instance: a batch matches
+    thousands)."""
+
+    pk: int
+    isbn: str | None
+
+
+class _Matches:
+    """The catalog's books that the batch's items are, and the batch's own new books."""
+
+    def __init__(self, by_isbn: dict[str, Found], by_title: dict[tuple[str, str], list[Found]]):
+        self.by_isbn = by_isbn
+        self.by_title = by_title
+        self.pending_isbn: dict[str, _Clean] = {}
+        self.pending_title: dict[tuple[str, str], _Clean] = {}
+
+    @classmethod
+    def find(cls, books: list[_Clean]) -> _Matches:
+        isbns = {book.fields["isbn"] for book in books if book.fields["isbn"]}
+        by_isbn = {
+            isbn: Found(pk, isbn)
+            for pk, isbn in Book.objects.filter(isbn__in=isbns).values_list("pk", "isbn")
+        }
+        # Title candidates: the exact cleaned title (SQLite's LOWER() folds ASCII only, so this
+        # finds a re-imported title in any script) or the same title in other capitals.
+        titles = {book.fields["title"] for book in books}
+        candidates = list(
+            Book.objects.alias(title_lower=Lower("title"))
+            .filter(_same_text("title", "title_lower", titles))
+            .values_list("pk", "isbn", "title")
+        )
+        first_authors = dict(
+            BookAuthor.objects.filter(
+                book_id__in=[pk for pk, _, _ in candidates], position=0
+            ).values_list("book_id", "author__name")
+        )
+        by_title: dict[tuple[str, str], list[Found]] = {}
+        for pk, isbn, title in candidates:
+            key = (title.lower(), first_authors.get(pk, "").lower())
+            by_title.setdefault(key, []).append(Found(pk, isbn))
+        return cls(by_isbn, by_title)
+
+    def existing(self, book: _Clean) -> Found | None:
+        isbn = book.fields["isbn"]
+        if isbn and isbn in self.by_isbn:
+            return self.by_isbn[isbn]
+        # Same title and first author, unless both have ISBNs (then they are other editions).
+        for candidate in self.by_title.get(book.title_key(), ()):
+            if not (isbn and candidate.isbn):
+                return candidate
+        return None
+
+    def pending(self, book: _Clean) -> _Clean | None:
+        isbn = book.fields["isbn"]
+        if isbn and isbn in self.pending_isbn:
+            return self.pending_isbn[isbn]
+        first = self.pending_title.get(book.title_key())
+        if first is not None and not (isbn and first.fields["isbn"]):
+            return first
+        return None
+
+    def add_pending(self, book: _Clean) -> None:
+        if book.fields["isbn"]:
+            self.pending_isbn[book.fields["isbn"]] = book
+        self.pending_title.setdefault(book.title_key(), book)
+
+
+# Whose a barcode is: a book of the catalog's ("book", id), or a new book of this batch's
+# ("new", id() of its first item).
+Owner = tuple[str, int]
+
+
+def _barcodes_taken(books: list[_Clean]) -> dict[str, Owner]:
+    """Barcode -> the book whose copy has it, for the batch's barcodes already in use."""
+    barcodes = {copy["barcode"] for book in books for copy in book.copies}
+    if not barcodes:
+        return {}
+    taken = Copy.objects.filter(barcode__in=barcodes).values_list("barcode", "book_id")
+    return {barcode: ("book", book_id) for barcode, book_id in taken}
+
+
+def _barcode_taken_message(barcode: str, taken: dict[str, Owner]) -> str:
+    kind, key = taken[barcode]
+    whose = f"book {key}" if kind == "book" else "a book earlier in this file"
+    return f"Barcode {barcode} is already used by a copy of another book ({whose})."
+
+
+def _update(found: Found, item: _Clean, outcome: Outcome) -> bool:
+    """Give the book the item's non-empty values (``on_duplicate="update"``); whether it changed.
+    One book at a time, through ``book_update``: updates are few, and its rules are the same."""
+    book = Book.objects.get(pk=found.pk)
+    changes = {
+        name: value
+        for name, value in item.fields.items()
+        if value not in (None, "") and getattr(book, name) != value
+    }
+    current_authors = list(
+        BookAuthor.objects.filter(book=book)
+        .order_by("position")
+        .values_list("author__name", flat=True)
+    )
+    authors = (
+        item.authors
+        if item.authors and _lowered(item.authors) != _lowered(current_authors)
+        else None
+    )
+    current_subjects = set(book.subjects.values_list("name", flat=True))
+    subjects = (
+        item.subjects
+        if item.subjects and set(_lowered(item.subjects)) != set(_lowered(current_subjects))
+        else None
+    )
+    if not (changes or authors is not None or subjects is not None):
+        return False
+    try:
+        book_update(book=book, authors=authors, subjects=subjects, **changes)
+    except DomainError as error:  # another book has the item's ISBN, say
+        outcome.result = Result.FAILED
+        outcome.problems = [
+            Problem(name, message, str(changes.get(name, "")))
+            for name, messages in (error.fields or {"": [error.message]}).items()
+            for message in messages
+        ]
+        return False
+    return True
+
+
+def _lowered(names: Iterable[str]) -> list[str]:
+    return [name.lower() for name in names]
+
+
+# --- Writing ---------------------------------------------------------------------------------
+
+
+def _write(new_books: list[_Clean], others: list[_Clean]) -> None:
+    """Insert the new books with their authors, subjects and copies, and the copies the other
+    (matched) items bring to books that exist: one insert per table."""
+    authors = _named_rows(Author, {name for book in new_books for name in book.authors})
+    subjects = _named_rows(Subject, {name for book in new_books for name in book.subjects})
+    now = timezone.now()
+    books = [
+        {
+            **book.fields,
+            "search_text": search_document(
+                title=book.fields["title"],
+                subtitle=book.fields["subtitle"],
+                isbn=book.fields["isbn"],
+                author_names=[authors[name.lower()][1] for name in book.authors],
+            ),
+            "created_at": now,
+            "updated_at": now,
+        }
+        for book in new_books
+    ]
+    for book, book_id in zip(new_books, _insert(Book, books, ids=True), strict=True):
+        book.book_id = book_id
+    _insert(
+        BookAuthor,
+        [
+            {"book_id": book.book_id, "author_id": authors[name.lower()][0], "position": position}
+            for book in new_books
+            for position, name in enumerate(book.authors)
+        ],
+    )
+    _insert(
+        Book.subjects.through,
+        [
+            {"book_id": book.book_id, "subject_id": subjects[name.lower()][0]}
+            for book in new_books
+            for name in book.subjects
+        ],
+    )
+    _insert(
+        Copy,
+        [
+            {
+                **copy,
+                "book_id": book.book_id or (book.twin_of and book.twin_of.book_id),
+                "created_at": now,
+                "updated_at": now,
+            }
+            for book in [*new_books, *others]
+            for copy in book.copies
+        ],
+    )
+
+
+def _insert(model: type[Model], rows: list[dict[str, Any]], *, ids: bool = False) -> list[int]:
+    """Insert ``rows`` (column values by field attname, every concrete field but the id) and,
+    with ``ids``, return their ids in order.
+
+    On PostgreSQL with COPY (a fraction of the time of an ORM bulk insert, which builds a model
+    instance and prepares each value of each row); ids wanted are drawn from the table's
+    sequence first. The database checks every constraint all the same. Elsewhere (SQLite) the
+    ORM's bulk insert.
+    """
+    if not rows:
+        return []
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    columns = [f.attname for f in fields]
+    # A field the rows do not give (one added to the model later) takes its default.
+    defaults = {f.attname: f.get_default() for f in fields if f.attname not in rows[0]}
+    if connection.vendor != "postgresql":
+        objects = model._default_manager.bulk_create(model(**defaults, **row) for row in rows)
+        return [obj.pk for obj in objects]
+    table = connection.ops.quote_name(model._meta.db_table)
+    keys: list[int] = []
+    with connection.cursor() as cursor:
+        if ids:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [model._meta.db_table, len(rows)],
+            )
+            keys = [row[0] for row in cursor.fetchall()]
+        names = ", ".join(connection.ops.quote_name(c) for c in ["id"] * ids + columns)
+        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            values = ([row.get(c, defaults.get(c)) for c in columns] for row in rows)
+            if ids:
+                for key, row_values in zip(keys, values, strict=True):
+                    copy.write_row((key, *row_values))
+            else:
+                for row_values in values:
+                    copy.write_row(row_values)
+    return keys
+
+
+NamedRow = tuple[int, str]  # an author's or subject's id and name
+
+
+def _named_rows(model: type[Author] | type[Subject], names: set[str]) -> dict[str, NamedRow]:
+    """Lower-case name -> (id, name as stored), for ``names``, compared the way the unique
+    constraint compares them. The missing ones are created first, in one canonical order
+    (names.py explains why): an import mostly brings new names, so trying to insert them all
+    and looking up only those the constraint turned away is the shorter way."""
+    if not names:
+        return {}
+    now = timezone.now()
+    ordered = sorted(names, key=lambda name: (name.lower(), name))
+    created = _insert_new(
+        model,
+        [
+            {"name": name, **_named_defaults(model, name), "created_at": now, "updated_at": now}
+            for name in ordered
+        ],
+    )
+    rows = {name.lower(): (pk, name) for pk, name in created}
+    rows.update(_named_lookup(model, {name for name in names if name.lower() not in rows}))
+    for name in names:
+        if name.lower() not in rows:
+            # The database's LOWER() and Python's lower() disagree on this name (SQLite folds
+            # ASCII only): ask the database the way its constraint compares.
+            row = get_or_create_named(model, name)
+            rows[name.lower()] = (row.pk, row.name)
+    return rows
+
+
+def _insert_new(model: type[Author] | type[Subject], rows: list[dict[str, Any]]) -> list[NamedRow]:
+    """Insert the rows the unique constraint lets in (the others are there already, or were
+    created meanwhile) and return the new ones' ids and names. On PostgreSQL one statement
+    taking each column as an array; elsewhere the ORM's bulk insert, then a look-up."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    columns = [f.attname for f in fields if f.attname in rows[0]]
+    if connection.vendor != "postgresql":
+        # No RETURNING for the rows an ignored conflict skips: the caller looks them all up.
+        model._default_manager.bulk_create(
+            [model(**{c: row[c] for c in columns}) for row in rows], ignore_conflicts=True
+        )
+        return []
+    types = {f.attname: f.db_type(connection) for f in fields}
+    table = connection.ops.quote_name(model._meta.db_table)
+    arrays = ", ".join(f"%s::{types[c]}[]" for c in columns)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Table, column names and types come from the model, never from input.
+            f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) "  # noqa: S608
+            "ON CONFLICT DO NOTHING RETURNING id, name",
+            [[row[c] for row in rows] for c in columns],
+        )
+        return [(pk, name) for pk, name in cursor.fetchall()]
+
+
+def _named_defaults(model: type[Author] | type[Subject], name: str) -> dict[str, str]:
+    return {"sort_name": sort_name_for(name)} if model is Author else {}
+
+
+def _named_lookup(model: type[Author] | type[Subject], names: set[str]) -> dict[str, NamedRow]:
+    found = (
+        model.objects.alias(name_lower=Lower("name"))
+        .filter(_same_text("name", "name_lower", names))
+        .values_list("pk", "name")
+    )
+    wanted = {name.lower() for name in names}
+    return {name.lower(): (pk, name) for pk, name in found if name.lower() in wanted}

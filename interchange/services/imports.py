@@ -1,0 +1,237 @@
+"""Running an import: a file's records, in batches, through the catalog's bulk service.
+
+One run, from the command line or a worker, goes like this:
+
+- The records stream from the reader (``interchange.formats``) in batches of ``BATCH_SIZE``;
+  memory holds one batch, whatever the size of the file.
+- Each batch is one transaction (``catalog.services.bulk.books_import``): valid records go in,
+  each bad one fails with every problem it has and leaves nothing behind. After each batch the
+  run's counts, progress and problems are saved, so a page can show them while the run goes on,
+  and a run cut short (Ctrl-C, a crash) leaves whole batches only; running the file again
+  resumes it, since books already in the catalog are matched rather than added twice.
+- ``dry_run``: every batch is rolled back, so nothing changes; what would have been created is
+  remembered, so a book the file lists twice is counted once, as it would be for real.
+- ``strict``: the whole file is one transaction, which the first bad record rolls back: the
+  catalog then has none of the file.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.services.bulk import Outcome, Problem, Result, book_problems, books_import
+from interchange.models import ImportProblem, ImportRun, ImportStatus
+from interchange.records import BookRecord, Source
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 1000
+# A dry run keeps the problems it shows (the preview lists the first ones; counts are complete).
+DRY_RUN_PROBLEMS_KEPT = 1000
+
+Progress = Callable[[ImportRun], None]
+ProblemSink = Callable[[int, Iterable[Problem]], None]
+
+
+class StrictStop(Exception):
+    """--strict met a bad record: the transaction is rolled back and the run stops."""
+
+    def __init__(self, number: int, problems: list[Problem]):
+        self.number = number
+        self.problems = problems
+        first = problems[0]
+        where = f" ({first.field})" if first.field else ""
+        super().__init__(f"Record {number}{where}: {first.reason}")
+
+
+@dataclass
+class _DryRunMemory:
+    """What a dry run would have created in earlier (rolled back) batches: keys of new books."""
+
+    isbns: set[str]
+    titles: set[tuple[str, str]]
+
+
+def catalog_import(
+    source: Source,
+    run: ImportRun,
+    *,
+    progress: Progress | None = None,
+    problem_sink: ProblemSink | None = None,
+) -> ImportRun:
+    """Import ``source`` as ``run`` says (``run.options``: ``on_duplicate``, ``dry_run``,
+    ``strict``); returns the run, finished. ``progress`` is called after each batch;
+    ``problem_sink`` gets each failed record's number and problems (the error report file)."""
+    options = run.options or {}
+    on_duplicate = options.get("on_duplicate", "skip")
+    dry_run = bool(options.get("dry_run"))
+    strict = bool(options.get("strict"))
+    run.format, run.encoding, run.size = source.format, source.encoding or "", source.size
+    run.status, run.started_at = ImportStatus.RUNNING, timezone.now()
+    run.save()
+
+    batches = _batches(source.records(), BATCH_SIZE)
+    memory = _DryRunMemory(set(), set()) if dry_run else None
+
+    def one_batch(batch: list[BookRecord]) -> None:
+        if dry_run and not strict:
+            with transaction.atomic():
+                outcomes = _import_batch(batch, on_duplicate, strict=False, memory=memory)
+                transaction.set_rollback(True)
+        else:
+            outcomes = _import_batch(batch, on_duplicate, strict=strict, memory=memory)
+        _record(run, batch, outcomes, source, problem_sink, keep_problems=not dry_run)
+        if progress:
+            progress(run)
+
+    try:
+        if strict:
+            with transaction.atomic():
+                for batch in batches:
+                    one_batch(batch)
+                if dry_run:
+                    transaction.set_rollback(True)  # the counts live on in ``run``
+        else:
+            for batch in batches:
+                one_batch(batch)
+    except StrictStop as stop:
+        run.refresh_from_db()  # the counts saved inside the rolled-back transaction are gone
+        run.created = run.updated = run.skipped = 0
+        run.failed = 1
+        run.problems.all().delete()
+        _save_problems(run, stop.number, stop.problems)
+        if problem_sink:
+            problem_sink(stop.number, stop.problems)
+        return _finish(run, ImportStatus.FAILED, f"Stopped (--strict), nothing imported: {stop}")
+    except KeyboardInterrupt:
+        _finish(run, ImportStatus.FAILED, _interrupted(run))
+        raise
+    except Exception as error:
+        logger.exception("Import %s crashed", run.pk)
+        _finish(run, ImportStatus.FAILED, f"{_interrupted(run)} ({type(error).__name__}: {error})")
+        raise
+    if dry_run and run.problems.count() >= DRY_RUN_PROBLEMS_KEPT:
+        run.message = (
+            f"The first {DRY_RUN_PROBLEMS_KEPT} problems are kept; {run.failed} records failed."
+        )
+    return _finish(run, ImportStatus.DONE, run.message)
+
+
+def _batches(records: Iterator[BookRecord], size: int) -> Iterator[list[BookRecord]]:
+    while batch := list(itertools.islice(records, size)):
+        yield batch
+
+
+def _import_batch(
+    batch: list[BookRecord], on_duplicate: str, *, strict: bool, memory: _DryRunMemory | None
+) -> list[Outcome]:
+    """Outcomes for a batch: records the reader already found broken fail with all their
+    problems (the reader's and the rules'); the rest go to the bulk service."""
+    outcomes: list[Outcome | None] = []
+    readable: list[BookRecord] = []
+    for record in batch:
+        if record.problems:
+            problems = [Problem(p.field, p.reason, p.value) for p in record.problems]
+            problems += [
+                p for p in book_problems(record) if p.field not in {q.field for q in problems}
+            ]
+            outcomes.append(Outcome(Result.FAILED, problems=problems))
+        else:
+            outcomes.append(None)
+            readable.append(record)
+    imported = iter(books_import(readable, on_duplicate=on_duplicate))
+    result = [outcome if outcome is not None else next(imported) for outcome in outcomes]
+    if strict:
+        for record, outcome in zip(batch, result, strict=True):
+            if outcome.result is Result.FAILED:
+                raise StrictStop(record.number, outcome.problems)
+    if memory is not None:
+        _count_repeats_once(batch, result, memory)
+    return result
+
+
+def _count_repeats_once(
+    batch: list[BookRecord], outcomes: list[Outcome], memory: _DryRunMemory
+) -> None:
+    """In a dry run, a book created by an earlier (rolled back) batch is not there for the next
+    one: one listed again later counts as met again, not as created twice."""
+    for record, outcome in zip(batch, outcomes, strict=True):
+        if outcome.result is not Result.CREATED or outcome.key is None:
+            continue
+        isbn, title = outcome.key
+        if (isbn and isbn in memory.isbns) or (not isbn and title in memory.titles):
+            outcome.result = Result.UPDATED if record.copies else Result.SKIPPED
+        else:
+            if isbn:
+                memory.isbns.add(isbn)
+            memory.titles.add(title)
+
+
+def _record(
+    run: ImportRun,
+    batch: list[BookRecord],
+    outcomes: list[Outcome],
+    source: Source,
+    problem_sink: ProblemSink | None,
+    *,
+    keep_problems: bool,
+) -> None:
+    """The batch's counts, progress and problems, saved on the run (its own small transaction
+    after the batch's, unless a strict or dry run holds one open)."""
+    counts = {result: 0 for result in Result}
+    failures: list[ImportProblem] = []
+    for record, outcome in zip(batch, outcomes, strict=True):
+        counts[outcome.result] += 1
+        if outcome.problems:
+            if problem_sink:
+                problem_sink(record.number, outcome.problems)
+            failures += [
+                ImportProblem(
+                    run=run, number=record.number, field=p.field, reason=p.reason, value=p.value
+                )
+                for p in outcome.problems
+            ]
+    run.records += len(batch)
+    run.created += counts[Result.CREATED]
+    run.updated += counts[Result.UPDATED]
+    run.skipped += counts[Result.SKIPPED]
+    run.failed += counts[Result.FAILED]
+    run.bytes_read = source.bytes_read
+    if not keep_problems:
+        room = DRY_RUN_PROBLEMS_KEPT - run.problems.count()
+        failures = failures[: max(room, 0)]
+    ImportRun.objects.filter(pk=run.pk).update(
+        records=run.records,
+        created=run.created,
+        updated=run.updated,
+        skipped=run.skipped,
+        failed=run.failed,
+        bytes_read=run.bytes_read,
+    )
+    ImportProblem.objects.bulk_create(failures)
+
+
+def _save_problems(run: ImportRun, number: int, problems: list[Problem]) -> None:
+    ImportProblem.objects.bulk_create(
+        ImportProblem(run=run, number=number, field=p.field, reason=p.reason, value=p.value)
+        for p in problems
+    )
+
+
+def _interrupted(run: ImportRun) -> str:
+    return (
+        f"Interrupted after {run.records} records; every batch before is in. Run the same "
+        "import again to finish it: what is in already is matched, not added twice."
+    )
+
+
+def _finish(run: ImportRun, status: str, message: str) -> ImportRun:
+    run.status, run.message, run.finished_at = status, message, timezone.now()
+    run.save()
+    return run
