@@ -7,9 +7,11 @@ LibraryThing and Libib by their headers; anything else is read as our own CSV la
 
 from __future__ import annotations
 
+import importlib
 import io
 import re
-from typing import BinaryIO
+from collections.abc import Callable
+from typing import BinaryIO, cast
 
 from interchange.formats.jsonfile import JsonSource
 from interchange.formats.patrons import PatronSource
@@ -75,8 +77,10 @@ def open_catalog_source(
             kind = sniff_format(head)
         file = _rewound(file, head)
     if kind in ("marc", "marcxml"):
-        from interchange.formats.marc import open_marc_source  # written with the MARC reader
-
+        # Imported by name when needed: the MARC reader (pymarc) lives in its own module, and
+        # a text import should not pay for loading it.
+        marc = importlib.import_module("interchange.formats.marc")
+        open_marc_source: Callable[..., Source] = marc.open_marc_source
         return open_marc_source(file, kind=kind, encoding=encoding, size=size)
     if kind == "json":
         return JsonSource(file, size=size)
@@ -101,4 +105,4 @@ def _rewound(file: BinaryIO, head: bytes) -> BinaryIO:
             return file
     except (AttributeError, OSError, ValueError):
         pass
-    return io.BufferedReader(ByteCounter(file, head))  # type: ignore[return-value]
+    return cast(BinaryIO, io.BufferedReader(ByteCounter(file, head)))

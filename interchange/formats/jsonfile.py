@@ -12,7 +12,7 @@ import io
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-import ijson
+import ijson  # type: ignore[import-untyped]  # ijson ships no type information
 
 from interchange.formats.text import ByteCounter, file_size, read_sample
 from interchange.records import BookRecord, CopyRecord, Problem, SourceError

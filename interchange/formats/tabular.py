@@ -93,8 +93,9 @@ def year_of(value: str) -> str:
 
 
 def first_last(name: str) -> str:
-    """"Austen, Jane" -> "Jane Austen"; "King, Martin Luther, Jr." -> "Martin Luther King
-    Jr."; a name without a comma (a corporate author) stays as it is."""
+    """A "Last, First" name in title-page form: "Austen, Jane" -> "Jane Austen", "King,
+    Martin Luther, Jr." -> "Martin Luther King Jr."; a name without a comma (a corporate
+    author) stays as it is."""
     parts = [part.strip() for part in name.split(",")]
     if len(parts) == 2 and parts[0] and parts[1]:
         return f"{parts[1]} {parts[0]}"
