@@ -128,6 +128,29 @@ _BOMS = (
 # for Western text (they share most letters); the Western one is what Excel writes in most of
 # the world, so it wins a tie.
 _PREFERRED_LEGACY = ("cp1252", "iso8859_15", "latin_1")
+# The legacy encodings spreadsheets and old catalog programs write; charset-normalizer otherwise
+# considers every code page Python has, and on a short file may pick a rare one (Mac Icelandic)
+# that reads one accented letter slightly better.
+_LEGACY_CANDIDATES = (
+    "cp1252",
+    "latin_1",
+    "iso8859_15",
+    "cp1250",
+    "iso8859_2",
+    "cp1251",
+    "koi8_r",
+    "cp1253",
+    "cp1254",
+    "cp1257",
+    "mac_roman",
+    "cp850",
+    "cp437",
+    "shift_jis",
+    "euc_jp",
+    "gb18030",
+    "big5",
+    "euc_kr",
+)
 
 _BINARY_SIGNATURES = (
     (b"PK\x03\x04", "an Excel workbook (.xlsx) or another zip file"),
@@ -147,13 +170,24 @@ def detect_encoding(sample: bytes, *, complete: bool) -> str:
     try:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=complete)
     except UnicodeDecodeError:
-        pass
+        if _mostly_utf8(sample):
+            return "utf-8"
     else:
         return "utf-8"
     utf16 = _utf16_without_bom(sample)
     if utf16:
         return utf16
     return _legacy_encoding(sample)
+
+
+def _mostly_utf8(sample: bytes) -> bool:
+    """UTF-8 with a few bad bytes (a row pasted from elsewhere) is still UTF-8: its bad bytes
+    are reported on their rows. Text in a legacy encoding almost never has a valid UTF-8
+    sequence of two or more bytes, and has many bytes that are not UTF-8."""
+    text = sample.decode("utf-8", _UNDECODABLE_ERRORS)
+    bad = len(_UNDECODABLE.findall(text))
+    good = sum(1 for ch in text if ch > "\x7f") - bad
+    return good >= 1 and bad <= good
 
 
 def _utf16_without_bom(sample: bytes) -> str | None:
@@ -173,7 +207,7 @@ def _utf16_without_bom(sample: bytes) -> str | None:
 def _legacy_encoding(sample: bytes) -> str:
     from charset_normalizer import from_bytes  # imported here: only legacy files need it
 
-    matches = from_bytes(sample)
+    matches = from_bytes(sample, cp_isolation=list(_LEGACY_CANDIDATES))
     best = matches.best()
     if best is None:
         return "cp1252"
@@ -394,7 +428,8 @@ class TextTable:
         row.problems.append(
             Problem(
                 "",
-                f"The row has {found} cells where the header has {len(self.header)}: a "
+                f"The row has {found} {'cell' if found == 1 else 'cells'} where the header has "
+                f"{len(self.header)}: a "
                 "delimiter or quote may be missing or extra.",
                 _shorten(_raw(row.cells, self.delimiter)),
             )
