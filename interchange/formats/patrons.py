@@ -76,7 +76,7 @@ class PatronSource:
         plan = self._plan
         for row in self._table.rows():
             cells = row.cells
-            values = {field: cells[index] for field, index in plan if cells[index]}
+            values = {field: value for field, index in plan if (value := cells[index].strip())}
             get = values.get
             name = get("name") or " ".join(
                 part for part in (get("first_name", ""), get("last_name", "")) if part

@@ -298,8 +298,12 @@ def split_list(cell: str, separator: str = LIST_SEPARATOR) -> list[str]:
     """The values of a multi-value cell: split at ``separator`` (unless escaped with "\\"), each
     stripped, blanks dropped (a trailing separator is common in hand-made files)."""
     if "\\" not in cell:
-        return [item for item in (part.strip() for part in cell.split(separator)) if item]
-    items: list[str] = []
+        if separator not in cell:
+            cell = cell.strip()
+            return [cell] if cell else []
+        items = [part.strip() for part in cell.split(separator)]
+        return items if "" not in items else [item for item in items if item]
+    items = []
     current: list[str] = []
     position, end = 0, len(cell)
     while position < end:
@@ -376,53 +380,53 @@ class TextTable:
 
     def rows(self) -> Iterator[Row]:
         """The data rows, blank ones skipped. A row with another number of cells than the
-        header still comes (with a problem), so the error report shows it."""
+        header still comes (with a problem), so the error report shows it. Cells are as the
+        file has them (the layouts strip the ones they read)."""
         width = len(self.header)
-        lines = self._lines()
-        pending = next(lines, None)
-        while pending is not None:
-            number, cells, last_line, error = pending
-            pending = next(lines, None)
-            if error is not None:
-                yield Row(number, [""] * width, [_broken_row(error)])
-                continue
-            row = Row(number, cells)
-            if _SUSPECT.search("".join(cells)):
-                _report_text_problems(row)
-                cells = row.cells
-            found = len(cells)
-            if found < width:
-                self._report_width(row, found=found)
-                cells.extend([""] * (width - found))
-            elif found > width:
-                if any(cell.strip() for cell in cells[width:]):
-                    self._report_width(row, found=found)
-                # Trailing empty cells (a spreadsheet's stray delimiters) lose nothing.
-                del cells[width:]
-            # A cell ending in a line break is what a quote left open reads as, when the file
-            # ends there (a closed quoted cell may end in a line break too).
-            if pending is None and last_line > number and _ends_in_line_break(cells):
-                row.problems.append(_unclosed_quote(number, cells, self.delimiter))
-            row.cells = [cell.strip() for cell in cells]
-            yield row
-
-    def _lines(self) -> Iterator[tuple[int, list[str], int, csv.Error | None]]:
-        """(first line, cells, last line, error) for each non-blank row."""
         reader = self._reader
         last_line = reader.line_num
+        held: Row | None = None  # a row that may end in an unclosed quote: known at the next
         while True:
             try:
                 cells = next(reader)
             except StopIteration:
-                return
+                break
             except csv.Error as error:
-                yield last_line + 1, [], reader.line_num, error
-                last_line = reader.line_num
-                continue
+                cells = None
+                problem = _broken_row(error)
             number = last_line + 1
             last_line = reader.line_num
-            if cells:
-                yield number, cells, last_line, None
+            if held is not None:
+                yield held
+                held = None
+            if cells is None:
+                yield Row(number, [""] * width, [problem])
+                continue
+            if not cells:
+                continue
+            row = Row(number, cells)
+            if _SUSPECT.search("".join(cells)):
+                _report_text_problems(row, self.delimiter)
+                cells = row.cells
+            found = len(cells)
+            if found != width:
+                if found < width:
+                    self._report_width(row, found=found)
+                    cells.extend([""] * (width - found))
+                else:
+                    if any(cell.strip() for cell in cells[width:]):
+                        self._report_width(row, found=found)
+                    # Trailing empty cells (a spreadsheet's stray delimiters) lose nothing.
+                    del cells[width:]
+            if last_line > number and _ends_in_line_break(cells):
+                held = row  # an unclosed quote if the file ends here
+                continue
+            yield row
+        if held is not None:
+            # A cell ending in a line break is what a quote left open reads as when the file
+            # ends there (a closed quoted cell may end in a line break too).
+            held.problems.append(_unclosed_quote(held.number, held.cells, self.delimiter))
+            yield held
 
     def _report_width(self, row: Row, *, found: int) -> None:
         row.problems.append(
@@ -436,8 +440,8 @@ class TextTable:
         )
 
 
-def _report_text_problems(row: Row) -> None:
-    raw = "\t".join(row.cells)
+def _report_text_problems(row: Row, delimiter: str) -> None:
+    raw = delimiter.join(row.cells)
     if _UNDECODABLE.search(raw):
         row.problems.append(
             Problem(
