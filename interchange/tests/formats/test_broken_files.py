@@ -31,9 +31,11 @@ from interchange.tests.formats.conftest import DATA
     ],
 )
 def test_file_refused_as_a_whole(name, message):
+    def read_all(file):
+        return list(open_catalog_source(file).records())
+
     with (DATA / "broken" / name).open("rb") as file, pytest.raises(SourceError, match=message):
-        source = open_catalog_source(file)
-        list(source.records())
+        read_all(file)
 
 
 def test_header_only_gives_no_records(read):
@@ -44,7 +46,9 @@ def test_header_only_gives_no_records(read):
 
 def problems_by_line(records):
     return {
-        record.number: [(problem.field, problem.reason, problem.value) for problem in record.problems]
+        record.number: [
+            (problem.field, problem.reason, problem.value) for problem in record.problems
+        ]
         for record in records
         if record.problems
     }
@@ -69,7 +73,9 @@ def test_too_few_columns(read):
 def test_too_many_columns_but_trailing_empty_cells_are_harmless(read):
     _, records = read("broken/too_many_columns.csv")
     assert list(problems_by_line(records)) == [3]
-    assert problems_by_line(records)[3][0][1].startswith("The row has 4 cells where the header has 3")
+    assert problems_by_line(records)[3][0][1].startswith(
+        "The row has 4 cells where the header has 3"
+    )
     assert records[2].year == "1922"
 
 
@@ -120,7 +126,7 @@ def test_undefined_byte_of_windows_1252(read):
 def test_truncated_quoted_field(read):
     _, records = read("broken/truncated_quote.csv")
     assert [record.title for record in records] == ["Dune", "Emma"]
-    [(field, reason, value)] = problems_by_line(records)[3]
+    [(_field, reason, value)] = problems_by_line(records)[3]
     assert reason.startswith("A quoted cell in the row starting on line 3 is never closed")
     assert value.startswith("Emma,A matchmaker in\nHighbury")
 
@@ -148,8 +154,10 @@ def test_nul_bytes(read):
 def test_huge_field(read):
     _, records = read("broken/huge_field.csv")
     assert [record.number for record in records] == [2, 3]
-    assert records[0].problems[0].reason.startswith(
-        "A cell is longer than the 131072 characters a cell may have"
+    assert (
+        records[0]
+        .problems[0]
+        .reason.startswith("A cell is longer than the 131072 characters a cell may have")
     )
     assert (records[1].title, records[1].problems) == ("Emma", [])
 
@@ -181,8 +189,12 @@ def test_json_cut_in_half(read):
     _, records = read("broken/json_cut_in_half.json")
     assert [record.number for record in records] == [1, 2]
     assert records[0].problems == []
-    assert records[1].problems[0].reason.startswith(
-        "The JSON breaks off or is malformed in this book (parse error: premature EOF)"
+    assert (
+        records[1]
+        .problems[0]
+        .reason.startswith(
+            "The JSON breaks off or is malformed in this book (parse error: premature EOF)"
+        )
     )
 
 
@@ -218,13 +230,16 @@ def test_json_list_with_a_scalar(read):
 
 
 def test_patrons_without_name_column():
-    with (DATA / "broken" / "patrons_no_name.csv").open("rb") as file:
-        with pytest.raises(SourceError, match=r'No name column: the file\'s header row has "Card"'):
-            open_patron_source(file)
+    message = r'No name column: the file\'s header row has "Card"'
+    path = DATA / "broken" / "patrons_no_name.csv"
+    with path.open("rb") as file, pytest.raises(SourceError, match=message):
+        open_patron_source(file)
 
 
 def test_unknown_format_and_encoding():
-    with pytest.raises(SourceError, match="Unknown format 'xlsx'. Use one of: auto, csv, goodreads"):
+    with pytest.raises(
+        SourceError, match=r"Unknown format 'xlsx'\. Use one of: auto, csv, goodreads"
+    ):
         open_catalog_source(io.BytesIO(b"title\nDune\n"), format="xlsx")
     with pytest.raises(SourceError, match="Unknown text encoding 'klingon'"):
         open_catalog_source(io.BytesIO(b"title\nDune\n"), encoding="klingon")

@@ -92,7 +92,10 @@ def test_libib_export(read):
     assert len(records) == 12
     good_omens = records[2]
     assert good_omens.authors == ["Terry Pratchett", "Neil Gaiman"]
-    assert good_omens.description == "The world will end on Saturday. Next Saturday.\nJust before dinner."
+    assert (
+        good_omens.description
+        == "The world will end on Saturday. Next Saturday.\nJust before dinner."
+    )
     assert good_omens.subjects == []
     assert records[0].subjects == ["classics", "fiction"]
     assert records[1].year == "2009"  # from publish_date 2009-02-15
@@ -120,7 +123,12 @@ def test_our_csv(read):
 @pytest.mark.parametrize(
     ("name", "encoding", "count", "title"),
     [
-        ("excel_semicolon_cp1252_en.csv", "cp1252", 10, "Le “Petit Prince” – édition illustrée"),
+        (
+            "excel_semicolon_cp1252_en.csv",
+            "cp1252",
+            10,
+            "Le “Petit Prince” \u2013 édition illustrée",
+        ),
         ("excel_unicode_text.txt", "utf-16", 14, "ノルウェイの森"),
         ("utf8_bom.csv", "utf-8-sig", 6, "Cien años de soledad"),
         ("latin1.csv", "cp1252", 8, "Ça"),
@@ -137,7 +145,7 @@ def test_encodings_and_delimiters(read, name, encoding, count, title):
 
 def test_excel_file_last_row_keeps_its_euro_sign(read):
     _, records = read("excel_semicolon_cp1252_en.csv")
-    assert records[-1].title == "Ökonomie für Einsteiger – 5 €"
+    assert records[-1].title == "Ökonomie für Einsteiger \u2013 5 €"
     assert records[-1].authors == ["Jürgen Müller"]
 
 
@@ -169,8 +177,15 @@ def test_first_last(name, expected):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("English", "en"), ("french", "fr"), ("Ancient Greek (to 1453)", "grc"), ("en", "en"),
-     ("grc", "grc"), ("Klingonese", "Klingonese"), ("", "")],
+    [
+        ("English", "en"),
+        ("french", "fr"),
+        ("Ancient Greek (to 1453)", "grc"),
+        ("en", "en"),
+        ("grc", "grc"),
+        ("Klingonese", "Klingonese"),
+        ("", ""),
+    ],
 )
 def test_language_names_become_codes(value, expected):
     assert language_code(value) == expected
