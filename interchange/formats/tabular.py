@@ -1,0 +1,518 @@
+"""Book layouts of delimited text files: our own CSV (and any spreadsheet with recognisable
+headers), and the exports of Goodreads, LibraryThing and Libib.
+
+A layout names the columns it knows (by their header, compared without case, spaces or
+punctuation) and builds a ``BookRecord`` from a row's values. It undoes its format's quirks
+(Goodreads' ``="…"`` ISBNs, LibraryThing's "Last, First" names and bracketed ISBNs) and nothing
+more: the import service judges the values with the catalog's rules.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from operator import itemgetter
+from typing import Any, BinaryIO
+
+from interchange.formats.text import TextTable, split_list
+from interchange.records import BookRecord, CopyRecord, SourceError
+
+# Our own CSV layout, in the order the exporter writes it (``interchange.exports.tabular``).
+# One row per copy: the book's columns, then the copy's.
+BOOK_COLUMNS = (
+    "title",
+    "subtitle",
+    "authors",
+    "isbn",
+    "publisher",
+    "year",
+    "language",
+    "subjects",
+    "description",
+    "pages",
+)
+COPY_COLUMNS = (
+    "barcode",
+    "call_number",
+    "location",
+    "loan_type",
+    "status",
+    "acquired_on",
+    "note",
+)
+CSV_COLUMNS = BOOK_COLUMNS + COPY_COLUMNS
+_COPY_KEYS = frozenset(COPY_COLUMNS)
+
+IGNORED = "(ignored)"
+
+Values = dict[str, str]
+
+
+def header_key(name: str) -> str:
+    """A header as layouts look it up: lower case, letters and digits only, so "Call Number",
+    "call_number" and LibraryThing's old "'CALL NUMBER'" are one name."""
+    return "".join(ch for ch in name.casefold() if ch.isalnum())
+
+
+@dataclass(frozen=True)
+class Column:
+    """What a layout reads from a column: the key its builder uses, and the field(s) of ours
+    it feeds, as the dry-run preview shows them."""
+
+    key: str
+    shows_as: str
+
+
+@dataclass(frozen=True)
+class Layout:
+    format: str
+    columns: Mapping[str, Column]  # header_key -> Column
+    build: Callable[[int, Values], BookRecord]
+
+
+# --- helpers of several layouts --------------------------------------------------------------
+
+_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}(-\d{2})?")
+
+
+def unwrap_excel_text(value: str) -> str:
+    """Goodreads (and spreadsheets told to keep leading zeros) write ``="0143951"``."""
+    if value.startswith('="') and value.endswith('"'):
+        return value[2:-1]
+    return value
+
+
+def year_of(value: str) -> str:
+    """The year of a date ("2004-09-01", "Sep 2004", "c1979"); a bare value stays as written,
+    so the catalog's rule can say what is wrong with it."""
+    if value.isdigit():
+        return value
+    match = _YEAR.search(value)
+    return match.group(1) if match else value
+
+
+def first_last(name: str) -> str:
+    """A "Last, First" name in title-page form: "Austen, Jane" -> "Jane Austen", "King,
+    Martin Luther, Jr." -> "Martin Luther King Jr."; a name without a comma (a corporate
+    author) stays as it is."""
+    parts = [part.strip() for part in name.split(",")]
+    if len(parts) == 2 and parts[0] and parts[1]:
+        return f"{parts[1]} {parts[0]}"
+    if len(parts) == 3 and all(parts):
+        return f"{parts[1]} {parts[0]} {parts[2]}"
+    return name.strip()
+
+
+@lru_cache(maxsize=512)
+def language_code(value: str) -> str:
+    """A language's name ("English", "french") as its ISO 639-1 code, else ISO 639-2 ("grc");
+    a code, or a name nobody knows, stays as written for the catalog's rule to judge."""
+    name = value.strip()
+    if not name or (name.isascii() and name.isalpha() and len(name) <= 3):
+        return name
+    from iso639 import Lang
+    from iso639.exceptions import DeprecatedLanguageValue, InvalidLanguageValue
+
+    for spelling in dict.fromkeys((name, name.title(), name.capitalize())):
+        try:
+            language = Lang(spelling)
+        except (InvalidLanguageValue, DeprecatedLanguageValue):
+            continue
+        return language.pt1 or language.pt2b or language.pt3 or name
+    return name
+
+
+def _copy(values: Values) -> list[CopyRecord]:
+    """The row's copy, when it gives any copy column (a row of a book without copies has none)."""
+    if not values.keys() & _COPY_KEYS:  # values holds only the non-empty cells
+        return []
+    get = values.get
+    return [
+        CopyRecord(
+            barcode=get("barcode", ""),
+            call_number=get("call_number", ""),
+            location=get("location", ""),
+            loan_type=get("loan_type", ""),
+            status=get("status", ""),
+            acquired_on=get("acquired_on", ""),
+            note=get("note", ""),
+        )
+    ]
+
+
+def _columns(table: dict[str, tuple[str, ...]]) -> dict[str, Column]:
+    """{key: (shown field, header, header…)} -> {header_key: Column}."""
+    columns: dict[str, Column] = {}
+    for key, (shows_as, *headers) in table.items():
+        for header in headers:
+            columns[header_key(header)] = Column(key, shows_as)
+    return columns
+
+
+# --- our CSV, and any spreadsheet with recognisable headers ----------------------------------
+
+GENERIC_COLUMNS = _columns(
+    {
+        "title": ("title", "title", "book title"),
+        "subtitle": ("subtitle", "subtitle", "sub title"),
+        "authors": ("authors", "authors", "author", "author(s)", "creators", "creator", "writer"),
+        # Several ISBN columns: the first one with a value, in this order.
+        "isbn": ("isbn", "isbn13", "isbn 13", "isbn", "isbn10", "isbn 10", "ean"),
+        "publisher": ("publisher", "publisher", "publishers", "published by"),
+        "year": (
+            "year",
+            "year",
+            "year published",
+            "publication year",
+            "published",
+            "publication date",
+            "date published",
+            "publish date",
+            "pub year",
+        ),
+        "language": ("language", "language", "languages", "lang"),
+        "subjects": ("subjects", "subjects", "subject", "tags", "keywords"),
+        "description": ("description", "description", "summary", "abstract"),
+        "pages": ("pages", "pages", "page count", "number of pages", "num pages", "page"),
+        "barcode": ("barcode", "barcode", "copy barcode", "item barcode"),
+        "call_number": ("call_number", "call number", "call no", "callnumber", "shelfmark"),
+        "location": ("location", "location", "shelf", "shelving location"),
+        "loan_type": ("loan_type", "loan type"),
+        "status": ("status", "status", "copy status"),
+        "acquired_on": ("acquired_on", "acquired on", "acquired", "date acquired"),
+        "note": ("note", "note", "notes", "copy note"),
+    }
+)
+
+
+def build_generic(number: int, values: Values) -> BookRecord:
+    return build_generic_cells(number, tuple(values.get(key, "") for key in CSV_COLUMNS))
+
+
+def build_generic_cells(number: int, cells: tuple[str, ...]) -> BookRecord:
+    """A record from the stripped cells of our columns, in ``CSV_COLUMNS`` order. The hot path
+    of a large import: positional, no dictionary per row."""
+    (
+        title,
+        subtitle,
+        authors,
+        isbn,
+        publisher,
+        year,
+        language,
+        subjects,
+        description,
+        pages,
+        barcode,
+        call_number,
+        location,
+        loan_type,
+        status,
+        acquired_on,
+        note,
+    ) = cells
+    if len(year) > 4 and _ISO_DATE.fullmatch(year):
+        year = year[:4]
+    if isbn.startswith('="'):
+        isbn = unwrap_excel_text(isbn)
+    copies = (
+        [CopyRecord(barcode, call_number, location, loan_type, status, acquired_on, note)]
+        if barcode or call_number or location or loan_type or status or acquired_on or note
+        else []
+    )
+    return BookRecord(
+        number,
+        title,
+        subtitle,
+        split_list(authors) if authors else [],
+        isbn,
+        publisher,
+        year,
+        language_code(language) if language else "",
+        pages,
+        description,
+        split_list(subjects) if subjects else [],
+        copies,
+    )
+
+
+GENERIC = Layout("csv", GENERIC_COLUMNS, build_generic)
+
+
+# --- Goodreads ------------------------------------------------------------------------------
+
+GOODREADS_COLUMNS = _columns(
+    {
+        "title": ("title", "Title"),
+        "author": ("authors", "Author"),
+        "additional_authors": ("authors", "Additional Authors"),
+        "isbn13": ("isbn", "ISBN13"),
+        "isbn10": ("isbn", "ISBN"),
+        "publisher": ("publisher", "Publisher"),
+        "pages": ("pages", "Number of Pages"),
+        "year": ("year", "Year Published"),
+        "original_year": ("year", "Original Publication Year"),
+    }
+)
+
+
+def build_goodreads(number: int, values: Values) -> BookRecord:
+    get = values.get
+    # "Author l-f" repeats "Author" as "Austen, Jane": not read, or it would be a second author.
+    authors = [get("author", ""), *get("additional_authors", "").split(",")]
+    return BookRecord(
+        number,
+        title=get("title", ""),  # series and all: "Gideon the Ninth (The Locked Tomb, #1)"
+        authors=[name.strip() for name in authors if name.strip()],
+        isbn=unwrap_excel_text(get("isbn13", "")) or unwrap_excel_text(get("isbn10", "")),
+        publisher=get("publisher", ""),
+        year=get("year", "") or get("original_year", ""),
+        pages=get("pages", ""),
+    )
+
+
+GOODREADS = Layout("goodreads", GOODREADS_COLUMNS, build_goodreads)
+
+
+# --- LibraryThing ---------------------------------------------------------------------------
+
+# The current export (CSV, tab-separated or Excel) and the older one, whose headers are in
+# single quotes ('TITLE', 'AUTHOR (last, first)', 'PUBLICATION INFO'…).
+LIBRARYTHING_COLUMNS = _columns(
+    {
+        "title": ("title", "Title", "'TITLE'"),
+        "author_lf": ("authors", "Primary Author", "'AUTHOR (last, first)'"),
+        "author_fl": ("authors", "'AUTHOR (first, last)'"),
+        "secondary_lf": ("authors", "Secondary Author", "'OTHER AUTHORS'"),
+        "publication": ("publisher, year", "Publication", "'PUBLICATION INFO'", "'PUBLICATION'"),
+        "date": ("year", "Date", "'DATE'"),
+        "isbn": ("isbn", "ISBN", "'ISBN'"),
+        "isbns": ("isbn", "ISBNs", "'ISBNs'"),
+        "pages": ("pages", "Page Count", "'PAGE COUNT'"),
+        "languages": ("language", "Languages", "'LANGUAGES'", "'LANGUAGE 1'"),
+        "subjects": ("subjects", "Subjects", "'SUBJECTS'"),
+        "tags": ("subjects", "Tags", "'TAGS'"),
+        "other_call_number": ("call_number", "Other Call Number", "'CALL NUMBER'"),
+        "dewey": ("call_number", "Dewey Decimal", "'DEWEY DECIMAL'"),
+        "lcc": ("call_number", "LC Classification", "'LC CLASSIFICATION'"),
+        "barcode": ("barcode", "Barcode", "'BARCODE'"),
+        "acquired": ("acquired_on", "Acquired", "'DATE ACQUIRED'"),
+    }
+)
+
+_PUBLICATION_YEAR = re.compile(r"\s*\((?:c\.?\s*)?(\d{4})\)")
+
+
+def _publication(value: str) -> tuple[str, str]:
+    """LibraryThing's "Publication": "Gallimard (1979), Poche" -> ("Gallimard", "1979");
+    the older "New York: Penguin, 2003" -> ("New York: Penguin", "2003")."""
+    match = _PUBLICATION_YEAR.search(value)
+    if match:
+        return value[: match.start()].strip(" ,"), match.group(1)
+    head, _, tail = value.rpartition(",")
+    if head and _YEAR.fullmatch(tail.strip()):
+        return head.strip(), tail.strip()
+    return value, ""
+
+
+def _librarything_isbn(values: Values) -> str:
+    # "ISBN" is "[2070291340]" (the book's own); "ISBNs" lists it in every form.
+    for key in ("isbn", "isbns"):
+        cell = values.get(key, "").strip("[]")
+        for candidate in re.split(r"[,\s]+", cell):
+            if candidate:
+                return candidate
+    return ""
+
+
+def build_librarything(number: int, values: Values) -> BookRecord:
+    get = values.get
+    authors = [first_last(get("author_lf", "")) or get("author_fl", "")]
+    # Several secondary authors (translators, illustrators… LibraryThing does not separate
+    # roles from authors here) are separated by "|", or ";" in older files.
+    authors += [first_last(name) for name in re.split(r"[|;]", get("secondary_lf", ""))]
+    publisher, publication_year = _publication(get("publication", ""))
+    # "Subjects" are headings separated by "|" ("Russia > Fiction|Allegories"); tags by commas.
+    subjects = split_list(get("subjects", ""), "|") + split_list(get("tags", ""), ",")
+    call_number = get("other_call_number", "") or get("dewey", "") or get("lcc", "")
+    barcode = get("barcode", "")
+    copies = []
+    if barcode or call_number:
+        copies.append(
+            CopyRecord(
+                barcode=barcode,
+                call_number=call_number,
+                acquired_on=get("acquired", "").strip("[]"),
+            )
+        )
+    languages = split_list(get("languages", ""), ",")
+    return BookRecord(
+        number,
+        title=get("title", ""),
+        authors=[name for name in authors if name],
+        isbn=_librarything_isbn(values),
+        publisher=publisher,
+        year=year_of(get("date", "")) or publication_year,
+        language=language_code(languages[0]) if languages else "",
+        pages=get("pages", ""),
+        subjects=list(dict.fromkeys(subjects)),
+        copies=copies,
+    )
+
+
+LIBRARYTHING = Layout("librarything", LIBRARYTHING_COLUMNS, build_librarything)
+
+
+# --- Libib ----------------------------------------------------------------------------------
+
+LIBIB_COLUMNS = _columns(
+    {
+        "title": ("title", "title"),
+        "creators": ("authors", "creators"),
+        "isbn13": ("isbn", "ean_isbn13"),
+        "isbn10": ("isbn", "upc_isbn10"),
+        "description": ("description", "description"),
+        "publisher": ("publisher", "publisher"),
+        "publish_date": ("year", "publish_date"),
+        "tags": ("subjects", "tags"),
+        "length": ("pages", "length"),
+    }
+)
+
+
+def build_libib(number: int, values: Values) -> BookRecord:
+    get = values.get
+    return BookRecord(
+        number,
+        title=get("title", ""),
+        authors=split_list(get("creators", ""), ","),
+        isbn=get("isbn13", "") or get("isbn10", ""),
+        publisher=get("publisher", ""),
+        year=year_of(get("publish_date", "")),
+        pages=get("length", ""),
+        description=get("description", ""),
+        subjects=split_list(get("tags", ""), ","),
+    )
+
+
+LIBIB = Layout("libib", LIBIB_COLUMNS, build_libib)
+
+
+LAYOUTS = {layout.format: layout for layout in (GENERIC, GOODREADS, LIBRARYTHING, LIBIB)}
+
+
+def detect_layout(header: list[str]) -> Layout:
+    """The layout a header is in: each export is known by columns only it has."""
+    keys = {header_key(name) for name in header}
+    if {"bookid", "authorlf", "exclusiveshelf"} <= keys:
+        return GOODREADS
+    quoted = {header_key(name) for name in header if name.startswith("'")}
+    if "primaryauthor" in keys or {"bookid", "sortcharacter"} <= keys:
+        return LIBRARYTHING
+    if quoted & {"title", "authorlastfirst", "authorfirstlast"}:
+        return LIBRARYTHING  # the older export: 'TITLE', 'AUTHOR (last, first)'…
+    if {"itemtype", "eanisbn13", "creators"} <= keys:
+        return LIBIB
+    return GENERIC
+
+
+# --- the source ------------------------------------------------------------------------------
+
+
+class TabularSource:
+    """A delimited text file of books, opened: the header read and matched to a layout (a
+    ``SourceError`` if it has no title column), ``records()`` streaming the rows."""
+
+    def __init__(
+        self,
+        file: BinaryIO,
+        *,
+        format: str = "auto",
+        encoding: str | None = None,
+        size: int | None = None,
+    ) -> None:
+        self._table = TextTable(file, encoding=encoding, size=size)
+        header = self._table.header
+        layout = detect_layout(header) if format == "auto" else LAYOUTS[format]
+        self.format = layout.format
+        self.encoding: str | None = self._table.encoding
+        self._layout = layout
+        self.mapping: dict[str, str] = {}
+        # (key, column index) in the order values are taken. Several columns may feed one key
+        # (ISBN13 and ISBN): the one the layout lists first wins when it has a value, so it comes
+        # last here and overwrites the others.
+        ranked: list[tuple[int, str, int]] = []
+        ranks = {key: rank for rank, key in enumerate(layout.columns)}
+        for index, name in enumerate(header):
+            key = header_key(name)
+            column = layout.columns.get(key) if key else None
+            shown = name or f"(column {index + 1})"
+            if shown in self.mapping:
+                shown = f"{shown} (column {index + 1})"
+            self.mapping[shown] = column.shows_as if column else IGNORED
+            if column:
+                ranked.append((ranks[key], column.key, index))
+        ranked.sort(key=lambda item: (-item[0], -item[2]))
+        self._plan = [(key, index) for _, key, index in ranked]
+        if not any(key == "title" for key, _ in self._plan):
+            raise SourceError(_no_title_message(header, layout))
+
+    def _generic_records(self) -> Iterator[BookRecord]:
+        # Each column feeds one field (the usual case): one C call takes the cells of a row.
+        take = _cells_getter(self._plan, len(self._table.header))
+        strip = str.strip
+        for row in self._table.rows():
+            cells = row.cells
+            cells.append("")
+            record = build_generic_cells(row.number, tuple(map(strip, take(cells))))
+            if row.problems:
+                record.problems.extend(row.problems)
+            yield record
+
+    @property
+    def bytes_read(self) -> int:
+        return self._table.bytes_read
+
+    @property
+    def size(self) -> int | None:
+        return self._table.size
+
+    def records(self) -> Iterator[BookRecord]:
+        if self._layout is GENERIC and len({key for key, _ in self._plan}) == len(self._plan):
+            yield from self._generic_records()
+            return
+        plan = self._plan
+        build = self._layout.build
+        for row in self._table.rows():
+            cells = row.cells
+            values = {key: value for key, index in plan if (value := cells[index].strip())}
+            record = build(row.number, values)
+            if row.problems:
+                record.problems.extend(row.problems)
+            yield record
+
+
+def _cells_getter(plan: list[tuple[str, int]], width: int) -> Callable[[list[str]], Any]:
+    """A function taking a row's cells (with one "" appended, at ``width``) to our columns'
+    cells in ``CSV_COLUMNS`` order; a column the file lacks reads the appended ""."""
+    index_of = dict(plan)
+    return itemgetter(*(index_of.get(key, width) for key in CSV_COLUMNS))
+
+
+def _no_title_message(header: list[str], layout: Layout) -> str:
+    found = ", ".join(f'"{name}"' for name in header if name) or "none"
+    if layout is GENERIC:
+        expected = ", ".join(CSV_COLUMNS)
+        return (
+            f"No title column: the file's header row has {found}. A book file needs at least a "
+            f"'title' column; the columns read are {expected} (in any order, any case). Rename "
+            "the title column, or check that the first row is the header."
+        )
+    return (
+        f"No title column: the file's header row has {found}, but a {layout.format} export "
+        "has a 'Title' column. Export again from the site, or import as csv with a 'title' "
+        "column."
+    )

@@ -1,0 +1,191 @@
+"""The real layouts of other programs' exports, read from sample files."""
+
+from __future__ import annotations
+
+import pytest
+
+from interchange.formats.tabular import first_last, language_code
+
+
+def test_goodreads_export(read):
+    source, records = read("goodreads_library_export.csv")
+    assert (source.format, source.encoding) == ("goodreads", "utf-8")
+    assert source.mapping["Author l-f"] == "(ignored)"
+    assert source.mapping["ISBN13"] == "isbn"
+    assert source.mapping["Bookshelves"] == "(ignored)"
+    assert len(records) == 13
+    good_omens = records[2]
+    assert good_omens.number == 4
+    assert good_omens.title == (
+        "Good Omens: The Nice and Accurate Prophecies of Agnes Nutter, Witch"
+    )
+    assert good_omens.authors == ["Terry Pratchett", "Neil Gaiman"]
+    assert good_omens.isbn == "9780060853983"  # ISBN13 preferred, ="…" unwrapped
+    assert (good_omens.publisher, good_omens.year, good_omens.pages) == (
+        "William Morrow",
+        "2006",
+        "432",
+    )
+    sicp = records[6]
+    assert sicp.authors == ["Harold Abelson", "Gerald Jay Sussman", "Julie Sussman"]
+    # The series stays in the title, as given.
+    assert records[4].title == "The Hobbit (The Lord of the Rings, #0)"
+    # "Year Published" empty: the original publication year.
+    assert records[3].year == "1924"
+    no_isbn = records[12]
+    assert (no_isbn.title, no_isbn.isbn, no_isbn.authors) == ("Subcutanean", "", ["Aaron A. Reed"])
+    assert all(record.problems == [] and record.copies == [] for record in records)
+
+
+@pytest.mark.parametrize("name", ["librarything_export.csv", "librarything_export.tsv"])
+def test_librarything_export(read, name):
+    source, records = read(name)
+    assert source.format == "librarything"
+    assert source.mapping["Publication"] == "publisher, year"
+    assert source.mapping["Summary"] == "(ignored)"
+    assert len(records) == 12
+    miserables = records[0]
+    assert miserables.number == 2
+    assert miserables.authors == ["Victor Hugo"]
+    assert miserables.isbn == "014044430X"
+    assert (miserables.publisher, miserables.year, miserables.pages) == (
+        "Penguin Classics",
+        "1982",
+        "1463",
+    )
+    assert miserables.language == "fr"
+    assert miserables.subjects == [
+        "France > History > 19th century > Fiction",
+        "Paris (France) > Fiction",
+        "classics",
+        "favourites",
+    ]
+    [copy] = miserables.copies
+    assert (copy.barcode, copy.call_number, copy.acquired_on) == ("LT1000", "843.8", "2019-01-10")
+    sicp = records[6]
+    assert sicp.authors == ["Harold Abelson", "Gerald Jay Sussman", "Julie Sussman"]
+    assert sicp.language == "en"  # "English, French": the first
+    assert records[1].copies[0].barcode == ""  # a call number without a barcode still comes
+    assert records[9].language == "pl"
+    assert all(record.problems == [] for record in records)
+
+
+def test_librarything_classic_export(read):
+    source, records = read("librarything_classic.csv")
+    assert source.format == "librarything"
+    assert source.mapping["'AUTHOR (last, first)'"] == "authors"
+    first = records[0]
+    assert (first.title, first.authors, first.isbn) == (
+        "Les Misérables",
+        ["Victor Hugo"],
+        "014044430X",
+    )
+    assert (first.publisher, first.year, first.pages) == ("Penguin Classics", "1982", "1463")
+    assert first.subjects == ["classics", "fiction"]
+    assert first.copies[0].call_number == "843.8"
+
+
+def test_libib_export(read):
+    source, records = read("libib_export.csv")
+    assert source.format == "libib"
+    assert source.mapping["first_name"] == "(ignored)"
+    assert len(records) == 12
+    good_omens = records[2]
+    assert good_omens.authors == ["Terry Pratchett", "Neil Gaiman"]
+    assert (
+        good_omens.description
+        == "The world will end on Saturday. Next Saturday.\nJust before dinner."
+    )
+    assert good_omens.subjects == []
+    assert records[0].subjects == ["classics", "fiction"]
+    assert records[1].year == "2009"  # from publish_date 2009-02-15
+    assert records[5].isbn == "9044621647"  # no ean_isbn13: upc_isbn10
+    assert records[3].pages == "1008"  # "length"
+    # A multi-line description: the next record's line number counts both lines.
+    assert [record.number for record in records[2:4]] == [4, 6]
+
+
+def test_our_csv(read):
+    source, records = read("shelfmark_catalog.csv")
+    assert source.format == "csv"
+    assert set(source.mapping.values()) == set(source.mapping)  # every column is ours
+    assert len(records) == 15
+    first, second = records[:2]
+    assert first.title == second.title == "Les Misérables"
+    assert [first.copies[0].barcode, second.copies[0].barcode] == ["C1000", "C2000"]
+    assert second.copies[0].note == "Donated copy"
+    assert second.copies[0].loan_type == "reference"
+    assert first.copies[0].acquired_on == "2021-09-01"
+    assert first.subjects == ["Fiction", "Classics"]
+    assert records[3].authors == ["Terry Pratchett", "Neil Gaiman"]
+
+
+@pytest.mark.parametrize(
+    ("name", "encoding", "count", "title"),
+    [
+        (
+            "excel_semicolon_cp1252_en.csv",
+            "cp1252",
+            10,
+            "Le “Petit Prince” \u2013 édition illustrée",
+        ),
+        ("excel_unicode_text.txt", "utf-16", 14, "ノルウェイの森"),
+        ("utf8_bom.csv", "utf-8-sig", 6, "Cien años de soledad"),
+        ("latin1.csv", "cp1252", 8, "Ça"),
+    ],
+)
+def test_encodings_and_delimiters(read, name, encoding, count, title):
+    source, records = read(name)
+    assert source.encoding == encoding
+    assert len(records) == count
+    assert title in [record.title for record in records]
+    assert all(record.problems == [] for record in records)
+    assert all(record.authors for record in records)
+
+
+def test_excel_file_last_row_keeps_its_euro_sign(read):
+    _, records = read("excel_semicolon_cp1252_en.csv")
+    assert records[-1].title == "Ökonomie für Einsteiger \u2013 5 €"
+    assert records[-1].authors == ["Jürgen Müller"]
+
+
+def test_headers_in_another_language_are_refused_with_the_columns_found(read):
+    from interchange.records import SourceError
+
+    with pytest.raises(SourceError, match=r'header row has "Titel", "Autor", "ISBN"'):
+        read("excel_semicolon_cp1252.csv")
+
+
+def test_given_encoding_wins(read):
+    source, records = read("latin1.csv", encoding="latin-1")
+    assert source.encoding == "iso8859-1"
+    assert records[0].title == "Les Misérables"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Austen, Jane", "Jane Austen"),
+        ("King, Martin Luther, Jr.", "Martin Luther King Jr."),
+        ("Library of Congress", "Library of Congress"),
+        ("Tolkien, J. R. R.", "J. R. R. Tolkien"),
+    ],
+)
+def test_first_last(name, expected):
+    assert first_last(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("English", "en"),
+        ("french", "fr"),
+        ("Ancient Greek (to 1453)", "grc"),
+        ("en", "en"),
+        ("grc", "grc"),
+        ("Klingonese", "Klingonese"),
+        ("", ""),
+    ],
+)
+def test_language_names_become_codes(value, expected):
+    assert language_code(value) == expected
