@@ -340,7 +340,9 @@ def build_librarything(number: int, values: Values) -> BookRecord:
     call_number = get("other_call_number", "") or get("dewey", "") or get("lcc", "")
     barcode = get("barcode", "")
     copies = []
-    if barcode or call_number:
+    # A call number is a copy's (the spine label), and a copy needs a barcode: LibraryThing's
+    # Dewey and LC columns without a barcode describe the book, and have no place to go.
+    if barcode:
         copies.append(
             CopyRecord(
                 barcode=barcode,

@@ -184,7 +184,7 @@ def _record(
 ) -> None:
     """The batch's counts, progress and problems, saved on the run (its own small transaction
     after the batch's, unless a strict or dry run holds one open)."""
-    counts = {result: 0 for result in Result}
+    counts = dict.fromkeys(Result, 0)
     failures: list[ImportProblem] = []
     for record, outcome in zip(batch, outcomes, strict=True):
         counts[outcome.result] += 1
