@@ -188,7 +188,7 @@ def _copy_from_852(field: Field) -> CopyRecord:
     return CopyRecord(
         barcode=_joined(field, "p"),
         call_number=_joined(field, "h", "i"),
-        location=_joined(field, "b", "c"),
+        location=", ".join(field.get_subfields("b", "c")),
     )
 
 
