@@ -26,8 +26,7 @@ def name_from_field(field: Field) -> str:
     ($d), fuller forms ($q) and relator terms ($e) stay out."""
     if field.tag in ("110", "710"):
         # "$a United States. $b Congress." -> "United States. Congress"
-        parts = [strip_isbd(value) for value in field.get_subfields("a", "b")]
-        return " ".join(part for part in parts if part)
+        return strip_isbd(" ".join(field.get_subfields("a", "b")))
     surname_first = (field.indicator1 or " ") == SURNAME
     name = strip_isbd(" ".join(field.get_subfields("a")))
     if surname_first and ", " in name:
