@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable, Iterator
 from xml.etree import ElementTree
 
-from pymarc import Field, Indicators, Leader, Record, Subfield
+from pymarc import Field, Indicators, Record, Subfield
 from pymarc.marcxml import record_to_xml_node
 
 from interchange.languages import to_marc
@@ -51,7 +51,7 @@ def marcxml_export(books: Iterable[ExportBook]) -> Iterator[str]:
 
 
 def record_for_book(book: ExportBook) -> Record:
-    record = Record(leader=Leader(LEADER), force_utf8=True)
+    record = Record(leader=LEADER, force_utf8=True)
     record.add_field(Field(tag="008", data=_fixed_field(book)))
     if book["isbn"]:
         record.add_field(_field("020", "  ", [("a", book["isbn"])]))
@@ -104,7 +104,9 @@ def _title_field(book: ExportBook) -> Field:
 
 def _publication_field(book: ExportBook) -> Field:
     year = book["year"]
-    date = "" if year is None else (f"{-year} B.C." if year < 0 else with_terminal_period(str(year)))
+    date = (
+        "" if year is None else (f"{-year} B.C." if year < 0 else with_terminal_period(str(year)))
+    )
     publisher = _safe(book["publisher"])
     subfields = []
     if publisher:

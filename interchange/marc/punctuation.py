@@ -12,8 +12,45 @@ SEPARATORS = (" /", " :", " ;", " =", ",")
 
 # Words whose final period belongs to the word, not to the punctuation (lower case, no period).
 ABBREVIATIONS = frozenset(
-    "jr sr dr mr mrs ms st mt ft co corp inc ltd bros esq rev prof col gen capt sgt lt "
-    "ed eds vol vols no nos pt pts ca etc al approx dept univ assn".split()
+    {
+        "jr",
+        "sr",
+        "dr",
+        "mr",
+        "mrs",
+        "ms",
+        "st",
+        "mt",
+        "ft",
+        "co",
+        "corp",
+        "inc",
+        "ltd",
+        "bros",
+        "esq",
+        "rev",
+        "prof",
+        "col",
+        "gen",
+        "capt",
+        "sgt",
+        "lt",
+        "ed",
+        "eds",
+        "vol",
+        "vols",
+        "no",
+        "nos",
+        "pt",
+        "pts",
+        "ca",
+        "etc",
+        "al",
+        "approx",
+        "dept",
+        "univ",
+        "assn",
+    }
 )
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import BinaryIO
 from xml.parsers import expat
 
-from pymarc import Field, Indicators, Leader, Record, Subfield
+from pymarc import Field, Indicators, Leader, Record
 
 from interchange.marc.binary import VALID_INDICATORS
 from interchange.marc.excerpts import excerpt
@@ -120,6 +120,7 @@ def _refuse_doctype(*_: object) -> None:
 
 class MarcXmlSource:
     format = "marcxml"
+    encoding: str | None
     mapping = MAPPING
 
     def __init__(self, file: BinaryIO, *, encoding: str | None, size: int | None) -> None:
@@ -188,6 +189,7 @@ class MarcXmlSource:
                 f"namespace {MARC_NAMESPACE} (or in none). Check that it is a MARCXML export."
             )
 
+
 def _book(record: Record, problems: list[Problem], number: int) -> BookRecord:
     book = book_from_record(record, number)
     book.problems[:0] = problems
@@ -217,8 +219,10 @@ def _check_looks_like_xml(start: bytes) -> None:
     if not start.strip():
         raise SourceError("The file is empty: there are no MARC records in it.")
     text = start.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not text.startswith(b"<") and not text.startswith(b"\xff\xfe") and not text.startswith(
-        b"\xfe\xff"
+    if (
+        not text.startswith(b"<")
+        and not text.startswith(b"\xff\xfe")
+        and not text.startswith(b"\xfe\xff")
     ):
         raise SourceError(
             "This file is not XML (it should start with '<'; it starts with "

@@ -114,9 +114,11 @@ def test_records_stream() -> None:
 def test_mapping_names_the_tags() -> None:
     source = open_marc_source((SAMPLES / "loc.xml").open("rb"), kind="marcxml")
     assert source.mapping["245 $a $n $p"] == "title"
-    assert source.format == "marcxml" and source.encoding == "utf-8"
+    assert source.format == "marcxml"
+    assert source.encoding == "utf-8"
     binary = open_marc_source((SAMPLES / "loc_utf8.mrc").open("rb"), kind="marc")
-    assert binary.format == "marc" and binary.encoding is None
+    assert binary.format == "marc"
+    assert binary.encoding is None
 
 
 def record_with(*fields: Field) -> Record:
@@ -214,7 +216,7 @@ def test_files_that_are_not_marc(name: str, message: str) -> None:
 
 
 def test_marc_binary_given_as_marcxml() -> None:
-    with pytest.raises(SourceError, match="This file is not XML.*import it as MARC"):
+    with pytest.raises(SourceError, match=r"This file is not XML.*import it as MARC"):
         read(SAMPLES / "loc_utf8.mrc", kind="marcxml")
 
 
@@ -241,24 +243,32 @@ def test_record_lengths_that_lie() -> None:
         (3, "", 1),
         (4, PRIDE, 0),
     ]
-    assert books[0].problems[0].reason.startswith(
-        "The record's length in its leader does not match where the record ends"
+    assert (
+        books[0]
+        .problems[0]
+        .reason.startswith("The record's length in its leader does not match where the record ends")
     )
 
 
 def test_truncated_file() -> None:
     books = read(BROKEN / "marc_truncated.mrc")
     assert [summary(book) for book in books] == [(1, PRIDE, 0), (2, "", 1)]
-    assert books[1].problems[0].reason.startswith(
-        "The file ends in the middle of this record: it was probably cut short"
+    assert (
+        books[1]
+        .problems[0]
+        .reason.startswith("The file ends in the middle of this record: it was probably cut short")
     )
 
 
 def test_directory_pointing_past_the_end() -> None:
     books = read(BROKEN / "marc_directory_past_end.mrc")
     assert [summary(book) for book in books] == [(1, PRIDE, 1), (2, HOBBIT, 0)]
-    assert books[0].problems[0].reason.startswith(
-        "The record's directory says field 001 is 9 bytes at offset 90000, but no field ends"
+    assert (
+        books[0]
+        .problems[0]
+        .reason.startswith(
+            "The record's directory says field 001 is 9 bytes at offset 90000, but no field ends"
+        )
     )
 
 
@@ -279,8 +289,12 @@ def test_record_without_245_is_still_a_record() -> None:
 def test_undecodable_utf8() -> None:
     books = read(BROKEN / "marc_bad_utf8.mrc")
     assert [summary(book) for book in books] == [(1, "", 1), (2, HOBBIT, 0)]
-    assert books[0].problems[0].reason.startswith(
-        "The record's text cannot be decoded as UTF-8, which its leader (position 09) says"
+    assert (
+        books[0]
+        .problems[0]
+        .reason.startswith(
+            "The record's text cannot be decoded as UTF-8, which its leader (position 09) says"
+        )
     )
 
 
@@ -294,8 +308,10 @@ def test_junk_between_records() -> None:
 def test_marcxml_broken_in_the_middle() -> None:
     books = read(BROKEN / "marc_xml_broken_mid_file.xml")
     assert [summary(book) for book in books] == [(1, PRIDE, 0), (2, "", 1)]
-    assert books[1].problems[0].reason.startswith(
-        "The XML is broken here (mismatched tag at line 4, column"
+    assert (
+        books[1]
+        .problems[0]
+        .reason.startswith("The XML is broken here (mismatched tag at line 4, column")
     )
 
 
@@ -312,4 +328,5 @@ def test_marc8_record_mislabelled_utf8_is_read_as_utf8() -> None:
     first = data[: data.index(b"\x1d") + 1]
     mislabelled = first[:9] + b" " + first[10:]  # leader/09 blank: "MARC-8"
     (book,) = open_marc_source(io.BytesIO(mislabelled), kind="marc").records()
-    assert book.title == PRIDE and book.problems == []
+    assert book.title == PRIDE
+    assert book.problems == []

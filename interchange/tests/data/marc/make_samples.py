@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from xml.etree import ElementTree
 
-from pymarc import Field, Indicators, Leader, Record, Subfield
+from pymarc import Field, Indicators, Record, Subfield
 from pymarc.marcxml import record_to_xml_node
 
 HERE = Path(__file__).parent
@@ -36,8 +36,10 @@ def data(tag: str, indicators: str, *subfields: str) -> Field:
     )
 
 
-def record(*fields: Field, leader: str = "00000cam a2200000 a 4500", unicode: bool = True) -> Record:
-    result = Record(leader=Leader(leader), to_unicode=unicode, force_utf8=unicode)
+def record(
+    *fields: Field, leader: str = "00000cam a2200000 a 4500", unicode: bool = True
+) -> Record:
+    result = Record(leader=leader, to_unicode=unicode, force_utf8=unicode)
     for field in fields:
         result.add_field(field)
     return result
@@ -130,7 +132,10 @@ def les_miserables(marc8: bool = False) -> Record:
         data("245", "13", "a", title, "c", "Victor Hugo ; édition établie par Yves Gohin."),
         data("264", " 1", "a", "Paris :", "b", "Gallimard,", "c", "[1995]"),
         data("300", "  ", "a", "2 v. (1996 p.) ;", "c", "18 cm."),
-        data("650", " 0", "a", "Poor", "z", "France", "x", "History", "y", "19th century", "v", "Fiction."),
+        data(
+            "650", " 0", "a", "Poor", "z", "France", "x", "History", "y", "19th century",
+            "v", "Fiction.",
+        ),
         leader="00000cam " + ("a" if not marc8 else " ") + "2200000 i 4500",
         unicode=not marc8,
     )  # fmt: skip
@@ -204,7 +209,7 @@ def write_broken() -> None:
     no_title = record(*(f for f in the_hobbit().fields if f.tag != "245")).as_marc()
     broken("marc_no_245.mrc", good + no_title + other)
     # Leader/09 says UTF-8 but the title holds ISO 8859-1 bytes ("Ã©" would be right).
-    bad_utf8 = good.replace("Pride and prejudice".encode(), "Pr\xe9de and prejudice".encode("latin-1"))
+    bad_utf8 = good.replace(b"Pride and prejudice", "Pr\xe9de and prejudice".encode("latin-1"))
     broken("marc_bad_utf8.mrc", bad_utf8 + other)
     # Text (an e-mail signature, say) pasted between two records.
     broken("marc_junk_between.mrc", good + b"-- sent from my phone\x1d" + other)
@@ -233,7 +238,7 @@ def write_broken() -> None:
     )
     broken(
         "marc_xml_bad_indicators.xml",
-        xml_good.replace("ind1=\"1\" ind2=\"0\" tag=\"245\"", 'ind1="10" ind2="0" tag="245"', 1).encode(),
+        xml_good.replace('ind1="1" ind2="0" tag="245"', 'ind1="10" ind2="0" tag="245"', 1).encode(),
     )
 
 
