@@ -39,42 +39,42 @@ READ_BLOCK = 64 * 1024
 
 class _Stream:
     """The file as pymarc reads it, with bytes that were read too far put back, and a count
-    of what has been consumed (for the progress bar)."""
+    of what has been consumed (for the progress bar). Reads go through a buffer of blocks, so
+    that looking ahead (a peek for padding between records) costs no copying."""
 
     def __init__(self, file: BinaryIO) -> None:
         self._file = file
-        self._pending = b""
+        self._buffer = b""
+        self._position = 0  # in _buffer
         self.consumed = 0
 
     def read(self, size: int = -1) -> bytes:
-        if self._pending:
-            if size < 0:
-                data, self._pending = self._pending + self._file.read(), b""
-            else:
-                data, self._pending = self._pending[:size], self._pending[size:]
-                if len(data) < size:
-                    data += self._file.read(size - len(data))
-        else:
-            data = self._file.read(size)
+        available = len(self._buffer) - self._position
+        if size < 0 or size > available:
+            wanted = READ_BLOCK if size < 0 else max(size - available, READ_BLOCK)
+            more = self._file.read(wanted) if size >= 0 else self._file.read()
+            self._buffer = self._buffer[self._position :] + more
+            self._position = 0
+            size = len(self._buffer) if size < 0 else min(size, len(self._buffer))
+        data = self._buffer[self._position : self._position + size]
+        self._position += len(data)
         self.consumed += len(data)
         return data
 
     def unread(self, data: bytes) -> None:
-        self._pending = data + self._pending
+        self._buffer = data + self._buffer[self._position :]
+        self._position = 0
         self.consumed -= len(data)
 
     def peek(self, size: int) -> bytes:
         data = self.read(size)
-        self.unread(data)
+        self._position -= len(data)
+        self.consumed -= len(data)
         return data
 
     def skip_padding(self) -> None:
-        while True:
-            data = self.read(READ_BLOCK)
-            kept = data.lstrip(PADDING)
-            if kept or not data:
-                self.unread(kept)
-                return
+        while (byte := self.peek(1)) and byte in PADDING:
+            self.read(1)
 
     def read_through_terminator(self) -> bytes:
         """The bytes up to and including the next record terminator (or the end of file)."""
