@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from interchange.formats.marc import open_marc_source  # noqa: E402
-from interchange.tests.data.marc import make_samples  # noqa: E402
+from interchange.formats.marc import open_marc_source
+from interchange.tests.data.marc import make_samples
 
 
 def measure(path: Path, kind: str) -> tuple[int, float, float]:
