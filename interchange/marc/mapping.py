@@ -1,0 +1,221 @@
+"""A MARC 21 bibliographic record (a pymarc ``Record``) -> a ``BookRecord``.
+
+Only MARC's own conventions are undone here (ISBD punctuation, inverted names, "c2003.",
+"xii, 356 p."); whether a value is acceptable is the catalog's rules' business, later.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pymarc import Field, Record
+
+from interchange.languages import from_marc
+from interchange.marc.names import name_from_field
+from interchange.marc.punctuation import strip_isbd
+from interchange.records import BookRecord, CopyRecord, Problem
+
+# For the import preview: which tags (and subfields) become which of our fields.
+MAPPING: dict[str, str] = {
+    "245 $a $n $p": "title",
+    "245 $b": "subtitle",
+    "100/700 $a (110/710 $a $b)": "authors",
+    "020 $a": "isbn",
+    "264 _1 $b (else 260 $b)": "publisher",
+    "264 _1 $c (else 260 $c, 008/07-10)": "year",
+    "008/35-37 (else 041 $a)": "language",
+    "300 $a": "pages",
+    "520 $a": "description",
+    "650 $a $x $y $z $v": "subjects",
+    "050 $a $b (else 082 $a, 090 $a $b)": "copies' call number when they have none",
+    "852 $p $h $i $b $c": "copies (barcode, call number, location)",
+    "876 $p $d $h $j $z": "copies (matched by barcode: acquired, loan type, status, note)",
+    "952 $p $o $c $d $z": "copies (Koha: barcode, call number, location, acquired, note)",
+}
+
+_ISBN_SHAPE = re.compile(r"(?:97[89])?\d{9}[\dX]")
+_PAGES = re.compile(r"(\d+)\s*(?:p\b|pages?\b|pp\b)", re.IGNORECASE)
+_YEAR_BC = re.compile(r"(\d{1,4})\s*B\.?\s*C\b", re.IGNORECASE)
+_YEAR = re.compile(r"\d{4}")
+_ANY_DIGITS = re.compile(r"\d+")
+_SUBJECT_SUBDIVISIONS = ("a", "x", "y", "z", "v")
+
+
+def book_from_record(record: Record, number: int) -> BookRecord:
+    book = BookRecord(number=number)
+    title_field = record.get("245")
+    if title_field is not None:
+        book.title = strip_isbd(" ".join(title_field.get_subfields("a", "n", "p")))
+        book.subtitle = strip_isbd(" ".join(title_field.get_subfields("b")))
+    book.authors = _authors(record)
+    book.isbn = _isbn(record)
+    book.publisher, year_statement = _publication(record)
+    book.year = _year(year_statement) or _year_from_008(record)
+    book.language = _language(record)
+    book.pages = _pages(record)
+    book.description = "\n".join(
+        value for field in record.get_fields("520") for value in field.get_subfields("a")
+    )
+    book.subjects = _subjects(record)
+    book.copies, book.problems = _copies(record, _call_number(record))
+    return book
+
+
+def _authors(record: Record) -> list[str]:
+    names = [name_from_field(field) for field in record.get_fields("100", "110")]
+    names += [name_from_field(field) for field in record.get_fields("700", "710")]
+    return [name for name in names if name]
+
+
+def _isbn(record: Record) -> str:
+    """The first 020 $a shaped like an ISBN ("0140439510 (pbk.) :" -> "0140439510"); else the
+    first $a as written, for the ISBN rule to explain what is wrong with it."""
+    candidates = [value for field in record.get_fields("020") for value in field.get_subfields("a")]
+    for value in candidates:
+        first_word = value.strip().split(" ", 1)[0].split("(", 1)[0]
+        digits = first_word.replace("-", "").upper()
+        if _ISBN_SHAPE.fullmatch(digits):
+            return digits
+    return strip_isbd(candidates[0]) if candidates else ""
+
+
+def _publication(record: Record) -> tuple[str, str]:
+    """(publisher, date statement) from the publication 264 (second indicator 1), else 260."""
+    for field in record.get_fields("264"):
+        if field.indicator2 == "1":
+            return _first_subfield(field, "b"), _first_subfield(field, "c")
+    old_style = record.get("260")
+    if old_style is not None:
+        return _first_subfield(old_style, "b"), _first_subfield(old_style, "c")
+    for field in record.get_fields("264"):  # a copyright date (264 _4 $c "©2003") at least
+        if year := _first_subfield(field, "c"):
+            return "", year
+    return "", ""
+
+
+def _first_subfield(field: Field, code: str) -> str:
+    values = field.get_subfields(code)
+    return strip_isbd(values[0]) if values else ""
+
+
+def _year(statement: str) -> str:
+    """ "c2003." / "[2003?]" / "2003-" / "1998, c1997" -> the first year; "300 B.C." -> "-300";
+    "[19--]" -> "" (a decade is not a year)."""
+    if match := _YEAR_BC.search(statement):
+        return f"-{int(match.group(1))}"
+    if match := _YEAR.search(statement):
+        return match.group()
+    numbers = _ANY_DIGITS.findall(statement)
+    if len(numbers) == 1 and "-" not in statement:  # a year of the first millennium: "[868]"
+        return str(int(numbers[0]))
+    return ""
+
+
+def _year_from_008(record: Record) -> str:
+    fixed = record.get("008")
+    date1 = fixed.data[7:11] if fixed is not None and fixed.data else ""
+    return str(int(date1)) if len(date1) == 4 and date1.isdigit() else ""
+
+
+def _language(record: Record) -> str:
+    fixed = record.get("008")
+    code = fixed.data[35:38] if fixed is not None and fixed.data else ""
+    if from_marc(code):
+        return from_marc(code)
+    for field in record.get_fields("041"):
+        for value in field.get_subfields("a"):
+            return from_marc(value[:3])  # old records run codes together: "engfre"
+    return ""
+
+
+def _pages(record: Record) -> str:
+    for field in record.get_fields("300"):
+        for value in field.get_subfields("a"):
+            if match := _PAGES.search(value):
+                return match.group(1)
+    return ""
+
+
+def _subjects(record: Record) -> list[str]:
+    subjects: dict[str, None] = {}  # ordered and without repeats
+    for field in record.get_fields("650"):
+        parts = [strip_isbd(sub.value) for sub in field if sub.code in _SUBJECT_SUBDIVISIONS]
+        subject = " -- ".join(part for part in parts if part)
+        if subject:
+            subjects.setdefault(subject)
+    return list(subjects)
+
+
+def _call_number(record: Record) -> str:
+    """The record's classification: LC (050 $a $b), else Dewey (082 $a, without the "/"
+    prime marks that only show where to shorten it), else a local LC-style 090."""
+    lc = record.get("050")
+    if lc is not None and lc.get_subfields("a"):
+        return " ".join(lc.get_subfields("a", "b")[:2])
+    dewey = record.get("082")
+    if dewey is not None and dewey.get_subfields("a"):
+        return dewey.get_subfields("a")[0].replace("/", "")
+    local = record.get("090")
+    if local is not None and local.get_subfields("a"):
+        return " ".join(local.get_subfields("a", "b")[:2])
+    return ""
+
+
+def _copies(record: Record, record_call_number: str) -> tuple[list[CopyRecord], list[Problem]]:
+    copies: list[CopyRecord] = []
+    problems: list[Problem] = []
+    for field in record.get_fields("852", "952"):
+        copy = _copy_from_852(field) if field.tag == "852" else _copy_from_952(field)
+        if not copy.barcode:
+            problems.append(
+                Problem(
+                    field="copies",
+                    reason=(
+                        f"A copy ({field.tag} field) has no barcode ($p): add the barcode, "
+                        "or delete the field if it is not a copy you hold."
+                    ),
+                    value=field.value()[:200],
+                )
+            )
+            continue
+        copy.call_number = copy.call_number or record_call_number
+        copies.append(copy)
+    _add_item_details(record, copies)
+    return copies, problems
+
+
+def _copy_from_852(field: Field) -> CopyRecord:
+    return CopyRecord(
+        barcode=_joined(field, "p"),
+        call_number=_joined(field, "h", "i"),
+        location=", ".join(field.get_subfields("b", "c")),
+    )
+
+
+def _copy_from_952(field: Field) -> CopyRecord:
+    # Koha's items: $y (item type) and $a/$b (branches) are Koha's own codes, which mean
+    # nothing here, so they are left out.
+    return CopyRecord(
+        barcode=_joined(field, "p"),
+        call_number=_joined(field, "o"),
+        location=_joined(field, "c"),
+        acquired_on=_joined(field, "d"),
+        note=_joined(field, "z"),
+    )
+
+
+def _add_item_details(record: Record, copies: list[CopyRecord]) -> None:
+    """876 (item information, as our export writes it) adds to the copy with its barcode."""
+    by_barcode = {copy.barcode: copy for copy in copies}
+    for field in record.get_fields("876"):
+        copy = by_barcode.get(_joined(field, "p"))
+        if copy is None:
+            continue
+        copy.acquired_on = _joined(field, "d") or copy.acquired_on
+        copy.loan_type = _joined(field, "h") or copy.loan_type
+        copy.status = _joined(field, "j") or copy.status
+        copy.note = "\n".join(field.get_subfields("z")) or copy.note
+
+
+def _joined(field: Field, *codes: str) -> str:
+    return " ".join(value for value in field.get_subfields(*codes) if value)

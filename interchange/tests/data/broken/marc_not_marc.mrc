@@ -1,0 +1,2 @@
+Title,Author,ISBN
+Emma,Jane Austen,9780141439587
