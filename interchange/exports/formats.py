@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from interchange.exports.marcxml import marcxml_export
 from interchange.exports.tabular import csv_export, json_export
 from interchange.records import ExportBook
 
@@ -21,4 +22,5 @@ class ExportFormat:
 EXPORT_FORMATS: dict[str, ExportFormat] = {
     "csv": ExportFormat("csv", csv_export, "text/csv; charset=utf-8", "csv"),
     "json": ExportFormat("json", json_export, "application/json", "json"),
+    "marcxml": ExportFormat("marcxml", marcxml_export, "application/marcxml+xml", "xml"),
 }
