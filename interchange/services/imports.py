@@ -21,6 +21,7 @@ import itertools
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -58,6 +59,10 @@ class _DryRunMemory:
     titles: set[tuple[str, str]]
 
 
+# How a kind of import handles a batch: records, on_duplicate -> one outcome per record.
+BatchImport = Callable[[list[Any], str], list[Outcome]]
+
+
 def catalog_import(
     source: Source,
     run: ImportRun,
@@ -65,9 +70,27 @@ def catalog_import(
     progress: Progress | None = None,
     problem_sink: ProblemSink | None = None,
 ) -> ImportRun:
-    """Import ``source`` as ``run`` says (``run.options``: ``on_duplicate``, ``dry_run``,
-    ``strict``); returns the run, finished. ``progress`` is called after each batch;
-    ``problem_sink`` gets each failed record's number and problems (the error report file)."""
+    """Import ``source``'s books as ``run`` says (``run.options``: ``on_duplicate``,
+    ``dry_run``, ``strict``); returns the run, finished. ``progress`` is called after each
+    batch; ``problem_sink`` gets each failed record's number and problems (the report file)."""
+    memory = _DryRunMemory(set(), set()) if (run.options or {}).get("dry_run") else None
+
+    def import_batch(batch: list[BookRecord], on_duplicate: str) -> list[Outcome]:
+        return _import_batch(batch, on_duplicate, memory=memory)
+
+    return run_import(source, run, import_batch, progress=progress, problem_sink=problem_sink)
+
+
+def run_import(
+    source: Any,
+    run: ImportRun,
+    import_batch: BatchImport,
+    *,
+    progress: Progress | None = None,
+    problem_sink: ProblemSink | None = None,
+) -> ImportRun:
+    """Run ``source``'s records through ``import_batch``, batch by batch (the module docstring
+    says how dry runs, --strict and interruptions go)."""
     options = run.options or {}
     on_duplicate = options.get("on_duplicate", "skip")
     dry_run = bool(options.get("dry_run"))
@@ -77,15 +100,18 @@ def catalog_import(
     run.save()
 
     batches = _batches(source.records(), BATCH_SIZE)
-    memory = _DryRunMemory(set(), set()) if dry_run else None
 
-    def one_batch(batch: list[BookRecord]) -> None:
+    def one_batch(batch: list[Any]) -> None:
         if dry_run and not strict:
             with transaction.atomic():
-                outcomes = _import_batch(batch, on_duplicate, strict=False, memory=memory)
+                outcomes = import_batch(batch, on_duplicate)
                 transaction.set_rollback(True)
         else:
-            outcomes = _import_batch(batch, on_duplicate, strict=strict, memory=memory)
+            outcomes = import_batch(batch, on_duplicate)
+        if strict:
+            for record, outcome in zip(batch, outcomes, strict=True):
+                if outcome.result is Result.FAILED:
+                    raise StrictStop(record.number, outcome.problems)
         _record(run, batch, outcomes, source, problem_sink, keep_problems=not dry_run)
         if progress:
             progress(run)
@@ -123,13 +149,13 @@ def catalog_import(
     return _finish(run, ImportStatus.DONE, run.message)
 
 
-def _batches(records: Iterator[BookRecord], size: int) -> Iterator[list[BookRecord]]:
+def _batches(records: Iterator[Any], size: int) -> Iterator[list[Any]]:
     while batch := list(itertools.islice(records, size)):
         yield batch
 
 
 def _import_batch(
-    batch: list[BookRecord], on_duplicate: str, *, strict: bool, memory: _DryRunMemory | None
+    batch: list[BookRecord], on_duplicate: str, *, memory: _DryRunMemory | None
 ) -> list[Outcome]:
     """Outcomes for a batch: records the reader already found broken fail with all their
     problems (the reader's and the rules'); the rest go to the bulk service."""
@@ -147,10 +173,6 @@ def _import_batch(
             readable.append(record)
     imported = iter(books_import(readable, on_duplicate=on_duplicate))
     result = [outcome if outcome is not None else next(imported) for outcome in outcomes]
-    if strict:
-        for record, outcome in zip(batch, result, strict=True):
-            if outcome.result is Result.FAILED:
-                raise StrictStop(record.number, outcome.problems)
     if memory is not None:
         _count_repeats_once(batch, result, memory)
     return result
@@ -175,7 +197,7 @@ def _count_repeats_once(
 
 def _record(
     run: ImportRun,
-    batch: list[BookRecord],
+    batch: list[Any],
     outcomes: list[Outcome],
     source: Source,
     problem_sink: ProblemSink | None,
