@@ -42,6 +42,7 @@ api_auth = (
 api_v1 = [
     path("", include("catalog.urls_api")),
     path("", include("circulation.urls_api")),
+    path("", include("interchange.urls_api")),
     path("", include("accounts.urls")),
 ]
 

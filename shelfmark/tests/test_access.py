@@ -120,6 +120,8 @@ ACCESS: dict[str, dict[str, str]] = {
     "hold-detail": {"GET": OWN},
     "hold-cancel": {"POST": OWN},
     "me": {"GET": SIGNED_IN},
+    # Imports and exports: staff who may view the catalog.
+    "catalog-export": {"GET": STAFF},
     # Any other path under /api/: a JSON 404 for everyone, whatever the method.
     "^api/": {},
 }
