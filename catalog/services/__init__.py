@@ -5,6 +5,7 @@ circulation owns). The functions are re-exported here, so callers write ``servic
 """
 
 from catalog.services.books import book_create, book_delete, book_update
+from catalog.services.covers import book_cover_clear, book_cover_set
 from catalog.services.copies import (
     copy_circulation_move,
     copy_create,
@@ -24,6 +25,8 @@ __all__ = [
     "author_create",
     "author_delete",
     "author_update",
+    "book_cover_clear",
+    "book_cover_set",
     "book_create",
     "book_delete",
     "book_update",

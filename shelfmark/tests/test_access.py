@@ -62,6 +62,7 @@ ACCESS: dict[str, dict[str, str]] = {
     # The website and the project's own pages.
     "home": {"GET": ANYONE},
     "book-page": {"GET": ANYONE},
+    "book-cover": {"GET": ANYONE},
     "healthz": {"GET": ANYONE},
     "admin": {"GET": STAFF},  # Django's admin: its own login, staff only
     "rest_framework": {"GET": ANYONE},  # the browsable API's login page
@@ -127,6 +128,7 @@ ACCESS: dict[str, dict[str, str]] = {
 NOT_DRF = {
     "home",
     "book-page",
+    "book-cover",
     "healthz",
     "admin",
     "rest_framework",
@@ -253,6 +255,7 @@ def sample_object(name: str, user: User | None) -> int:
         "book-hold-place": copy.book.pk,
         "book-detail": copy.book.pk,
         "book-page": copy.book.pk,
+        "book-cover": copy.book.pk,
         "copy-detail": copy.pk,
         "author-detail": copy.book.authors.get().pk,
         "subject-detail": copy.book.subjects.get().pk,
