@@ -97,7 +97,7 @@ def book_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # and proxies may keep it a year. Without the current version, a short time only.
 COVER_CACHE_VERSIONED = "public, max-age=31536000, immutable"
 COVER_CACHE_UNVERSIONED = "public, max-age=300"
-_COVER_TYPES = {extension: media_type for extension, media_type in rules.COVER_FORMATS.values()}
+_COVER_TYPES = dict(rules.COVER_FORMATS.values())  # extension -> media type
 
 
 @require_GET

@@ -5,13 +5,13 @@ circulation owns). The functions are re-exported here, so callers write ``servic
 """
 
 from catalog.services.books import book_create, book_delete, book_update
-from catalog.services.covers import book_cover_clear, book_cover_set
 from catalog.services.copies import (
     copy_circulation_move,
     copy_create,
     copy_delete,
     copy_update,
 )
+from catalog.services.covers import book_cover_clear, book_cover_set
 from catalog.services.names import (
     author_create,
     author_delete,
