@@ -101,7 +101,7 @@ _COVER_TYPES = dict(rules.COVER_FORMATS.values())  # extension -> media type
 
 
 @require_GET
-def book_cover(request: HttpRequest, pk: int) -> HttpResponse:
+def book_cover(request: HttpRequest, pk: int) -> FileResponse:
     """A book's cover image, from the default storage: the production image serves only static
     files through WhiteNoise, and covers are uploaded and fetched at run time."""
     name = selectors.book_cover_file(pk)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import OpenApiExample
 
 BASE = "https://library.example.org"
-_EMPTY = {
+_EMPTY: dict[str, Any] = {
     "book": None,
     "book_url": None,
     "title": "",

@@ -10,7 +10,9 @@ from interchange.services.isbn import Source
 
 class IsbnLookupSerializer(serializers.Serializer):
     isbn = serializers.CharField(help_text="The ISBN asked about, as ISBN-13 digits.")
-    source = serializers.ChoiceField(
+    # DRF's serializer metaclass takes declared fields off the class, so this field does not
+    # replace Field.source; the stubs cannot know that.
+    source = serializers.ChoiceField(  # type: ignore[assignment]
         choices=[(source.value, source.value) for source in Source],
         help_text=(
             "`catalog`: the library has the book (`book`, `copies`); `openlibrary`: Open Library "

@@ -47,7 +47,7 @@ def book_cover_clear(*, book: Book) -> Book:
     book = lock_row(Book, book.pk, no_key=True)
     old_name = book.cover.name or ""
     if old_name:
-        book.cover = ""  # type: ignore[assignment]  # an empty name is "no file", as Django has it
+        book.cover = ""  # an empty name is "no file", as Django has it
         book.save(update_fields=["cover", "updated_at"])
         transaction.on_commit(lambda: _delete_file(old_name))
     return book
