@@ -51,7 +51,9 @@ class FakeOpenLibrary:
                 BOOKS_API: [recorded("books_api_pride.json")],
                 EDITION: [recorded("edition_OL7353617M.json")],
                 WORK: [recorded("work_OL66554W.json")],
-                COVER: [httpx.Response(200, content=jpeg(), headers={"Content-Type": "image/jpeg"})],
+                COVER: [
+                    httpx.Response(200, content=jpeg(), headers={"Content-Type": "image/jpeg"})
+                ],
             }
         )
 

@@ -37,9 +37,7 @@ def test_a_book_in_the_catalog_comes_with_its_id_and_copies(staff_client, open_l
     assert body["source"] == "catalog"
     assert body["book"] == book.pk
     assert body["book_url"] == f"http://testserver/api/v1/books/{book.pk}/"
-    assert [row["url"] for row in body["copies"]] == [
-        f"http://testserver/api/v1/copies/{copy.pk}/"
-    ]
+    assert [row["url"] for row in body["copies"]] == [f"http://testserver/api/v1/copies/{copy.pk}/"]
 
 
 def test_open_library_down_is_a_200_with_source_none_and_a_message(staff_client, open_library):

@@ -174,7 +174,9 @@ def test_a_timeout_is_unavailable_with_the_reason_and_not_cached():
 
 def test_a_retry_after_beyond_the_time_budget_gives_up_at_once(settings):
     settings.OPENLIBRARY_TOTAL_SECONDS = 30
-    fake = FakeOpenLibrary({BOOKS_API: [recorded("error_500.html", 429, **{"Retry-After": "3600"})]})
+    fake = FakeOpenLibrary(
+        {BOOKS_API: [recorded("error_500.html", 429, **{"Retry-After": "3600"})]}
+    )
     clock = FakeClock()
 
     result = client_for(fake, clock).lookup(ISBN)
