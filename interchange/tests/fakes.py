@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from PIL import Image
@@ -72,8 +72,8 @@ class FakeOpenLibrary:
             return httpx.Response(
                 answer.status_code, content=answer.content, headers=answer.headers
             )
-        if isinstance(answer, type) and issubclass(answer, Exception):
-            raise answer("recorded failure", request=request)  # type: ignore[call-arg]
+        if isinstance(answer, type):  # an httpx exception class: raise it
+            raise cast(Any, answer)("recorded failure", request=request)
         return answer(request)
 
     def paths(self) -> list[str]:
