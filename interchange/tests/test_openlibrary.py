@@ -365,8 +365,11 @@ def _requests_in_threads(limiter_class, count: int) -> list[float]:
     ],
 )
 def test_threads_together_send_at_most_one_request_per_interval(settings, limiter_class):
-    settings.OPENLIBRARY_MIN_INTERVAL = 0.2
+    settings.OPENLIBRARY_MIN_INTERVAL = 0.3
     times = _requests_in_threads(limiter_class, 5)
 
     gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
-    assert min(gaps) >= 0.2 * 0.9, gaps  # a little slack for the clock's resolution
+    # Without the limiter all five go within milliseconds; with it, a thread woken late by a
+    # busy machine (parallel test workers) may shorten one gap a little, never to nothing.
+    assert min(gaps) >= 0.3 - 0.1, gaps
+    assert times[-1] - times[0] >= 4 * 0.3 - 0.1, gaps
