@@ -6,4 +6,5 @@ from interchange import api
 
 urlpatterns = [
     path("export/", api.ExportApi.as_view(), name="catalog-export"),
+    path("isbn/<str:isbn>/", api.IsbnLookupApi.as_view(), name="isbn-lookup"),
 ]

@@ -44,11 +44,13 @@ api_v1 = [
     path("", include("circulation.urls_api")),
     path("", include("interchange.urls_api")),
     path("", include("accounts.urls")),
+    path("", include("interchange.urls_api")),
 ]
 
 urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("circulation.urls")),
+    path("", include("interchange.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/", ApiRootView.as_view(), name="api-root"),

@@ -1,0 +1,66 @@
+"""The "Add by ISBN" page's forms: types and lengths only; the catalog's services apply the
+field rules and their messages come back onto the fields."""
+
+from __future__ import annotations
+
+from django import forms
+
+from catalog.models import YEAR_MAX, YEAR_MIN
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class CopyForm(forms.Form):
+    barcode = forms.CharField(max_length=64, required=False)
+    call_number = forms.CharField(max_length=64, required=False)
+    location = forms.CharField(max_length=100, required=False)
+
+    def copy_fields(self) -> dict[str, str] | None:
+        """The first copy's fields, or None when no barcode was given (no copy)."""
+        data = self.cleaned_data
+        if not data.get("barcode"):
+            return None
+        return {name: data.get(name) or "" for name in ("barcode", "call_number", "location")}
+
+
+class BookForm(CopyForm):
+    isbn = forms.CharField(max_length=20, widget=forms.HiddenInput)
+    title = forms.CharField(max_length=500)
+    subtitle = forms.CharField(max_length=500, required=False)
+    authors = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="One name a line."
+    )
+    publisher = forms.CharField(max_length=255, required=False)
+    year = forms.IntegerField(min_value=YEAR_MIN, max_value=YEAR_MAX, required=False)
+    language = forms.CharField(
+        max_length=3, required=False, help_text="ISO 639 code, e.g. en, fr, de."
+    )
+    pages = forms.IntegerField(min_value=1, max_value=100_000, required=False)
+    subjects = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="One a line."
+    )
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}), max_length=20_000, required=False
+    )
+    cover_url = forms.CharField(max_length=500, required=False, widget=forms.HiddenInput)
+
+    def book_fields(self) -> dict[str, object]:
+        data = self.cleaned_data
+        return {
+            "title": data["title"],
+            "subtitle": data.get("subtitle") or "",
+            "isbn": data["isbn"],
+            "publisher": data.get("publisher") or "",
+            "year": data.get("year"),
+            "language": data.get("language") or "",
+            "pages": data.get("pages"),
+            "description": data.get("description") or "",
+        }
+
+    def authors_list(self) -> list[str]:
+        return _lines(self.cleaned_data.get("authors") or "")
+
+    def subjects_list(self) -> list[str]:
+        return _lines(self.cleaned_data.get("subjects") or "")
