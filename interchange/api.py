@@ -58,10 +58,14 @@ class ExportApi(ResourceApi):
             )
         ],
         responses={
-            (200, fmt.content_type.split(";")[0]): OpenApiResponse(OpenApiTypes.BINARY)
-            for fmt in EXPORT_FORMATS.values()
-        }
-        | {400: OpenApiResponse(description="No or an unknown `format`.")},
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, "application/json"): OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description='{"format": "shelfmark-catalog", "version": 1, "books": […]}',
+            ),
+            (200, "application/marcxml+xml"): OpenApiResponse(OpenApiTypes.BINARY),
+            400: OpenApiResponse(description="No or an unknown `format`."),
+        },
         tags=["export"],
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> StreamingHttpResponse:

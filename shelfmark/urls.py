@@ -44,7 +44,6 @@ api_v1 = [
     path("", include("circulation.urls_api")),
     path("", include("interchange.urls_api")),
     path("", include("accounts.urls")),
-    path("", include("interchange.urls_api")),
 ]
 
 urlpatterns = [
