@@ -106,11 +106,14 @@ def main() -> None:
                 text=True,
             )
             elapsed = time.perf_counter() - started
-        peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak_mib = usage.ru_maxrss / 1024
         print(result.stdout.strip().splitlines()[-2] if result.returncode == 0 else result.stderr)
         print(
             f"import_catalog: {args.rows:,} rows in {elapsed:.1f} s = "
-            f"{args.rows / elapsed:,.0f} rows/s; peak RSS {peak_mib:,.0f} MiB"
+            f"{args.rows / elapsed:,.0f} rows/s; peak RSS {peak_mib:,.0f} MiB; CPU of the "
+            f"Python processes {usage.ru_utime + usage.ru_stime:.1f} s (the rest of the wall "
+            "time is PostgreSQL's)"
         )
     finally:
         if not args.keep:

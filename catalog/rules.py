@@ -132,9 +132,12 @@ def clean_barcode(value: str | None) -> str:
     return clean_scanned_code(value, what="A barcode", missing="A copy needs a barcode.")
 
 
+LOAN_TYPES = frozenset(LoanType.values)  # (``LoanType.values`` builds a new list each time)
+
+
 def clean_loan_type(value: str | None) -> str:
     loan_type = (value or "").strip() or LoanType.NORMAL
-    if loan_type not in LoanType.values:
+    if loan_type not in LOAN_TYPES:
         raise RuleError(
             f"Unknown loan type '{loan_type}'. Use one of: {', '.join(LoanType.values)}."
         )

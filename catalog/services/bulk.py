@@ -30,8 +30,9 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
 from django.db import IntegrityError, connection
-from django.db.models import CharField, Model, Q
+from django.db.models import CharField, F, Lookup, Model, Q
 from django.db.models.functions import Lower
+from django.db.models.lookups import In
 from django.utils import timezone
 
 from catalog.models import CIRCULATION_STATUSES, Author, Book, BookAuthor, Copy, CopyStatus, Subject
@@ -356,13 +357,36 @@ def _clean_copy(copy: CopyIn, problems: list[Problem]) -> dict[str, Any] | None:
 # --- Finding the books already there --------------------------------------------------------
 
 
-def _same_text(field_name: str, lowered: str, values: set[str]) -> Q:
-    """Rows whose ``field_name`` is one of ``values`` in any capitals (``lowered`` is its
-    LOWER() alias, which an index serves). SQLite's LOWER() folds ASCII letters only, so there
-    the exact values are asked for too: a value met again in any script is found."""
-    condition = Q(**{f"{lowered}__in": {value.lower() for value in values}})
+class _AnyOf(Lookup):  # type: ignore[type-arg]
+    """``expression = ANY(%s)``, the values sent as one array (PostgreSQL). A batch looks up a
+    thousand values at a time: as ``IN (%s, %s, …)`` the query text alone grows by a thousand
+    placeholders, which the driver parses anew for every batch (a tenth of an import's time)."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def get_prep_lookup(self) -> list[Any]:
+        return list(self.rhs)
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*params, self.rhs]
+
+
+def _one_of(expression: Any, values: Iterable[Any]) -> Any:
+    """A filter: ``expression`` is one of ``values``."""
+    if connection.vendor == "postgresql":
+        return _AnyOf(expression, list(values))
+    return In(expression, list(values))
+
+
+def _same_text(field_name: str, values: set[str]) -> Any:
+    """Rows whose ``field_name`` is one of ``values`` in any capitals (LOWER(), which an index
+    serves). SQLite's LOWER() folds ASCII letters only, so there the exact values are asked for
+    too: a value met again in any script is found."""
+    condition = _one_of(Lower(field_name), {value.lower() for value in values})
     if connection.vendor == "sqlite":
-        condition |= Q(**{f"{field_name}__in": values})
+        return Q(condition) | Q(In(F(field_name), list(values)))
     return condition
 
 
@@ -388,19 +412,17 @@ class _Matches:
         isbns = {book.fields["isbn"] for book in books if book.fields["isbn"]}
         by_isbn = {
             isbn: Found(pk, isbn)
-            for pk, isbn in Book.objects.filter(isbn__in=isbns).values_list("pk", "isbn")
+            for pk, isbn in Book.objects.filter(_one_of(F("isbn"), isbns)).values_list("pk", "isbn")
         }
         # Title candidates: the exact cleaned title (SQLite's LOWER() folds ASCII only, so this
         # finds a re-imported title in any script) or the same title in other capitals.
         titles = {book.fields["title"] for book in books}
         candidates = list(
-            Book.objects.alias(title_lower=Lower("title"))
-            .filter(_same_text("title", "title_lower", titles))
-            .values_list("pk", "isbn", "title")
+            Book.objects.filter(_same_text("title", titles)).values_list("pk", "isbn", "title")
         )
         first_authors = dict(
             BookAuthor.objects.filter(
-                book_id__in=[pk for pk, _, _ in candidates], position=0
+                _one_of(F("book_id"), [pk for pk, _, _ in candidates]), position=0
             ).values_list("book_id", "author__name")
         )
         by_title: dict[tuple[str, str], list[Found]] = {}
@@ -444,7 +466,7 @@ def _barcodes_taken(books: list[_Clean]) -> dict[str, Owner]:
     barcodes = {copy["barcode"] for book in books for copy in book.copies}
     if not barcodes:
         return {}
-    taken = Copy.objects.filter(barcode__in=barcodes).values_list("barcode", "book_id")
+    taken = Copy.objects.filter(_one_of(F("barcode"), barcodes)).values_list("barcode", "book_id")
     return {barcode: ("book", book_id) for barcode, book_id in taken}
 
 
@@ -649,10 +671,6 @@ def _named_defaults(model: type[Author] | type[Subject], name: str) -> dict[str,
 
 
 def _named_lookup(model: type[Author] | type[Subject], names: set[str]) -> dict[str, NamedRow]:
-    found = (
-        model.objects.alias(name_lower=Lower("name"))
-        .filter(_same_text("name", "name_lower", names))
-        .values_list("pk", "name")
-    )
+    found = model.objects.filter(_same_text("name", names)).values_list("pk", "name")
     wanted = {name.lower() for name in names}
     return {name.lower(): (pk, name) for pk, name in found if name.lower() in wanted}
