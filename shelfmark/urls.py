@@ -48,6 +48,7 @@ api_v1 = [
 urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("circulation.urls")),
+    path("staff/imports/", include("interchange.urls_imports")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/", ApiRootView.as_view(), name="api-root"),
