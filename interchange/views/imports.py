@@ -144,9 +144,11 @@ def import_new(request: HttpRequest) -> HttpResponse:
         except ValueError:
             length = 0
         if length > max_megabytes * MEGABYTE + UPLOAD_OVERHEAD:
-            form = _upload_form(request, max_megabytes, bound=False)
-            form.add_error(None, too_big_message(length, max_megabytes))
-            response = render(request, "interchange/imports/new.html", {"form": form}, status=413)
+            context = {
+                "form": _upload_form(request, max_megabytes, bound=False),
+                "refused": too_big_message(length, max_megabytes),
+            }
+            response = render(request, "interchange/imports/new.html", context, status=413)
             # The body was not read: the connection cannot serve another request.
             response["Connection"] = "close"
             return response
