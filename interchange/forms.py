@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from interchange.formats import FORMATS
 from interchange.models import ImportKind
 from interchange.records import SourceError
-from interchange.services.uploads import import_source_open, patron_imports_available
+from interchange.services.uploads import import_source_check, patron_imports_available
 
 FORMAT_LABELS = {
     "csv": "CSV or spreadsheet text (any columns with a title column)",
@@ -97,10 +97,10 @@ class ImportUploadForm(forms.Form):
         upload: UploadedFile | None = data.get("file")
         if upload is None or self.errors:
             return data
-        # The reader reads the file's start (format, encoding, header row) and refuses a file
-        # it cannot read at all; problems further in are the preview's to list.
+        # The reader reads the file's start (format, encoding, header row, first record) and
+        # refuses a file it cannot read at all; problems further in are the preview's to list.
         try:
-            import_source_open(
+            import_source_check(
                 upload,  # type: ignore[arg-type]  # an UploadedFile reads like a binary file
                 kind=data["kind"],
                 format=data["format"],

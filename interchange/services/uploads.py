@@ -64,6 +64,16 @@ def import_source_open(
     return open_catalog_source(file, format=format, encoding=encoding, size=size)
 
 
+def import_source_check(
+    file: BinaryIO, *, kind: str, format: str, encoding: str | None, size: int | None
+) -> None:
+    """Raise ``SourceError`` if the reader refuses the file as a whole: when opening it (format,
+    encoding, header) or at its first record (a JSON export of another version, a MARCXML
+    doctype). Bad records further in are the preview's to list, not a refusal."""
+    source = import_source_open(file, kind=kind, format=format, encoding=encoding, size=size)
+    next(iter(source.records()), None)
+
+
 def import_preview_create(
     *,
     upload: UploadedFile,
@@ -237,8 +247,10 @@ def _service(kind: str) -> ImportService | None:
 
 
 def _heartbeat(run: ImportRun) -> None:
-    """After each batch: the run is alive (the service saved its counts already)."""
-    ImportRun.objects.filter(pk=run.pk).update(last_progress_at=timezone.now())
+    """After each batch: the run is alive (the service saved its counts already). Set on the
+    object too, which the service saves whole when it finishes."""
+    run.last_progress_at = timezone.now()
+    ImportRun.objects.filter(pk=run.pk).update(last_progress_at=run.last_progress_at)
 
 
 def _fail(run: ImportRun, message: str) -> ImportRun:

@@ -88,6 +88,15 @@ ACCESS: dict[str, dict[str, str]] = {
     "desk-overdue": {"GET": DESK},
     "desk-hold-shelf": {"GET": DESK},
     "desk-hold-slip": {"GET": DESK},
+    # Imports on the staff website: staff who may add books and copies (or patrons).
+    "import-list": {"GET": STAFF},
+    "import-new": {"GET": STAFF, "POST": STAFF},
+    "import-detail": {"GET": STAFF},
+    "import-progress": {"GET": STAFF},
+    "import-report": {"GET": STAFF},
+    "import-confirm": {"POST": STAFF},
+    "import-cancel": {"POST": STAFF},
+    "import-requeue": {"POST": STAFF},
     # API documentation.
     "api-root": {"GET": ANYONE},
     "schema": {"GET": ANYONE},
@@ -153,12 +162,20 @@ NOT_DRF = {
     "desk-overdue",
     "desk-hold-shelf",
     "desk-hold-slip",
+    "import-list",
+    "import-new",
+    "import-detail",
+    "import-progress",
+    "import-report",
+    "import-confirm",
+    "import-cancel",
+    "import-requeue",
 }
 # Website pages that send an anonymous visitor to the site's sign-in page (settings.LOGIN_URL).
 SIGN_IN_PAGES = {
     name: "/account/sign-in/"
     for name in ACCESS
-    if name.startswith(("desk-", "account-")) or name in ("my-account", "book-hold-place")
+    if name.startswith(("desk-", "account-", "import-")) or name in ("my-account", "book-hold-place")
 }
 SAMPLE_PATHS = {
     "password-set": "/account/password/set/MQ/not-a-token/",

@@ -232,6 +232,9 @@ def test_a_preview_not_finished_cannot_be_confirmed(desk):
         ("whitespace_only.csv", "The file is empty. Check that you chose the right file."),
         ("binary_noise.csv", "This does not look like a text file"),
         ("xml_not_marc.xml", "not MARCXML"),
+        # Refused at the first record, not when opened.
+        ("json_newer_version.json", "This catalog export has version 2"),
+        ("marc_xml_external_entity.xml", "declares a document type"),
     ],
 )
 def test_a_file_the_reader_refuses_is_refused_on_the_form(desk, settings, sample, message):
