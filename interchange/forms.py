@@ -67,7 +67,9 @@ class ImportUploadForm(forms.Form):
         kind_field = self.fields["kind"]
         assert isinstance(kind_field, forms.ChoiceField)
         # Only the kinds this account may import.
-        kind_field.choices = [(value, label) for value, label in ImportKind.choices if value in kinds]
+        kind_field.choices = [
+            (value, label) for value, label in ImportKind.choices if value in kinds
+        ]
         kind_field.initial = kinds[0] if kinds else None
         self.fields["file"].help_text += f" At most {max_megabytes} MB."
 
@@ -90,7 +92,8 @@ class ImportUploadForm(forms.Form):
         return encoding
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("kind") == ImportKind.PATRONS and not patron_imports_available():
             self.add_error("kind", "Patron imports are not available in this version yet.")
             return data

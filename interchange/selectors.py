@@ -167,11 +167,12 @@ def import_run_progress(run: ImportRun, *, now: datetime.datetime | None = None)
 
 def import_problems_first(run_id: int, *, limit: int) -> list[dict[str, Any]]:
     """The run's first ``limit`` problems, in the order they were met."""
-    return list(
+    rows = (
         ImportProblem.objects.filter(run_id=run_id)
         .order_by("id")
         .values("number", "field", "reason", "value")[:limit]
     )
+    return [dict(row) for row in rows]
 
 
 def import_problem_count(run_id: int) -> int:

@@ -27,9 +27,9 @@ import importlib.util
 import logging
 import os
 from collections.abc import Callable
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -81,7 +81,7 @@ def import_preview_create(
     format: str,
     encoding: str,
     on_duplicate: str,
-    user: AbstractBaseUser | None,
+    user: User | None,
 ) -> ImportRun:
     """Store ``upload`` and queue a dry run of it: the preview staff confirm or cancel."""
     options = {
@@ -110,7 +110,7 @@ def import_preview_create(
     return run
 
 
-def import_confirm(*, preview_id: int, user: AbstractBaseUser | None) -> ImportRun:
+def import_confirm(*, preview_id: int, user: User | None) -> ImportRun:
     """The real import of a finished preview: the same file and options, queued; the preview's
     row is deleted (its file now belongs to the new run)."""
     with transaction.atomic():
@@ -207,7 +207,7 @@ def import_execute(*, run_id: int) -> ImportRun | None:
     with file:
         try:
             source = import_source_open(
-                file,
+                cast(BinaryIO, file),
                 kind=run.kind,
                 format=options.get("format") or "auto",
                 encoding=options.get("encoding") or None,

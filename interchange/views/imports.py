@@ -25,6 +25,7 @@ from django.http import (
     JsonResponse,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -33,7 +34,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from interchange import selectors
 from interchange.forms import MEGABYTE, ImportUploadForm, too_big_message
 from interchange.management.import_command import REPORT_HEADER
-from interchange.models import ImportKind, ImportRun, ImportStatus
+from interchange.models import ImportKind, ImportRun
 from interchange.services import uploads
 from shelfmark import keyset
 from shelfmark.errors import DomainError
@@ -52,7 +53,7 @@ KIND_PERMISSIONS: dict[str, tuple[str, ...]] = {
     ImportKind.PATRONS: ("circulation.add_patron",),
 }
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def allowed_kinds(user: Any) -> list[str]:
@@ -67,7 +68,7 @@ def imports_view(view: View) -> View:
     get a 403 page saying what is missing."""
 
     @functools.wraps(view)
-    def run(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def run(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not allowed_kinds(request.user):
@@ -228,7 +229,7 @@ def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @imports_view
-def import_report(request: HttpRequest, pk: int) -> HttpResponse:
+def import_report(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The error report as CSV, the same columns as the command line's: streamed from the
     problems' rows, so its size does not matter."""
     run = _run_for(request, pk)
@@ -306,4 +307,3 @@ def import_requeue(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "Queued again: it starts from the top of the file.")
     return redirect("import-detail", pk=pk)
-

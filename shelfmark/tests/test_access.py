@@ -175,7 +175,8 @@ NOT_DRF = {
 SIGN_IN_PAGES = {
     name: "/account/sign-in/"
     for name in ACCESS
-    if name.startswith(("desk-", "account-", "import-")) or name in ("my-account", "book-hold-place")
+    if name.startswith(("desk-", "account-", "import-"))
+    or name in ("my-account", "book-hold-place")
 }
 SAMPLE_PATHS = {
     "password-set": "/account/password/set/MQ/not-a-token/",

@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from catalog.models import Book, Copy
+from catalog.models import Book
 from interchange.models import ImportKind, ImportProblem, ImportRun, ImportStatus
 from interchange.views import imports as views
 from shelfmark.tests.test_csp import SITE_POLICY, assert_no_inline_code, policy
@@ -258,7 +258,9 @@ def test_an_unknown_encoding_is_refused_on_the_form(desk):
     response = post_file(desk, GOODREADS, encoding="klingon-8")
 
     assert response.status_code == 400
-    assert "&#x27;klingon-8&#x27; is not a text encoding Shelfmark knows" in response.content.decode()
+    assert (
+        "&#x27;klingon-8&#x27; is not a text encoding Shelfmark knows" in response.content.decode()
+    )
     assert not ImportRun.objects.exists()
 
 
@@ -297,9 +299,7 @@ def test_a_file_just_over_the_limit_is_refused_by_the_form(desk, settings):
 
 
 def test_patron_imports_wait_for_their_service(desk, monkeypatch):
-    monkeypatch.setattr(
-        "interchange.forms.patron_imports_available", lambda: False, raising=True
-    )
+    monkeypatch.setattr("interchange.forms.patron_imports_available", lambda: False, raising=True)
 
     response = post_file(desk, DATA / "patrons.csv", kind="patrons")
 
@@ -310,7 +310,9 @@ def test_patron_imports_wait_for_their_service(desk, monkeypatch):
 # --- Who may ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", [LIST, NEW, "/staff/imports/{run}/", "/staff/imports/{run}/errors.csv"])
+@pytest.mark.parametrize(
+    "path", [LIST, NEW, "/staff/imports/{run}/", "/staff/imports/{run}/errors.csv"]
+)
 def test_anonymous_visitors_are_sent_to_sign_in(client, path):
     run = ImportRun.objects.create(source_name="x.csv")
 
@@ -339,13 +341,16 @@ def test_accounts_without_the_permissions_get_a_page_that_says_why(staff, permis
         html = response.content.decode()
         assert response.status_code == 403, path
         assert "Not for this account" in html
-        assert "catalog.add_book" in html and "catalog.add_copy" in html
+        assert "catalog.add_book" in html
+        assert "catalog.add_copy" in html
     assert client.post(f"/staff/imports/{run.pk}/cancel/").status_code == 403
     assert ImportRun.objects.filter(pk=run.pk).exists()
 
 
 def test_staff_with_the_catalog_rights_see_catalog_imports_only():
-    client = client_for(user_with("cataloguer", permissions=("catalog.add_book", "catalog.add_copy")))
+    client = client_for(
+        user_with("cataloguer", permissions=("catalog.add_book", "catalog.add_copy"))
+    )
     books = ImportRun.objects.create(source_name="books.csv", kind=ImportKind.CATALOG)
     patrons = ImportRun.objects.create(source_name="members.csv", kind=ImportKind.PATRONS)
 
@@ -353,7 +358,8 @@ def test_staff_with_the_catalog_rights_see_catalog_imports_only():
     form = client.get(NEW).content.decode()
     patron_page = client.get(f"/staff/imports/{patrons.pk}/")
 
-    assert "books.csv" in listing and "members.csv" not in listing
+    assert "books.csv" in listing
+    assert "members.csv" not in listing
     assert 'value="patrons"' not in form
     assert client.get(f"/staff/imports/{books.pk}/").status_code == 200
     assert patron_page.status_code == 403
@@ -364,7 +370,8 @@ def test_the_librarian_sees_both_kinds_and_the_navigation_link(desk):
     form = desk.get(NEW).content.decode()
     home = desk.get("/").content.decode()
 
-    assert 'value="catalog"' in form and 'value="patrons"' in form
+    assert 'value="catalog"' in form
+    assert 'value="patrons"' in form
     assert 'href="/staff/imports/">Imports</a>' in home
 
 
@@ -576,7 +583,9 @@ def test_the_list_reads_in_a_fixed_number_of_queries(desk, librarian, django_ass
     with django_assert_num_queries(5) as few:
         desk.get(LIST)
     for number in range(20):
-        running_run(status=ImportStatus.DONE, source_name=f"more-{number}.csv", created_by=librarian)
+        running_run(
+            status=ImportStatus.DONE, source_name=f"more-{number}.csv", created_by=librarian
+        )
     with django_assert_num_queries(len(few.captured_queries)):
         desk.get(LIST)
 
