@@ -18,6 +18,23 @@ def _test_settings(settings):
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _no_network(settings, monkeypatch):
+    """No test reaches Open Library: a request that no test's own MockTransport answers fails
+    at once (as a network error), and nothing waits for a rate limit or a backoff unless the
+    test asks for it."""
+    import httpx
+
+    from interchange import openlibrary
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("Tests never reach the network", request=request)
+
+    monkeypatch.setattr(openlibrary, "TRANSPORT", httpx.MockTransport(refuse))
+    settings.OPENLIBRARY_MIN_INTERVAL = 0
+    settings.OPENLIBRARY_BACKOFF_SECONDS = 0
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

@@ -6,18 +6,20 @@ are the API's and services' alone."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
 
 from catalog import rules, services
 from catalog.models import Author, Book, BookAuthor, Copy, Subject
 from catalog.services.books import book_isbn_check
 from catalog.services.copies import copy_status_check
-from shelfmark.errors import DomainError
+from shelfmark.errors import DomainError, RuleError
 
 
 def _apply_rules(form: forms.ModelForm, field_rules: Mapping[str, rules.Rule]) -> None:
@@ -53,7 +55,23 @@ class BookAdminForm(forms.ModelForm):
 
     class Meta:
         model = Book
-        fields = [*rules.BOOK_RULES, "subjects"]
+        fields = [*rules.BOOK_RULES, "subjects", "cover"]
+
+    def clean_cover(self) -> Any:
+        """An uploaded cover meets the rule the services apply (format, size, not a placeholder)
+        and is stored under a name made of its content, with its real format's extension: the
+        cover view's content type and the URL's version both come from the name."""
+        cover = self.cleaned_data.get("cover")
+        if not isinstance(cover, UploadedFile):  # unchanged, or cleared
+            return cover
+        cover.seek(0)
+        try:
+            image = rules.clean_cover(cover.read())
+        except RuleError as error:
+            raise forms.ValidationError(str(error)) from None
+        cover.seek(0)
+        cover.name = f"{hashlib.sha256(image.content).hexdigest()[:16]}.{image.extension}"
+        return cover
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -34,6 +34,7 @@ from shelfmark.api.views import (
     UpdateMixin,
 )
 from shelfmark.errors import InvalidInput
+from shelfmark.rows import Row
 
 
 class CatalogAccess(AnyoneReadsStaffWrites):
@@ -59,6 +60,16 @@ class BookApi(CatalogApi):
     list_url_name = "book-list"
     serializer_class = BookSerializer
     input_serializer_class = BookInputSerializer
+
+    def present(self, rows: list[Row]) -> list[Row]:
+        # Rows carry the cover's site-relative URL (the website uses it as it is); API clients
+        # get it absolute, like every other URL in an answer. No query: the name is a column.
+        rows = super().present(rows)
+        site = self.request.build_absolute_uri("/").removesuffix("/")
+        for row in rows:
+            if row["cover"]:
+                row["cover"] = site + row["cover"]
+        return rows
 
 
 class BookListApi(ListMixin, CreateMixin, BookApi):

@@ -80,6 +80,10 @@ class Book(models.Model):
     pages = models.PositiveIntegerField("page count", null=True, blank=True)
     description = models.TextField(blank=True)
     subjects = models.ManyToManyField(Subject, related_name="books", blank=True)
+    # The front cover, in the default storage (MEDIA_ROOT). Set through
+    # catalog.services.book_cover_set (or the admin's upload), which checks it is an image and
+    # names it after its content, so that a new cover is a new URL (catalog.selectors.cover_url).
+    cover = models.ImageField(upload_to="covers/", blank=True, max_length=200)
     # Folded (lower-case, accents removed) title, subtitle, authors and ISBNs, kept current by
     # catalog.services; one indexed column makes multi-word search a single cheap filter.
     search_text = models.TextField(blank=True, editable=False)

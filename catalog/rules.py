@@ -9,11 +9,14 @@ and a write that breaks several rules hears about all of them at once (``clean_f
 
 from __future__ import annotations
 
+import io
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypedDict
+
+from PIL import Image
 
 from catalog.isbn import IsbnError, normalize_isbn
 from catalog.models import YEAR_MAX, YEAR_MIN, LoanType
@@ -136,6 +139,48 @@ def clean_loan_type(value: str | None) -> str:
             f"Unknown loan type '{loan_type}'. Use one of: {', '.join(LoanType.values)}."
         )
     return loan_type
+
+
+COVER_MAX_BYTES = 5 * 1024 * 1024
+# What browsers show everywhere, by Pillow's name for the format: (file extension, media type).
+COVER_FORMATS = {
+    "JPEG": ("jpg", "image/jpeg"),
+    "PNG": ("png", "image/png"),
+    "GIF": ("gif", "image/gif"),
+    "WEBP": ("webp", "image/webp"),
+}
+
+
+@dataclass(frozen=True)
+class CoverImage:
+    content: bytes
+    extension: str
+    content_type: str
+    width: int
+    height: int
+
+
+def clean_cover(content: bytes) -> CoverImage:
+    """A cover image's bytes, checked with Pillow: one of COVER_FORMATS, within COVER_MAX_BYTES,
+    and more than a placeholder pixel (Open Library answers 1x1 images for missing covers)."""
+    if not content:
+        raise RuleError("The cover file is empty.")
+    if len(content) > COVER_MAX_BYTES:
+        raise RuleError(f"A cover may be at most {COVER_MAX_BYTES // (1024 * 1024)} MB.")
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            image_format, (width, height) = image.format, image.size
+            image.verify()  # reads the whole file: a truncated or forged one fails here
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise RuleError("The cover is not an image file (JPEG, PNG, GIF or WebP).") from None
+    if image_format not in COVER_FORMATS:
+        raise RuleError(
+            f"A cover must be a JPEG, PNG, GIF or WebP image, not {image_format or 'this format'}."
+        )
+    if width < 2 or height < 2:
+        raise RuleError("The cover image is empty (a placeholder of one pixel).")
+    extension, content_type = COVER_FORMATS[image_format]
+    return CoverImage(content, extension, content_type, width, height)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ their subjects.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from typing import Any
 
@@ -22,6 +23,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 
 from catalog.extensions import extend_book_rows
 from catalog.isbn import format_isbn
@@ -54,6 +56,7 @@ BOOK_FIELDS = (
     "pages",
     "description",
     "subjects",
+    "cover",
     "copies_total",
     "copies_available",
     "created_at",
@@ -98,9 +101,11 @@ def book_representations(rows: list[Row], *, viewer: Viewer = None) -> list[Row]
             "authors": its_authors,
             "subjects": subjects[row["id"]],
         }
-        books.append(
-            {name: related[name] if name in _BOOK_RELATED else row[name] for name in BOOK_FIELDS}
-        )
+        book = {name: related[name] if name in _BOOK_RELATED else row[name] for name in BOOK_FIELDS}
+        # The column holds the file's name; clients get the site's URL for it (the API makes it
+        # absolute), or None.
+        book["cover"] = cover_url(row["id"], row["cover"])
+        books.append(book)
     extend_book_rows(books, viewer=viewer)
     return books
 
@@ -110,6 +115,26 @@ BOOK_ROWS = RowShape(
     annotations=_book_annotations,
     represent=book_representations,
 )
+
+
+def cover_version(name: str) -> str:
+    """A short token that changes whenever the cover's file does (covers are named after their
+    content): the ``?v=`` that lets browsers keep a cover for a year."""
+    return hashlib.blake2s(name.encode(), digest_size=6).hexdigest()
+
+
+def cover_url(book_id: int, name: Any) -> str | None:
+    """The site-relative URL of a book's cover (``/books/<id>/cover?v=…``), or None. ``name`` is
+    the column's value: a file name from ``.values()``, a FieldFile from a model instance."""
+    name = str(name or "")
+    if not name:
+        return None
+    return f"{reverse('book-cover', kwargs={'pk': book_id})}?v={cover_version(name)}"
+
+
+def book_cover_file(book_id: int) -> str | None:
+    """The storage name of a book's cover; None when the book or its cover does not exist."""
+    return Book.objects.filter(pk=book_id).values_list("cover", flat=True).first() or None
 
 
 def book_rows(books: QuerySet[Book] | None = None) -> QuerySet[Any]:

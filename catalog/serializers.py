@@ -38,6 +38,10 @@ class BookSerializer(serializers.Serializer):
     pages = serializers.IntegerField(allow_null=True)
     description = serializers.CharField()
     subjects = NamedRefSerializer(many=True)
+    cover = serializers.URLField(
+        allow_null=True,
+        help_text="The cover image's URL (it changes with the image), or null when none.",
+    )
     copies_total = serializers.IntegerField()
     copies_available = serializers.IntegerField()
     created_at = serializers.DateTimeField()

@@ -6,10 +6,12 @@ from typing import Any
 
 from django.conf import settings
 from django.conf.locale import LANG_INFO
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
-from catalog import selectors
+from catalog import rules, selectors
 from catalog.extensions import book_page_includes
 from catalog.filters import BookFilter
 from catalog.models import Book, CopyStatus
@@ -89,3 +91,30 @@ def book_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "book_page_includes": book_page_includes(),
         },
     )
+
+
+# A versioned cover URL names one file for good (covers are named after their content): browsers
+# and proxies may keep it a year. Without the current version, a short time only.
+COVER_CACHE_VERSIONED = "public, max-age=31536000, immutable"
+COVER_CACHE_UNVERSIONED = "public, max-age=300"
+_COVER_TYPES = dict(rules.COVER_FORMATS.values())  # extension -> media type
+
+
+@require_GET
+def book_cover(request: HttpRequest, pk: int) -> FileResponse:
+    """A book's cover image, from the default storage: the production image serves only static
+    files through WhiteNoise, and covers are uploaded and fetched at run time."""
+    name = selectors.book_cover_file(pk)
+    if name is None:
+        raise Http404("This book has no cover.")
+    extension = name.rpartition(".")[2].lower()
+    try:
+        file = default_storage.open(name, "rb")
+    except FileNotFoundError:  # the row outlived its file (a restored database, say)
+        raise Http404("This book's cover file is missing.") from None
+    response = FileResponse(
+        file, content_type=_COVER_TYPES.get(extension, "application/octet-stream")
+    )
+    current = request.GET.get("v") == selectors.cover_version(name)
+    response["Cache-Control"] = COVER_CACHE_VERSIONED if current else COVER_CACHE_UNVERSIONED
+    return response

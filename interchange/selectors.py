@@ -37,8 +37,9 @@ COPY_FIELDS = (
 )
 
 
-def export_books(*, chunk_size: int = CHUNK_SIZE) -> Iterator[ExportBook]:
+def export_books(*, chunk_size: int | None = None) -> Iterator[ExportBook]:
     """Every book of the catalog, with its authors, subjects and copies."""
+    chunk_size = chunk_size or CHUNK_SIZE
     after = 0
     while True:
         books = list(

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from interchange.views import imports
+from interchange import views_imports as imports
 
 urlpatterns = [
     path("", imports.import_list, name="import-list"),

@@ -291,6 +291,28 @@ if IMPORT_MAX_UPLOAD_MB < 1:
 # "Place hold" button.
 CATALOG_BOOK_PAGE_INCLUDES = ["circulation/book_page/holds.html"]
 
+# --- ISBN lookup (Open Library) ---------------------------------------------------------------
+# interchange/openlibrary.py asks Open Library for a book's metadata and cover. Open Library
+# throttles clients that do not say who they are: the User-Agent names Shelfmark and a contact
+# address (OPENLIBRARY_CONTACT_EMAIL, else DEFAULT_FROM_EMAIL's address). Every web and worker
+# process together sends at most one request per OPENLIBRARY_MIN_INTERVAL seconds (a limiter
+# in the shared cache with REDIS_URL, else in the database).
+OPENLIBRARY_BASE_URL = env.str("OPENLIBRARY_BASE_URL", default="https://openlibrary.org").rstrip(
+    "/"
+)
+OPENLIBRARY_COVERS_URL = "https://covers.openlibrary.org"  # where the Books API's covers live
+OPENLIBRARY_CONTACT_EMAIL = env.str("OPENLIBRARY_CONTACT_EMAIL", default="")
+OPENLIBRARY_USER_AGENT = env.str("OPENLIBRARY_USER_AGENT", default="")
+# Seconds for one request (connect and read); a whole lookup, retries and waits for the rate
+# limit included, gives up after OPENLIBRARY_TOTAL_SECONDS.
+OPENLIBRARY_TIMEOUT = env.float("OPENLIBRARY_TIMEOUT", default=10.0)
+OPENLIBRARY_TOTAL_SECONDS = 30.0
+OPENLIBRARY_MIN_INTERVAL = 1.0  # seconds between two requests, across all processes
+OPENLIBRARY_BACKOFF_SECONDS = 1.0  # first retry's wait; doubled for each next one
+OPENLIBRARY_COVER_MAX_BYTES = 5 * 1024 * 1024
+if not (0 < OPENLIBRARY_TIMEOUT <= 60):
+    raise ImproperlyConfigured("OPENLIBRARY_TIMEOUT must be more than 0 and at most 60 seconds.")
+
 # --- Internationalization ----------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")

@@ -42,12 +42,14 @@ api_auth = (
 api_v1 = [
     path("", include("catalog.urls_api")),
     path("", include("circulation.urls_api")),
+    path("", include("interchange.urls_api")),
     path("", include("accounts.urls")),
 ]
 
 urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("circulation.urls")),
+    path("", include("interchange.urls")),
     path("staff/imports/", include("interchange.urls_imports")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

@@ -11,6 +11,7 @@ from catalog.services.copies import (
     copy_delete,
     copy_update,
 )
+from catalog.services.covers import book_cover_clear, book_cover_set
 from catalog.services.names import (
     author_create,
     author_delete,
@@ -24,6 +25,8 @@ __all__ = [
     "author_create",
     "author_delete",
     "author_update",
+    "book_cover_clear",
+    "book_cover_set",
     "book_create",
     "book_delete",
     "book_update",

@@ -114,30 +114,52 @@ IMPORT_STATUSES = {status.value for status in CopyStatus} | {""}
 DUPLICATE_POLICIES = ("skip", "update")
 
 
-def books_import(items: Sequence[BookIn], *, on_duplicate: str = "skip") -> list[Outcome]:
+# Items checked against the rules (``books_check``): each cleaned, or its problems.
+Checked = list["_Clean | list[Problem]"]
+
+
+def books_check(items: Sequence[BookIn]) -> Checked:
+    """The rules' verdict on each item, without the database: an importer can check the next
+    batch while the database writes this one (``books_import(checked=…)``)."""
+    return [_clean(item) for item in items]
+
+
+def books_import(
+    items: Sequence[BookIn], *, on_duplicate: str = "skip", checked: Checked | None = None
+) -> list[Outcome]:
     """Add ``items`` to the catalog in one transaction: one ``Outcome`` per item, in order.
 
     A book the catalog has already is matched (see the module docstring): with ``"skip"`` it is
     left as it is; with ``"update"`` its fields take the item's non-empty values and its authors
     and subjects the item's, when given. Either way the item's copies whose barcodes are new are
     added to it. Items in one call that are the same book are treated as one book met twice.
+    ``checked`` is ``books_check(items)``, when the caller has it already.
     """
     if on_duplicate not in DUPLICATE_POLICIES:
         raise ValueError(f"on_duplicate must be one of {DUPLICATE_POLICIES}, not {on_duplicate!r}")
+    if checked is None:
+        checked = books_check(items)
     try:
-        return _books_import(items, on_duplicate)
+        return _books_import(checked, on_duplicate)
     except IntegrityError:
         # A concurrent writer took an ISBN, name or barcode between our look-up and our insert
         # (the transaction is rolled back). Once more: now the look-up sees it, and matches.
-        return _books_import(items, on_duplicate)
+        return _books_import(checked, on_duplicate)
 
 
 @service_transaction
-def _books_import(items: Sequence[BookIn], on_duplicate: str) -> list[Outcome]:
+def _books_import(checked_items: Checked, on_duplicate: str) -> list[Outcome]:
     outcomes: list[Outcome] = []
     clean: list[_Clean | None] = []
-    for item in items:
-        checked = _clean(item)
+    for checked in checked_items:
+        if isinstance(checked, _Clean):  # a fresh copy: an attempt rolled back leaves marks
+            checked = _Clean(
+                checked.fields,
+                checked.authors,
+                checked.subjects,
+                list(checked.copies),
+                checked.search_text,
+            )
         if isinstance(checked, list):
             outcomes.append(Outcome(Result.FAILED, problems=checked))
             clean.append(None)
@@ -191,12 +213,6 @@ def _books_import(items: Sequence[BookIn], on_duplicate: str) -> list[Outcome]:
     return outcomes
 
 
-def book_problems(item: BookIn) -> list[Problem]:
-    """Every rule ``item`` breaks (none: it would import), without writing anything."""
-    checked = _clean(item)
-    return checked if isinstance(checked, list) else []
-
-
 # --- Checking one book against the rules ----------------------------------------------------
 
 
@@ -208,6 +224,7 @@ class _Clean:
     authors: list[str]
     subjects: list[str]
     copies: list[dict[str, Any]]
+    search_text: str
     book_id: int | None = None  # the book row, once it exists
     twin_of: _Clean | None = None  # the batch's first item for the same new book, if a repeat
 
@@ -270,7 +287,15 @@ def _clean(item: BookIn) -> _Clean | list[Problem]:
         copies.append(cleaned)
     if problems:
         return problems
-    return _Clean(fields, authors, subjects, copies)
+    # Folded text, so the spelling of a name already in the catalog ("jane austen" for "Jane
+    # Austen") makes no difference.
+    search_text = search_document(
+        title=fields["title"],
+        subtitle=fields["subtitle"],
+        isbn=fields["isbn"],
+        author_names=authors,
+    )
+    return _Clean(fields, authors, subjects, copies, search_text)
 
 
 def _names(raw: Iterable[str], field_name: str, problems: list[Problem]) -> list[str]:
@@ -485,12 +510,7 @@ def _write(new_books: list[_Clean], others: list[_Clean]) -> None:
     books = [
         {
             **book.fields,
-            "search_text": search_document(
-                title=book.fields["title"],
-                subtitle=book.fields["subtitle"],
-                isbn=book.fields["isbn"],
-                author_names=[authors[name.lower()][1] for name in book.authors],
-            ),
+            "search_text": book.search_text,
             "created_at": now,
             "updated_at": now,
         }

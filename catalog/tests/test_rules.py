@@ -112,7 +112,10 @@ def test_every_editable_book_column_has_a_rule_a_service_argument_and_an_api_fie
     from catalog.selectors import BOOK_FIELDS
     from catalog.serializers import BookInputSerializer, BookSerializer
 
-    columns = _editable_columns(Book, leave_out={"created_at", "updated_at"})
+    # The cover is a file, not a text field: catalog.services.book_cover_set (and the admin's
+    # upload) check it with rules.clean_cover; the API shows its URL (BOOK_FIELDS) and takes no
+    # upload in JSON.
+    columns = _editable_columns(Book, leave_out={"created_at", "updated_at", "cover"})
     assert set(rules.BOOK_RULES) == columns
     assert set(rules.BookFields.__annotations__) | {"title"} == columns  # book_create/_update
     assert columns <= set(BookInputSerializer().fields)

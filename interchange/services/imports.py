@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import itertools
 import logging
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.services.bulk import Outcome, Problem, Result, book_problems, books_import
+from catalog.services.bulk import Checked, Outcome, Problem, Result, books_check, books_import
 from interchange.models import ImportProblem, ImportRun, ImportStatus
 from interchange.records import BookRecord, Source
 
@@ -58,6 +61,12 @@ class _DryRunMemory:
     titles: set[tuple[str, str]]
 
 
+# How a kind of import handles a batch: records, what ``prepare`` made of them, on_duplicate
+# -> one outcome per record.
+BatchImport = Callable[[list[Any], Any, str], list[Outcome]]
+Prepare = Callable[[list[Any]], Any]
+
+
 def catalog_import(
     source: Source,
     run: ImportRun,
@@ -65,9 +74,36 @@ def catalog_import(
     progress: Progress | None = None,
     problem_sink: ProblemSink | None = None,
 ) -> ImportRun:
-    """Import ``source`` as ``run`` says (``run.options``: ``on_duplicate``, ``dry_run``,
-    ``strict``); returns the run, finished. ``progress`` is called after each batch;
-    ``problem_sink`` gets each failed record's number and problems (the error report file)."""
+    """Import ``source``'s books as ``run`` says (``run.options``: ``on_duplicate``,
+    ``dry_run``, ``strict``); returns the run, finished. ``progress`` is called after each
+    batch; ``problem_sink`` gets each failed record's number and problems (the report file)."""
+    memory = _DryRunMemory(set(), set()) if (run.options or {}).get("dry_run") else None
+
+    def import_batch(batch: list[BookRecord], checked: Checked, on_duplicate: str) -> list[Outcome]:
+        return _import_batch(batch, checked, on_duplicate, memory=memory)
+
+    return run_import(
+        source,
+        run,
+        import_batch,
+        prepare=books_check,
+        progress=progress,
+        problem_sink=problem_sink,
+    )
+
+
+def run_import(
+    source: Any,
+    run: ImportRun,
+    import_batch: BatchImport,
+    *,
+    prepare: Prepare | None = None,
+    progress: Progress | None = None,
+    problem_sink: ProblemSink | None = None,
+) -> ImportRun:
+    """Run ``source``'s records through ``import_batch``, batch by batch (the module docstring
+    says how dry runs, --strict and interruptions go). ``prepare`` is the work on a batch that
+    needs no database (checking the rules): it runs a batch ahead, in the reading thread."""
     options = run.options or {}
     on_duplicate = options.get("on_duplicate", "skip")
     dry_run = bool(options.get("dry_run"))
@@ -76,16 +112,19 @@ def catalog_import(
     run.status, run.started_at = ImportStatus.RUNNING, timezone.now()
     run.save()
 
-    batches = _batches(source.records(), BATCH_SIZE)
-    memory = _DryRunMemory(set(), set()) if dry_run else None
+    batches = _read_ahead(source.records(), BATCH_SIZE, prepare or (lambda batch: None))
 
-    def one_batch(batch: list[BookRecord]) -> None:
+    def one_batch(batch: list[Any], prepared: Any) -> None:
         if dry_run and not strict:
             with transaction.atomic():
-                outcomes = _import_batch(batch, on_duplicate, strict=False, memory=memory)
+                outcomes = import_batch(batch, prepared, on_duplicate)
                 transaction.set_rollback(True)
         else:
-            outcomes = _import_batch(batch, on_duplicate, strict=strict, memory=memory)
+            outcomes = import_batch(batch, prepared, on_duplicate)
+        if strict:
+            for record, outcome in zip(batch, outcomes, strict=True):
+                if outcome.result is Result.FAILED:
+                    raise StrictStop(record.number, outcome.problems)
         _record(run, batch, outcomes, source, problem_sink, keep_problems=not dry_run)
         if progress:
             progress(run)
@@ -93,13 +132,13 @@ def catalog_import(
     try:
         if strict:
             with transaction.atomic():
-                for batch in batches:
-                    one_batch(batch)
+                for batch, prepared in batches:
+                    one_batch(batch, prepared)
                 if dry_run:
                     transaction.set_rollback(True)  # the counts live on in ``run``
         else:
-            for batch in batches:
-                one_batch(batch)
+            for batch, prepared in batches:
+                one_batch(batch, prepared)
     except StrictStop as stop:
         run.refresh_from_db()  # the counts saved inside the rolled-back transaction are gone
         run.created = run.updated = run.skipped = 0
@@ -123,34 +162,69 @@ def catalog_import(
     return _finish(run, ImportStatus.DONE, run.message)
 
 
-def _batches(records: Iterator[BookRecord], size: int) -> Iterator[list[BookRecord]]:
-    while batch := list(itertools.islice(records, size)):
-        yield batch
+def _read_ahead(
+    records: Iterator[Any], size: int, prepare: Prepare
+) -> Iterator[tuple[list[Any], Any]]:
+    """Batches of ``records`` with what ``prepare`` makes of each, read and prepared one or two
+    batches ahead in a thread of their own: parsing the file and checking the rules overlap
+    the database's work on the batch before (the thread touches no database, and holds the
+    interpreter only while the main thread waits for the database). An error in the thread is
+    raised here; leaving early (Ctrl-C, --strict) stops the thread."""
+    handoff: queue.Queue[Any] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+    end = object()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            while batch := list(itertools.islice(records, size)):
+                if not put((batch, prepare(batch))):
+                    return
+            put(end)
+        except BaseException as error:  # handed over, raised in the main thread
+            put(error)
+
+    reader = threading.Thread(target=read, name="import-reader", daemon=True)
+    reader.start()
+    try:
+        while (item := handoff.get()) is not end:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join(timeout=5)
 
 
 def _import_batch(
-    batch: list[BookRecord], on_duplicate: str, *, strict: bool, memory: _DryRunMemory | None
+    batch: list[BookRecord], checked: Checked, on_duplicate: str, *, memory: _DryRunMemory | None
 ) -> list[Outcome]:
     """Outcomes for a batch: records the reader already found broken fail with all their
     problems (the reader's and the rules'); the rest go to the bulk service."""
     outcomes: list[Outcome | None] = []
     readable: list[BookRecord] = []
-    for record in batch:
+    readable_checks: Checked = []
+    for record, check in zip(batch, checked, strict=True):
         if record.problems:
             problems = [Problem(p.field, p.reason, p.value) for p in record.problems]
-            problems += [
-                p for p in book_problems(record) if p.field not in {q.field for q in problems}
-            ]
+            seen = {q.field for q in problems}
+            if isinstance(check, list):
+                problems += [p for p in check if p.field not in seen]
             outcomes.append(Outcome(Result.FAILED, problems=problems))
         else:
             outcomes.append(None)
             readable.append(record)
-    imported = iter(books_import(readable, on_duplicate=on_duplicate))
+            readable_checks.append(check)
+    imported = iter(books_import(readable, on_duplicate=on_duplicate, checked=readable_checks))
     result = [outcome if outcome is not None else next(imported) for outcome in outcomes]
-    if strict:
-        for record, outcome in zip(batch, result, strict=True):
-            if outcome.result is Result.FAILED:
-                raise StrictStop(record.number, outcome.problems)
     if memory is not None:
         _count_repeats_once(batch, result, memory)
     return result
@@ -175,7 +249,7 @@ def _count_repeats_once(
 
 def _record(
     run: ImportRun,
-    batch: list[BookRecord],
+    batch: list[Any],
     outcomes: list[Outcome],
     source: Source,
     problem_sink: ProblemSink | None,

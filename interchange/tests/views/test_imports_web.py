@@ -1,4 +1,4 @@
-"""The staff website's imports (interchange/views/imports.py): upload → preview (a dry run the
+"""The staff website's imports (interchange/views_imports.py): upload → preview (a dry run the
 worker makes; run at once here) → confirm → done, refused files, who may, progress, stalled
 runs, the error report and the list."""
 
@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from catalog.models import Book
 from interchange.models import ImportKind, ImportProblem, ImportRun, ImportStatus
-from interchange.views import imports as views
+from interchange import views_imports as views
 from shelfmark.tests.test_csp import SITE_POLICY, assert_no_inline_code, policy
 
 pytestmark = pytest.mark.django_db
@@ -299,7 +299,7 @@ def test_a_file_just_over_the_limit_is_refused_by_the_form(desk, settings):
 
 
 def test_patron_imports_wait_for_their_service(desk, monkeypatch):
-    monkeypatch.setattr("interchange.forms.patron_imports_available", lambda: False, raising=True)
+    monkeypatch.setattr("interchange.forms_imports.patron_imports_available", lambda: False, raising=True)
 
     response = post_file(desk, DATA / "patrons.csv", kind="patrons")
 

@@ -32,7 +32,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from interchange import selectors
-from interchange.forms import MEGABYTE, ImportUploadForm, too_big_message
+from interchange.forms_imports import MEGABYTE, ImportUploadForm, too_big_message
 from interchange.management.import_command import REPORT_HEADER
 from interchange.models import ImportKind, ImportRun
 from interchange.services import uploads

@@ -1,0 +1,106 @@
+"""The import and export commands: what a librarian types and reads."""
+
+from __future__ import annotations
+
+import csv
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from catalog.models import Book, Copy
+from interchange.models import ImportRun
+
+pytestmark = pytest.mark.django_db
+
+DATA = Path(__file__).parent / "data"
+
+
+def run(*args: str) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def test_import_catalog_says_what_it_read_and_writes_the_error_report(tmp_path):
+    report = tmp_path / "errors.csv"
+
+    out = run("import_catalog", str(DATA / "goodreads_library_export.csv"), "--report", str(report))
+
+    assert out.splitlines()[0] == "goodreads_library_export.csv: goodreads, utf-8"
+    assert "  ISBN13                     -> isbn" in out
+    run_ = ImportRun.objects.get()
+    counts = "12 created, 0 updated, 0 skipped (already there), 1 failed"
+    assert f"13 records read: {counts} (import {run_.pk})." in out
+    assert f"Error report: {report}" in out
+    rows = list(csv.reader(report.open(encoding="utf-8")))
+    assert rows[0] == ["line_or_record", "field", "reason", "value"]
+    assert rows[1][:2] == ["7", "isbn"]
+    assert Book.objects.count() == 12
+
+
+def test_a_dry_run_changes_nothing_and_says_so(tmp_path):
+    out = run(
+        "import_catalog",
+        str(DATA / "shelfmark_catalog.csv"),
+        "--dry-run",
+        "--report",
+        str(tmp_path / "r.csv"),
+    )
+
+    assert "(dry run: nothing will change)" in out
+    assert "Dry run, nothing changed." in out
+    assert Book.objects.count() == 0
+
+
+def test_a_file_that_is_not_a_catalog_is_refused_with_the_readers_words():
+    with pytest.raises(CommandError, match="No title column"):
+        run("import_catalog", str(DATA / "patrons.csv"))
+    with pytest.raises(CommandError, match="Cannot read"):
+        run("import_catalog", str(DATA / "no-such-file.csv"))
+
+
+def test_strict_fails_the_command_and_imports_nothing(tmp_path):
+    with pytest.raises(CommandError, match="nothing imported"):
+        run(
+            "import_catalog",
+            str(DATA / "goodreads_library_export.csv"),
+            "--strict",
+            "--report",
+            str(tmp_path / "r.csv"),
+        )
+    assert Book.objects.count() == 0
+
+
+@pytest.mark.parametrize("format", ["csv", "json"])
+def test_export_import_export_gives_the_same_file(tmp_path, format):
+    call_command(
+        "import_catalog", str(DATA / "shelfmark_catalog.csv"), stdout=StringIO(), stderr=StringIO()
+    )
+    first, second = tmp_path / f"first.{format}", tmp_path / f"second.{format}"
+    call_command("export_catalog", "--format", format, "--output", str(first), stderr=StringIO())
+    Copy.objects.all().delete()
+    Book.objects.all().delete()
+
+    call_command("import_catalog", str(first), stdout=StringIO(), stderr=StringIO())
+    call_command("export_catalog", "--format", format, "--output", str(second), stderr=StringIO())
+
+    assert first.read_bytes() == second.read_bytes()
+    assert Book.objects.count() > 10
+
+
+def test_a_marcxml_export_reads_back_to_the_same_catalog(tmp_path):
+    call_command(
+        "import_catalog", str(DATA / "shelfmark_catalog.csv"), stdout=StringIO(), stderr=StringIO()
+    )
+    marc, before, after = tmp_path / "c.xml", tmp_path / "before.json", tmp_path / "after.json"
+    call_command("export_catalog", "--format", "marcxml", "--output", str(marc), stderr=StringIO())
+    call_command("export_catalog", "--format", "json", "--output", str(before), stderr=StringIO())
+    Copy.objects.all().delete()
+    Book.objects.all().delete()
+
+    call_command("import_catalog", str(marc), stdout=StringIO(), stderr=StringIO())
+    call_command("export_catalog", "--format", "json", "--output", str(after), stderr=StringIO())
+
+    assert before.read_bytes() == after.read_bytes()
