@@ -18,8 +18,10 @@ from django.test import Client
 from django.utils import timezone
 
 from catalog.models import Book
-from interchange.models import ImportKind, ImportProblem, ImportRun, ImportStatus
+from circulation.models import Patron
+from circulation.tests.factories import PatronCategoryFactory
 from interchange import views_imports as views
+from interchange.models import ImportKind, ImportProblem, ImportRun, ImportStatus
 from shelfmark.tests.test_csp import SITE_POLICY, assert_no_inline_code, policy
 
 pytestmark = pytest.mark.django_db
@@ -298,8 +300,28 @@ def test_a_file_just_over_the_limit_is_refused_by_the_form(desk, settings):
     assert not ImportRun.objects.exists()
 
 
+def test_a_patron_file_goes_through_preview_and_confirm(desk):
+    for name in ("Adult", "Staff", "Child"):
+        PatronCategoryFactory(name=name)
+
+    post_file(desk, DATA / "patrons.csv", kind="patrons")
+    preview = ImportRun.objects.get()
+    assert (preview.kind, preview.status, preview.created) == ("patrons", "done", 4)
+    assert Patron.objects.count() == 0
+    html = desk.get(f"/staff/imports/{preview.pk}/").content.decode()
+    assert "Preview of patrons.csv" in html
+    assert "<td>Card Number</td><td>card_number</td>" in html
+    assert "Books already in the catalog" not in html
+
+    desk.post(f"/staff/imports/{preview.pk}/confirm/")
+
+    run = ImportRun.objects.get()
+    assert (run.kind, run.status, run.created) == ("patrons", "done", 4)
+    assert Patron.objects.count() == 4
+
+
 def test_patron_imports_wait_for_their_service(desk, monkeypatch):
-    monkeypatch.setattr("interchange.forms_imports.patron_imports_available", lambda: False, raising=True)
+    monkeypatch.setattr("interchange.forms_imports.patron_imports_available", lambda: False)
 
     response = post_file(desk, DATA / "patrons.csv", kind="patrons")
 
