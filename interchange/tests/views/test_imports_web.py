@@ -631,3 +631,24 @@ def test_the_pages_have_the_site_policy_and_no_inline_code(desk):
         assert_no_inline_code(response)
     refused = post_file(desk, DATA / "broken" / "empty.csv")
     assert_no_inline_code(refused)
+
+
+def test_a_long_file_name_is_kept_for_people_and_shortened_for_storage(desk, settings):
+    name = "catalogue-" + "x" * 180 + ".csv"
+    content = GOODREADS.read_bytes()
+
+    desk.post(
+        NEW,
+        {
+            "kind": "catalog",
+            "format": "auto",
+            "on_duplicate": "skip",
+            "file": SimpleUploadedFile(name, content),
+        },
+    )
+
+    run = ImportRun.objects.get()
+    assert run.source_name == name
+    assert len(run.file.name) <= 100
+    assert run.file.name.endswith(".csv")
+    assert run.status == ImportStatus.DONE
