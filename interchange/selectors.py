@@ -1,4 +1,6 @@
-"""Reads for exports: the whole catalog as ``ExportBook`` rows, streamed in chunks.
+"""Reads for exports, and for the staff website's import pages.
+
+Exports: the whole catalog as ``ExportBook`` rows, streamed in chunks.
 
 A chunk is ``CHUNK_SIZE`` books read by id (keyset, never OFFSET) with their authors, subjects
 and copies in three more queries, so memory holds one chunk whatever the catalog's size, and
@@ -9,11 +11,17 @@ and PostgreSQL, whose collations differ) — so exporting twice gives the same f
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
+from typing import Any
+
+from django.utils import timezone
 
 from catalog.models import Book, BookAuthor, Copy
+from interchange.models import ImportProblem, ImportRun, ImportStatus
 from interchange.records import ExportBook, ExportCopy
+from shelfmark import keyset
 
 CHUNK_SIZE = 1000
 
@@ -69,3 +77,120 @@ def export_books(*, chunk_size: int | None = None) -> Iterator[ExportBook]:
 
 def _name_order(name: str) -> tuple[str, str]:
     return (name.casefold(), name)
+
+
+# --- Imports -------------------------------------------------------------------------------------
+
+# No news from a queued or running run for this long: its worker is gone (or none runs). A
+# batch of 1000 records takes seconds, so this is generous.
+STALLED_AFTER = datetime.timedelta(minutes=15)
+# Newest first; the id breaks ties (keyset paging needs a unique last column), and the model's
+# index (importrun_recent_idx) serves exactly this order.
+IMPORT_RUN_ORDERING = ("-created_at", "-id")
+IMPORT_RUN_LIST_FIELDS = (
+    "id",
+    "kind",
+    "status",
+    "created_at",
+    "finished_at",
+    "last_progress_at",
+    "started_at",
+    "source_name",
+    "options",
+    "records",
+    "created",
+    "updated",
+    "skipped",
+    "failed",
+    "created_by__username",
+)
+REPORT_CHUNK_SIZE = 2000
+
+
+def is_stalled(
+    *,
+    status: str,
+    last_seen: datetime.datetime | None,
+    now: datetime.datetime | None = None,
+) -> bool:
+    """Queued or running, and nothing heard of the run for ``STALLED_AFTER``."""
+    if status not in (ImportStatus.QUEUED, ImportStatus.RUNNING) or last_seen is None:
+        return False
+    return (now or timezone.now()) - last_seen > STALLED_AFTER
+
+
+def run_is_stalled(run: ImportRun, *, now: datetime.datetime | None = None) -> bool:
+    last_seen = run.last_progress_at or run.started_at or run.created_at
+    return is_stalled(status=run.status, last_seen=last_seen, now=now)
+
+
+def import_run_page(
+    *, kinds: Collection[str], size: int, position: keyset.Position | None = None
+) -> keyset.Page[dict[str, Any]]:
+    """A page of past runs of ``kinds``, newest first, as dicts (one query, whatever the page
+    size): who, when, which file, the status and counts, and whether the run looks stalled."""
+    rows = ImportRun.objects.filter(kind__in=kinds).values(*IMPORT_RUN_LIST_FIELDS)
+    page = keyset.page(rows, ordering=IMPORT_RUN_ORDERING, size=size, position=position)
+    now = timezone.now()
+    for row in page.rows:
+        row["dry_run"] = bool((row["options"] or {}).get("dry_run"))
+        row["stalled"] = is_stalled(status=row["status"], last_seen=_last_seen(row), now=now)
+    return page
+
+
+def import_run_detail(pk: int) -> ImportRun | None:
+    """One run, with who started it (one query)."""
+    return ImportRun.objects.select_related("created_by").filter(pk=pk).first()
+
+
+def import_run_progress(run: ImportRun, *, now: datetime.datetime | None = None) -> dict[str, Any]:
+    """How far the run is, from its row (so a reload or another process sees the same): what
+    the progress page shows and its JSON endpoint returns."""
+    size = run.size or 0
+    percent = min(100, int(run.bytes_read * 100 / size)) if size else None
+    return {
+        "id": run.pk,
+        "status": run.status,
+        "status_label": run.get_status_display(),
+        "finished": run.status in (ImportStatus.DONE, ImportStatus.FAILED),
+        "stalled": run_is_stalled(run, now=now),
+        "bytes_read": run.bytes_read,
+        "size": run.size,
+        "percent": percent,
+        "records": run.records,
+        "created": run.created,
+        "updated": run.updated,
+        "skipped": run.skipped,
+        "failed": run.failed,
+        "message": run.message,
+    }
+
+
+def import_problems_first(run_id: int, *, limit: int) -> list[dict[str, Any]]:
+    """The run's first ``limit`` problems, in the order they were met."""
+    rows = (
+        ImportProblem.objects.filter(run_id=run_id)
+        .order_by("id")
+        .values("number", "field", "reason", "value")[:limit]
+    )
+    return [dict(row) for row in rows]
+
+
+def import_problem_count(run_id: int) -> int:
+    return ImportProblem.objects.filter(run_id=run_id).count()
+
+
+def import_report_rows(run_id: int) -> Iterator[tuple[int, str, str, str]]:
+    """Every problem of the run as a row of the error report (line or record number, field,
+    reason, value), streamed from the database in chunks: a file with a million bad rows does
+    not sit in memory."""
+    return (
+        ImportProblem.objects.filter(run_id=run_id)
+        .order_by("id")
+        .values_list("number", "field", "reason", "value")
+        .iterator(chunk_size=REPORT_CHUNK_SIZE)
+    )
+
+
+def _last_seen(row: dict[str, Any]) -> datetime.datetime | None:
+    return row.get("last_progress_at") or row.get("started_at") or row.get("created_at")

@@ -275,6 +275,15 @@ if not (
 # (circulation.schedule); compose.yaml's worker service runs exactly that.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
+# --- Imports -----------------------------------------------------------------------------------
+# The largest file the staff website's import page accepts, in megabytes (the command line,
+# manage.py import_catalog, has no limit). Uploads go to a temporary file, not memory.
+IMPORT_MAX_UPLOAD_MB = env.int("IMPORT_MAX_UPLOAD_MB", default=200)
+if IMPORT_MAX_UPLOAD_MB < 1:
+    raise ImproperlyConfigured(
+        "IMPORT_MAX_UPLOAD_MB must be a whole number of at least 1 (default 200)."
+    )
+
 # --- Website -----------------------------------------------------------------------------------
 # Templates that a book's page includes below its copies, in this order, with the page's
 # context (``book``, ``request``…): how another app adds its part to the catalog's page without

@@ -50,6 +50,7 @@ urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("circulation.urls")),
     path("", include("interchange.urls")),
+    path("staff/imports/", include("interchange.urls_imports")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/", ApiRootView.as_view(), name="api-root"),

@@ -48,6 +48,12 @@ class ImportRun(models.Model):
     skipped = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True, help_text="Why the run stopped, when it did.")
+    # How the file's columns (or MARC tags) map onto our fields, as the reader found them: the
+    # website's preview shows it ({"Title": "title", "Bookshelves": "(ignored)", ...}).
+    mapping = models.JSONField(default=dict, blank=True)
+    # When the run was last seen alive: queued, started, or a batch committed. A worker that
+    # died leaves a RUNNING row behind; no news for a while is how the website tells.
+    last_progress_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -91,6 +91,15 @@ ACCESS: dict[str, dict[str, str]] = {
     "desk-hold-slip": {"GET": DESK},
     # Adding books by ISBN (staff who may add books and copies).
     "catalog-add": {"GET": STAFF, "POST": STAFF},
+    # Imports on the staff website: staff who may add books and copies (or patrons).
+    "import-list": {"GET": STAFF},
+    "import-new": {"GET": STAFF, "POST": STAFF},
+    "import-detail": {"GET": STAFF},
+    "import-progress": {"GET": STAFF},
+    "import-report": {"GET": STAFF},
+    "import-confirm": {"POST": STAFF},
+    "import-cancel": {"POST": STAFF},
+    "import-requeue": {"POST": STAFF},
     # API documentation.
     "api-root": {"GET": ANYONE},
     "schema": {"GET": ANYONE},
@@ -162,12 +171,20 @@ NOT_DRF = {
     "desk-hold-shelf",
     "desk-hold-slip",
     "catalog-add",
+    "import-list",
+    "import-new",
+    "import-detail",
+    "import-progress",
+    "import-report",
+    "import-confirm",
+    "import-cancel",
+    "import-requeue",
 }
 # Website pages that send an anonymous visitor to the site's sign-in page (settings.LOGIN_URL).
 SIGN_IN_PAGES = {
     name: "/account/sign-in/"
     for name in ACCESS
-    if name.startswith(("desk-", "account-"))
+    if name.startswith(("desk-", "account-", "import-"))
     or name in ("my-account", "book-hold-place", "catalog-add")
 }
 SAMPLE_PATHS = {

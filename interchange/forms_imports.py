@@ -1,0 +1,125 @@
+"""The staff website's import form: the file and how to read it. A file the readers refuse as a
+whole is refused here, with the reader's own message, before anything is stored or queued."""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+
+from interchange.formats import FORMATS
+from interchange.models import ImportKind
+from interchange.records import SourceError
+from interchange.services.uploads import import_source_check, patron_imports_available
+
+FORMAT_LABELS = {
+    "csv": "CSV or spreadsheet text (any columns with a title column)",
+    "goodreads": "Goodreads export",
+    "librarything": "LibraryThing export",
+    "libib": "Libib export",
+    "marc": "MARC 21 (binary, .mrc)",
+    "marcxml": "MARCXML",
+    "json": "Shelfmark JSON export",
+}
+FORMAT_CHOICES = [
+    ("auto", "Recognise it from the file (recommended)"),
+    *((name, FORMAT_LABELS.get(name, name)) for name in FORMATS),
+]
+ON_DUPLICATE_CHOICES = [
+    ("skip", "Leave them as they are (new copies are still added)"),
+    ("update", "Fill in their details from the file (its non-empty values win)"),
+]
+MEGABYTE = 1024 * 1024
+
+
+class ImportUploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="What the file holds", choices=ImportKind.choices, widget=forms.RadioSelect
+    )
+    file = forms.FileField(
+        label="File",
+        help_text="CSV or tab-separated text, a Goodreads, LibraryThing or Libib export, MARC, "
+        "MARCXML or Shelfmark's JSON export.",
+    )
+    format = forms.ChoiceField(label="Format", choices=FORMAT_CHOICES, initial="auto")
+    encoding = forms.CharField(
+        label="Text encoding",
+        required=False,
+        max_length=40,
+        help_text="Leave empty to detect it. If accents come out wrong in the preview, try "
+        "cp1252 (Excel on Windows), latin-1 or utf-16.",
+    )
+    on_duplicate = forms.ChoiceField(
+        label="Books already in the catalog",
+        choices=ON_DUPLICATE_CHOICES,
+        initial="skip",
+        widget=forms.RadioSelect,
+        help_text="A book is already there when its ISBN matches, or its title and first "
+        "author do; a patron, when their card number does.",
+    )
+
+    def __init__(self, *args: Any, kinds: Sequence[str], max_megabytes: int, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.max_megabytes = max_megabytes
+        kind_field = self.fields["kind"]
+        assert isinstance(kind_field, forms.ChoiceField)
+        # Only the kinds this account may import.
+        kind_field.choices = [
+            (value, label) for value, label in ImportKind.choices if value in kinds
+        ]
+        kind_field.initial = kinds[0] if kinds else None
+        self.fields["file"].help_text += f" At most {max_megabytes} MB."
+
+    def clean_file(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["file"]
+        if (upload.size or 0) > self.max_megabytes * MEGABYTE:
+            raise forms.ValidationError(too_big_message(upload.size or 0, self.max_megabytes))
+        return upload
+
+    def clean_encoding(self) -> str:
+        encoding: str = self.cleaned_data["encoding"].strip()
+        if encoding:
+            try:
+                codecs.lookup(encoding)
+            except LookupError:
+                raise forms.ValidationError(
+                    f"'{encoding}' is not a text encoding Shelfmark knows. Leave the field empty "
+                    "to detect it, or use e.g. utf-8, cp1252, latin-1 or utf-16."
+                ) from None
+        return encoding
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if data.get("kind") == ImportKind.PATRONS and not patron_imports_available():
+            self.add_error("kind", "Patron imports are not available in this version yet.")
+            return data
+        upload: UploadedFile | None = data.get("file")
+        if upload is None or self.errors:
+            return data
+        # The reader reads the file's start (format, encoding, header row, first record) and
+        # refuses a file it cannot read at all; problems further in are the preview's to list.
+        try:
+            import_source_check(
+                upload,  # type: ignore[arg-type]  # an UploadedFile reads like a binary file
+                kind=data["kind"],
+                format=data["format"],
+                encoding=data["encoding"] or None,
+                size=upload.size,
+            )
+        except SourceError as error:
+            self.add_error("file", str(error))
+        finally:
+            upload.seek(0)
+        return data
+
+
+def too_big_message(size: int, max_megabytes: int) -> str:
+    return (
+        f"The file is {size / MEGABYTE:,.1f} MB; the website takes files of up to "
+        f"{max_megabytes} MB. Split it into smaller files, or ask the administrator to import "
+        "it with manage.py import_catalog (or to raise IMPORT_MAX_UPLOAD_MB)."
+    )

@@ -1,0 +1,33 @@
+"""The interchange app's background work, as tasks of Django's Tasks API (the django-tasks
+backport): imports uploaded on the staff website, run by the worker (`manage.py run_schedule
+--worker` with Docker and ./scripts/serve, or `manage.py db_worker`).
+
+The work is ``interchange.services.uploads.import_execute``: the task is a thin wrapper, whose
+JSON result (kept with the task, in the admin) says how the run ended.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django_tasks import task
+
+from interchange.services.uploads import import_execute
+
+
+@task()
+def run_import(run_id: int) -> dict[str, Any]:
+    """Run the queued import ``run_id`` (a preview's dry run, or the real import)."""
+    run = import_execute(run_id=run_id)
+    if run is None:
+        return {"run": run_id, "status": "not queued"}
+    return {
+        "run": run.pk,
+        "status": run.status,
+        "records": run.records,
+        "created": run.created,
+        "updated": run.updated,
+        "skipped": run.skipped,
+        "failed": run.failed,
+        "message": run.message,
+    }
