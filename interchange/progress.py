@@ -4,7 +4,7 @@ terminal; a plain line now and then when the output goes to a file or a log (cro
 from __future__ import annotations
 
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
 from tqdm import tqdm
 
@@ -22,7 +22,7 @@ class Progress:
         self.started = time.monotonic()
         self.last_line = self.started
         self.records = 0
-        self.bar: tqdm[None] | None = None
+        self.bar: tqdm[Any] | None = None
         if stream.isatty():
             self.bar = tqdm(
                 total=total_bytes,

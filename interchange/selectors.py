@@ -63,7 +63,7 @@ def export_books(*, chunk_size: int | None = None) -> Iterator[ExportBook]:
         copies: dict[int, list[ExportCopy]] = defaultdict(list)
         for copy in Copy.objects.filter(book_id__in=ids).values("book_id", *COPY_FIELDS):
             book_id = copy.pop("book_id")
-            copies[book_id].append(copy)  # type: ignore[arg-type]
+            copies[book_id].append(copy)
         for book in books:
             pk = book.pop("pk")
             yield {

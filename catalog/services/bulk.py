@@ -47,7 +47,7 @@ from catalog.rules import (
 )
 from catalog.search import search_document
 from catalog.services.books import book_update
-from catalog.services.names import get_or_create_named
+from catalog.services.names import Named, get_or_create_named
 from shelfmark.errors import DomainError, RuleError
 from shelfmark.transactions import service_transaction
 
@@ -209,7 +209,8 @@ def _books_import(checked_items: Checked, on_duplicate: str) -> list[Outcome]:
     _write(new_books, [c for c in valid if c.book_id is not None or c.twin_of is not None])
     for index, book in enumerate(clean):
         if book is not None and outcomes[index].result is not Result.FAILED:
-            outcomes[index].book_id = book.book_id or (book.twin_of and book.twin_of.book_id)
+            twin_id = book.twin_of.book_id if book.twin_of is not None else None
+            outcomes[index].book_id = book.book_id or twin_id
             outcomes[index].copies_added = len(book.copies)
     return outcomes
 
@@ -357,7 +358,7 @@ def _clean_copy(copy: CopyIn, problems: list[Problem]) -> dict[str, Any] | None:
 # --- Finding the books already there --------------------------------------------------------
 
 
-class _AnyOf(Lookup):  # type: ignore[type-arg]
+class _AnyOf(Lookup):
     """``expression = ANY(%s)``, the values sent as one array (PostgreSQL). A batch looks up a
     thousand values at a time: as ``IN (%s, %s, …)`` the query text alone grows by a thousand
     placeholders, which the driver parses anew for every batch (a tenth of an import's time)."""
@@ -368,9 +369,9 @@ class _AnyOf(Lookup):  # type: ignore[type-arg]
     def get_prep_lookup(self) -> list[Any]:
         return list(self.rhs)
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
         lhs, params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s)", [*params, self.rhs]
+        return f"{lhs} = ANY(%s)", (*params, self.rhs)
 
 
 def _one_of(expression: Any, values: Iterable[Any]) -> Any:
@@ -410,10 +411,8 @@ class _Matches:
     @classmethod
     def find(cls, books: list[_Clean]) -> _Matches:
         isbns = {book.fields["isbn"] for book in books if book.fields["isbn"]}
-        by_isbn = {
-            isbn: Found(pk, isbn)
-            for pk, isbn in Book.objects.filter(_one_of(F("isbn"), isbns)).values_list("pk", "isbn")
-        }
+        found = Book.objects.filter(_one_of(F("isbn"), isbns)).values_list("pk", "isbn")
+        by_isbn = {isbn: Found(pk, isbn) for pk, isbn in found if isbn}
         # Title candidates: the exact cleaned title (SQLite's LOWER() folds ASCII only, so this
         # finds a re-imported title in any script) or the same title in other capitals.
         titles = {book.fields["title"] for book in books}
@@ -613,7 +612,7 @@ def _insert(model: type[Model], rows: list[dict[str, Any]], *, ids: bool = False
 NamedRow = tuple[int, str]  # an author's or subject's id and name
 
 
-def _named_rows(model: type[Author] | type[Subject], names: set[str]) -> dict[str, NamedRow]:
+def _named_rows(model: type[Named], names: set[str]) -> dict[str, NamedRow]:
     """Lower-case name -> (id, name as stored), for ``names``, compared the way the unique
     constraint compares them. The missing ones are created first, in one canonical order
     (names.py explains why): an import mostly brings new names, so trying to insert them all
@@ -640,7 +639,7 @@ def _named_rows(model: type[Author] | type[Subject], names: set[str]) -> dict[st
     return rows
 
 
-def _insert_new(model: type[Author] | type[Subject], rows: list[dict[str, Any]]) -> list[NamedRow]:
+def _insert_new(model: type[Named], rows: list[dict[str, Any]]) -> list[NamedRow]:
     """Insert the rows the unique constraint lets in (the others are there already, or were
     created meanwhile) and return the new ones' ids and names. On PostgreSQL one statement
     taking each column as an array; elsewhere the ORM's bulk insert, then a look-up."""
@@ -666,11 +665,11 @@ def _insert_new(model: type[Author] | type[Subject], rows: list[dict[str, Any]])
         return [(pk, name) for pk, name in cursor.fetchall()]
 
 
-def _named_defaults(model: type[Author] | type[Subject], name: str) -> dict[str, str]:
+def _named_defaults(model: type[Named], name: str) -> dict[str, str]:
     return {"sort_name": sort_name_for(name)} if model is Author else {}
 
 
-def _named_lookup(model: type[Author] | type[Subject], names: set[str]) -> dict[str, NamedRow]:
+def _named_lookup(model: type[Named], names: set[str]) -> dict[str, NamedRow]:
     found = model.objects.filter(_same_text("name", names)).values_list("pk", "name")
     wanted = {name.lower() for name in names}
     return {name.lower(): (pk, name) for pk, name in found if name.lower() in wanted}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -22,7 +23,7 @@ def catalog():
         CopyFactory(book=book, barcode=f"B-{number}")
 
 
-def download(client, format: str) -> tuple[object, bytes]:
+def download(client, format: str) -> tuple[Any, bytes]:
     response = client.get(f"/api/v1/export/?format={format}")
     return response, b"".join(response.streaming_content)
 

@@ -18,7 +18,7 @@ class ListSource:
     """A reader's stand-in: records from a list (the readers have their own tests)."""
 
     format = "csv"
-    encoding = "utf-8"
+    encoding: str | None = "utf-8"
     mapping: dict[str, str] = {}
     size = None
 

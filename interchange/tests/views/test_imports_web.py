@@ -649,6 +649,7 @@ def test_a_long_file_name_is_kept_for_people_and_shortened_for_storage(desk, set
 
     run = ImportRun.objects.get()
     assert run.source_name == name
+    assert run.file.name is not None
     assert len(run.file.name) <= 100
     assert run.file.name.endswith(".csv")
     assert run.status == ImportStatus.DONE
