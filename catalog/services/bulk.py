@@ -27,6 +27,7 @@ import datetime
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, NamedTuple, Protocol
 
 from django.db import IntegrityError, connection
@@ -597,15 +598,16 @@ def _insert(model: type[Model], rows: list[dict[str, Any]], *, ids: bool = False
                 [model._meta.db_table, len(rows)],
             )
             keys = [row[0] for row in cursor.fetchall()]
+        if ids:
+            for key, row in zip(keys, rows, strict=True):
+                row["id"] = key
         names = ", ".join(connection.ops.quote_name(c) for c in ["id"] * ids + columns)
+        values = itemgetter(*(["id"] * ids + columns))  # a row's values in C, not a Python loop
         with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            values = ([row.get(c, defaults.get(c)) for c in columns] for row in rows)
-            if ids:
-                for key, row_values in zip(keys, values, strict=True):
-                    copy.write_row((key, *row_values))
-            else:
-                for row_values in values:
-                    copy.write_row(row_values)
+            for row in rows:
+                if defaults:
+                    row.update(defaults)
+                copy.write_row(values(row))
     return keys
 
 
