@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from interchange import views
+from interchange.views import isbn as views
 
 urlpatterns = [
     # --- Add by ISBN ---

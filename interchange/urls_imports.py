@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from interchange import views_imports as imports
+from interchange.views import imports
 
 urlpatterns = [
     path("", imports.import_list, name="import-list"),

@@ -9,12 +9,10 @@ lends or returns a copy twice.
 from __future__ import annotations
 
 import datetime
-import functools
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,6 +22,7 @@ from circulation import services
 from circulation.models import Patron
 from circulation.selectors import desk as selectors
 from shelfmark.errors import DomainError
+from shelfmark.pages import View, is_staff_with, staff_page
 
 CHECKOUT_SESSION = "desk_checkout"
 CHECKIN_SESSION = "desk_checkin"
@@ -40,35 +39,14 @@ HOLD_LIST_PERMISSIONS = ("circulation.view_hold",)
 DESK_PERMISSIONS = CHECKOUT_PERMISSIONS
 
 
-View = Callable[..., HttpResponse]
-
-
 def desk_view(*permissions: str) -> Callable[[View], View]:
-    """Staff with ``permissions`` only: anonymous visitors are sent to sign in, other accounts
-    get a 403 page that says what is missing."""
-
-    def decorate(view: View) -> View:
-        @functools.wraps(view)
-        def run(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            user = request.user
-            if not user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not (user.is_staff and user.has_perms(permissions)):
-                return render(
-                    request,
-                    "circulation/desk/forbidden.html",
-                    {"permissions": permissions},
-                    status=403,
-                )
-            return view(request, *args, **kwargs)
-
-        return run
-
-    return decorate
+    """Staff with ``permissions`` only (shelfmark.pages): anonymous visitors are sent to sign
+    in, other accounts get a 403 page that says what is missing."""
+    return staff_page(*permissions, forbidden="circulation/desk/forbidden.html")
 
 
 def is_desk_user(user: Any) -> bool:
-    return bool(user.is_authenticated and user.is_staff and user.has_perms(DESK_PERMISSIONS))
+    return is_staff_with(user, DESK_PERMISSIONS)
 
 
 def _today() -> datetime.date:

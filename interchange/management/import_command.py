@@ -16,8 +16,7 @@ from catalog.services.bulk import Problem
 from interchange.models import ImportRun, ImportStatus
 from interchange.progress import Progress
 from interchange.records import SourceError
-
-REPORT_HEADER = ["line_or_record", "field", "reason", "value"]
+from interchange.services.imports import REPORT_HEADER
 
 
 class ImportCommand(BaseCommand):

@@ -35,6 +35,8 @@ from interchange.records import BookRecord, Source
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
+# The error report's columns (the command's file, the website's download): one line per problem.
+REPORT_HEADER = ["line_or_record", "field", "reason", "value"]
 # A dry run keeps the problems it shows (the preview lists the first ones; counts are complete).
 DRY_RUN_PROBLEMS_KEPT = 1000
 

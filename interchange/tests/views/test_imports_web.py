@@ -1,4 +1,4 @@
-"""The staff website's imports (interchange/views_imports.py): upload → preview (a dry run the
+"""The staff website's imports (interchange/views/imports.py): upload → preview (a dry run the
 worker makes; run at once here) → confirm → done, refused files, who may, progress, stalled
 runs, the error report and the list."""
 
@@ -20,8 +20,8 @@ from django.utils import timezone
 from catalog.models import Book
 from circulation.models import Patron
 from circulation.tests.factories import PatronCategoryFactory
-from interchange import views_imports as views
 from interchange.models import ImportKind, ImportProblem, ImportRun, ImportStatus
+from interchange.views import imports as views
 from shelfmark.tests.test_csp import SITE_POLICY, assert_no_inline_code, policy
 
 pytestmark = pytest.mark.django_db
@@ -321,7 +321,7 @@ def test_a_patron_file_goes_through_preview_and_confirm(desk):
 
 
 def test_patron_imports_wait_for_their_service(desk, monkeypatch):
-    monkeypatch.setattr("interchange.forms_imports.patron_imports_available", lambda: False)
+    monkeypatch.setattr("interchange.forms.imports.patron_imports_available", lambda: False)
 
     response = post_file(desk, DATA / "patrons.csv", kind="patrons")
 

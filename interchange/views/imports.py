@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -32,12 +32,13 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from interchange import selectors
-from interchange.forms_imports import MEGABYTE, ImportUploadForm, too_big_message
-from interchange.management.import_command import REPORT_HEADER
+from interchange.forms.imports import MEGABYTE, ImportUploadForm, too_big_message
 from interchange.models import ImportKind, ImportRun
 from interchange.services import uploads
+from interchange.services.imports import REPORT_HEADER
 from shelfmark import keyset
 from shelfmark.errors import DomainError
+from shelfmark.pages import View, forbidden_page, is_staff_with
 
 PAGE_SIZE = 25
 PREVIEW_PROBLEMS_SHOWN = 50
@@ -53,14 +54,12 @@ KIND_PERMISSIONS: dict[str, tuple[str, ...]] = {
     ImportKind.PATRONS: ("circulation.add_patron",),
 }
 
-View = Callable[..., HttpResponseBase]
-
 
 def allowed_kinds(user: Any) -> list[str]:
     """The kinds of import ``user`` may run (and see), in the order of ``ImportKind``."""
-    if not (user.is_authenticated and user.is_staff):
-        return []
-    return [kind for kind, permissions in KIND_PERMISSIONS.items() if user.has_perms(permissions)]
+    return [
+        kind for kind, permissions in KIND_PERMISSIONS.items() if is_staff_with(user, permissions)
+    ]
 
 
 def imports_view(view: View) -> View:
@@ -79,11 +78,11 @@ def imports_view(view: View) -> View:
 
 
 def _forbidden(request: HttpRequest, kind: str) -> HttpResponse:
-    return render(
+    return forbidden_page(
         request,
         "interchange/imports/forbidden.html",
-        {"permissions": KIND_PERMISSIONS[kind], "kind_label": ImportKind(kind).label},
-        status=403,
+        KIND_PERMISSIONS[kind],
+        kind_label=ImportKind(kind).label,
     )
 
 

@@ -6,7 +6,6 @@ redirects back to the page for the same ISBN, which then shows the book with its
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -14,7 +13,6 @@ from urllib.parse import urlencode
 from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,44 +20,24 @@ from django.views.decorators.http import require_http_methods
 
 from catalog import selectors, services
 from catalog.models import Book
-from interchange.forms import BookForm, CopyForm
+from interchange.forms.isbn import BookForm, CopyForm
 from interchange.services.isbn import IsbnAnswer, Source, book_add_with_copy, isbn_lookup
+from shelfmark import pages
 from shelfmark.errors import DomainError
+from shelfmark.pages import View
 
 # What the page needs: the Librarians group and Administrators have both.
 ADD_PERMISSIONS = ("catalog.add_book", "catalog.add_copy")
 TEMPLATE = "interchange/add_by_isbn.html"
 
-View = Callable[..., HttpResponse]
-
 
 def staff_page(*permissions: str) -> Callable[[View], View]:
-    """Staff with ``permissions`` only: anonymous visitors are sent to sign in, other accounts
-    get a 403 page that names what is missing."""
-
-    def decorate(view: View) -> View:
-        @functools.wraps(view)
-        def run(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            user = request.user
-            if not user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not (user.is_staff and user.has_perms(permissions)):
-                return render(
-                    request,
-                    "interchange/forbidden.html",
-                    {"permissions": permissions},
-                    status=403,
-                )
-            return view(request, *args, **kwargs)
-
-        return run
-
-    return decorate
+    return pages.staff_page(*permissions, forbidden="interchange/forbidden.html")
 
 
 def can_add_books(user: Any) -> bool:
     """Whether the site's navigation shows the page (the same test as the page's)."""
-    return bool(user.is_authenticated and user.is_staff and user.has_perms(ADD_PERMISSIONS))
+    return pages.is_staff_with(user, ADD_PERMISSIONS)
 
 
 # The preview shows Open Library's cover before it is stored here (covers.openlibrary.org

@@ -1,0 +1,1 @@
+"""The forms of the interchange pages: Add by ISBN (isbn), imports (imports)."""

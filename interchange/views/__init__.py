@@ -1,0 +1,1 @@
+"""The interchange pages of the website: Add by ISBN (isbn), imports (imports)."""
