@@ -37,12 +37,19 @@ class Periodic:
         return EPOCH + (marks_passed + 1) * self.every
 
 
-SCHEDULE = (
+SCHEDULE: list[Periodic] = [
     # Often, so a patron hears that their hold is ready soon after the copy is checked in.
     Periodic("send_notices", tasks.send_notices, datetime.timedelta(minutes=15)),
     Periodic("expire_holds", tasks.expire_holds, datetime.timedelta(hours=1)),
     Periodic("purge_old_records", tasks.purge_old_records, datetime.timedelta(days=1)),
-)
+]
+
+
+def schedule_register(job: Periodic) -> None:
+    """Add another app's periodic work (from its ``AppConfig.ready()``: interchange's purge),
+    so one schedule runner and one worker do it all. Registering a name twice keeps the first."""
+    if all(existing.name != job.name for existing in SCHEDULE):
+        SCHEDULE.append(job)
 
 
 @dataclass(frozen=True)

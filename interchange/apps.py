@@ -5,6 +5,20 @@ class InterchangeConfig(AppConfig):
     name = "interchange"
     verbose_name = "Imports and exports"
 
+    def ready(self) -> None:
+        import datetime
+
+        from circulation.schedule import Periodic, schedule_register
+        from interchange import tasks
+
+        schedule_register(
+            Periodic(
+                "purge_interchange_records",
+                tasks.purge_interchange_records,
+                datetime.timedelta(days=1),
+            )
+        )
+
     # Links on the API root (/api/) and the API docs' sections for this app's resources. The
     # ISBN lookup has no link on the root: its URL needs an ISBN (/api/v1/isbn/{isbn}/).
     api_links = {"export": "catalog-export"}

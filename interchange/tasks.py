@@ -12,6 +12,7 @@ from typing import Any
 
 from django_tasks import task
 
+from interchange.services.purge import interchange_purge
 from interchange.services.uploads import import_execute
 
 
@@ -31,3 +32,9 @@ def run_import(run_id: int) -> dict[str, Any]:
         "failed": run.failed,
         "message": run.message,
     }
+
+
+@task()
+def purge_interchange_records() -> dict[str, int]:
+    """Daily: previews never confirmed, old import files, expired ISBN answers."""
+    return interchange_purge()

@@ -67,14 +67,19 @@ def test_each_job_is_enqueued_once_per_mark():
     def names(at):
         return sorted(e.name for e in schedule_tick(now=at))
 
-    assert names(T0) == ["expire_holds", "purge_old_records", "send_notices"]
+    assert names(T0) == [
+        "expire_holds", "purge_interchange_records", "purge_old_records", "send_notices",
+    ]  # fmt: skip
     assert names(T0) == []
     assert names(T0 + minutes(14)) == []
     assert names(T0 + minutes(15)) == ["send_notices"]
     assert names(T0 + minutes(20)) == []
     assert names(T0 + minutes(60)) == ["expire_holds", "send_notices"]
-    assert names(T0 + minutes(15 * 60)) == ["expire_holds", "purge_old_records", "send_notices"]
-    assert DBTaskResult.objects.count() == 3 + 1 + 2 + 3
+    # The daily jobs, circulation's and interchange's (registered by its AppConfig).
+    assert names(T0 + minutes(15 * 60)) == [
+        "expire_holds", "purge_interchange_records", "purge_old_records", "send_notices",
+    ]  # fmt: skip
+    assert DBTaskResult.objects.count() == 4 + 1 + 2 + 4
     job = ScheduledJob.objects.get(name="send_notices")
     assert job.next_run_at == T0 + minutes(15 * 60 + 15)
     assert job.last_enqueued_at == T0 + minutes(15 * 60)
@@ -99,7 +104,7 @@ def test_run_schedule_once_enqueues_what_is_due_and_the_worker_runs_it(tmp_path)
 
     out = run("run_schedule", "--once", "--worker", "--heartbeat", str(heartbeat))
 
-    assert out.count(" enqueued ") == 3
+    assert out.count(" enqueued ") == 4
     assert "enqueued send_notices (task " in out
     assert heartbeat.exists()
     assert set(DBTaskResult.objects.values_list("status", flat=True)) == {
