@@ -24,7 +24,7 @@ def interchange_purge(*, now: datetime.datetime | None = None) -> dict[str, int]
         .exclude(status__in=(ImportStatus.QUEUED, ImportStatus.RUNNING))
         .only("pk", "file")
     )
-    names = {run.file.name for run in previews if run.file}
+    names = {run.file.name for run in previews if run.file.name}
     ImportRun.objects.filter(pk__in=[run.pk for run in previews]).delete()
     finished = ImportRun.objects.filter(
         ~Q(file=""),
@@ -35,7 +35,7 @@ def interchange_purge(*, now: datetime.datetime | None = None) -> dict[str, int]
     files_kept = finished.update(file="")
     # A file another run still names (a confirmed import holds its preview's upload) stays.
     in_use = set(ImportRun.objects.filter(file__in=names).values_list("file", flat=True))
-    storage = ImportRun._meta.get_field("file").storage  # type: ignore[attr-defined]
+    storage = ImportRun._meta.get_field("file").storage
     deleted_files = 0
     for name in names - in_use:
         storage.delete(name)

@@ -63,12 +63,12 @@ def test_old_previews_go_with_their_files_and_old_imports_keep_their_history_onl
     assert counts["import_previews"] == 1
     assert counts["import_files"] == 2
     assert not ImportRun.objects.filter(pk=stale.pk).exists()
-    assert not default_storage.exists(stale.file.name)
+    assert not default_storage.exists(str(stale.file.name))
     old.refresh_from_db()
     assert old.file.name == ""  # the run and its report stay in the history
     for kept in (fresh, busy, recent):
         kept.refresh_from_db()
-        assert default_storage.exists(kept.file.name)
+        assert default_storage.exists(str(kept.file.name))
 
 
 def test_a_file_a_confirmed_import_still_names_stays():
@@ -81,7 +81,7 @@ def test_a_file_a_confirmed_import_still_names_stays():
 
     interchange_purge(now=NOW)
 
-    assert default_storage.exists(preview.file.name)
+    assert default_storage.exists(str(preview.file.name))
 
 
 def test_expired_isbn_answers_go():
