@@ -616,22 +616,27 @@ NamedRow = tuple[int, str]  # an author's or subject's id and name
 
 def _named_rows(model: type[Named], names: set[str]) -> dict[str, NamedRow]:
     """Lower-case name -> (id, name as stored), for ``names``, compared the way the unique
-    constraint compares them. The missing ones are created first, in one canonical order
-    (names.py explains why): an import mostly brings new names, so trying to insert them all
-    and looking up only those the constraint turned away is the shorter way."""
+    constraint compares them. The missing ones are created, in one canonical order (names.py
+    explains why). Looked up first: a name already there costs an index look-up, where an
+    insert turned away by the constraint costs PostgreSQL a row written and thrown away."""
     if not names:
         return {}
-    now = timezone.now()
-    ordered = sorted(names, key=lambda name: (name.lower(), name))
-    created = _insert_new(
-        model,
-        [
-            {"name": name, **_named_defaults(model, name), "created_at": now, "updated_at": now}
-            for name in ordered
-        ],
+    rows = _named_lookup(model, names)
+    missing = sorted(
+        {name for name in names if name.lower() not in rows}, key=lambda name: (name.lower(), name)
     )
-    rows = {name.lower(): (pk, name) for pk, name in created}
-    rows.update(_named_lookup(model, {name for name in names if name.lower() not in rows}))
+    if missing:
+        now = timezone.now()
+        created = _insert_new(
+            model,
+            [
+                {"name": name, **_named_defaults(model, name), "created_at": now, "updated_at": now}
+                for name in missing
+            ],
+        )
+        rows.update((name.lower(), (pk, name)) for pk, name in created)
+        # Created meanwhile by another writer, or twice in the batch in other capitals.
+        rows.update(_named_lookup(model, {name for name in missing if name.lower() not in rows}))
     for name in names:
         if name.lower() not in rows:
             # The database's LOWER() and Python's lower() disagree on this name (SQLite folds
@@ -672,6 +677,8 @@ def _named_defaults(model: type[Named], name: str) -> dict[str, str]:
 
 
 def _named_lookup(model: type[Named], names: set[str]) -> dict[str, NamedRow]:
+    if not names:
+        return {}
     found = model.objects.filter(_same_text("name", names)).values_list("pk", "name")
     wanted = {name.lower() for name in names}
     return {name.lower(): (pk, name) for pk, name in found if name.lower() in wanted}
