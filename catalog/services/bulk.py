@@ -103,8 +103,6 @@ MatchKey = tuple[str | None, tuple[str, str]]
 @dataclass(slots=True)
 class Outcome:
     result: Result
-    book_id: int | None = None
-    copies_added: int = 0
     problems: list[Problem] = field(default_factory=list)
     key: MatchKey | None = None  # for a book that passed the rules
 
@@ -194,7 +192,7 @@ def _books_import(checked_items: Checked, on_duplicate: str) -> list[Outcome]:
             changed = on_duplicate == "update" and _update(existing, book, outcome)
             if outcome.result is Result.FAILED:
                 continue
-            book.book_id = outcome.book_id = existing.pk
+            book.book_id = existing.pk
         elif first is not None:
             book.twin_of = first  # the same book met twice in this batch
         else:
@@ -208,11 +206,6 @@ def _books_import(checked_items: Checked, on_duplicate: str) -> list[Outcome]:
         else:
             outcome.result = Result.UPDATED if changed or book.copies else Result.SKIPPED
     _write(new_books, [c for c in valid if c.book_id is not None or c.twin_of is not None])
-    for index, book in enumerate(clean):
-        if book is not None and outcomes[index].result is not Result.FAILED:
-            twin_id = book.twin_of.book_id if book.twin_of is not None else None
-            outcomes[index].book_id = book.book_id or twin_id
-            outcomes[index].copies_added = len(book.copies)
     return outcomes
 
 

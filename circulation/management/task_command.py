@@ -68,3 +68,8 @@ class TaskCommand(BaseCommand):
 
     def run_here(self, **options: Any) -> None:
         raise NotImplementedError
+
+    def write_purged(self, counts: dict[str, int]) -> None:
+        """``Purged: 3 task results, 0 idempotency keys.`` (the purge commands' one line)."""
+        listed = ", ".join(f"{count} {what.replace('_', ' ')}" for what, count in counts.items())
+        self.stdout.write(f"Purged: {listed}.")

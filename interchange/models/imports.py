@@ -13,7 +13,6 @@ class ImportKind(models.TextChoices):
 
 
 class ImportStatus(models.TextChoices):
-    PREVIEWED = "previewed", "Previewed (dry run)"  # a website upload waiting for confirmation
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
     DONE = "done", "Done"

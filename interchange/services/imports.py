@@ -142,11 +142,10 @@ def run_import(
             for batch, prepared in batches:
                 one_batch(batch, prepared)
     except StrictStop as stop:
-        run.refresh_from_db()  # the counts saved inside the rolled-back transaction are gone
-        run.created = run.updated = run.skipped = 0
+        # The transaction took the counts and problems of the batches before with it.
+        run.refresh_from_db()
         run.failed = 1
-        run.problems.all().delete()
-        _save_problems(run, stop.number, stop.problems)
+        ImportProblem.objects.bulk_create(_problem_rows(run, stop.number, stop.problems))
         if problem_sink:
             problem_sink(stop.number, stop.problems)
         return _finish(run, ImportStatus.FAILED, f"Stopped (--strict), nothing imported: {stop}")
@@ -267,12 +266,7 @@ def _record(
         if outcome.problems:
             if problem_sink:
                 problem_sink(record.number, outcome.problems)
-            failures += [
-                ImportProblem(
-                    run=run, number=record.number, field=p.field, reason=p.reason, value=p.value
-                )
-                for p in outcome.problems
-            ]
+            failures += _problem_rows(run, record.number, outcome.problems)
     run.records += len(batch)
     run.created += counts[Result.CREATED]
     run.updated += counts[Result.UPDATED]
@@ -293,11 +287,11 @@ def _record(
     ImportProblem.objects.bulk_create(failures)
 
 
-def _save_problems(run: ImportRun, number: int, problems: list[Problem]) -> None:
-    ImportProblem.objects.bulk_create(
+def _problem_rows(run: ImportRun, number: int, problems: list[Problem]) -> list[ImportProblem]:
+    return [
         ImportProblem(run=run, number=number, field=p.field, reason=p.reason, value=p.value)
         for p in problems
-    )
+    ]
 
 
 def _interrupted(run: ImportRun) -> str:

@@ -51,6 +51,7 @@ class _Categories:
 
     def __init__(self) -> None:
         self.found: dict[str, PatronCategory | None] = {}
+        self._known: str | None = None
 
     def get(self, name: str) -> PatronCategory | None:
         key = name.strip().lower()
@@ -61,7 +62,11 @@ class _Categories:
         return self.found[key]
 
     def known(self) -> str:
-        return ", ".join(PatronCategory.objects.order_by("name").values_list("name", flat=True))
+        """The categories' names, for a message (asked once per run, not per bad row)."""
+        if self._known is None:
+            names = PatronCategory.objects.order_by("name").values_list("name", flat=True)
+            self._known = ", ".join(names)
+        return self._known
 
 
 def _import_one(record: PatronRecord, on_duplicate: str, categories: _Categories) -> Outcome:
@@ -96,13 +101,13 @@ def _import_one(record: PatronRecord, on_duplicate: str, categories: _Categories
     try:
         with transaction.atomic():
             if existing is None:
-                patron = patron_create(category=category, **fields)  # type: ignore[arg-type]
-                return Outcome(Result.CREATED, book_id=patron.pk)
+                patron_create(category=category, **fields)  # type: ignore[arg-type]
+                return Outcome(Result.CREATED)
             changes = _changes(existing, fields, category) if on_duplicate == "update" else {}
             if not changes:
-                return Outcome(Result.SKIPPED, book_id=existing.pk)
+                return Outcome(Result.SKIPPED)
             patron_update(patron=existing, **changes)
-            return Outcome(Result.UPDATED, book_id=existing.pk)
+            return Outcome(Result.UPDATED)
     except DomainError as error:
         return Outcome(
             Result.FAILED,

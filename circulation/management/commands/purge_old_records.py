@@ -16,9 +16,4 @@ class Command(TaskCommand):
     task = tasks.purge_old_records
 
     def run_here(self, **options: Any) -> None:
-        purged = tasks.purge_old_records_now()
-        self.stdout.write(
-            "Purged: "
-            + ", ".join(f"{count} {what.replace('_', ' ')}" for what, count in purged.items())
-            + "."
-        )
+        self.write_purged(tasks.purge_old_records_now())

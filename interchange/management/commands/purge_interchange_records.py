@@ -19,9 +19,4 @@ class Command(TaskCommand):
     task = tasks.purge_interchange_records
 
     def run_here(self, **options: Any) -> None:
-        purged = interchange_purge()
-        self.stdout.write(
-            "Purged: "
-            + ", ".join(f"{count} {what.replace('_', ' ')}" for what, count in purged.items())
-            + "."
-        )
+        self.write_purged(interchange_purge())
