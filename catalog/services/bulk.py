@@ -596,7 +596,10 @@ def _insert(model: type[Model], rows: list[dict[str, Any]], *, ids: bool = False
                 row["id"] = key
         names = ", ".join(connection.ops.quote_name(c) for c in ["id"] * ids + columns)
         values = itemgetter(*(["id"] * ids + columns))  # a row's values in C, not a Python loop
-        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        # The driver's own COPY is outside Django's cursor wrapper: its errors are turned into
+        # Django's here, so a unique violation is an IntegrityError like any other.
+        copy_sql = f"COPY {table} ({names}) FROM STDIN"
+        with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
             for row in rows:
                 if defaults:
                     row.update(defaults)
