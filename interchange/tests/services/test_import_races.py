@@ -6,6 +6,8 @@ once, when they match), a wait on the same new names (created in one order), or 
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from catalog.models import Author, Book, Copy, Subject
@@ -44,8 +46,8 @@ def test_the_same_books_imported_twice_at_once_are_in_the_catalog_once():
         batch = records(round_)
 
         outcomes = race(
-            lambda batch=batch: books_import(batch),
-            lambda batch=batch: books_import(list(reversed(batch))),
+            functools.partial(books_import, batch),
+            functools.partial(books_import, list(reversed(batch))),
         )
 
         for outcome in outcomes:
