@@ -22,7 +22,8 @@ class IsbnError(ValueError):
 def normalize_isbn(value: str) -> str:
     """Return the ISBN-13 digits for ``value`` or raise IsbnError saying what is wrong."""
     # Not stdnum's compact(): it silently turns a 9-digit SBN into an ISBN-10.
-    compact = clean(value, " -").strip().upper()
+    # A plain run of digits, as scanners and exports give it, needs no cleaning.
+    compact = value if value.isdigit() and value.isascii() else clean(value, " -").strip().upper()
     # Shape first, in our words (stdnum reports a 1-digit input as a format error, say).
     if not _ISBN_SHAPE.match(compact):
         raise IsbnError(
@@ -46,7 +47,7 @@ def normalize_isbn(value: str) -> str:
         ) from None
     except (InvalidComponent, InvalidFormat, InvalidLength):
         raise IsbnError(f"'{value}' is not an ISBN: an ISBN-13 starts with 978 or 979.") from None
-    return stdnum_isbn.to_isbn13(compact)
+    return compact if len(compact) == 13 else stdnum_isbn.to_isbn13(compact)
 
 
 def try_normalize_isbn(value: str) -> str | None:

@@ -137,9 +137,15 @@ class Book(models.Model):
 class BookAuthor(models.Model):
     """An author's place on a book's title page: authors are ordered."""
 
-    book = models.ForeignKey(Book, on_delete=models.CASCADE, related_name="book_authors")
+    # No single-column indexes: the unique (book, author) and the (author, book) index below
+    # serve every look-up by either, and each index is paid for on every insert (imports).
+    book = models.ForeignKey(
+        Book, on_delete=models.CASCADE, related_name="book_authors", db_index=False
+    )
     # PROTECT: deleting an author must not silently strip them from books.
-    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="book_authors")
+    author = models.ForeignKey(
+        Author, on_delete=models.PROTECT, related_name="book_authors", db_index=False
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -182,7 +188,8 @@ class Copy(models.Model):
 
     barcode = models.CharField(max_length=64, unique=True)
     # PROTECT: a book with physical copies is not deleted by accident; withdraw copies first.
-    book = models.ForeignKey(Book, on_delete=models.PROTECT, related_name="copies")
+    # No index of its own: copy_book_status_idx (book, status) serves look-ups by book.
+    book = models.ForeignKey(Book, on_delete=models.PROTECT, related_name="copies", db_index=False)
     call_number = models.CharField(max_length=64, blank=True, help_text="e.g. 823.7 AUS")
     location = models.CharField(max_length=100, blank=True, help_text="Shelf or room")
     status = models.CharField(

@@ -22,6 +22,10 @@ MAX_QUERY_WORDS = 8  # more words only make the query slower, never the answer b
 
 def fold(text: str) -> str:
     """Lower-case, accent-free form of ``text`` for matching."""
+    if text.isascii():
+        # No accents, no format characters, and casefold() is lower() (a bulk import folds
+        # thousands of titles a second, nearly all plain ASCII).
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     # Accents and invisible format characters (a zero-width joiner inside a word) go.
     return "".join(

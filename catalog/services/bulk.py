@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import datetime
 import enum
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, NamedTuple, Protocol
 
 from django.db import IntegrityError, connection
-from django.db.models import CharField, F, Lookup, Model, Q
+from django.db.models import CharField, F, Field, Lookup, Model, Q
 from django.db.models.functions import Lower
 from django.db.models.lookups import In
 from django.utils import timezone
@@ -353,9 +354,13 @@ def _clean_copy(copy: CopyIn, problems: list[Problem]) -> dict[str, Any] | None:
 
 
 class _AnyOf(Lookup):
-    """``expression = ANY(%s)``, the values sent as one array (PostgreSQL). A batch looks up a
-    thousand values at a time: as ``IN (%s, %s, …)`` the query text alone grows by a thousand
-    placeholders, which the driver parses anew for every batch (a tenth of an import's time)."""
+    """``expression = ANY(…)`` on PostgreSQL, the values sent as one JSON text.
+
+    A batch looks up thousands of values at a time. Sent as an array, each value is quoted by
+    the driver's Python code (a tenth of an import's time), and the planner, weighing a
+    thousand known values against the table's statistics, may read the whole table instead of
+    probing its index (at 70,000 authors: 40 ms a batch, where the index takes 10). One JSON
+    text is quoted in one step, in C, and the set it unpacks to is probed through the index."""
 
     lookup_name = "any_of"
     prepare_rhs = False
@@ -365,7 +370,11 @@ class _AnyOf(Lookup):
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
         lhs, params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s)", (*params, self.rhs)
+        target = self.lhs.output_field
+        textual = target.get_internal_type() in ("CharField", "TextField")
+        element = "text" if textual else target.db_type(connection)
+        values = f"ARRAY(SELECT json_array_elements_text(%s::json))::{element}[]"
+        return f"{lhs} = ANY({values})", (*params, json.dumps(self.rhs))
 
 
 def _one_of(expression: Any, values: Iterable[Any]) -> Any:
@@ -622,13 +631,8 @@ def _named_rows(model: type[Named], names: set[str]) -> dict[str, NamedRow]:
         {name for name in names if name.lower() not in rows}, key=lambda name: (name.lower(), name)
     )
     if missing:
-        now = timezone.now()
         created = _insert_new(
-            model,
-            [
-                {"name": name, **_named_defaults(model, name), "created_at": now, "updated_at": now}
-                for name in missing
-            ],
+            model, [{"name": name, **_named_defaults(model, name)} for name in missing]
         )
         rows.update((name.lower(), (pk, name)) for pk, name in created)
         # Created meanwhile by another writer, or twice in the batch in other capitals.
@@ -644,26 +648,32 @@ def _named_rows(model: type[Named], names: set[str]) -> dict[str, NamedRow]:
 
 def _insert_new(model: type[Named], rows: list[dict[str, Any]]) -> list[NamedRow]:
     """Insert the rows the unique constraint lets in (the others are there already, or were
-    created meanwhile) and return the new ones' ids and names. On PostgreSQL one statement
-    taking each column as an array; elsewhere the ORM's bulk insert, then a look-up."""
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    columns = [f.attname for f in fields if f.attname in rows[0]]
+    created meanwhile) and return the new ones' ids and names; the fields Django stamps
+    (``auto_now``, ``auto_now_add``) take the time now. On PostgreSQL one statement taking the
+    rows as a JSON text; elsewhere the ORM's bulk insert, then a look-up."""
     if connection.vendor != "postgresql":
         # No RETURNING for the rows an ignored conflict skips: the caller looks them all up.
-        model._default_manager.bulk_create(
-            [model(**{c: row[c] for c in columns}) for row in rows], ignore_conflicts=True
-        )
+        model._default_manager.bulk_create([model(**row) for row in rows], ignore_conflicts=True)
         return []
-    types = {f.attname: f.db_type(connection) for f in fields}
-    table = connection.ops.quote_name(model._meta.db_table)
-    arrays = ", ".join(f"%s::{types[c]}[]" for c in columns)
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    fields: list[Field[Any, Any]] = [f for f in model._meta.concrete_fields if not f.primary_key]
+    given: list[Field[Any, Any]] = [f for f in fields if f.attname in rows[0]]
+    stamped: list[Field[Any, Any]] = [
+        f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    quote: Callable[[str], str] = connection.ops.quote_name
+    columns = ", ".join(quote(f.attname) for f in [*given, *stamped])
+    values = ", ".join([*(quote(f.attname) for f in given), *("%s" for _ in stamped)])
+    record = ", ".join(f"{quote(f.attname)} {f.db_type(connection)}" for f in given)
+    now: datetime.datetime = timezone.now()
+    # The rows as one JSON text, for the reason _AnyOf gives.
+    payload = json.dumps([{f.attname: row[f.attname] for f in given} for row in rows])
     with connection.cursor() as cursor:
         cursor.execute(
             # Table, column names and types come from the model, never from input.
-            f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) "  # noqa: S608
+            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608
+            f"SELECT {values} FROM json_to_recordset(%s::json) AS r({record}) "
             "ON CONFLICT DO NOTHING RETURNING id, name",
-            [[row[c] for row in rows] for c in columns],
+            [*(now for _ in stamped), payload],
         )
         return [(pk, name) for pk, name in cursor.fetchall()]
 
