@@ -115,62 +115,78 @@ IMPORT_STATUSES = {status.value for status in CopyStatus} | {""}
 DUPLICATE_POLICIES = ("skip", "update")
 
 
-# Items checked against the rules (``books_check``): each cleaned, or its problems.
-Checked = list["_Clean | list[Problem]"]
+class CleanBook(NamedTuple):
+    """A book that passed the rules: its values cleaned, the text search will match. A plain
+    tuple: an importer checks the next batch in another process, which sends these over."""
+
+    fields: dict[str, Any]
+    authors: list[str]
+    subjects: list[str]
+    copies: list[dict[str, Any]]
+    search_text: str
 
 
-def books_check(items: Sequence[BookIn]) -> Checked:
+# The rules' verdict on an item: cleaned, or every problem it has.
+Verdict = CleanBook | list[Problem]
+
+
+def books_check(items: Sequence[BookIn]) -> list[Verdict]:
     """The rules' verdict on each item, without the database: an importer can check the next
-    batch while the database writes this one (``books_import(checked=…)``)."""
+    batch while the database writes this one (``books_import_checked``)."""
     return [_clean(item) for item in items]
 
 
-def books_import(
-    items: Sequence[BookIn], *, on_duplicate: str = "skip", checked: Checked | None = None
-) -> list[Outcome]:
+def books_import(items: Sequence[BookIn], *, on_duplicate: str = "skip") -> list[Outcome]:
     """Add ``items`` to the catalog in one transaction: one ``Outcome`` per item, in order.
 
     A book the catalog has already is matched (see the module docstring): with ``"skip"`` it is
     left as it is; with ``"update"`` its fields take the item's non-empty values and its authors
     and subjects the item's, when given. Either way the item's copies whose barcodes are new are
     added to it. Items in one call that are the same book are treated as one book met twice.
-    ``checked`` is ``books_check(items)``, when the caller has it already.
     """
+    return books_import_checked(books_check(items), on_duplicate=on_duplicate)
+
+
+def books_import_checked(verdicts: Sequence[Verdict], *, on_duplicate: str) -> list[Outcome]:
+    """``books_import`` for items already checked (``books_check``): an item with problems
+    fails with them."""
     if on_duplicate not in DUPLICATE_POLICIES:
         raise ValueError(f"on_duplicate must be one of {DUPLICATE_POLICIES}, not {on_duplicate!r}")
-    if checked is None:
-        checked = books_check(items)
     try:
-        return _books_import(checked, on_duplicate)
+        return _books_import(verdicts, on_duplicate)
     except IntegrityError:
         # A concurrent writer took an ISBN, name or barcode between our look-up and our insert
         # (the transaction is rolled back). Once more: now the look-up sees it, and matches.
-        return _books_import(checked, on_duplicate)
+        return _books_import(verdicts, on_duplicate)
 
 
 @service_transaction
-def _books_import(checked_items: Checked, on_duplicate: str) -> list[Outcome]:
+def _books_import(verdicts: Sequence[Verdict], on_duplicate: str) -> list[Outcome]:
     outcomes: list[Outcome] = []
     clean: list[_Clean | None] = []
-    for checked in checked_items:
-        if isinstance(checked, _Clean):  # a fresh copy: an attempt rolled back leaves marks
-            checked = _Clean(
-                checked.fields,
-                checked.authors,
-                checked.subjects,
-                list(checked.copies),
-                checked.search_text,
-            )
-        if isinstance(checked, list):
-            outcomes.append(Outcome(Result.FAILED, problems=checked))
+    for verdict in verdicts:
+        if isinstance(verdict, list):
+            outcomes.append(Outcome(Result.FAILED, problems=verdict))
             clean.append(None)
-        else:
-            key = (checked.fields["isbn"], checked.title_key())
-            outcomes.append(Outcome(Result.SKIPPED, key=key))
-            clean.append(checked)
+            continue
+        # A fresh _Clean for each attempt: one rolled back leaves marks (ids, copies dropped).
+        attempt = _Clean(
+            verdict.fields,
+            verdict.authors,
+            verdict.subjects,
+            list(verdict.copies),
+            verdict.search_text,
+        )
+        key = (attempt.fields["isbn"], attempt.title_key())
+        outcomes.append(Outcome(Result.SKIPPED, key=key))
+        clean.append(attempt)
     valid = [c for c in clean if c is not None]
-    matches = _Matches.find(valid)
+    # Barcodes first: each look-up sees what was committed before it, so a copy found taken
+    # here has a book that the look-up for books will find too. (The other way round, a book
+    # committed in between would own copies of a book this batch does not know.) A book
+    # committed after both is met as a unique violation, and the batch is run again.
     taken = _barcodes_taken(valid)
+    matches = _Matches.find(valid)
 
     new_books: list[_Clean] = []
     for index, book in enumerate(clean):
@@ -215,7 +231,7 @@ def _books_import(checked_items: Checked, on_duplicate: str) -> list[Outcome]:
 
 @dataclass(slots=True)
 class _Clean:
-    """A book that passed the rules: cleaned values, and where it ends up."""
+    """A book that passed the rules, as one import attempt handles it: where it ends up."""
 
     fields: dict[str, Any]
     authors: list[str]
@@ -250,7 +266,7 @@ def _too_long(value: Any, limit: int | None) -> str | None:
     return None
 
 
-def _clean(item: BookIn) -> _Clean | list[Problem]:
+def _clean(item: BookIn) -> Verdict:
     """The item's values cleaned by the catalog's rules, or every problem it has."""
     problems: list[Problem] = []
     fields: dict[str, Any] = {}
@@ -292,7 +308,7 @@ def _clean(item: BookIn) -> _Clean | list[Problem]:
         isbn=fields["isbn"],
         author_names=authors,
     )
-    return _Clean(fields, authors, subjects, copies, search_text)
+    return CleanBook(fields, authors, subjects, copies, search_text)
 
 
 def _names(raw: Iterable[str], field_name: str, problems: list[Problem]) -> list[str]:

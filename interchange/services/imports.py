@@ -17,20 +17,26 @@ One run, from the command line or a worker, goes like this:
 
 from __future__ import annotations
 
-import itertools
 import logging
-import queue
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.services.bulk import Checked, Outcome, Problem, Result, books_check, books_import
+from catalog.services.bulk import (
+    CleanBook,
+    Outcome,
+    Problem,
+    Result,
+    Verdict,
+    books_check,
+    books_import_checked,
+)
 from interchange.models import ImportProblem, ImportRun, ImportStatus
 from interchange.records import BookRecord, Source
+from interchange.services.reading import Batch, Prepare, read_ahead
 
 logger = logging.getLogger(__name__)
 
@@ -63,10 +69,17 @@ class _DryRunMemory:
     titles: set[tuple[str, str]]
 
 
-# How a kind of import handles a batch: records, what ``prepare`` made of them, on_duplicate
-# -> one outcome per record.
-BatchImport = Callable[[list[Any], Any, str], list[Outcome]]
-Prepare = Callable[[list[Any]], Any]
+# How a kind of import handles a batch: the items ``prepare`` made of its records (each with
+# the record's ``number``), on_duplicate -> one outcome per item.
+BatchImport = Callable[[list[Any], str], list[Outcome]]
+
+
+class CheckedRecord(NamedTuple):
+    """A book record as the reader hands it over: where it is in the file, and the verdict of
+    the reader and the rules on it (all its problems, or the book cleaned)."""
+
+    number: int
+    verdict: Verdict
 
 
 def catalog_import(
@@ -81,14 +94,19 @@ def catalog_import(
     batch; ``problem_sink`` gets each failed record's number and problems (the report file)."""
     memory = _DryRunMemory(set(), set()) if (run.options or {}).get("dry_run") else None
 
-    def import_batch(batch: list[BookRecord], checked: Checked, on_duplicate: str) -> list[Outcome]:
-        return _import_batch(batch, checked, on_duplicate, memory=memory)
+    def import_batch(batch: list[CheckedRecord], on_duplicate: str) -> list[Outcome]:
+        outcomes = books_import_checked(
+            [record.verdict for record in batch], on_duplicate=on_duplicate
+        )
+        if memory is not None:
+            _count_repeats_once(batch, outcomes, memory)
+        return outcomes
 
     return run_import(
         source,
         run,
         import_batch,
-        prepare=books_check,
+        prepare=check_records,
         progress=progress,
         problem_sink=problem_sink,
     )
@@ -104,8 +122,9 @@ def run_import(
     problem_sink: ProblemSink | None = None,
 ) -> ImportRun:
     """Run ``source``'s records through ``import_batch``, batch by batch (the module docstring
-    says how dry runs, --strict and interruptions go). ``prepare`` is the work on a batch that
-    needs no database (checking the rules): it runs a batch ahead, in the reading thread."""
+    says how dry runs, --strict and interruptions go). ``prepare`` turns a batch of records
+    into the items ``import_batch`` takes, each with its record's ``number``, without the
+    database (checking the rules): the reader does it ahead (``reading``)."""
     options = run.options or {}
     on_duplicate = options.get("on_duplicate", "skip")
     dry_run = bool(options.get("dry_run"))
@@ -114,33 +133,35 @@ def run_import(
     run.status, run.started_at = ImportStatus.RUNNING, timezone.now()
     run.save()
 
-    batches = _read_ahead(source.records(), BATCH_SIZE, prepare or (lambda batch: None))
+    batches = read_ahead(source, BATCH_SIZE, prepare or (lambda records: records))
 
-    def one_batch(batch: list[Any], prepared: Any) -> None:
+    def one_batch(read: Batch) -> None:
+        batch = read.items
         if dry_run and not strict:
             with transaction.atomic():
-                outcomes = import_batch(batch, prepared, on_duplicate)
+                outcomes = import_batch(batch, on_duplicate)
                 transaction.set_rollback(True)
         else:
-            outcomes = import_batch(batch, prepared, on_duplicate)
+            outcomes = import_batch(batch, on_duplicate)
         if strict:
             for record, outcome in zip(batch, outcomes, strict=True):
                 if outcome.result is Result.FAILED:
                     raise StrictStop(record.number, outcome.problems)
-        _record(run, batch, outcomes, source, problem_sink, keep_problems=not dry_run)
+        run.bytes_read = read.bytes_read
+        _record(run, batch, outcomes, problem_sink, keep_problems=not dry_run)
         if progress:
             progress(run)
 
     try:
         if strict:
             with transaction.atomic():
-                for batch, prepared in batches:
-                    one_batch(batch, prepared)
+                for read in batches:
+                    one_batch(read)
                 if dry_run:
                     transaction.set_rollback(True)  # the counts live on in ``run``
         else:
-            for batch, prepared in batches:
-                one_batch(batch, prepared)
+            for read in batches:
+                one_batch(read)
     except StrictStop as stop:
         # The transaction took the counts and problems of the batches before with it.
         run.refresh_from_db()
@@ -156,6 +177,8 @@ def run_import(
         logger.exception("Import %s crashed", run.pk)
         _finish(run, ImportStatus.FAILED, f"{_interrupted(run)} ({type(error).__name__}: {error})")
         raise
+    finally:
+        batches.close()  # stops the reader, when the run stopped early
     if dry_run and run.problems.count() >= DRY_RUN_PROBLEMS_KEPT:
         run.message = (
             f"The first {DRY_RUN_PROBLEMS_KEPT} problems are kept; {run.failed} records failed."
@@ -163,76 +186,24 @@ def run_import(
     return _finish(run, ImportStatus.DONE, run.message)
 
 
-def _read_ahead(
-    records: Iterator[Any], size: int, prepare: Prepare
-) -> Iterator[tuple[list[Any], Any]]:
-    """Batches of ``records`` with what ``prepare`` makes of each, read and prepared one or two
-    batches ahead in a thread of their own: parsing the file and checking the rules overlap
-    the database's work on the batch before (the thread touches no database, and holds the
-    interpreter only while the main thread waits for the database). An error in the thread is
-    raised here; leaving early (Ctrl-C, --strict) stops the thread."""
-    handoff: queue.Queue[Any] = queue.Queue(maxsize=2)
-    stop = threading.Event()
-    end = object()
-
-    def put(item: Any) -> bool:
-        while not stop.is_set():
-            try:
-                handoff.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def read() -> None:
-        try:
-            while batch := list(itertools.islice(records, size)):
-                if not put((batch, prepare(batch))):
-                    return
-            put(end)
-        except BaseException as error:  # handed over, raised in the main thread
-            put(error)
-
-    reader = threading.Thread(target=read, name="import-reader", daemon=True)
-    reader.start()
-    try:
-        while (item := handoff.get()) is not end:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        reader.join(timeout=5)
-
-
-def _import_batch(
-    batch: list[BookRecord], checked: Checked, on_duplicate: str, *, memory: _DryRunMemory | None
-) -> list[Outcome]:
-    """Outcomes for a batch: records the reader already found broken fail with all their
-    problems (the reader's and the rules'); the rest go to the bulk service."""
-    outcomes: list[Outcome | None] = []
-    readable: list[BookRecord] = []
-    readable_checks: Checked = []
-    for record, check in zip(batch, checked, strict=True):
+def check_records(records: list[BookRecord]) -> list[CheckedRecord]:
+    """The verdict on each record, which needs no database (the reader's work, ``reading``):
+    a record the reader found broken fails with all its problems, the reader's and the
+    rules'."""
+    checked = []
+    for record, verdict in zip(records, books_check(records), strict=True):
         if record.problems:
             problems = [Problem(p.field, p.reason, p.value) for p in record.problems]
-            seen = {q.field for q in problems}
-            if isinstance(check, list):
-                problems += [p for p in check if p.field not in seen]
-            outcomes.append(Outcome(Result.FAILED, problems=problems))
-        else:
-            outcomes.append(None)
-            readable.append(record)
-            readable_checks.append(check)
-    imported = iter(books_import(readable, on_duplicate=on_duplicate, checked=readable_checks))
-    result = [outcome if outcome is not None else next(imported) for outcome in outcomes]
-    if memory is not None:
-        _count_repeats_once(batch, result, memory)
-    return result
+            seen = {problem.field for problem in problems}
+            if isinstance(verdict, list):
+                problems += [p for p in verdict if p.field not in seen]
+            verdict = problems
+        checked.append(CheckedRecord(record.number, verdict))
+    return checked
 
 
 def _count_repeats_once(
-    batch: list[BookRecord], outcomes: list[Outcome], memory: _DryRunMemory
+    batch: list[CheckedRecord], outcomes: list[Outcome], memory: _DryRunMemory
 ) -> None:
     """In a dry run, a book created by an earlier (rolled back) batch is not there for the next
     one: one listed again later counts as met again, not as created twice."""
@@ -241,7 +212,8 @@ def _count_repeats_once(
             continue
         isbn, title = outcome.key
         if (isbn and isbn in memory.isbns) or (not isbn and title in memory.titles):
-            outcome.result = Result.UPDATED if record.copies else Result.SKIPPED
+            has_copies = isinstance(record.verdict, CleanBook) and record.verdict.copies
+            outcome.result = Result.UPDATED if has_copies else Result.SKIPPED
         else:
             if isbn:
                 memory.isbns.add(isbn)
@@ -252,7 +224,6 @@ def _record(
     run: ImportRun,
     batch: list[Any],
     outcomes: list[Outcome],
-    source: Source,
     problem_sink: ProblemSink | None,
     *,
     keep_problems: bool,
@@ -272,7 +243,6 @@ def _record(
     run.updated += counts[Result.UPDATED]
     run.skipped += counts[Result.SKIPPED]
     run.failed += counts[Result.FAILED]
-    run.bytes_read = source.bytes_read
     if not keep_problems:
         room = DRY_RUN_PROBLEMS_KEPT - run.problems.count()
         failures = failures[: max(room, 0)]

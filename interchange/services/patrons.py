@@ -40,7 +40,7 @@ def patrons_import(
     says; see ``catalog_import`` for the options and callbacks."""
     categories = _Categories()
 
-    def import_batch(batch: list[PatronRecord], _: None, on_duplicate: str) -> list[Outcome]:
+    def import_batch(batch: list[PatronRecord], on_duplicate: str) -> list[Outcome]:
         return [_import_one(record, on_duplicate, categories) for record in batch]
 
     return run_import(source, run, import_batch, progress=progress, problem_sink=problem_sink)

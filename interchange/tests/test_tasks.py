@@ -164,7 +164,7 @@ def test_a_crash_inside_the_import_service_keeps_its_message(monkeypatch):
     def broken_batch(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(imports, "_import_batch", broken_batch)
+    monkeypatch.setattr(imports, "books_import_checked", broken_batch)
     run = queued("goodreads_library_export.csv")
 
     with pytest.raises(RuntimeError):
