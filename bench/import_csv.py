@@ -11,6 +11,11 @@ figures are the command's wall time and its peak resident memory (the kernel's m
 child). Each row is a book with two authors (drawn from 60,000 and 9,000 names, so names repeat
 as in a real library), a subject, a valid ISBN-13 and one copy. Numbers depend on the machine:
 compare runs made in one sitting.
+
+Then, unless --no-floor, the floor: the same rows inserted by PostgreSQL itself into another
+fresh database (FLOOR_SQL: no file, no client, one statement per table), with every index,
+constraint and foreign key of the schema. No import into this schema can be faster on the
+machine; the import's speed is given as a share of it, measured in the same run.
 """
 
 from __future__ import annotations
@@ -63,10 +68,73 @@ def write_csv(path: Path, rows: int) -> None:
             )
 
 
-def psql(server: str, command: str) -> None:
+def psql(server: str, command: str, database: str = "postgres") -> None:
     subprocess.run(
-        ["psql", f"{server}/postgres", "-q", "-c", command], check=True, capture_output=True
+        ["psql", f"{server}/{database}", "-q", "-v", "ON_ERROR_STOP=1", "-c", command],
+        check=True,
+        capture_output=True,
     )
+
+
+# The rows of write_csv, inserted by PostgreSQL itself: the names first, then each table in one
+# statement, in one transaction, with every index, constraint and foreign-key check of the
+# schema. No client reads, checks or sends anything, so no import into this schema can be
+# faster on this machine: the floor the import is measured against.
+FLOOR_SQL = """
+BEGIN;
+SET CONSTRAINTS ALL IMMEDIATE;
+INSERT INTO catalog_author (id, name, sort_name, created_at, updated_at)
+    SELECT n + 1, 'Author ' || n || ' Surname', 'Surname, Author ' || n, now(), now()
+    FROM generate_series(0, LEAST(:rows, 60000) - 1) n
+    UNION ALL
+    SELECT 60001 + n, 'Second Writer ' || n, 'Writer, Second ' || n, now(), now()
+    FROM generate_series(0, LEAST(:rows, 9000) - 1) n;
+INSERT INTO catalog_subject (id, name, created_at)
+    SELECT n + 1, 'Subject ' || n, now() FROM generate_series(0, LEAST(:rows, 400) - 1) n;
+INSERT INTO catalog_book (id, title, subtitle, isbn, publisher, year, language, pages,
+                          description, search_text, created_at, updated_at, cover)
+    SELECT n + 1, 'Generated Book Number ' || n, CASE WHEN n % 3 > 0 THEN 'A Novel' ELSE '' END,
+           '979' || lpad(n::text, 9, '0') || (n % 10), 'Publisher ' || n % 500, 1900 + n % 125,
+           CASE WHEN n % 4 > 0 THEN 'en' ELSE 'fr' END, 100 + n % 700,
+           CASE WHEN n % 2 > 0 THEN 'A short description of the book.' ELSE '' END,
+           'generated book number ' || n || CASE WHEN n % 3 > 0 THEN ' a novel' ELSE '' END
+           || ' author ' || n % 60000 || ' surname second writer ' || n % 9000
+           || ' 979' || lpad(n::text, 9, '0') || (n % 10), now(), now(), ''
+    FROM generate_series(0, :rows - 1) n;
+INSERT INTO catalog_bookauthor (book_id, author_id, position)
+    SELECT n + 1, n % 60000 + 1, 0 FROM generate_series(0, :rows - 1) n
+    UNION ALL
+    SELECT n + 1, 60001 + n % 9000, 1 FROM generate_series(0, :rows - 1) n;
+INSERT INTO catalog_book_subjects (book_id, subject_id)
+    SELECT n + 1, n % 400 + 1 FROM generate_series(0, :rows - 1) n;
+INSERT INTO catalog_copy (barcode, book_id, call_number, location, status, loan_type, note,
+                          acquired_on, created_at, updated_at)
+    SELECT 'BC' || lpad(n::text, 9, '0'), n + 1, lpad((n % 1000)::text, 3, '0') || '.'
+           || n % 97 || ' ABC', 'Main shelves', 'available', 'normal', '', NULL, now(), now()
+    FROM generate_series(0, :rows - 1) n;
+COMMIT;
+"""
+
+
+def database_floor(server: str, rows: int, migrate: list[str], env: dict[str, str]) -> float:
+    """Seconds PostgreSQL takes to insert the benchmark's rows by itself (FLOOR_SQL), in a fresh
+    database migrated like the import's."""
+    database = f"{DATABASE}_floor"
+    psql(server, f"DROP DATABASE IF EXISTS {database}")
+    psql(server, f"CREATE DATABASE {database}")
+    try:
+        subprocess.run(migrate, env={**env, "DATABASE_URL": f"{server}/{database}"}, check=True)
+        started = time.perf_counter()
+        subprocess.run(
+            ["psql", f"{server}/{database}", "-q", "-v", "ON_ERROR_STOP=1", "-v", f"rows={rows}"],
+            input=FLOOR_SQL,
+            text=True,
+            check=True,
+            capture_output=True,
+        )
+        return time.perf_counter() - started
+    finally:
+        psql(server, f"DROP DATABASE IF EXISTS {database}")
 
 
 def main() -> None:
@@ -74,6 +142,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--server", default="postgres://postgres@localhost:5432")
     parser.add_argument("--keep", action="store_true", help="Keep the database afterwards.")
+    parser.add_argument(
+        "--no-floor",
+        action="store_true",
+        help="Skip the floor: the same rows inserted by PostgreSQL itself, for comparison.",
+    )
     args = parser.parse_args()
 
     env = {
@@ -88,7 +161,8 @@ def main() -> None:
     psql(args.server, f"DROP DATABASE IF EXISTS {DATABASE}")
     psql(args.server, f"CREATE DATABASE {DATABASE}")
     try:
-        subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
+        migrate = [*manage, "migrate", "-v0"]
+        subprocess.run(migrate, env=env, check=True)
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "books.csv"
             started = time.perf_counter()
@@ -115,6 +189,13 @@ def main() -> None:
             f"Python processes {usage.ru_utime + usage.ru_stime:.1f} s (the rest of the wall "
             "time is PostgreSQL's)"
         )
+        if not args.no_floor:
+            floor = database_floor(args.server, args.rows, migrate, env)
+            print(
+                f"PostgreSQL alone (the same rows inserted by the server, no client): "
+                f"{floor:.1f} s = {args.rows / floor:,.0f} rows/s; the import runs at "
+                f"{floor / elapsed:.0%} of that speed"
+            )
     finally:
         if not args.keep:
             psql(args.server, f"DROP DATABASE IF EXISTS {DATABASE}")
