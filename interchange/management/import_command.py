@@ -16,7 +16,7 @@ from catalog.services.bulk import Problem
 from interchange.models import ImportRun, ImportStatus
 from interchange.progress import Progress
 from interchange.records import SourceError
-from interchange.services.imports import REPORT_HEADER
+from interchange.services.imports import REPORT_HEADER, report_row
 
 
 class ImportCommand(BaseCommand):
@@ -116,7 +116,7 @@ class ImportCommand(BaseCommand):
             self.report = csv.writer(self.report_file)
             self.report.writerow(REPORT_HEADER)
         for problem in problems:
-            self.report.writerow([number, problem.field, problem.reason, problem.value])
+            self.report.writerow(report_row(number, problem.field, problem.reason, problem.value))
 
     # --- Output -----------------------------------------------------------------------------
 

@@ -43,6 +43,9 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 1000
 # The error report's columns (the command's file, the website's download): one line per problem.
 REPORT_HEADER = ["line_or_record", "field", "reason", "value"]
+# A cell starting with one of these is a formula to a spreadsheet ("CSV injection"): a file
+# could carry "=HYPERLINK(…)" into the report that staff open in Excel or LibreOffice.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # A dry run keeps the problems it shows (the preview lists the first ones; counts are complete).
 DRY_RUN_PROBLEMS_KEPT = 1000
 
@@ -255,6 +258,16 @@ def _record(
         bytes_read=run.bytes_read,
     )
     ImportProblem.objects.bulk_create(failures)
+
+
+def report_row(number: int, field: str, reason: str, value: str) -> list[int | str]:
+    """One line of the error report. A text a spreadsheet would run as a formula gets a leading
+    apostrophe, which the spreadsheet shows as text: the value is seen, never run."""
+    return [number, field, _inert(reason), _inert(value)]
+
+
+def _inert(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def _problem_rows(run: ImportRun, number: int, problems: list[Problem]) -> list[ImportProblem]:

@@ -40,6 +40,21 @@ def test_import_catalog_says_what_it_read_and_writes_the_error_report(tmp_path):
     assert Book.objects.count() == 12
 
 
+def test_the_error_report_shows_formulas_as_text_never_runs_them(tmp_path):
+    source = tmp_path / "books.csv"
+    source.write_text('title,isbn,year\nSum,"=1+2",1999\nLink,9780141439518,"@SUM(A1)"\n')
+    report = tmp_path / "errors.csv"
+
+    run("import_catalog", str(source), "--report", str(report))
+
+    rows = list(csv.reader(report.open(encoding="utf-8")))
+    assert [(row[0], row[1], row[3]) for row in rows[1:]] == [
+        ("2", "isbn", "'=1+2"),
+        ("3", "year", "'@SUM(A1)"),
+    ]
+    assert not any(row[2].startswith(("=", "+", "-", "@")) for row in rows[1:])
+
+
 def test_a_dry_run_changes_nothing_and_says_so(tmp_path):
     out = run(
         "import_catalog",

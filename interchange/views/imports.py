@@ -35,7 +35,7 @@ from interchange import selectors
 from interchange.forms.imports import MEGABYTE, ImportUploadForm, too_big_message
 from interchange.models import ImportKind, ImportRun
 from interchange.services import uploads
-from interchange.services.imports import REPORT_HEADER
+from interchange.services.imports import REPORT_HEADER, report_row
 from shelfmark import keyset
 from shelfmark.errors import DomainError
 from shelfmark.pages import View, forbidden_page, is_staff_with
@@ -254,7 +254,7 @@ def _csv_lines(rows: Iterator[tuple[int, str, str, str]]) -> Iterator[str]:
     # A byte order mark, so that Excel opens the UTF-8 file with its accents intact.
     yield "\ufeff" + writer.writerow(REPORT_HEADER)
     for row in rows:
-        yield writer.writerow(row)
+        yield writer.writerow(report_row(*row))
 
 
 # --- Actions -------------------------------------------------------------------------------------
