@@ -109,7 +109,7 @@ def catalog_import(
         source,
         run,
         import_batch,
-        prepare=check_records,
+        prepare=_check_records,
         progress=progress,
         problem_sink=problem_sink,
     )
@@ -189,7 +189,7 @@ def run_import(
     return _finish(run, ImportStatus.DONE, run.message)
 
 
-def check_records(records: list[BookRecord]) -> list[CheckedRecord]:
+def _check_records(records: list[BookRecord]) -> list[CheckedRecord]:
     """The verdict on each record, which needs no database (the reader's work, ``reading``):
     a record the reader found broken fails with all its problems, the reader's and the
     rules'."""
