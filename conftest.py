@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -16,6 +18,21 @@ def _test_settings(settings):
     from django.core.cache import cache
 
     cache.clear()
+
+
+# Signals whose handlers a test may change: django-tasks' db_worker installs its own for these
+# and leaves them (a forked import reader inherited one and hung the suite).
+_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)
+
+
+@pytest.fixture(autouse=True)
+def _signal_handlers_restored():
+    """Whatever a test installs as a signal handler is undone after it."""
+    before = {number: signal.getsignal(number) for number in _SIGNALS}
+    yield
+    for number, handler in before.items():
+        if signal.getsignal(number) is not handler:
+            signal.signal(number, handler)
 
 
 @pytest.fixture(autouse=True)

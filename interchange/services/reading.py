@@ -17,6 +17,7 @@ stops it. An error in the reader is raised in the caller.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import multiprocessing
 import pickle
@@ -39,6 +40,8 @@ Prepare = Callable[[list[Any]], list[Any]]
 PROCESS_MIN_BYTES = 1 << 20
 # How long the caller waits for a batch before it checks that the reader process still lives.
 _POLL_SECONDS = 1.0
+# How long a reader process that was told to stop (SIGTERM) may take before it is killed.
+_STOP_SECONDS = 5.0
 
 
 class Readable(Protocol):
@@ -92,7 +95,7 @@ def _read_in_process(source: Readable, size: int, prepare: Prepare) -> Generator
     receiving, sending = fork.Pipe(duplex=False)
     reader = fork.Process(
         target=_reader_process,
-        args=(source, size, prepare, sending),
+        args=(source, size, prepare, sending, receiving),
         name="import-reader",
         daemon=True,
     )
@@ -113,10 +116,19 @@ def _read_in_process(source: Readable, size: int, prepare: Prepare) -> Generator
                 raise item
             yield item
     finally:
+        # The child holds no copy of the receiving end, so closing ours breaks a ``send`` it is
+        # blocked in. Whatever it does, it is gone within the deadline: SIGTERM, then SIGKILL.
         receiving.close()
-        if reader.is_alive():
-            reader.terminate()
-        reader.join()
+        _end(reader)
+
+
+def _end(reader: BaseProcess) -> None:
+    if reader.is_alive():
+        reader.terminate()
+        reader.join(timeout=_STOP_SECONDS)
+    if reader.is_alive():
+        reader.kill()
+    reader.join(timeout=_STOP_SECONDS)
 
 
 def _stopped(reader: BaseProcess) -> ReaderStopped:
@@ -124,9 +136,17 @@ def _stopped(reader: BaseProcess) -> ReaderStopped:
     return ReaderStopped(f"The import's reader process stopped (exit code {reader.exitcode}).")
 
 
-def _reader_process(source: Readable, size: int, prepare: Prepare, sending: Connection) -> None:
-    # Ctrl-C reaches the whole process group: stopping is the parent's call, which ends this.
+def _reader_process(
+    source: Readable, size: int, prepare: Prepare, sending: Connection, receiving: Connection
+) -> None:
+    # The parent's end, inherited by the fork: closed at once, so that the parent closing its
+    # own breaks a ``send`` this process is blocked in (a pipe breaks when no reader is left).
+    receiving.close()
+    # Stopping is the parent's call. Ctrl-C reaches the whole process group: ignored here. A
+    # SIGTERM ends this process outright, whatever handler the parent had installed (a
+    # worker's, inherited by the fork, would raise SystemExit here and try to send it).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         # ``send`` waits while the parent has not taken the batch before: at most one batch
         # waits, one is being prepared.
@@ -135,8 +155,10 @@ def _reader_process(source: Readable, size: int, prepare: Prepare, sending: Conn
         sending.send(None)
     except (BrokenPipeError, ConnectionResetError):
         pass  # the parent has stopped reading
-    except BaseException as error:  # handed over, raised in the parent
-        sending.send(_portable(error))
+    except Exception as error:  # handed over, raised in the parent
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            sending.send(_portable(error))
+    # Anything else (SystemExit, KeyboardInterrupt) is a stop: nothing more is sent.
 
 
 def _portable(error: BaseException) -> BaseException:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 from catalog.models import Book, Copy
 from interchange.formats import open_catalog_source
@@ -151,3 +153,33 @@ def test_an_import_read_in_a_process_is_the_import_read_in_a_thread(in_a_process
     assert Book.objects.count() == 12
     assert list(run.problems.values_list("number", "field")) == [(7, "isbn")]
     assert Copy.objects.count() == 0
+
+
+class BigSource(NumberSource):
+    """Records big enough that a batch fills the pipe: the reader blocks in ``send``."""
+
+    def records(self) -> Iterator[bytes]:  # type: ignore[override]  # bytes, not numbers
+        for _number in range(self.count):
+            self.bytes_read += 100_000
+            yield b"x" * 100_000
+
+
+@needs_fork
+@pytest.mark.django_db(transaction=True)
+def test_leaving_early_after_the_worker_ran_stops_a_reader_blocked_on_a_full_pipe(in_a_process):
+    """The order that once hung the suite for good: a test ran django-tasks' ``db_worker``,
+    which leaves its SIGTERM handler (raising SystemExit) installed; then an import left early
+    while its reader was blocked sending on a full pipe. The forked reader inherited the
+    handler, caught the SystemExit, tried one more send and blocked again, while the parent
+    waited in ``join()`` with no deadline. (The suite's autouse fixture restores the handlers
+    after this test, as after every test.)"""
+    call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
+    assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, None)  # the worker's, left
+
+    batches = reading.read_ahead(BigSource(1_000, size=0), 4, lambda records: records)
+    assert len(next(batches).items) == 4
+    time.sleep(0.5)  # the reader fills the pipe meanwhile, and blocks in send()
+    started = time.monotonic()
+    batches.close()
+
+    assert time.monotonic() - started < reading._STOP_SECONDS
