@@ -318,6 +318,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+# The site's short and long date formats (shelfmark/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["shelfmark.formats"]
 
 # --- Static files (served by WhiteNoise, also in production) -----------------------------------
 STATIC_URL = "static/"
