@@ -165,6 +165,8 @@ class CopyStatus(models.TextChoices):
     ON_LOAN = "on_loan", "On loan"
     ON_HOLD_SHELF = "on_hold_shelf", "On hold shelf"
     LOST = "lost", "Lost"
+    # Not found where it should be (a stocktake's verdict): scanned again, it is found.
+    MISSING = "missing", "Missing"
     DAMAGED = "damaged", "Damaged"
     WITHDRAWN = "withdrawn", "Withdrawn"
     IN_REPAIR = "in_repair", "In repair"

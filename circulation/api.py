@@ -30,11 +30,13 @@ from circulation.api_examples import (
     HOLD_CANCEL_EXAMPLES,
     HOLD_CREATE_EXAMPLES,
     HOLD_EXAMPLES,
+    HOLD_UPDATE_EXAMPLES,
     LOAN_EXAMPLES,
     LOAN_RENEW_EXAMPLES,
     ME_EXAMPLES,
     PATRON_CREATE_EXAMPLES,
     PATRON_EXAMPLES,
+    PATRON_RENEW_CARD_EXAMPLES,
     PATRON_UPDATE_EXAMPLES,
 )
 from circulation.filters import HoldFilter, LoanFilter, PatronFilter
@@ -46,6 +48,7 @@ from circulation.serializers import (
     CheckoutInputSerializer,
     HoldInputSerializer,
     HoldSerializer,
+    HoldUpdateInputSerializer,
     LoanSerializer,
     MeSerializer,
     PatronCategoryInputSerializer,
@@ -178,7 +181,7 @@ class PatronApi(CirculationApi):
     row_shape = rows.PATRON_ROWS
     list_url_name = "patron-list"
     serializer_class = PatronSerializer
-    patron_methods = ("GET",)
+    patron_methods: ClassVar[tuple[str, ...]] = ("GET",)
     patron_refusal = "Patron records are changed by the library staff; ask at the desk."
 
     def get_scope(self) -> QuerySet[Patron]:
@@ -229,14 +232,28 @@ class PatronListApi(IdempotentPost, ListMixin, CreateMixin, PatronApi):
     patch=extend_schema(examples=PATRON_UPDATE_EXAMPLES),
 )
 class PatronDetailApi(RetrieveMixin, PartialUpdateMixin, PatronApi):
-    """One patron: staff, or the patron themselves. PATCH (staff) changes the fields sent;
-    blocking (`blocked`: true) needs a `block_reason`, unblocking clears it, and both are
-    recorded as circulation events."""
+    """One patron: staff, or the patron themselves. `blocks` lists every reason they cannot
+    borrow today. PATCH (staff) changes the fields sent; blocking (`blocked`: true) needs a
+    `block_reason`, unblocking clears it, and both are recorded as circulation events, as is
+    a new `expires_on`."""
 
     input_serializer_class = PatronUpdateInputSerializer
 
     def update_object(self, obj: Patron, data: dict[str, Any]) -> None:
         services.patron_update(patron=obj, actor=self.request.user, **self.with_category(data))
+
+
+@extend_schema_view(post=extend_schema(examples=PATRON_RENEW_CARD_EXAMPLES))
+class PatronRenewCardApi(IdempotentPost, ActionApi, PatronApi):
+    """Renew a patron's card: it is extended by its category's `card_valid_months`, counted
+    from the day it expires, or from today when it has expired already. Recorded as a
+    circulation event. Staff with circulation.change_patron. 409 `card_never_expires`."""
+
+    model_permission_actions = {"POST": "change"}
+    patron_methods = ()
+
+    def perform_action(self, obj: Patron, data: dict[str, Any]) -> Patron:
+        return services.patron_card_renew(patron=obj, actor=self.request.user)
 
 
 # --- Checkout and check-in ---------------------------------------------------------------------
@@ -266,18 +283,28 @@ UNKNOWN_CODE = OpenApiResponse(
 class CheckoutApi(IdempotentPost, CreateMixin, LoanApi):
     """Lend a copy to a patron, both as scanned: the patron's card number and the copy's
     barcode. Answers 201 with the loan and its due date (from the circulation rules, moved to
-    the next open day).
+    the next open day). The loan fills the patron's own hold on the book, if any.
 
-    Refusals: 404 `unknown_card`, `unknown_barcode`; 409 `copy_on_loan`,
-    `already_on_loan_to_patron`, `copy_on_hold_shelf` (set aside for someone else),
-    `copy_unavailable` (lost, damaged…), `copy_not_for_loan`, `patron_blocked`, `card_expired`,
-    `max_loans`, `has_overdue_loans`. Staff with circulation.add_loan."""
+    Refusals: 404 `unknown_card`, `unknown_barcode`; 409 with every reason at once in
+    `error.reasons` (the error's `code` is the first that cannot be overridden, else the first):
+    `copy_on_loan`, `already_on_loan_to_patron`, `copy_unavailable` (lost, missing, damaged…),
+    `copy_not_for_loan`, `patron_blocked` — final; `book_held` (other patrons wait for the
+    book: lend anyway after confirming); `card_expired`, `has_overdue_loans`, `max_loans`,
+    `copy_on_hold_shelf` (set aside for someone else, who then waits again at their place) —
+    for staff with circulation.override_refusals. Send the request again with those codes in
+    `override` (and a reason) to lend anyway; each override is recorded as a circulation event
+    with who and why. 403 `override_not_allowed` when one needs the permission this account
+    lacks. Staff with circulation.add_loan."""
 
     input_serializer_class = CheckoutInputSerializer
 
     def create_object(self, data: dict[str, Any]) -> Loan:
         return services.loan_checkout(
-            card_number=data["patron"], barcode=data["copy"], actor=self.request.user
+            card_number=data["patron"],
+            barcode=data["copy"],
+            actor=self.request.user,
+            override=data["override"],
+            override_reason=data["override_reason"],
         )
 
 
@@ -309,6 +336,7 @@ class CheckinApi(IdempotentPost, CollectionActionApi, CirculationApi):
                 "loan": self.row_of(rows.LOAN_ROWS, self.get_scope(), result.loan, "loan-list"),
                 "hold": self.row_of(rows.HOLD_ROWS, holds, result.hold, "hold-list"),
                 "message": result.message,
+                "copy_found": result.found,
             }
         )
 
@@ -403,11 +431,23 @@ class HoldListApi(IdempotentPost, ListMixin, CreateMixin, HoldApi):
         raise NotAllowed(NO_PATRON_RECORD, code="no_patron_record")
 
 
-@extend_schema_view(get=extend_schema(examples=HOLD_EXAMPLES))
-class HoldDetailApi(RetrieveMixin, HoldApi):
-    """One hold: staff, or the patron who placed it."""
+@extend_schema_view(
+    get=extend_schema(examples=HOLD_EXAMPLES), patch=extend_schema(examples=HOLD_UPDATE_EXAMPLES)
+)
+class HoldDetailApi(RetrieveMixin, PartialUpdateMixin, HoldApi):
+    """One hold: staff, or the patron who placed it.
 
-    patron_methods = ("GET",)
+    PATCH suspends a waiting hold (`suspended_until`: a day after today, at most a year ahead):
+    it keeps its place in the queue, copies checked in pass it over, and from that day it is
+    active again by itself; `null` resumes it now. Staff with circulation.change_hold, or the
+    patron who placed it. 409 `hold_ready` (collect or cancel it instead), `hold_closed`."""
+
+    patron_methods = ("GET", "PATCH")
+    input_serializer_class = HoldUpdateInputSerializer
+
+    def update_object(self, obj: Hold, data: dict[str, Any]) -> None:
+        if "suspended_until" in data:
+            services.hold_suspend(hold=obj, until=data["suspended_until"], actor=self.request.user)
 
 
 @extend_schema_view(post=extend_schema(examples=HOLD_CANCEL_EXAMPLES))

@@ -23,6 +23,20 @@ def _refusal(status: int, code: str, message: str) -> OpenApiExample:
     return _answer(f"Refused: {code}", body, status)
 
 
+def _reason(code: str, message: str, override: str | None, overridable: bool) -> dict[str, Any]:
+    return {"code": code, "message": message, "override": override, "overridable": overridable}
+
+
+def _refused_for(name: str, status: int, *reasons: dict[str, Any]) -> OpenApiExample:
+    """A checkout's refusal with every reason (``error.reasons``)."""
+    first = next((r for r in reasons if r["override"] is None), reasons[0])
+    message = " ".join(r["message"] for r in reasons)
+    body = {
+        "error": {"status": status, "code": first["code"], "message": message, "reasons": reasons}
+    }
+    return _answer(name, body, status)
+
+
 CATEGORY = {
     "id": 1,
     "url": f"{BASE}/patron-categories/1/",
@@ -33,6 +47,7 @@ CATEGORY = {
     "max_holds": 5,
     "hold_pickup_days": 7,
     "overdue_blocks": True,
+    "card_valid_months": 12,
 }
 PATRON = {
     "id": 42,
@@ -46,7 +61,20 @@ PATRON = {
     "blocked": False,
     "block_reason": "",
     "user": 17,
+    "blocks": [],
 }
+CARD_EXPIRED = _reason(
+    "card_expired",
+    "Ada Reader's card expired on Monday 30 November 2026; renew the card first.",
+    "permission",
+    False,
+)
+AT_THE_LIMIT = _reason(
+    "max_loans",
+    "Ada Reader has 5 loans, the most a Adult patron may have at once.",
+    "permission",
+    False,
+)
 LOAN = {
     "id": 310,
     "url": f"{BASE}/loans/310/",
@@ -72,6 +100,7 @@ HOLD = {
     "position": 2,
     "status": "waiting",
     "placed_at": "2026-11-03T16:02:44Z",
+    "suspended_until": None,
     "pickup_by": None,
     "copy": None,
 }
@@ -104,7 +133,20 @@ CATEGORY_EXAMPLES = [
         "circulation.add_patroncategory); ask an administrator.",
     ),
 ]
-PATRON_EXAMPLES = [_answer("A patron", PATRON)]
+PATRON_EXAMPLES = [
+    _answer("A patron", PATRON),
+    _answer(
+        "A patron who cannot borrow now",
+        PATRON | {"expires_on": "2026-11-30", "blocks": [CARD_EXPIRED, AT_THE_LIMIT]},
+    ),
+]
+PATRON_RENEW_CARD_EXAMPLES = [
+    _answer("Renewed for the category's 12 months", PATRON | {"expires_on": "2027-12-06"}),
+    _refusal(
+        409, "card_never_expires", "Ada Reader's card never expires; there is nothing to renew."
+    ),
+    KEY_REUSED,
+]
 PATRON_CREATE_EXAMPLES = [
     _request(
         "With a login",
@@ -137,14 +179,50 @@ PATRON_UPDATE_EXAMPLES = [
 ]
 CHECKOUT_EXAMPLES = [
     _request("Scanned card and copy", {"patron": "P000042", "copy": "B-000123"}),
+    _request(
+        "Lend anyway (after a refusal)",
+        {
+            "patron": "P000042",
+            "copy": "B-000123",
+            "override": ["card_expired", "max_loans"],
+            "override_reason": "Renewal paid at the desk today",
+        },
+    ),
     _answer("Lent", LOAN, 201),
-    _refusal(409, "copy_on_loan", "Copy B-000123 is on loan to another patron."),
-    _refusal(409, "copy_on_hold_shelf", "Copy B-000123 is on the hold shelf for another patron."),
-    _refusal(409, "patron_blocked", "Ada Reader's card is blocked: Card reported lost"),
-    _refusal(
+    _refused_for(
+        "Refused: copy_on_loan",
         409,
-        "max_loans",
-        "Ada Reader has 5 loan(s), the most a Adult patron may have at once.",
+        _reason("copy_on_loan", "Copy B-000123 is on loan to another patron.", None, False),
+    ),
+    _refused_for(
+        "Refused: card_expired and max_loans (staff with the permission may override both)",
+        409,
+        CARD_EXPIRED | {"overridable": True},
+        AT_THE_LIMIT | {"overridable": True},
+    ),
+    _refused_for(
+        "Refused: book_held (any librarian may confirm)",
+        409,
+        _reason("book_held", "2 other patrons are waiting for this book.", "confirm", True),
+    ),
+    _refused_for(
+        "Refused: patron_blocked, whatever else",
+        409,
+        _reason("patron_blocked", "Ada Reader's card is blocked: Card reported lost", None, False),
+        CARD_EXPIRED,
+    ),
+    _answer(
+        "Refused: override_not_allowed",
+        {
+            "error": {
+                "status": 403,
+                "code": "override_not_allowed",
+                "message": "Overriding card_expired needs the permission to lend anyway (Can "
+                "lend anyway, overriding a refusal at checkout); ask a colleague who has it.",
+                "reasons": [CARD_EXPIRED],
+            }
+        },
+        403,
     ),
     _refusal(404, "unknown_card", "No patron has card number P999999."),
     KEY_REUSED,
@@ -157,7 +235,17 @@ CHECKIN_EXAMPLES = [
             "loan": LOAN_RETURNED,
             "hold": HOLD_READY,
             "message": "Checked in. Put it on the hold shelf for Grace Hopper (card P000007), "
-            "to pick up by 2026-12-02.",
+            "to pick up by Wednesday 2 December 2026.",
+            "copy_found": False,
+        },
+    ),
+    _answer(
+        "A lost copy turns up",
+        {
+            "loan": None,
+            "hold": None,
+            "message": "Copy B-000123 was marked lost; it is marked found now. Back to the shelf.",
+            "copy_found": True,
         },
     ),
     _answer(
@@ -166,6 +254,7 @@ CHECKIN_EXAMPLES = [
             "loan": None,
             "hold": None,
             "message": "Copy B-000123 was not on loan. Back to the shelf.",
+            "copy_found": False,
         },
     ),
     _refusal(404, "unknown_barcode", "No copy has barcode B-999999."),
@@ -175,11 +264,21 @@ LOAN_EXAMPLES = [_answer("A loan", LOAN)]
 LOAN_RENEW_EXAMPLES = [
     _answer("Renewed", LOAN_RENEWED),
     _refusal(409, "book_held", "Another patron is waiting for this book; it cannot be renewed."),
-    _refusal(409, "max_renewals", "This loan has been renewed 2 time(s), the most allowed."),
+    _refusal(409, "max_renewals", "This loan has been renewed 2 times, the most allowed."),
     _refusal(404, "not_found", "No loan with id 310."),
     KEY_REUSED,
 ]
 HOLD_EXAMPLES = [_answer("A waiting hold", HOLD), _answer("A ready hold", HOLD_READY)]
+HOLD_UPDATE_EXAMPLES = [
+    _request("Suspend until a day", {"suspended_until": "2027-01-10"}),
+    _request("Resume now", {"suspended_until": None}),
+    _answer("Suspended", HOLD | {"suspended_until": "2027-01-10"}),
+    _refusal(
+        409,
+        "hold_ready",
+        "This hold is ready on the hold shelf: it can be collected or cancelled, not suspended.",
+    ),
+]
 HOLD_CREATE_EXAMPLES = [
     _request("A patron, for themselves", {"book": 7}),
     _request("Staff, for a patron", {"book": 7, "patron": 42}),

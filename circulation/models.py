@@ -9,6 +9,8 @@ refusals rather than errors.
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -32,6 +34,9 @@ class PatronCategory(models.Model):
     overdue_blocks = models.BooleanField(
         default=True, help_text="An overdue loan stops new loans and renewals."
     )
+    card_valid_months = models.PositiveSmallIntegerField(
+        default=12, help_text="Months a card is extended by when it is renewed at the desk."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -44,6 +49,9 @@ class PatronCategory(models.Model):
             models.CheckConstraint(
                 condition=Q(loan_period_days__gte=1) & Q(hold_pickup_days__gte=1),
                 name="patroncategory_periods_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(card_valid_months__gte=1), name="patroncategory_card_months_positive"
             ),
         ]
         indexes = [models.Index(fields=["name", "id"], name="patroncategory_name_idx")]
@@ -184,6 +192,11 @@ class Loan(models.Model):
 
     class Meta:
         ordering = ["-checked_out_at", "-id"]
+        permissions = [
+            # The desk's "Lend anyway" (circulation.services.checkout: OVERRIDES says which
+            # refusals need it); the Librarians group does not have it.
+            ("override_refusals", "Can lend anyway, overriding a refusal at checkout"),
+        ]
         constraints = [
             # The heart of circulation: a copy is lent to one patron at a time.
             models.UniqueConstraint(
@@ -225,6 +238,14 @@ class HoldStatus(models.TextChoices):
 ACTIVE_HOLD_STATUSES = (HoldStatus.WAITING, HoldStatus.READY)
 
 
+def not_suspended(today: datetime.date, prefix: str = "") -> Q:
+    """Holds not suspended on ``today`` (never, or resumed by then): the ones a returned copy
+    can serve. ``prefix`` reaches them through a relation (``"holds__"``)."""
+    return Q(**{f"{prefix}suspended_until__isnull": True}) | Q(
+        **{f"{prefix}suspended_until__lte": today}
+    )
+
+
 class Hold(models.Model):
     """A patron's place in a book's queue (title level: any copy will do).
 
@@ -242,6 +263,9 @@ class Hold(models.Model):
         Copy, null=True, blank=True, on_delete=models.PROTECT, related_name="holds"
     )
     placed_at = models.DateTimeField()
+    # A waiting hold keeps its place but is passed over until this day (a patron on holiday);
+    # from that day on it is active again by itself.
+    suspended_until = models.DateField(null=True, blank=True)
     ready_at = models.DateTimeField(null=True, blank=True)
     pickup_by = models.DateField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -272,6 +296,10 @@ class Hold(models.Model):
                 condition=Q(status__in=ACTIVE_HOLD_STATUSES) | Q(closed_at__isnull=False),
                 name="hold_closed_has_time",
             ),
+            models.CheckConstraint(
+                condition=~Q(status=HoldStatus.READY) | Q(suspended_until__isnull=True),
+                name="hold_ready_not_suspended",
+            ),
         ]
         indexes = [
             models.Index(
@@ -299,8 +327,15 @@ class EventKind(models.TextChoices):
     HOLD_COLLECTED = "hold_collected", "Hold collected"
     HOLD_CANCELLED = "hold_cancelled", "Hold cancelled"
     HOLD_EXPIRED = "hold_expired", "Hold expired"
+    HOLD_REQUEUED = "hold_requeued", "Hold back in the queue (its copy was lent to another)"
+    HOLD_SUSPENDED = "hold_suspended", "Hold suspended"
+    HOLD_RESUMED = "hold_resumed", "Hold resumed"
     PATRON_BLOCKED = "patron_blocked", "Patron blocked"
     PATRON_UNBLOCKED = "patron_unblocked", "Patron unblocked"
+    CARD_RENEWED = "card_renewed", "Card renewed"
+    CARD_EXPIRY_CHANGED = "card_expiry_changed", "Card expiry date changed"
+    COPY_FOUND = "copy_found", "Copy found (was lost or missing)"
+    OVERRIDE = "override", "Refusal overridden"
 
 
 class CirculationEvent(models.Model):
@@ -424,7 +459,9 @@ class Notice(models.Model):
     once. A row is claimed (inserted as ``sending``) before the email is sent, so the unique
     constraints below decide which of several concurrent runs sends it; the others skip it.
 
-    A loan's notices are per due date: a renewed loan can be due soon (and overdue) again.
+    A loan's notices are per due date: a renewed loan can be due soon (and overdue) again. A
+    hold's are per pickup date: a hold whose copy was lent to someone else (an override at the
+    desk) goes back to the queue, and when it is ready again its patron hears so again.
     """
 
     kind = models.CharField(max_length=20, choices=NoticeKind.choices)
@@ -435,7 +472,11 @@ class Notice(models.Model):
     hold = models.ForeignKey(
         Hold, null=True, blank=True, on_delete=models.PROTECT, related_name="notices"
     )
-    due_on = models.DateField(null=True, blank=True, help_text="The loan's due date it was about.")
+    due_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The date it was about: the loan's due date, or the hold's pickup date.",
+    )
     notice_date = models.DateField(help_text="The day the notice was due to be sent.")
     status = models.CharField(max_length=20, choices=NoticeStatus.choices)
     email = models.EmailField(blank=True, help_text="Where it was sent.")
@@ -455,16 +496,16 @@ class Notice(models.Model):
                 name="notice_once_per_loan_kind_and_due_date",
             ),
             models.UniqueConstraint(
-                fields=["hold", "kind"],
+                fields=["hold", "kind", "due_on"],
                 condition=Q(hold__isnull=False),
-                name="notice_once_per_hold_and_kind",
+                name="notice_once_per_hold_kind_and_pickup_date",
             ),
             models.CheckConstraint(
-                condition=(
+                condition=Q(due_on__isnull=False)
+                & (
                     Q(kind__in=LOAN_NOTICES, loan__isnull=False, hold__isnull=True)
-                    & Q(due_on__isnull=False)
-                )
-                | Q(kind=NoticeKind.HOLD_READY, hold__isnull=False, loan__isnull=True),
+                    | Q(kind=NoticeKind.HOLD_READY, hold__isnull=False, loan__isnull=True)
+                ),
                 name="notice_about_a_loan_or_a_hold",
             ),
             models.CheckConstraint(

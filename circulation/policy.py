@@ -9,6 +9,7 @@ for the loan type (every category), then the category's own value. So a library 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -51,6 +52,29 @@ def terms_for(category: PatronCategory, loan_type: str) -> Terms:
         max_loans=value("max_loans"),
         max_renewals=value("max_renewals"),
     )
+
+
+def general_max_loans(category_limits: Mapping[int, int]) -> dict[int, int]:
+    """For each category (id: its own ``max_loans``), the loan limit for every loan type, as
+    ``terms_for(category, "")`` gives it, for all of them in one query."""
+    rules = CirculationRule.objects.filter(
+        Q(category_id__in=list(category_limits)) | Q(category__isnull=True),
+        loan_type="",
+        max_loans__isnull=False,
+    ).values_list("category_id", "max_loans")
+    for_all: int | None = None
+    own: dict[int, int] = {}
+    for category_id, max_loans in rules:
+        if max_loans is None:
+            continue  # filtered out above; the stubs do not know
+        if category_id is None:
+            for_all = max_loans
+        else:
+            own[category_id] = max_loans
+    return {
+        category_id: own.get(category_id, for_all if for_all is not None else limit)
+        for category_id, limit in category_limits.items()
+    }
 
 
 def next_open_day(day: datetime.date) -> datetime.date:

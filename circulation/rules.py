@@ -57,4 +57,5 @@ CATEGORY_RULES: Mapping[str, Rule] = {
     "max_holds": WholeNumberRange(0, 1000, "maximum of holds"),
     "hold_pickup_days": WholeNumberRange(1, 365, "hold pickup window"),
     "overdue_blocks": lambda value: bool(value),
+    "card_valid_months": WholeNumberRange(1, 120, "card validity in months"),
 }

@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from catalog.rules import clean_barcode
 from circulation.models import HoldStatus, PatronCategory
+from circulation.refusals import OVERRIDABLE, Override
 from circulation.rules import CATEGORY_RULES, PATRON_RULES, clean_card_number
 from shelfmark.api.fields import (
     MAX_ID,
@@ -40,6 +41,25 @@ class PatronCategorySerializer(serializers.Serializer):
     overdue_blocks = serializers.BooleanField(
         help_text="Whether an overdue loan stops new loans and renewals."
     )
+    card_valid_months = serializers.IntegerField(
+        help_text="Months a card is extended by when it is renewed (POST "
+        "/patrons/{id}/renew-card/)."
+    )
+
+
+class RefusalSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        help_text="`patron_blocked`, `card_expired`, `has_overdue_loans` or `max_loans` for a "
+        "patron; a checkout's refusals add the copy's (`copy_on_hold_shelf`, `book_held`…)."
+    )
+    message = serializers.CharField()
+    override = serializers.ChoiceField(
+        choices=[override.value for override in Override],
+        allow_null=True,
+        help_text="How a checkout can lend past it: `confirm` (any librarian, after "
+        "confirming), `permission` (staff with circulation.override_refusals), null (never).",
+    )
+    overridable = serializers.BooleanField(help_text="Whether this account may override it.")
 
 
 class PatronSerializer(serializers.Serializer):
@@ -55,6 +75,11 @@ class PatronSerializer(serializers.Serializer):
     block_reason = serializers.CharField(help_text="Why the card is blocked; empty when not.")
     user = serializers.IntegerField(
         allow_null=True, help_text="Id of the login the patron uses for self-service, or null."
+    )
+    blocks = RefusalSerializer(
+        many=True,
+        help_text="Every reason the patron cannot borrow today, before any copy is scanned "
+        "(blocked, card expired, overdue loans, at the loan limit); empty: they may borrow.",
     )
 
 
@@ -91,6 +116,11 @@ class HoldSerializer(serializers.Serializer):
         "`cancelled` or `expired` (not collected by `pickup_by`).",
     )
     placed_at = serializers.DateTimeField()
+    suspended_until = serializers.DateField(
+        allow_null=True,
+        help_text="A waiting hold keeps its place but is passed over until this day, when it "
+        "is active again by itself; null: not suspended.",
+    )
     pickup_by = serializers.DateField(
         allow_null=True, help_text="For a ready hold: the last day to collect it."
     )
@@ -107,6 +137,9 @@ class CheckinSerializer(serializers.Serializer):
         help_text="The hold the copy is set aside for (put it on the hold shelf); null if none.",
     )
     message = serializers.CharField(help_text="What happened, in a sentence for the desk.")
+    copy_found = serializers.BooleanField(
+        help_text="The copy was marked lost or missing: the check-in marked it found."
+    )
 
 
 class MeSerializer(serializers.Serializer):
@@ -155,6 +188,9 @@ class PatronCategoryInputSerializer(serializers.Serializer):
         rule=CATEGORY_RULES["hold_pickup_days"], default=_default("hold_pickup_days")
     )
     overdue_blocks = JsonBooleanField(default=_default("overdue_blocks"))
+    card_valid_months = RuledIntegerField(
+        rule=CATEGORY_RULES["card_valid_months"], default=_default("card_valid_months")
+    )
 
 
 class PatronInputSerializer(serializers.Serializer):
@@ -203,11 +239,36 @@ class CheckoutInputSerializer(serializers.Serializer):
     copy = RuledTextField(
         rule=clean_barcode, max_length=64, help_text="The copy's barcode, as scanned."
     )
+    override = serializers.ListField(
+        child=serializers.ChoiceField(choices=sorted(OVERRIDABLE)),
+        max_length=len(OVERRIDABLE),
+        required=False,
+        default=list,
+        help_text="Refusals to lend past, by code, after a refusal listed them in "
+        "`error.reasons`: `book_held` (others wait for the book) needs only a confirmation; "
+        "`card_expired`, `has_overdue_loans`, `max_loans` and `copy_on_hold_shelf` need the "
+        "permission circulation.override_refusals. Each one applied is recorded.",
+    )
+    override_reason = TextField(
+        max_length=200,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Why, recorded with the overrides.",
+    )
 
 
 class CheckinInputSerializer(serializers.Serializer):
     copy = RuledTextField(
         rule=clean_barcode, max_length=64, help_text="The copy's barcode, as scanned."
+    )
+
+
+class HoldUpdateInputSerializer(serializers.Serializer):
+    suspended_until = serializers.DateField(
+        allow_null=True,
+        help_text="Suspend a waiting hold until this day (after today, at most a year ahead): "
+        "it keeps its place in the queue; null resumes it now.",
     )
 
 

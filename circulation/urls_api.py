@@ -11,6 +11,7 @@ urlpatterns = [
     ),
     path("patrons/", api.PatronListApi.as_view(), name="patron-list"),
     path("patrons/<id:pk>/", api.PatronDetailApi.as_view(), name="patron-detail"),
+    path("patrons/<id:pk>/renew-card/", api.PatronRenewCardApi.as_view(), name="patron-renew-card"),
     path("circulation/checkout/", api.CheckoutApi.as_view(), name="circulation-checkout"),
     path("circulation/checkin/", api.CheckinApi.as_view(), name="circulation-checkin"),
     path("loans/", api.LoanListApi.as_view(), name="loan-list"),

@@ -4,12 +4,14 @@ Services raise these; the API exception handler (shelfmark.api.exceptions) rende
 one error shape, and HTML views and admin forms show the messages. Apps subclass them for their
 own cases. An error may name the fields it is about — one (``field=``) or several at once
 (``fields=``), so that a form, an API request or an import row hears about every problem of its
-input together, not one per attempt.
+input together, not one per attempt; and carry more keys for the error body (``extra``, e.g. a
+checkout's list of reasons).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 
 class RuleError(ValueError):
@@ -29,10 +31,12 @@ class DomainError(Exception):
         code: str | None = None,
         field: str | None = None,
         fields: Mapping[str, Sequence[str]] | None = None,
+        extra: Mapping[str, Any] | None = None,
     ):
         super().__init__(message)
         self.message = message
         self.code = code or self.default_code
+        self.extra: dict[str, Any] = dict(extra or {})
         self.fields: dict[str, list[str]] = {name: list(ms) for name, ms in (fields or {}).items()}
         if field:
             self.fields.setdefault(field, []).append(message)

@@ -20,9 +20,12 @@ from shelfmark.errors import Conflict, InvalidInput
 from shelfmark.transactions import delete_or_conflict, lock_row, service_transaction
 
 # The moves circulation makes: lend, return, put on the hold shelf for a patron, and clear the
-# shelf when the hold is collected (lent), cancelled or expired.
+# shelf when the hold is collected (lent), cancelled or expired; and a lost or missing copy
+# scanned at check-in is found.
 CIRCULATION_MOVES = frozenset(
     {
+        (CopyStatus.LOST, CopyStatus.AVAILABLE),
+        (CopyStatus.MISSING, CopyStatus.AVAILABLE),
         (CopyStatus.AVAILABLE, CopyStatus.ON_LOAN),
         (CopyStatus.ON_HOLD_SHELF, CopyStatus.ON_LOAN),
         (CopyStatus.ON_LOAN, CopyStatus.AVAILABLE),

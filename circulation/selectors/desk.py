@@ -20,6 +20,7 @@ from circulation.models import (
     HoldStatus,
     Loan,
     Patron,
+    not_suspended,
 )
 from circulation.rules import clean_card_number
 from circulation.selectors import waiting_position
@@ -209,10 +210,14 @@ def hold_shelf(today: datetime.date) -> dict[str, list[Row]]:
         loan_type=LoanType.REFERENCE
     )
     # The first in each book's queue: no waiting hold of the same book comes before it.
+    # Suspended holds are passed over, as a check-in passes them over.
     earlier = Hold.objects.filter(
-        book=OuterRef("book"), status=HoldStatus.WAITING, sequence__lt=OuterRef("sequence")
+        not_suspended(today),
+        book=OuterRef("book"),
+        status=HoldStatus.WAITING,
+        sequence__lt=OuterRef("sequence"),
     )
-    to_pull = Hold.objects.filter(status=HoldStatus.WAITING).filter(
+    to_pull = Hold.objects.filter(not_suspended(today), status=HoldStatus.WAITING).filter(
         Exists(copy_on_shelf), ~Exists(earlier)
     )
     rows = {

@@ -8,7 +8,8 @@
   reminder, never the missed ones at once.
 - Hold ready: a hold on the hold shelf, until its pickup deadline.
 
-A notice is due once per loan and due date (a renewal gives a loan a new one), or per hold. One
+A notice is due once per loan and due date (a renewal gives a loan a new one), or per hold and
+pickup date (a hold sent back to the queue and ready again is news again). One
 already logged is not due again, unless its email failed and it has attempts left.
 """
 
@@ -45,7 +46,10 @@ class DueNotice:
 
     @property
     def due_on(self) -> datetime.date | None:
-        return self.loan.due_on if self.loan is not None else None
+        """The date the notice is about: the loan's due date, or the hold's pickup date."""
+        if self.loan is not None:
+            return self.loan.due_on
+        return self.hold.pickup_by if self.hold is not None else None
 
     @property
     def title(self) -> str:
@@ -133,9 +137,9 @@ def _next_reminder(
 
 
 def hold_ready_notices(today: datetime.date) -> list[DueNotice]:
-    settled = Notice.objects.filter(hold=OuterRef("pk"), kind=NoticeKind.HOLD_READY).exclude(
-        retryable()
-    )
+    settled = Notice.objects.filter(
+        hold=OuterRef("pk"), kind=NoticeKind.HOLD_READY, due_on=OuterRef("pickup_by")
+    ).exclude(retryable())
     holds = (
         Hold.objects.filter(status=HoldStatus.READY, pickup_by__gte=today)
         .filter(~Exists(settled))

@@ -9,6 +9,7 @@ every detail is one query.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -40,6 +41,8 @@ from circulation.models import (
     Patron,
     PatronCategory,
 )
+from circulation.policy import general_max_loans
+from circulation.refusals import Refusal, Standing, patron_blocks
 from circulation.selectors import waiting_position
 from shelfmark.rows import Row, RowShape, Viewer
 
@@ -78,6 +81,7 @@ CATEGORY_FIELDS = (
     "max_holds",
     "hold_pickup_days",
     "overdue_blocks",
+    "card_valid_months",
 )
 CATEGORY_ROWS = RowShape(columns=CATEGORY_FIELDS)
 
@@ -104,8 +108,65 @@ _PATRON_KEYS: Sequence[str | tuple[str, str]] = (
     "block_reason",
     ("user_id", "user"),
 )
+# What the patron's ``blocks`` are read from, beside the keys.
+_STANDING_COLUMNS = ("category_name", "category_max_loans", "category_overdue_blocks")
+
+
+def _standing_annotations() -> dict[str, Any]:
+    return {
+        "category_name": F("category__name"),
+        "category_max_loans": F("category__max_loans"),
+        "category_overdue_blocks": F("category__overdue_blocks"),
+    }
+
+
+def patron_blocks_of(rows: Sequence[Row], today: datetime.date) -> dict[int, list[Refusal]]:
+    """Every reason each patron of ``rows`` (patron columns and ``_STANDING_COLUMNS``) cannot
+    borrow today (circulation.refusals.patron_blocks): two queries for the page, their loans
+    and the loan limits."""
+    if not rows:
+        return {}
+    loans = {
+        counts["patron_id"]: counts
+        for counts in Loan.objects.filter(
+            patron_id__in=[row["id"] for row in rows], checked_in_at__isnull=True
+        )
+        .values("patron_id")
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)))
+    }
+    limits = general_max_loans({row["category_id"]: row["category_max_loans"] for row in rows})
+    blocks = {}
+    for row in rows:
+        counts = loans.get(row["id"], {"open": 0, "overdue": 0})
+        standing = Standing(
+            name=row["name"],
+            category_name=row["category_name"],
+            blocked=row["blocked"],
+            block_reason=row["block_reason"],
+            expires_on=row["expires_on"],
+            overdue_blocks=row["category_overdue_blocks"],
+            loans_open=counts["open"],
+            loans_overdue=counts["overdue"],
+            max_loans=limits[row["category_id"]],
+        )
+        blocks[row["id"]] = patron_blocks(standing, today)
+    return blocks
+
+
+def _patrons_represent(rows: list[Row], *, viewer: Viewer = None) -> list[Row]:
+    blocks = patron_blocks_of(rows, timezone.localdate())
+    shaped = _keys(*_PATRON_KEYS)(rows, viewer=viewer)
+    for row in shaped:
+        row["blocks"] = [refusal.as_dict(viewer) for refusal in blocks[row["id"]]]
+    return shaped
+
+
 # Staff's notes on a patron are not here: a patron reads their own record through the API.
-PATRON_ROWS = RowShape(columns=_columns(*_PATRON_KEYS), represent=_keys(*_PATRON_KEYS))
+PATRON_ROWS = RowShape(
+    columns=(*_columns(*_PATRON_KEYS), *_STANDING_COLUMNS),
+    annotations=_standing_annotations,
+    represent=_patrons_represent,
+)
 
 
 def patrons_visible_to(viewer: Viewer) -> QuerySet[Patron]:
@@ -188,6 +249,7 @@ _HOLD_KEYS: Sequence[str | tuple[str, str]] = (
     "position",
     "status",
     "placed_at",
+    "suspended_until",
     "pickup_by",
     ("copy_barcode", "copy"),
 )

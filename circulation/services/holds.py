@@ -12,15 +12,27 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from catalog.models import Book, Copy, CopyStatus, LoanType
 from catalog.services import copy_circulation_move
-from circulation.models import ACTIVE_HOLD_STATUSES, EventKind, Hold, HoldStatus, Patron
+from circulation.models import (
+    ACTIVE_HOLD_STATUSES,
+    EventKind,
+    Hold,
+    HoldStatus,
+    Patron,
+    not_suspended,
+)
 from circulation.policy import next_open_day
 from circulation.services.events import event_record
 from circulation.services.standing import check_patron_in_good_standing
-from shelfmark.errors import Conflict
+from shelfmark.errors import Conflict, InvalidInput
+from shelfmark.formats import long_date
 from shelfmark.transactions import lock_row, service_transaction
+
+# How far ahead a hold may be suspended: a holiday, a term abroad; not for ever.
+MAX_SUSPENSION = datetime.timedelta(days=365)
 
 
 @service_transaction
@@ -39,8 +51,14 @@ def hold_place(*, patron: Patron, book: Book, actor: Any = None) -> Hold:
     active = Hold.objects.filter(patron=patron, status__in=ACTIVE_HOLD_STATUSES).count()
     if active >= patron.category.max_holds:
         raise Conflict(
-            f"{patron.name} has {active} hold(s), the most a {patron.category.name} patron may "
-            "have at once; one must be collected or cancelled first.",
+            ngettext(
+                "%(name)s has %(count)d hold, the most a %(category)s patron may have at once; "
+                "it must be collected or cancelled first.",
+                "%(name)s has %(count)d holds, the most a %(category)s patron may have at "
+                "once; one must be collected or cancelled first.",
+                active,
+            )
+            % {"name": patron.name, "count": active, "category": patron.category.name},
             code="max_holds",
         )
     on_shelf = book.copies.filter(status=CopyStatus.AVAILABLE).exclude(loan_type=LoanType.REFERENCE)
@@ -120,14 +138,100 @@ def _close(hold: Hold, status: HoldStatus, kind: EventKind, *, actor: Any) -> No
         from_state=was,
         to_state=status,
     )
-    # A copy set aside for this hold goes to the next patron waiting, or back to the shelf.
-    if was == HoldStatus.READY and copy is not None and trap_hold(copy, actor=actor) is None:
+    if was == HoldStatus.READY and copy is not None:
+        copy_pass_on(copy, actor=actor)
+
+
+def copy_pass_on(copy: Copy, *, actor: Any) -> Hold | None:
+    """A copy leaving the hold shelf (its hold closed) goes to the next patron waiting, or
+    back to the shelf. The caller holds the book's and the copy's locks."""
+    hold = trap_hold(copy, actor=actor)
+    if hold is None:
         copy_circulation_move(copy=copy, status=CopyStatus.AVAILABLE)
+    return hold
+
+
+def hold_requeue(hold: Hold, *, actor: Any) -> None:
+    """A ready hold whose copy was lent to someone else (a librarian's override) goes back to
+    waiting, at its place in the queue: its number never changed, so it is served first when
+    the next copy comes back. The caller holds the book's lock and lends the copy."""
+    copy = hold.copy
+    hold.status = HoldStatus.WAITING
+    hold.copy = None
+    hold.ready_at = None
+    hold.pickup_by = None
+    hold.save(update_fields=["status", "copy", "ready_at", "pickup_by"])
+    event_record(
+        EventKind.HOLD_REQUEUED,
+        actor=actor,
+        patron=hold.patron,
+        book=hold.book,
+        copy=copy,
+        hold=hold,
+        from_state=HoldStatus.READY,
+        to_state=HoldStatus.WAITING,
+    )
+
+
+@service_transaction
+def hold_suspend(*, hold: Hold, until: datetime.date | None, actor: Any = None) -> Hold:
+    """Suspend a waiting hold until ``until`` (it keeps its place in the queue, but returned
+    copies pass it over; from that day on it is active again by itself), or resume it now
+    (``until`` None)."""
+    lock_row(Book, hold.book_id, no_key=True)
+    hold = lock_row(Hold, hold.pk, no_key=True)
+    today = timezone.localdate()
+    if hold.status != HoldStatus.WAITING:
+        if hold.status == HoldStatus.READY:
+            raise Conflict(
+                "This hold is ready on the hold shelf: it can be collected or cancelled, not "
+                "suspended.",
+                code="hold_ready",
+            )
+        raise Conflict(f"This hold is already {hold.status}.", code="hold_closed")
+    suspended = hold.suspended_until is not None and hold.suspended_until > today
+    if until is None:
+        if hold.suspended_until is not None:
+            hold.suspended_until = None
+            hold.save(update_fields=["suspended_until"])
+            if suspended:
+                event_record(
+                    EventKind.HOLD_RESUMED,
+                    actor=actor,
+                    patron=hold.patron,
+                    book=hold.book,
+                    hold=hold,
+                    from_state="suspended",
+                    to_state=HoldStatus.WAITING,
+                )
+        return hold
+    if until <= today:
+        raise InvalidInput("The day the hold resumes must be after today.", field="suspended_until")
+    latest = today + MAX_SUSPENSION
+    if until > latest:
+        raise InvalidInput(
+            f"A hold can be suspended for a year at most (until {long_date(latest)}).",
+            field="suspended_until",
+        )
+    hold.suspended_until = until
+    hold.save(update_fields=["suspended_until"])
+    event_record(
+        EventKind.HOLD_SUSPENDED,
+        actor=actor,
+        patron=hold.patron,
+        book=hold.book,
+        hold=hold,
+        from_state=HoldStatus.WAITING,
+        to_state="suspended",
+        note=f"until {until:%Y-%m-%d}",
+    )
+    return hold
 
 
 def trap_hold(copy: Copy, *, actor: Any) -> Hold | None:
-    """Set ``copy`` aside for the first patron waiting for its book, if any: their hold becomes
-    ready with a pickup deadline and the copy goes to the hold shelf. The caller holds the
+    """Set ``copy`` aside for the first patron waiting for its book (suspended holds passed
+    over), if any: their hold becomes ready with a pickup deadline and the copy goes to the
+    hold shelf. The caller holds the
     book's and the copy's locks; the copy is available or on the hold shelf for a hold that
     was just closed."""
     if copy.loan_type == LoanType.REFERENCE:
@@ -135,6 +239,7 @@ def trap_hold(copy: Copy, *, actor: Any) -> Hold | None:
     hold = (
         Hold.objects.select_for_update(no_key=True)
         .filter(book_id=copy.book_id, status=HoldStatus.WAITING)
+        .filter(not_suspended(timezone.localdate()))  # a suspended hold keeps its place
         .order_by("sequence")
         .select_related("patron__category")
         .first()
@@ -145,11 +250,12 @@ def trap_hold(copy: Copy, *, actor: Any) -> Hold | None:
     days = hold.patron.category.hold_pickup_days
     hold.status = HoldStatus.READY
     hold.copy = copy
+    hold.suspended_until = None  # a suspension over by now (a ready hold is never suspended)
     hold.ready_at = now
     hold.pickup_by = next_open_day(timezone.localdate(now) + datetime.timedelta(days=days))
     if copy.status != CopyStatus.ON_HOLD_SHELF:
         copy_circulation_move(copy=copy, status=CopyStatus.ON_HOLD_SHELF)
-    hold.save(update_fields=["status", "copy", "ready_at", "pickup_by"])
+    hold.save(update_fields=["status", "copy", "suspended_until", "ready_at", "pickup_by"])
     event_record(
         EventKind.HOLD_READY,
         actor=actor,

@@ -1,43 +1,58 @@
 """Lending: checkout, check-in and renewal.
 
 Lock order (shared with circulation.services.holds): patron → book → copy → loan → hold. Two
-desks lending one copy serialize on the copy's row, and the partial unique index on open loans
-is the last line: no interleaving lends a copy twice.
+desks lending one copy serialize on the book's row and then the copy's, and the partial unique
+index on open loans is the last line: no interleaving lends a copy twice.
 """
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from catalog.models import Book, Copy, CopyStatus, LoanType
 from catalog.rules import clean_barcode
 from catalog.services import copy_circulation_move
-from circulation.models import EventKind, Hold, HoldStatus, Loan, Patron
+from circulation.models import (
+    ACTIVE_HOLD_STATUSES,
+    EventKind,
+    Hold,
+    HoldStatus,
+    Loan,
+    Patron,
+    not_suspended,
+)
 from circulation.policy import due_date, terms_for
+from circulation.refusals import Refusal, overrides_check, patron_blocks
 from circulation.rules import clean_card_number
 from circulation.services.events import event_record
-from circulation.services.holds import trap_hold
-from circulation.services.standing import (
-    check_no_overdue_when_it_blocks,
-    check_patron_in_good_standing,
-)
-from shelfmark.errors import Conflict, InvalidInput, NotFound, RuleError
+from circulation.services.holds import copy_pass_on, hold_requeue, trap_hold
+from circulation.services.standing import patron_standing
+from shelfmark.errors import Conflict, DomainError, InvalidInput, NotFound, RuleError
+from shelfmark.formats import long_date, short_date
 from shelfmark.transactions import lock_row, service_transaction
+
+# A copy in one of these states that turns up at the desk is found: check-in marks it so.
+FOUND_AT_CHECKIN = frozenset({CopyStatus.LOST, CopyStatus.MISSING})
 
 
 @dataclass(frozen=True)
 class CheckinResult:
     """What a check-in did: the loan it closed (None if the copy was not on loan), the hold it
-    set the copy aside for (None if nobody waits), and a sentence for the desk."""
+    set the copy aside for (None if nobody waits), whether the copy was found (it was lost or
+    missing), and a sentence for the desk."""
 
     copy: Copy
     loan: Loan | None
     hold: Hold | None
     message: str
+    found: bool = False
 
 
 def _patron_for_card(card_number: str) -> Patron:
@@ -77,24 +92,38 @@ def _open_loan(copy: Copy) -> Loan | None:
 
 
 @service_transaction
-def loan_checkout(*, card_number: str, barcode: str, actor: Any = None) -> Loan:
-    """Lend the copy with ``barcode`` to the patron with ``card_number``."""
+def loan_checkout(
+    *,
+    card_number: str,
+    barcode: str,
+    actor: Any = None,
+    override: Collection[str] = (),
+    override_reason: str = "",
+) -> Loan:
+    """Lend the copy with ``barcode`` to the patron with ``card_number``.
+
+    Every reason it cannot be lent is collected first (circulation.refusals) and refused
+    together, unless each is named in ``override`` and ``actor`` may lend past it; overrides
+    are recorded with ``override_reason``. The loan fills the patron's own hold on the book,
+    if they have one (waiting, or ready on the hold shelf)."""
     patron = _patron_for_card(card_number)  # locked: one checkout at a time per patron
-    copy_pk, _book_pk = _copy_pk_for_barcode(barcode)
+    copy_pk, book_pk = _copy_pk_for_barcode(barcode)
+    # The book's row is its queue's lock: filling holds and passing copies on need it.
+    lock_row(Book, book_pk, no_key=True)
     copy = lock_row(Copy, copy_pk, no_key=True)
+    if copy.book_id != book_pk:
+        raise Conflict(
+            f"Copy {copy.barcode} was moved to another book just now; scan it again.",
+            code="concurrent_change",
+        )
     now = timezone.now()
     today = timezone.localdate(now)
-    check_patron_in_good_standing(patron, today)
-    check_no_overdue_when_it_blocks(patron, today)
-    hold = _check_copy_lendable(copy, patron)
+    standing = patron_standing(patron, today, loan_type=copy.loan_type)
+    holds = _holds_for_checkout(copy, patron, today)
+    reasons = [*patron_blocks(standing, today), *_copy_refusals(copy, patron, holds)]
+    overrides_check(reasons, override, actor)
+
     terms = terms_for(patron.category, copy.loan_type)
-    open_loans = Loan.objects.filter(patron=patron, checked_in_at__isnull=True).count()
-    if open_loans >= terms.max_loans:
-        raise Conflict(
-            f"{patron.name} has {open_loans} loan(s), the most a {patron.category.name} patron "
-            "may have at once.",
-            code="max_loans",
-        )
     try:
         with transaction.atomic():
             loan = Loan.objects.create(
@@ -105,20 +134,11 @@ def loan_checkout(*, card_number: str, barcode: str, actor: Any = None) -> Loan:
             )
     except IntegrityError:  # the unique index, should the locks ever be bypassed
         raise Conflict(f"Copy {copy.barcode} was just lent.", code="copy_on_loan") from None
-    if hold is not None:
-        hold.status = HoldStatus.COLLECTED
-        hold.closed_at = now
-        hold.save(update_fields=["status", "closed_at"])
-        event_record(
-            EventKind.HOLD_COLLECTED,
-            actor=actor,
-            patron=patron,
-            copy=copy,
-            hold=hold,
-            from_state=HoldStatus.READY,
-            to_state=HoldStatus.COLLECTED,
-            at=now,
-        )
+    was = copy.status
+    if holds.on_shelf_for_other is not None:  # overridden: the other patron waits again
+        hold_requeue(holds.on_shelf_for_other, actor=actor)
+    if holds.own is not None:
+        _fill(holds.own, copy, actor=actor, at=now)
     copy_circulation_move(copy=copy, status=CopyStatus.ON_LOAN)
     event_record(
         EventKind.CHECKOUT,
@@ -126,47 +146,136 @@ def loan_checkout(*, card_number: str, barcode: str, actor: Any = None) -> Loan:
         patron=patron,
         copy=copy,
         loan=loan,
-        from_state=copy.status,
+        from_state=was,
         to_state=CopyStatus.ON_LOAN,
         note=f"due {loan.due_on:%Y-%m-%d}",
         at=now,
     )
+    for reason in reasons:  # each one overridden (else the checkout was refused above)
+        why = f" Why: {override_reason}" if override_reason else ""
+        event_record(
+            EventKind.OVERRIDE,
+            actor=actor,
+            patron=patron,
+            copy=copy,
+            loan=loan,
+            from_state=reason.code,
+            note=f"{reason.message}{why}",
+            at=now,
+        )
     return loan
 
 
-def _check_copy_lendable(copy: Copy, patron: Patron) -> Hold | None:
-    """Refuse a copy that cannot go to ``patron`` now; a hold of theirs it satisfies, if any."""
-    if copy.loan_type == LoanType.REFERENCE:
-        raise Conflict(
-            f"Copy {copy.barcode} is not for loan (reference).", code="copy_not_for_loan"
-        )
-    if copy.status == CopyStatus.ON_LOAN:
-        loan = _open_loan(copy)
-        if loan is not None and loan.patron_id == patron.pk:
-            raise Conflict(
-                f"Copy {copy.barcode} is already on loan to {patron.name} (due "
-                f"{loan.due_on:%Y-%m-%d}).",
-                code="already_on_loan_to_patron",
-            )
-        raise Conflict(f"Copy {copy.barcode} is on loan to another patron.", code="copy_on_loan")
+@dataclass(frozen=True)
+class _CheckoutHolds:
+    own: Hold | None  # the borrower's active hold on the book, which the loan fills
+    on_shelf_for_other: Hold | None  # the ready hold another patron has on this very copy
+    others_ahead: int  # patrons waiting for the book before the borrower (suspended: not)
+
+
+def _holds_for_checkout(copy: Copy, patron: Patron, today: datetime.date) -> _CheckoutHolds:
+    """The holds a checkout of ``copy`` by ``patron`` meets (the book's lock is held)."""
+    active = Hold.objects.filter(book_id=copy.book_id, status__in=ACTIVE_HOLD_STATUSES)
+    own = (
+        active.select_for_update(no_key=True, of=("self",))
+        .select_related("copy")
+        .filter(patron=patron)
+        .first()
+    )
+    on_shelf_for_other = None
     if copy.status == CopyStatus.ON_HOLD_SHELF:
-        hold = (
-            Hold.objects.select_for_update(no_key=True)
+        ready = (
+            active.select_for_update(no_key=True, of=("self",))
+            .select_related("patron")
             .filter(copy=copy, status=HoldStatus.READY)
             .first()
         )
-        if hold is not None and hold.patron_id == patron.pk:
-            return hold
-        raise Conflict(
-            f"Copy {copy.barcode} is on the hold shelf for another patron.",
-            code="copy_on_hold_shelf",
-        )
+        if ready is not None and ready.patron_id != patron.pk:
+            on_shelf_for_other = ready
+    others_ahead = 0
+    if copy.status == CopyStatus.AVAILABLE and (own is None or own.status == HoldStatus.WAITING):
+        waiting = active.filter(status=HoldStatus.WAITING).filter(not_suspended(today))
+        if own is not None:
+            waiting = waiting.filter(sequence__lt=own.sequence)
+        others_ahead = waiting.exclude(patron=patron).count()
+    return _CheckoutHolds(own, on_shelf_for_other, others_ahead)
+
+
+def _copy_refusals(copy: Copy, patron: Patron, holds: _CheckoutHolds) -> list[Refusal]:
+    """Why ``copy`` cannot go to ``patron`` now (none: it can)."""
+    if copy.loan_type == LoanType.REFERENCE:
+        return [Refusal("copy_not_for_loan", f"Copy {copy.barcode} is not for loan (reference).")]
+    if copy.status == CopyStatus.ON_LOAN:
+        loan = _open_loan(copy)
+        if loan is not None and loan.patron_id == patron.pk:
+            return [
+                Refusal(
+                    "already_on_loan_to_patron",
+                    f"Copy {copy.barcode} is already on loan to {patron.name} (due "
+                    f"{short_date(loan.due_on)}).",
+                )
+            ]
+        return [Refusal("copy_on_loan", f"Copy {copy.barcode} is on loan to another patron.")]
+    if copy.status == CopyStatus.ON_HOLD_SHELF:
+        other = holds.on_shelf_for_other
+        if other is None:
+            return []  # set aside for this patron
+        return [
+            Refusal(
+                "copy_on_hold_shelf",
+                f"Copy {copy.barcode} is on the hold shelf for another patron "
+                f"({other.patron.name}, card {other.patron.card_number}).",
+            )
+        ]
     if copy.status != CopyStatus.AVAILABLE:
-        raise Conflict(
-            f"Copy {copy.barcode} is {CopyStatus(copy.status).label.lower()}; it cannot be lent.",
-            code="copy_unavailable",
+        label = CopyStatus(copy.status).label.lower()
+        found = (
+            " Check it in first, which marks it found." if copy.status in FOUND_AT_CHECKIN else ""
         )
-    return None
+        return [
+            Refusal(
+                "copy_unavailable", f"Copy {copy.barcode} is {label}; it cannot be lent.{found}"
+            )
+        ]
+    if holds.others_ahead:
+        return [
+            Refusal(
+                "book_held",
+                ngettext(
+                    "%(count)d other patron is waiting for this book.",
+                    "%(count)d other patrons are waiting for this book.",
+                    holds.others_ahead,
+                )
+                % {"count": holds.others_ahead},
+            )
+        ]
+    return []
+
+
+def _fill(hold: Hold, copy: Copy, *, actor: Any, at: datetime.datetime) -> None:
+    """The borrower's own hold on the book, filled by the loan of ``copy``. A copy set aside
+    for them on the hold shelf, if it is another one, goes to the next patron waiting."""
+    was = hold.status
+    set_aside = hold.copy if was == HoldStatus.READY and hold.copy_id != copy.pk else None
+    hold.status = HoldStatus.COLLECTED
+    hold.closed_at = at
+    hold.suspended_until = None
+    hold.save(update_fields=["status", "closed_at", "suspended_until"])
+    event_record(
+        EventKind.HOLD_COLLECTED,
+        actor=actor,
+        patron=hold.patron,
+        copy=copy,
+        hold=hold,
+        from_state=was,
+        to_state=HoldStatus.COLLECTED,
+        note=""
+        if set_aside is None and was == HoldStatus.READY
+        else f"filled by copy {copy.barcode}",
+        at=at,
+    )
+    if set_aside is not None:
+        copy_pass_on(lock_row(Copy, set_aside.pk, no_key=True), actor=actor)
 
 
 @service_transaction
@@ -196,7 +305,21 @@ def loan_checkin(*, barcode: str, actor: Any = None) -> CheckinResult:
             loan=loan,
             from_state=CopyStatus.ON_LOAN,
             to_state=CopyStatus.AVAILABLE,
-            note=f"{loan.days_late} day(s) late" if loan.days_late else "",
+            note=ngettext("%d day late", "%d days late", loan.days_late) % loan.days_late
+            if loan.days_late
+            else "",
+            at=now,
+        )
+    found = copy.status in FOUND_AT_CHECKIN
+    if found:  # it turned up: found, and then checked in like any other copy
+        was = copy.status
+        copy = copy_circulation_move(copy=copy, status=CopyStatus.AVAILABLE)
+        event_record(
+            EventKind.COPY_FOUND,
+            actor=actor,
+            copy=copy,
+            from_state=was,
+            to_state=CopyStatus.AVAILABLE,
             at=now,
         )
     if copy.status == CopyStatus.ON_HOLD_SHELF:
@@ -218,15 +341,21 @@ def loan_checkin(*, barcode: str, actor: Any = None) -> CheckinResult:
             "its status in the catalog when it is back in use.",
         )
     hold = trap_hold(copy, actor=actor)
-    returned = "Checked in" if loan else f"Copy {copy.barcode} was not on loan"
+    if found:
+        returned = f"Copy {copy.barcode} was marked {was}; it is marked found now"
+    elif loan:
+        returned = "Checked in"
+    else:
+        returned = f"Copy {copy.barcode} was not on loan"
     if hold is not None:
+        assert hold.pickup_by is not None  # a ready hold has its deadline (a constraint)
         message = (
             f"{returned}. Put it on the hold shelf for {hold.patron.name} (card "
-            f"{hold.patron.card_number}), to pick up by {hold.pickup_by:%Y-%m-%d}."
+            f"{hold.patron.card_number}), to pick up by {long_date(hold.pickup_by)}."
         )
     else:
         message = f"{returned}. Back to the shelf."
-    return CheckinResult(copy=copy, loan=loan, hold=hold, message=message)
+    return CheckinResult(copy=copy, loan=loan, hold=hold, message=message, found=found)
 
 
 @service_transaction
@@ -247,18 +376,26 @@ def loan_renew(*, loan: Loan, actor: Any = None) -> Loan:
         )
     if loan.due_on < today and patron.category.overdue_blocks:
         raise Conflict(
-            f"This loan was due on {loan.due_on:%Y-%m-%d}; an overdue loan cannot be renewed. "
-            "Return it.",
+            f"This loan was due on {long_date(loan.due_on)}; an overdue loan cannot be "
+            "renewed. Return it.",
             code="loan_overdue",
         )
     terms = terms_for(patron.category, copy.loan_type)
     if loan.renewals >= terms.max_renewals:
         raise Conflict(
-            f"This loan has been renewed {loan.renewals} time(s), the most allowed.",
+            ngettext(
+                "This loan has been renewed %(count)d time, the most allowed.",
+                "This loan has been renewed %(count)d times, the most allowed.",
+                loan.renewals,
+            )
+            % {"count": loan.renewals},
             code="max_renewals",
         )
-    waiting = Hold.objects.filter(book_id=copy.book_id, status=HoldStatus.WAITING).exclude(
-        patron=patron
+    # A suspended hold does not hold the book back: its patron is not waiting for it now.
+    waiting = (
+        Hold.objects.filter(book_id=copy.book_id, status=HoldStatus.WAITING)
+        .filter(not_suspended(today))
+        .exclude(patron=patron)
     )
     if waiting.exists():
         raise Conflict(
@@ -278,3 +415,31 @@ def loan_renew(*, loan: Loan, actor: Any = None) -> Loan:
         to_state=f"due {loan.due_on:%Y-%m-%d}",
     )
     return loan
+
+
+@dataclass(frozen=True)
+class RenewalOutcome:
+    """One loan of a "renew all": renewed (its new due date in ``loan``) or why not."""
+
+    loan: Loan
+    renewed: bool
+    message: str
+
+
+def loans_renew_all(*, patron: Patron, actor: Any = None) -> list[RenewalOutcome]:
+    """Renew every open loan of ``patron``, soonest due first, each on its own (one refused
+    renewal does not stop the others): what became of each."""
+    outcomes = []
+    loans = Loan.objects.filter(patron=patron, checked_in_at__isnull=True).select_related(
+        "copy__book"
+    )
+    for loan in loans.order_by("due_on", "id"):
+        try:
+            renewed = loan_renew(loan=loan, actor=actor)
+        except DomainError as error:
+            outcomes.append(RenewalOutcome(loan, renewed=False, message=error.message))
+        else:
+            loan.due_on, loan.renewals = renewed.due_on, renewed.renewals
+            message = f"Renewed: now due {long_date(loan.due_on)}."
+            outcomes.append(RenewalOutcome(loan, renewed=True, message=message))
+    return outcomes

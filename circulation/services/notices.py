@@ -166,7 +166,7 @@ def notice_claim(
     key: dict[str, Any] = (
         {"kind": due.kind, "loan": due.loan, "due_on": due.due_on}
         if due.loan is not None
-        else {"kind": due.kind, "hold": due.hold}
+        else {"kind": due.kind, "hold": due.hold, "due_on": due.due_on}
     )
     values = {
         "patron": due.patron,

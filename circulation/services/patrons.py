@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from calendar import monthrange
 from typing import Any, TypedDict, Unpack
 
 from django.contrib.auth import get_user_model
@@ -13,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Value
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
+from django.utils import timezone
 
 from catalog.rules import clean_fields
 from circulation.models import EventKind, Patron, PatronCategory
@@ -38,6 +40,7 @@ class CategoryFields(TypedDict, total=False):
     max_holds: int
     hold_pickup_days: int
     overdue_blocks: bool
+    card_valid_months: int
 
 
 # --- Categories ----------------------------------------------------------------------------------
@@ -132,6 +135,7 @@ def patron_update(
     if category is not None:
         changes["category"] = category
     was_blocked = patron.blocked
+    expired_on = patron.expires_on
     if blocked is not None:
         changes["blocked"] = blocked
         if not blocked:
@@ -150,7 +154,53 @@ def patron_update(
             to_state="blocked" if patron.blocked else "active",
             note=patron.block_reason,
         )
+    if patron.expires_on != expired_on:
+        event_record(
+            EventKind.CARD_EXPIRY_CHANGED,
+            actor=actor,
+            patron=patron,
+            from_state=_expiry(expired_on),
+            to_state=_expiry(patron.expires_on),
+        )
     return patron
+
+
+@service_transaction
+def patron_card_renew(*, patron: Patron, actor: Any = None) -> Patron:
+    """Extend the card by its category's period (``card_valid_months``), counted from the day
+    it expires, or from today when it has expired already: renewing early loses no days, and
+    renewing late gives no days back."""
+    patron = lock_row(Patron, patron.pk, no_key=True)
+    if patron.expires_on is None:
+        raise Conflict(
+            f"{patron.name}'s card never expires; there is nothing to renew.",
+            code="card_never_expires",
+        )
+    category = PatronCategory.objects.get(pk=patron.category_id)
+    was = patron.expires_on
+    start = max(was, timezone.localdate())
+    patron.expires_on = add_months(start, category.card_valid_months)
+    patron.save(update_fields=["expires_on", "updated_at"])
+    event_record(
+        EventKind.CARD_RENEWED,
+        actor=actor,
+        patron=patron,
+        from_state=_expiry(was),
+        to_state=_expiry(patron.expires_on),
+    )
+    return patron
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` later; the month's last day when it is shorter (31 January + 1
+    month = 28 or 29 February)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, monthrange(year, month)[1]))
+
+
+def _expiry(day: datetime.date | None) -> str:
+    return f"expires {day:%Y-%m-%d}" if day else "never expires"
 
 
 def _save_patron(patron: Patron) -> None:

@@ -57,6 +57,7 @@ def test_an_administrator_creates_with_defaults_changes_and_deletes(admin_client
         "max_holds": 5,
         "hold_pickup_days": 7,
         "overdue_blocks": True,
+        "card_valid_months": 12,
     }
     patched = admin_client.patch(row["url"], {"overdue_blocks": False}).json()
     assert (patched["overdue_blocks"], patched["max_loans"]) == (False, 3)

@@ -146,6 +146,7 @@ def test_checking_in_a_copy_not_on_loan_is_no_error(desk, copy):
         "loan": None,
         "hold": None,
         "message": "Copy B-1 was not on loan. Back to the shelf.",
+        "copy_found": False,
     }
 
 

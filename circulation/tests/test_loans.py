@@ -190,7 +190,7 @@ def test_checkin_closes_the_loan_and_counts_the_days_late(patron, copy):
     assert loan.days_late == 3
     assert copy.status == CopyStatus.AVAILABLE
     assert "Back to the shelf" in result.message
-    assert CirculationEvent.objects.get(kind=EventKind.CHECKIN).note == "3 day(s) late"
+    assert CirculationEvent.objects.get(kind=EventKind.CHECKIN).note == "3 days late"
 
 
 def test_checkin_traps_the_first_hold_in_the_queue(patron, copy):
@@ -228,13 +228,14 @@ def test_checking_in_a_copy_not_on_loan_says_so_and_still_traps_a_hold(patron, c
     assert "already on the hold shelf for Ada Reader" in again.message
 
 
-def test_checking_in_a_lost_copy_changes_nothing(copy):
-    Copy.objects.filter(pk=copy.pk).update(status=CopyStatus.LOST)
+@pytest.mark.parametrize("status", [CopyStatus.DAMAGED, CopyStatus.WITHDRAWN])
+def test_checking_in_a_damaged_or_withdrawn_copy_changes_nothing(copy, status):
+    Copy.objects.filter(pk=copy.pk).update(status=status)
     result = services.loan_checkin(barcode=copy.barcode)
-    assert result.loan is None
-    assert "lost" in result.message
+    assert (result.loan, result.found) == (None, False)
+    assert CopyStatus(status).label.lower() in result.message
     copy.refresh_from_db()
-    assert copy.status == CopyStatus.LOST
+    assert copy.status == status
 
 
 def test_checkin_of_an_unknown_barcode_is_not_found():

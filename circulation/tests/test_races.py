@@ -78,3 +78,35 @@ def test_a_checkin_racing_a_renewal_and_a_hold_cancel_stays_consistent():
         assert copy.status == CopyStatus.ON_HOLD_SHELF
         ready = Hold.objects.get(book=book, status=HoldStatus.READY)
         assert ready.patron in (first, second)
+
+
+def test_a_checkout_filling_a_hold_racing_a_checkin_that_would_trap_it_passes_the_copy_on(
+    settings,
+):
+    """The first in the queue borrows a shelf copy just as another copy comes back: their hold
+    is filled once, whichever comes first, and the returned copy goes to the next in the
+    queue, never to the patron who has the book already."""
+    settings.HOLDS_ALLOWED_WHEN_AVAILABLE = True  # the queue forms while a copy is on the shelf
+    for _ in range(15):
+        book = BookFactory()
+        returned, on_shelf = CopyFactory(book=book), CopyFactory(book=book)
+        services.loan_checkout(card_number=PatronFactory().card_number, barcode=returned.barcode)
+        first, second = PatronFactory(), PatronFactory()
+        first_hold = services.hold_place(patron=first, book=book)
+        second_hold = services.hold_place(patron=second, book=book)
+
+        outcomes = race(
+            partial(services.loan_checkin, barcode=returned.barcode),
+            partial(
+                services.loan_checkout, card_number=first.card_number, barcode=on_shelf.barcode
+            ),
+        )
+
+        assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+        assert status_disagreements() == []
+        first_hold.refresh_from_db()
+        second_hold.refresh_from_db()
+        returned.refresh_from_db()
+        assert first_hold.status == HoldStatus.COLLECTED
+        assert (second_hold.status, second_hold.copy) == (HoldStatus.READY, returned)
+        assert returned.status == CopyStatus.ON_HOLD_SHELF

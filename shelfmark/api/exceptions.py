@@ -1,7 +1,8 @@
 """One error shape for the whole API.
 
 Every error body is ``{"error": {"status": 400, "code": "invalid", "message": "…",
-"fields": {"isbn": ["…"]}}}``; ``fields`` is present only for input errors.
+"fields": {"isbn": ["…"]}}}``; ``fields`` is present only for input errors, and a domain error
+may add keys of its own (a refused checkout's ``reasons``).
 """
 
 from __future__ import annotations
@@ -23,11 +24,16 @@ from shelfmark.errors import DomainError
 
 
 def error_body(
-    status_code: int, code: str, message: str, fields: dict[str, Any] | None = None
+    status_code: int,
+    code: str,
+    message: str,
+    fields: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     error: dict[str, Any] = {"status": status_code, "code": code, "message": message}
     if fields:
         error["fields"] = fields
+    error.update(extra or {})
     return {"error": error}
 
 
@@ -51,7 +57,7 @@ def flatten_field_errors(detail: Any, path: str = "") -> dict[str, list[str]]:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         return Response(
-            error_body(exc.status_code, exc.code, exc.message, exc.as_field_errors()),
+            error_body(exc.status_code, exc.code, exc.message, exc.as_field_errors(), exc.extra),
             status=exc.status_code,
         )
     if isinstance(exc, Http404):

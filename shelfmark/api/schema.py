@@ -39,6 +39,13 @@ class ErrorDetailSerializer(serializers.Serializer):
         required=False,
         help_text="For input errors: messages per field.",
     )
+    reasons = serializers.ListField(
+        child=serializers.DictField(),
+        required=False,
+        help_text="For a refusal with several reasons (a checkout): every one of them, each "
+        "with its `code`, `message`, how it can be overridden (`override`: `confirm`, "
+        "`permission` or null) and whether this account may (`overridable`).",
+    )
 
 
 class ErrorSerializer(serializers.Serializer):

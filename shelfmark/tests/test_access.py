@@ -52,7 +52,14 @@ ALLOWED = {
     OWN: {"patron", "staff", "librarian"},  # the patron whose data it is (A), and staff
 }
 # Patron A's data: patron B gets a 404 for it, whatever the method.
-PATRON_OWNED = {"patron-detail", "loan-detail", "loan-renew", "hold-detail", "hold-cancel"}
+PATRON_OWNED = {
+    "patron-detail",
+    "patron-renew-card",
+    "loan-detail",
+    "loan-renew",
+    "hold-detail",
+    "hold-cancel",
+}
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 PUBLIC_READ_STAFF_WRITE = {"GET": ANYONE, "POST": STAFF}
 PUBLIC_DETAIL = {"GET": ANYONE, "PUT": STAFF, "PATCH": STAFF, "DELETE": STAFF}
@@ -123,13 +130,14 @@ ACCESS: dict[str, dict[str, str]] = {
     "patron-category-detail": {"GET": STAFF, "PUT": ADMIN, "PATCH": ADMIN, "DELETE": ADMIN},
     "patron-list": {"GET": SIGNED_IN, "POST": DESK},
     "patron-detail": {"GET": OWN, "PATCH": DESK},
+    "patron-renew-card": {"POST": DESK},
     "circulation-checkout": {"POST": DESK},
     "circulation-checkin": {"POST": DESK},
     "loan-list": {"GET": SIGNED_IN},
     "loan-detail": {"GET": OWN},
     "loan-renew": {"POST": OWN},
     "hold-list": {"GET": SIGNED_IN, "POST": SIGNED_IN},
-    "hold-detail": {"GET": OWN},
+    "hold-detail": {"GET": OWN, "PATCH": OWN},
     "hold-cancel": {"POST": OWN},
     "me": {"GET": SIGNED_IN},
     # Imports and exports: staff who may view the catalog.
@@ -278,6 +286,7 @@ def sample_object(name: str, user: User | None) -> int:
         return PatronFactory().pk
     return {
         "patron-detail": patron_a.pk,
+        "patron-renew-card": patron_a.pk,
         "patron-category-detail": PatronCategoryFactory(name=f"Category {copy.pk}").pk,
         "book-hold-place": copy.book.pk,
         "book-detail": copy.book.pk,
