@@ -78,7 +78,10 @@ class PasswordResetView(auth_views.PasswordResetView):
     def get_form_kwargs(self) -> dict[str, Any]:
         # Links in emails use the configured address, as the patrons' first emails do
         # (circulation.accounts), not whatever Host the request came with.
-        self.extra_email_context = {"site_url": settings.SITE_URL}
+        self.extra_email_context = {
+            "site_url": settings.SITE_URL,
+            "library_name": settings.LIBRARY_NAME,
+        }
         return super().get_form_kwargs()
 
 

@@ -116,6 +116,7 @@ def test_the_navigation_offers_sign_in_to_visitors_and_my_account_to_patrons(cli
 
 def test_a_patron_who_never_chose_a_password_gets_a_link_by_email(client, settings):
     settings.SITE_URL = "https://library.example.org"
+    settings.LIBRARY_NAME = "Riverside Library"
     patron = services.patron_create(
         card_number="5001",
         name="Rosalind",
@@ -131,8 +132,11 @@ def test_a_patron_who_never_chose_a_password_gets_a_link_by_email(client, settin
     assert "Check your email" in text(client.get(response["Location"]))
     (message,) = mail.outbox
     assert message.to == ["ros@example.org"]
-    assert message.subject == "Choose your library password"
-    assert "Your username is: rosalind" in message.body
+    assert message.subject == "Choose your password for Riverside Library"
+    assert "your account at Riverside Library. Your username is: rosalind" in message.body
+    assert message.body.endswith("\nRiverside Library\nhttps://library.example.org/\n")
+    # The request came to the test client's host; the link uses the configured address.
+    assert "testserver" not in message.body
     link = re.search(r"https://library\.example\.org(/account/password/set/\S+)", str(message.body))
     form = client.get(link.group(1), follow=True)
     done = client.post(
