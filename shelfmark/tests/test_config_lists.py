@@ -205,3 +205,20 @@ def test_every_exception_has_a_known_kind_and_a_reason():
     for name, exception in EXCEPTIONS.items():
         assert exception.kind in kinds, name
         assert exception.reason.strip(), name
+
+
+# --- SITE_URL follows the port the site is served on ---------------------------------------------
+
+
+def test_compose_links_emails_to_the_published_port_unless_site_url_is_set():
+    # docker compose resolves the nested default: SITE_URL, else the host port PORT (8000).
+    assert WEB_ENVIRONMENT["SITE_URL"] == "${SITE_URL:-http://127.0.0.1:${PORT:-8000}}"
+
+
+def test_scripts_serve_links_emails_to_its_own_port_unless_site_url_is_set():
+    serve = (sources.SCRIPTS_DIR / "serve").read_text(encoding="utf-8")
+    lines = serve.splitlines()
+    export = lines.index('export SITE_URL="${SITE_URL:-http://127.0.0.1:$PORT}"')
+
+    assert lines.index('PORT="${PORT:-8000}"') < export
+    assert export < next(i for i, line in enumerate(lines) if "manage.py runserver" in line)
