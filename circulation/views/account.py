@@ -30,6 +30,7 @@ from circulation.selectors import account as selectors
 from circulation.services.feeds import calendar_feed_issue, calendar_feed_revoke
 from circulation.views.desk import is_desk_user
 from shelfmark.errors import DomainError
+from shelfmark.formats import long_date
 
 # The feed URL made by the last "new link" click, shown on the next page once (the database
 # keeps only its hash). In the session, which lives on the server, not in a cookie.
@@ -134,7 +135,7 @@ def loan_renew(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, f"'{loan.copy.book.title}' was not renewed: {error.message}")
     else:
         messages.success(
-            request, f"Renewed '{loan.copy.book.title}': now due {loan.due_on:%A %-d %B %Y}."
+            request, f"Renewed '{loan.copy.book.title}': now due {long_date(loan.due_on)}."
         )
     return redirect("my-account")
 
