@@ -17,12 +17,17 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 
-def context(request: HttpRequest) -> dict[str, str]:
-    """Template context processor: ``library_name``, and ``library_logo_url`` ('' without one)."""
+def names() -> dict[str, str]:
+    """``library_name``, and ``library_logo_url`` ('' without a logo), for templates."""
     return {
         "library_name": settings.LIBRARY_NAME,
         "library_logo_url": reverse("library-logo") if settings.LIBRARY_LOGO else "",
     }
+
+
+def context(request: HttpRequest) -> dict[str, str]:
+    """The template context processor: every page rendered with a request has ``names()``."""
+    return names()
 
 
 @require_GET
