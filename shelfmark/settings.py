@@ -338,6 +338,9 @@ OPENLIBRARY_USER_AGENT = env.str("OPENLIBRARY_USER_AGENT", default="")
 # limit included, gives up after OPENLIBRARY_TOTAL_SECONDS.
 OPENLIBRARY_TIMEOUT = env.float("OPENLIBRARY_TIMEOUT", default=10.0)
 OPENLIBRARY_TOTAL_SECONDS = 30.0
+# The staff page "Add by ISBN" waits this long in all, then offers the form to fill in by hand:
+# someone stands at the page with a book in hand (the worker and the API keep the longer one).
+OPENLIBRARY_PAGE_SECONDS = 3.0
 OPENLIBRARY_MIN_INTERVAL = 1.0  # seconds between two requests, across all processes
 OPENLIBRARY_BACKOFF_SECONDS = 1.0  # first retry's wait; doubled for each next one
 OPENLIBRARY_COVER_MAX_BYTES = 5 * 1024 * 1024

@@ -57,14 +57,21 @@ def add_by_isbn(request: HttpRequest) -> HttpResponse:
     if not raw:
         return render(request, TEMPLATE, {"isbn": ""})
     try:
-        answer = isbn_lookup(raw)
+        # Someone waits at the page: a short deadline, then the form to fill in by hand.
+        answer = isbn_lookup(raw, within=settings.OPENLIBRARY_PAGE_SECONDS)
     except DomainError as error:
         return render(request, TEMPLATE, {"isbn": raw, "isbn_error": error.message}, status=400)
     return render(request, TEMPLATE, _context_for(answer))
 
 
+# What the page says when Open Library is out of reach (the API's answer gives the reason, for
+# scripts); the form below is the next step.
+UNAVAILABLE = "Open Library could not be reached — fill in the details below."
+
+
 def _context_for(answer: IsbnAnswer, **forms: Any) -> dict[str, Any]:
-    context: dict[str, Any] = {"isbn": answer.isbn, "answer": answer}
+    message = UNAVAILABLE if answer.reason == "unavailable" else answer.message
+    context: dict[str, Any] = {"isbn": answer.isbn, "answer": answer, "message": message}
     if answer.source is Source.CATALOG:
         assert answer.book_id is not None
         context["book"] = selectors.book_detail(answer.book_id)
@@ -85,7 +92,9 @@ def _context_for(answer: IsbnAnswer, **forms: Any) -> dict[str, Any]:
             description=metadata.description,
             cover_url=metadata.cover_url,
         )
-    context["book_form"] = forms.get("book_form") or BookForm(initial=initial)
+    book_form = forms.get("book_form") or BookForm(initial=initial)
+    book_form.focus_first_field()
+    context["book_form"] = book_form
     return context
 
 
