@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from catalog import selectors, services
-from catalog.models import Book
+from catalog.models import Book, CopyStatus
 from interchange.forms.isbn import BookForm, CopyForm
 from interchange.services.isbn import IsbnAnswer, Source, book_add_with_copy, isbn_lookup
 from shelfmark import pages
@@ -75,6 +75,10 @@ def _context_for(answer: IsbnAnswer, **forms: Any) -> dict[str, Any]:
     if answer.source is Source.CATALOG:
         assert answer.book_id is not None
         context["book"] = selectors.book_detail(answer.book_id)
+        # The copies' status as people read it ("On loan"), as on the book's page.
+        context["copies"] = [
+            {**copy, "status_label": CopyStatus(copy["status"]).label} for copy in answer.copies
+        ]
         context["copy_form"] = forms.get("copy_form") or CopyForm()
         return context
     metadata = answer.metadata
