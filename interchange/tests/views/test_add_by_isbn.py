@@ -41,6 +41,7 @@ def test_a_book_in_the_catalog_is_shown_with_an_add_a_copy_form(staff, open_libr
 
     assert "In the catalog" in page
     assert "OLD-1" in page
+    assert '<td data-label="Status">Available</td>' in page  # as people say it, not "available"
     assert 'value="copy"' in page
     assert open_library.requests == []
 
