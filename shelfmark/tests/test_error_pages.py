@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client, RequestFactory
 from django.urls import path
+from django.views.defaults import server_error as django_server_error
 
 from shelfmark import urls as site_urls
 from shelfmark.tests.test_csp import SITE_POLICY, assert_no_inline_code, policy
@@ -137,3 +138,14 @@ def test_the_error_pages_keep_the_sites_policy(production, path, status):
     assert response.status_code == status
     assert policy(response) == SITE_POLICY
     assert_no_inline_code(response)
+
+
+def test_the_500_page_renders_under_a_url_conf_without_the_sites_pages(settings):
+    # Django's own handler renders 500.html wherever a URL conf names no handler500 (the
+    # tests' own URL confs): the page must not fail on a URL it cannot reverse.
+    settings.ROOT_URLCONF = "shelfmark.tests.kit_urls"
+
+    response = django_server_error(RequestFactory().get("/kit/"))
+
+    assert response.status_code == 500
+    assert '<a class="brand" href="/">' in response.content.decode()
