@@ -53,6 +53,33 @@ def _no_network(settings, monkeypatch):
 
 
 @pytest.fixture
+def browser(live_server, monkeypatch):
+    """Debian's chromium under Playwright, for one test (shelfmark/testing/browser.py)."""
+    from django.db import connections
+
+    from shelfmark.testing.browser import launched_chromium, require_chromium
+
+    require_chromium()
+    # Playwright's sync API runs an event loop in this thread, and Django refuses ORM calls
+    # from a thread with a running loop; the test body's are plain synchronous ones.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with launched_chromium() as launched:
+        try:
+            yield launched
+        finally:
+            # The test body's queries ran beside Playwright's event loop, where Django keeps
+            # another connection than the test's; close it, or it outlives the test database.
+            connections.close_all()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    from shelfmark.testing.browser import open_page
+
+    return open_page(browser, live_server)
+
+
+@pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
 

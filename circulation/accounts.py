@@ -33,9 +33,14 @@ def send_password_setup_email(user: Any) -> bool:
     """Email ``user`` the link to choose a password; False when they have no address."""
     if not user.email:
         return False
-    context = {"user": user, "link": password_setup_link(user)}
+    context = {
+        "user": user,
+        "link": password_setup_link(user),
+        "library_name": settings.LIBRARY_NAME,
+        "site_url": settings.SITE_URL,
+    }
     send_mail(
-        subject="Choose your library password",
+        subject=f"Choose your password for {settings.LIBRARY_NAME}",
         message=render_to_string("circulation/email/password_setup.txt", context),
         from_email=None,  # DEFAULT_FROM_EMAIL
         recipient_list=[user.email],

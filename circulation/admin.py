@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import ngettext
 
 from circulation.models import Notice, NoticeTemplate, ScheduledJob
 from circulation.notices import (
@@ -71,8 +72,9 @@ class NoticeTemplateAdmin(admin.ModelAdmin):
         )
         return format_html(
             "<ul>{}</ul><p>Only text and these placeholders: no {{% tags %}}. Dates and text "
-            'can be formatted with the filters {}, e.g. <code>{{{{ due_on|date:"j F Y" }}}}'
-            "</code>.</p>",
+            "can be formatted with the filters {}, e.g. <code>{{{{ due_on|date }}}}</code> "
+            "(Sunday 27 December 2026) or <code>{{{{ due_on|date:&quot;SHORT_DATE_FORMAT&quot; "
+            "}}}}</code> (Sun 27 Dec 2026).</p>",
             rows,
             ", ".join(f"|{name}" for name in ALLOWED_FILTERS),
         )
@@ -102,7 +104,16 @@ class NoticeTemplateAdmin(admin.ModelAdmin):
             except DomainError as error:
                 self.message_user(request, error.message, messages.ERROR)
                 return
-        self.message_user(request, f"Default wording restored for {queryset.count()} notice(s).")
+        count = queryset.count()
+        self.message_user(
+            request,
+            ngettext(
+                "Default wording restored for %(count)d notice.",
+                "Default wording restored for %(count)d notices.",
+                count,
+            )
+            % {"count": count},
+        )
 
 
 @admin.register(Notice)

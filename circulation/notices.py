@@ -2,7 +2,7 @@
 
 A template's subject and body are Django templates limited to text and ``{{ placeholders }}``:
 each placeholder one of its kind's variables (``PLACEHOLDERS``), optionally through a few
-formatting filters (``ALLOWED_FILTERS``: ``{{ due_on|date:"j F Y" }}``). No tags, no
+formatting filters (``ALLOWED_FILTERS``: ``{{ due_on|date }}``). No tags, no
 attribute lookups: staff can word a notice however they like, and a template can neither reach
 into the data behind the variables nor include other files. The variables are plain values (text,
 numbers, dates) made here, never model instances. ``template_problems`` checks a template when it
@@ -24,12 +24,14 @@ from django.conf import settings
 from django.template import Context, Engine, TemplateSyntaxError
 from django.template.base import FilterExpression, Node, TextNode, Variable, VariableNode
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from circulation.models import Hold, Loan, NoticeKind
 
 COMMON_PLACEHOLDERS = {
     "patron_name": "the patron's name",
     "card_number": "the patron's card number",
+    "library_name": "the library's name (LIBRARY_NAME)",
     "library_url": "the address of the library's site (SITE_URL)",
     "today": "the date of the notice",
 }
@@ -46,12 +48,14 @@ PLACEHOLDERS: dict[str, dict[str, str]] = {
         **COMMON_PLACEHOLDERS,
         **LOAN_PLACEHOLDERS,
         "days_left": "days until the due date (0 on the day)",
+        "days_left_text": "the same in words: 1 day, 2 days",
     },
     **{
         kind: {
             **COMMON_PLACEHOLDERS,
             **LOAN_PLACEHOLDERS,
             "days_overdue": "days since the due date",
+            "days_overdue_text": "the same in words: 1 day, 3 days",
             "reminder": "which reminder this is (1, 2 or 3)",
         }
         for kind in (NoticeKind.OVERDUE_1, NoticeKind.OVERDUE_2, NoticeKind.OVERDUE_3)
@@ -66,38 +70,41 @@ PLACEHOLDERS: dict[str, dict[str, str]] = {
 # A notice whose email failed (the mail server refused or was down) is tried again on the next
 # runs, this many times in all.
 MAX_SEND_ATTEMPTS = 3
-# Formatting only: each takes the value (and a quoted argument) and returns text.
+# Formatting only: each takes the value (and a quoted argument) and returns text. ``|date``
+# alone is the site's long format (Sunday 27 December 2026), as a sentence wants it. The
+# defaults say counts with the ``…_text`` placeholders, made with ngettext, rather than
+# ``|pluralize``, which knows English plurals only; it stays allowed for staff's own wording.
 ALLOWED_FILTERS = ("date", "default", "upper", "lower", "title", "capfirst", "pluralize")
 
-SIGNATURE = "Thank you,\nYour library\n{{ library_url }}\n"
+SIGNATURE = "Thank you,\n{{ library_name }}\n{{ library_url }}\n"
 DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
     NoticeKind.DUE_SOON: (
         "Due soon: {{ title }}",
         "Dear {{ patron_name }},\n\n"
         '"{{ title }}" by {{ author|default:"an unknown author" }} (copy {{ barcode }}) is due '
-        'back on {{ due_on|date:"l j F Y" }}.\n\n'
+        "back on {{ due_on|date }}.\n\n"
         "Please return it by then, or renew it if you need it longer: at the desk, or signed "
         "in to your account on the library's site.\n\n" + SIGNATURE,
     ),
     NoticeKind.OVERDUE_1: (
         "Overdue: {{ title }}",
         "Dear {{ patron_name }},\n\n"
-        '"{{ title }}" (copy {{ barcode }}) was due back on {{ due_on|date:"l j F Y" }}, '
-        "{{ days_overdue }} day{{ days_overdue|pluralize }} ago.\n\n"
+        '"{{ title }}" (copy {{ barcode }}) was due back on {{ due_on|date }}, '
+        "{{ days_overdue_text }} ago.\n\n"
         "Please return it as soon as you can, so that others can borrow it too.\n\n" + SIGNATURE,
     ),
     NoticeKind.OVERDUE_2: (
         "Second reminder: {{ title }} is overdue",
         "Dear {{ patron_name }},\n\n"
         '"{{ title }}" (copy {{ barcode }}) is still out: it was due back on '
-        '{{ due_on|date:"l j F Y" }}, {{ days_overdue }} day{{ days_overdue|pluralize }} ago.'
+        "{{ due_on|date }}, {{ days_overdue_text }} ago."
         "\n\nPlease bring it back to the library this week.\n\n" + SIGNATURE,
     ),
     NoticeKind.OVERDUE_3: (
         "Final reminder: {{ title }} is overdue",
         "Dear {{ patron_name }},\n\n"
         'This is our last reminder: "{{ title }}" (copy {{ barcode }}) was due back on '
-        '{{ due_on|date:"l j F Y" }}, {{ days_overdue }} day{{ days_overdue|pluralize }} ago.'
+        "{{ due_on|date }}, {{ days_overdue_text }} ago."
         "\n\nPlease return it now. If it is lost or damaged, tell us at the desk (card "
         "{{ card_number }}) and we will sort it out together.\n\n" + SIGNATURE,
     ),
@@ -105,7 +112,7 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "Ready to collect: {{ title }}",
         "Dear {{ patron_name }},\n\n"
         '"{{ title }}", which you asked for, is waiting for you at the desk.\n\n'
-        'Please collect it by {{ pickup_by|date:"l j F Y" }} with your card '
+        "Please collect it by {{ pickup_by|date }} with your card "
         "({{ card_number }}); after that it goes to the next reader waiting.\n\n" + SIGNATURE,
     ),
 }
@@ -202,8 +209,14 @@ def _authors(book_authors: Any) -> str:
     return ", ".join(link.author.name for link in book_authors)
 
 
+def days_in_words(count: int) -> str:
+    """'1 day', '3 days': a count of days as a sentence says it, in the language's plural."""
+    return ngettext("%(count)d day", "%(count)d days", count) % {"count": count}
+
+
 def _common(patron: Any, today: datetime.date) -> dict[str, Any]:
     return {
+        "library_name": settings.LIBRARY_NAME,
         "patron_name": patron.name,
         "card_number": patron.card_number,
         "library_url": settings.SITE_URL,
@@ -226,8 +239,10 @@ def loan_context(loan: Loan, kind: str, today: datetime.date) -> dict[str, Any]:
     }
     if kind == NoticeKind.DUE_SOON:
         context["days_left"] = (loan.due_on - today).days
+        context["days_left_text"] = days_in_words(context["days_left"])
     else:
         context["days_overdue"] = (today - loan.due_on).days
+        context["days_overdue_text"] = days_in_words(context["days_overdue"])
         context["reminder"] = int(kind.rsplit("_", 1)[1])
     return context
 
@@ -244,6 +259,7 @@ def hold_context(hold: Hold, today: datetime.date) -> dict[str, Any]:
 def example_context(kind: str, today: datetime.date) -> dict[str, Any]:
     """Made-up values for every placeholder of ``kind``: the admin's preview."""
     values: dict[str, Any] = {
+        "library_name": settings.LIBRARY_NAME,
         "patron_name": "Ada Lovelace",
         "card_number": "C-1815",
         "library_url": settings.SITE_URL,
@@ -255,7 +271,9 @@ def example_context(kind: str, today: datetime.date) -> dict[str, Any]:
         "due_on": today - datetime.timedelta(days=3),
         "renewals": 0,
         "days_left": 2,
+        "days_left_text": days_in_words(2),
         "days_overdue": 3,
+        "days_overdue_text": days_in_words(3),
         "reminder": 1,
         "pickup_by": today + datetime.timedelta(days=7),
     }

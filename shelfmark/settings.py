@@ -9,6 +9,7 @@ SQLite in ./data.
 
 import contextlib
 from datetime import timedelta
+from email.headerregistry import Address
 from pathlib import Path
 
 import environ
@@ -129,6 +130,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "shelfmark.library.context",
             ],
         },
     },
@@ -230,6 +232,32 @@ AXES_HTTP_RESPONSE_CODE = 429
 # axes' admin pages list database records, which the cache handler keeps none of.
 AXES_ENABLE_ADMIN = False
 
+# --- The library -------------------------------------------------------------------------------
+# The library's own name, shown in the site's header, page titles and footer, and in its emails
+# (their text and, unless DEFAULT_FROM_EMAIL says otherwise, their sender's name).
+LIBRARY_NAME = " ".join(env.str("LIBRARY_NAME", default="").split()) or "Shelfmark"
+# Optional: an image shown beside the name in the header. A file in MEDIA_ROOT, named by its path
+# there (e.g. logo.png), served by the site itself at /library-logo (shelfmark/library.py), so the
+# Content-Security-Policy's img-src 'self' holds and nothing needs rebuilding to change it.
+LIBRARY_LOGO = env.str("LIBRARY_LOGO", default="").strip()
+LIBRARY_LOGO_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".svg": "image/svg+xml",
+}
+if LIBRARY_LOGO and (
+    Path(LIBRARY_LOGO).is_absolute()
+    or ".." in Path(LIBRARY_LOGO).parts
+    or Path(LIBRARY_LOGO).suffix.lower() not in LIBRARY_LOGO_TYPES
+):
+    raise ImproperlyConfigured(
+        f"LIBRARY_LOGO={LIBRARY_LOGO!r}: name an image file inside MEDIA_ROOT by its path there "
+        f"(e.g. logo.png), ending in {', '.join(LIBRARY_LOGO_TYPES)}."
+    )
+
 # --- Email -------------------------------------------------------------------------------------
 # Notices and password links. Default: printed on the console (the log), so nothing is sent by
 # accident; e.g. EMAIL_URL=smtp+tls://user:password@smtp.example.org:587 sends for real.
@@ -242,7 +270,10 @@ EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = 20  # seconds: a stuck mail server must not hang a worker
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Shelfmark <library@localhost>")
+# Without DEFAULT_FROM_EMAIL, the library's name is the sender's (quoted as a header needs it).
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="") or str(
+    Address(display_name=LIBRARY_NAME, addr_spec="library@localhost")
+)
 # The address people reach the site at, for links in emails (which have no request to ask).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
@@ -307,6 +338,9 @@ OPENLIBRARY_USER_AGENT = env.str("OPENLIBRARY_USER_AGENT", default="")
 # limit included, gives up after OPENLIBRARY_TOTAL_SECONDS.
 OPENLIBRARY_TIMEOUT = env.float("OPENLIBRARY_TIMEOUT", default=10.0)
 OPENLIBRARY_TOTAL_SECONDS = 30.0
+# The staff page "Add by ISBN" waits this long in all, then offers the form to fill in by hand:
+# someone stands at the page with a book in hand (the worker and the API keep the longer one).
+OPENLIBRARY_PAGE_SECONDS = 3.0
 OPENLIBRARY_MIN_INTERVAL = 1.0  # seconds between two requests, across all processes
 OPENLIBRARY_BACKOFF_SECONDS = 1.0  # first retry's wait; doubled for each next one
 OPENLIBRARY_COVER_MAX_BYTES = 5 * 1024 * 1024

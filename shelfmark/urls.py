@@ -13,6 +13,7 @@ from shelfmark.api.exceptions import api_not_found
 from shelfmark.api.renderers import DRF_PAGE_POLICY
 from shelfmark.api.root import ApiRootView
 from shelfmark.health import healthz
+from shelfmark.library import logo
 
 # What the API docs need beyond the site's Content-Security-Policy (settings.py), and no more.
 # Swagger UI: its stylesheet draws icons as data: images.
@@ -53,6 +54,7 @@ urlpatterns = [
     path("staff/imports/", include("interchange.urls_imports")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("library-logo", logo, name="library-logo"),
     path("api/", ApiRootView.as_view(), name="api-root"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Unpack
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import ngettext
 
 from catalog.models import Author, Book, BookAuthor, Subject
 from catalog.rules import BOOK_RULES, BookFields, clean_fields
@@ -74,8 +75,14 @@ def book_delete(*, book: Book) -> None:
     count = book.copies.count()
     if count:
         raise Conflict(
-            f"'{book.title}' has {count} cop{'y' if count == 1 else 'ies'}; delete or "
-            "move them first (a book with physical copies is not deleted by accident).",
+            ngettext(
+                "'%(title)s' has %(count)d copy; delete or move it first (a book with physical "
+                "copies is not deleted by accident).",
+                "'%(title)s' has %(count)d copies; delete or move them first (a book with "
+                "physical copies is not deleted by accident).",
+                count,
+            )
+            % {"title": book.title, "count": count},
             code="in_use",
         )
     delete_or_conflict(book, in_use=f"A copy of '{book.title}' was just added; it is in use.")

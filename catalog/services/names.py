@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet, Value
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
+from django.utils.translation import ngettext
 
 from catalog.models import Author, Book, Subject
 from catalog.rules import (
@@ -62,7 +63,12 @@ def author_delete(*, author: Author) -> None:
     count = author.book_authors.count()
     if count:
         raise Conflict(
-            f"'{author.name}' is an author of {count} book(s); remove them from those books first.",
+            ngettext(
+                "'%(name)s' is an author of %(count)d book; remove them from it first.",
+                "'%(name)s' is an author of %(count)d books; remove them from those books first.",
+                count,
+            )
+            % {"name": author.name, "count": count},
             code="in_use",
         )
     delete_or_conflict(author, in_use=f"'{author.name}' was just added to a book; it is in use.")

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_emailed_link_lets_the_patron_choose_a_password_once(client, settings):
     settings.SITE_URL = "https://library.example.org"
+    settings.LIBRARY_NAME = "Riverside Library"
     patron = services.patron_create(
         card_number="5001",
         name="Rosalind",
@@ -28,7 +29,11 @@ def test_the_emailed_link_lets_the_patron_choose_a_password_once(client, setting
 
     (message,) = mail.outbox
     assert message.to == ["ros@example.org"]
+    assert message.subject == "Choose your password for Riverside Library"
+    assert "Riverside Library has made you an account" in message.body
     assert "rosalind" in message.body
+    # Signed with the library's name and its address, from SITE_URL, not a request's host.
+    assert message.body.endswith("\nRiverside Library\nhttps://library.example.org/\n")
     link = re.search(r"https://library\.example\.org(/\S+)", str(message.body)).group(1)
     form_page = client.get(link, follow=True)
     assert form_page.status_code == 200

@@ -139,6 +139,26 @@ def test_three_overdue_reminders_spaced_by_the_interval(patron):
     assert "15 days ago" in body
 
 
+def test_the_first_reminder_says_one_day_in_the_singular(patron):
+    loan = lend(patron, on=TODAY - days(21))
+
+    assert sent_on(loan.due_on + days(1)) == [(NoticeKind.OVERDUE_1, "ada@example.org")]
+    body = mail.outbox[-1].body
+    assert "was due back on Tuesday 10 March 2026, 1 day ago." in body
+
+
+def test_notices_are_signed_with_the_librarys_name_and_site_url(patron, settings):
+    settings.LIBRARY_NAME = "Riverside Library"
+    settings.SITE_URL = "https://library.example.org"
+    lend(patron, on=TODAY - days(19))
+
+    notices_send(today=TODAY)
+
+    (message,) = mail.outbox
+    assert message.body.endswith("Thank you,\nRiverside Library\nhttps://library.example.org\n")
+    assert "127.0.0.1" not in message.body
+
+
 def test_reminders_are_spaced_from_the_last_one_sent_after_a_stop(patron):
     loan = lend(patron, on=TODAY - days(21))
 

@@ -4,6 +4,7 @@ checked on save, rendered as plain text; their defaults; the admin."""
 from __future__ import annotations
 
 import datetime
+import importlib
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -14,6 +15,7 @@ from circulation.models import NoticeKind, NoticeTemplate
 from circulation.notices import (
     DEFAULT_TEMPLATES,
     PLACEHOLDERS,
+    days_in_words,
     example_context,
     render,
     render_notice,
@@ -221,3 +223,44 @@ def test_the_admin_action_puts_the_default_wording_back(admin_client):
 
     template.refresh_from_db()
     assert (template.subject, template.body) == DEFAULT_TEMPLATES[NoticeKind.HOLD_READY]
+
+
+@pytest.mark.django_db
+def test_the_wording_migration_updates_untouched_defaults_and_keeps_staffs_own():
+    from django.apps import apps
+
+    wording = importlib.import_module(
+        "circulation.migrations.0006_notice_wording_dates_plurals_library_name"
+    )
+    for kind, (subject, body) in wording.BEFORE.items():
+        NoticeTemplate.objects.filter(kind=kind).update(subject=subject, body=body)
+    NoticeTemplate.objects.filter(kind=NoticeKind.HOLD_READY).update(body="Our own words.\n")
+
+    wording.forwards(apps, None)
+
+    stored = {t.kind: (t.subject, t.body) for t in NoticeTemplate.objects.all()}
+    assert stored[NoticeKind.HOLD_READY][1] == "Our own words.\n"
+    del stored[NoticeKind.HOLD_READY]
+    assert stored == {kind: DEFAULT_TEMPLATES[kind] for kind in stored}
+    assert wording.AFTER == DEFAULT_TEMPLATES  # the frozen copy is today's wording
+
+    wording.backwards(apps, None)
+    stored = {t.kind: (t.subject, t.body) for t in NoticeTemplate.objects.all()}
+    assert stored[NoticeKind.OVERDUE_1] == wording.BEFORE[NoticeKind.OVERDUE_1]
+
+
+def test_counts_of_days_in_notices_are_proper_plurals():
+    assert [days_in_words(n) for n in (0, 1, 2)] == ["0 days", "1 day", "2 days"]
+    context = example_context(NoticeKind.OVERDUE_1, TODAY)
+    body = DEFAULT_TEMPLATES[NoticeKind.OVERDUE_1][1]
+
+    for count, words in [(1, "1 day"), (3, "3 days")]:
+        context.update(
+            due_on=TODAY - datetime.timedelta(days=count),
+            days_overdue=count,
+            days_overdue_text=days_in_words(count),
+        )
+        text = render(body, context)
+        assert f", {words} ago." in text
+    # The site's long date format, as a sentence has it.
+    assert "was due back on Saturday 7 March 2026, 3 days ago." in text

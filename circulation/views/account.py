@@ -25,11 +25,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Book
 from circulation import services
-from circulation.models import Hold, Loan, Patron
+from circulation.models import Hold, HoldStatus, Loan, Patron
 from circulation.selectors import account as selectors
 from circulation.services.feeds import calendar_feed_issue, calendar_feed_revoke
 from circulation.views.desk import is_desk_user
 from shelfmark.errors import DomainError
+from shelfmark.formats import long_date
 
 # The feed URL made by the last "new link" click, shown on the next page once (the database
 # keeps only its hash). In the session, which lives on the server, not in a cookie.
@@ -78,7 +79,10 @@ class PasswordResetView(auth_views.PasswordResetView):
     def get_form_kwargs(self) -> dict[str, Any]:
         # Links in emails use the configured address, as the patrons' first emails do
         # (circulation.accounts), not whatever Host the request came with.
-        self.extra_email_context = {"site_url": settings.SITE_URL}
+        self.extra_email_context = {
+            "site_url": settings.SITE_URL,
+            "library_name": settings.LIBRARY_NAME,
+        }
         return super().get_form_kwargs()
 
 
@@ -131,7 +135,7 @@ def loan_renew(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, f"'{loan.copy.book.title}' was not renewed: {error.message}")
     else:
         messages.success(
-            request, f"Renewed '{loan.copy.book.title}': now due {loan.due_on:%A %-d %B %Y}."
+            request, f"Renewed '{loan.copy.book.title}': now due {long_date(loan.due_on)}."
         )
     return redirect("my-account")
 
@@ -143,6 +147,11 @@ def hold_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     hold = Hold.objects.filter(pk=pk, patron=patron).select_related("book").first()
     if hold is None:
         raise Http404("You have no such hold.")
+    if hold.status == HoldStatus.READY and request.POST.get("confirm") != "yes":
+        # A copy set aside for them goes to the next patron (or back to the shelves) once the
+        # hold is cancelled: one stray tap must not do that, so the page asks first. The status
+        # is read now, so a hold that became ready since the list was shown asks too.
+        return render(request, "circulation/account/hold_cancel_confirm.html", {"hold": hold})
     try:
         services.hold_cancel(hold=hold, actor=request.user)
     except DomainError as error:

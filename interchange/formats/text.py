@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from django.utils.translation import ngettext
+
 from interchange.records import Problem, SourceError
 
 # How much of the file the encoding and delimiter are guessed from. Large enough for the header
@@ -432,9 +434,14 @@ class TextTable:
         row.problems.append(
             Problem(
                 "",
-                f"The row has {found} {'cell' if found == 1 else 'cells'} where the header has "
-                f"{len(self.header)}: a "
-                "delimiter or quote may be missing or extra.",
+                ngettext(
+                    "The row has %(found)d cell where the header has %(header)d: a delimiter "
+                    "or quote may be missing or extra.",
+                    "The row has %(found)d cells where the header has %(header)d: a delimiter "
+                    "or quote may be missing or extra.",
+                    found,
+                )
+                % {"found": found, "header": len(self.header)},
                 _shorten(_raw(row.cells, self.delimiter)),
             )
         )

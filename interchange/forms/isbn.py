@@ -46,6 +46,14 @@ class BookForm(CopyForm):
     )
     cover_url = forms.CharField(max_length=500, required=False, widget=forms.HiddenInput)
 
+    def focus_first_field(self) -> None:
+        """Autofocus the first field with an error, else the title: the page opens ready to
+        type (the ISBN field has the focus only while no book form is shown)."""
+        first = next((name for name in self.errors if name in self.fields), "title")
+        if self.fields[first].widget.is_hidden:  # the ISBN: its message is at the top
+            first = "title"
+        self.fields[first].widget.attrs["autofocus"] = True
+
     def book_fields(self) -> dict[str, object]:
         data = self.cleaned_data
         return {

@@ -11,6 +11,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import ngettext
 
 from catalog.services.bulk import Problem
 from interchange.models import ImportRun, ImportStatus
@@ -142,13 +143,13 @@ class ImportCommand(BaseCommand):
             f"{run.created:,} created, {run.updated:,} updated, {run.skipped:,} skipped "
             f"(already there), {run.failed:,} failed"
         )
+        read = ngettext("%(count)s record read", "%(count)s records read", run.records) % {
+            "count": f"{run.records:,}"
+        }
         if run.options.get("dry_run"):
-            self.stdout.write(
-                f"Dry run, nothing changed. {run.records:,} records read; they would give: "
-                f"{counts}."
-            )
+            self.stdout.write(f"Dry run, nothing changed. {read}; they would give: {counts}.")
         else:
-            self.stdout.write(f"{run.records:,} records read: {counts} (import {run.pk}).")
+            self.stdout.write(f"{read}: {counts} (import {run.pk}).")
         if self.report is not None:
             self.stdout.write(f"Error report: {self.report_path}")
         elif run.failed == 0:

@@ -52,8 +52,9 @@ def isbn_normalize(raw: str | None) -> str:
     return isbn
 
 
-def isbn_lookup(isbn: str) -> IsbnAnswer:
-    """The book with ``isbn`` in the catalog (with its copies), else what Open Library knows."""
+def isbn_lookup(isbn: str, *, within: float | None = None) -> IsbnAnswer:
+    """The book with ``isbn`` in the catalog (with its copies), else what Open Library knows,
+    asked for at most ``within`` seconds when given (else its own deadline)."""
     isbn = isbn_normalize(isbn)
     book_id = Book.objects.filter(isbn=isbn).values_list("pk", flat=True).first()
     if book_id is not None:
@@ -67,7 +68,7 @@ def isbn_lookup(isbn: str) -> IsbnAnswer:
                 copies=selectors.book_copies(book_id),
                 message=f"“{row['title']}” is in the catalog already.",
             )
-    result = openlibrary.lookup(isbn)
+    result = openlibrary.lookup(isbn, within=within)
     if result.outcome is Outcome.FOUND:
         return IsbnAnswer(isbn, Source.OPENLIBRARY, metadata=result.metadata, message=result.reason)
     if result.outcome is Outcome.NOT_FOUND:

@@ -40,6 +40,15 @@ def test_import_catalog_says_what_it_read_and_writes_the_error_report(tmp_path):
     assert Book.objects.count() == 12
 
 
+def test_one_record_is_counted_in_the_singular(tmp_path):
+    source = tmp_path / "one.csv"
+    source.write_text("title\nWalden\n")
+
+    out = run("import_catalog", str(source), "--dry-run")
+
+    assert "Dry run, nothing changed. 1 record read; they would give: 1 created" in out
+
+
 def test_the_error_report_shows_formulas_as_text_never_runs_them(tmp_path):
     source = tmp_path / "books.csv"
     source.write_text('title,isbn,year\nSum,"=1+2",1999\nLink,9780141439518,"@SUM(A1)"\n')

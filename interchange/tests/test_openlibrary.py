@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import itertools
 import threading
+import time
 
 import httpx
 import pytest
@@ -373,3 +374,46 @@ def test_threads_together_send_at_most_one_request_per_interval(settings, limite
     # busy machine (parallel test workers) may shorten one gap a little, never to nothing.
     assert min(gaps) >= 0.3 - 0.1, gaps
     assert times[-1] - times[0] >= 4 * 0.3 - 0.1, gaps
+
+
+@pytest.fixture
+def hanging():
+    """A transport whose requests never answer until the test ends."""
+    release = threading.Event()
+
+    def hang(request: httpx.Request) -> httpx.Response:
+        release.wait(30)
+        raise httpx.ConnectError("released", request=request)
+
+    yield httpx.MockTransport(hang)
+    release.set()
+
+
+def test_a_lookup_within_a_deadline_gives_up_on_a_server_that_never_answers(hanging):
+    client = OpenLibraryClient(transport=hanging)
+
+    started = time.monotonic()
+    result = client.lookup(ISBN, within=0.5)
+
+    assert time.monotonic() - started < 1.5
+    assert result.outcome is Outcome.UNAVAILABLE
+    assert result.reason == "Open Library did not answer in time."
+    assert not IsbnLookup.objects.exists()
+
+
+def test_a_callers_deadline_never_extends_the_lookups_own(settings, hanging):
+    settings.OPENLIBRARY_TOTAL_SECONDS = 0.5
+
+    started = time.monotonic()
+    result = OpenLibraryClient(transport=hanging).lookup(ISBN, within=60)
+
+    assert time.monotonic() - started < 1.5
+    assert result.outcome is Outcome.UNAVAILABLE
+
+
+def test_a_network_error_is_told_without_the_exception_name():
+    fake = FakeOpenLibrary({BOOKS_API: [httpx.ConnectError]})
+
+    result = client_for(fake).lookup(ISBN)
+
+    assert result.reason == "Open Library could not be reached."

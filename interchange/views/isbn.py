@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from catalog import selectors, services
-from catalog.models import Book
+from catalog.models import Book, CopyStatus
 from interchange.forms.isbn import BookForm, CopyForm
 from interchange.services.isbn import IsbnAnswer, Source, book_add_with_copy, isbn_lookup
 from shelfmark import pages
@@ -57,17 +57,28 @@ def add_by_isbn(request: HttpRequest) -> HttpResponse:
     if not raw:
         return render(request, TEMPLATE, {"isbn": ""})
     try:
-        answer = isbn_lookup(raw)
+        # Someone waits at the page: a short deadline, then the form to fill in by hand.
+        answer = isbn_lookup(raw, within=settings.OPENLIBRARY_PAGE_SECONDS)
     except DomainError as error:
         return render(request, TEMPLATE, {"isbn": raw, "isbn_error": error.message}, status=400)
     return render(request, TEMPLATE, _context_for(answer))
 
 
+# What the page says when Open Library is out of reach (the API's answer gives the reason, for
+# scripts); the form below is the next step.
+UNAVAILABLE = "Open Library could not be reached — fill in the details below."
+
+
 def _context_for(answer: IsbnAnswer, **forms: Any) -> dict[str, Any]:
-    context: dict[str, Any] = {"isbn": answer.isbn, "answer": answer}
+    message = UNAVAILABLE if answer.reason == "unavailable" else answer.message
+    context: dict[str, Any] = {"isbn": answer.isbn, "answer": answer, "message": message}
     if answer.source is Source.CATALOG:
         assert answer.book_id is not None
         context["book"] = selectors.book_detail(answer.book_id)
+        # The copies' status as people read it ("On loan"), as on the book's page.
+        context["copies"] = [
+            {**copy, "status_label": CopyStatus(copy["status"]).label} for copy in answer.copies
+        ]
         context["copy_form"] = forms.get("copy_form") or CopyForm()
         return context
     metadata = answer.metadata
@@ -85,7 +96,9 @@ def _context_for(answer: IsbnAnswer, **forms: Any) -> dict[str, Any]:
             description=metadata.description,
             cover_url=metadata.cover_url,
         )
-    context["book_form"] = forms.get("book_form") or BookForm(initial=initial)
+    book_form = forms.get("book_form") or BookForm(initial=initial)
+    book_form.focus_first_field()
+    context["book_form"] = book_form
     return context
 
 

@@ -48,9 +48,25 @@ class OrjsonRenderer(BaseRenderer):
 DRF_PAGE_POLICY = {"style-src-attr": [UNSAFE_INLINE]}
 
 
+# What DRF's page lacks for assistive technology (axe-core's checks in
+# shelfmark/tests/browser/test_pages.py), where its template has no block to override: the
+# page's language, and a name for the button that opens the GET button's formats, which shows
+# only a caret (Bootstrap's tooltip script takes its title away).
+ACCESSIBLE_MARKUP = (
+    ("<html>", '<html lang="en">'),
+    (
+        '<button class="btn btn-primary dropdown-toggle js-tooltip" data-toggle="dropdown" '
+        'title="Specify a format for the GET request">',
+        '<button class="btn btn-primary dropdown-toggle js-tooltip" data-toggle="dropdown" '
+        'title="Specify a format for the GET request" aria-label="Formats of the GET request">',
+    ),
+)
+
+
 class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
     """DRF's browsable API, with no inline script or <style> (shelfmark/browsable_api.html), so
-    that it works under the site's Content-Security-Policy."""
+    that it works under the site's Content-Security-Policy, and with the markup
+    ``ACCESSIBLE_MARKUP`` adds."""
 
     template = "shelfmark/browsable_api.html"
 
@@ -64,4 +80,8 @@ class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
         if response is not None:
             # What django-csp's csp_update decorator sets on a view's response.
             response._csp_update = DRF_PAGE_POLICY
-        return super().render(data, accepted_media_type, renderer_context)
+        page = super().render(data, accepted_media_type, renderer_context)
+        if isinstance(page, str):  # the HTML page (an error may render otherwise)
+            for before, after in ACCESSIBLE_MARKUP:
+                page = page.replace(before, after, 1)
+        return page

@@ -2,8 +2,9 @@
 
 settings.py (what it reads), .env.example (what it documents), README.md's two configuration
 tables, compose.yaml (what it passes to the web container and what it takes from .env) and the
-Docker scripts (what they read). test_config_lists.py checks that they agree; test_settings.py
-uses ``settings_variables()`` to keep the developer's environment out of its subprocesses.
+Docker scripts and ./scripts (what they read). test_config_lists.py checks that they agree;
+test_settings.py uses ``settings_variables()`` to keep the developer's environment out of its
+subprocesses.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ README = REPO_ROOT / "README.md"
 COMPOSE = REPO_ROOT / "compose.yaml"
 DOCKERFILE = REPO_ROOT / "Dockerfile"
 DOCKER_DIR = REPO_ROOT / "docker"
+SCRIPTS_DIR = REPO_ROOT / "scripts"
 
 # An entry of .env.example, set or commented out: "NAME=value" or "# NAME=value".
 ENV_EXAMPLE_ENTRY = re.compile(r"^#?\s*([A-Z][A-Z0-9_]*)=", re.MULTILINE)
@@ -167,6 +169,15 @@ def docker_script_variables(*, db_service: bool) -> frozenset[str]:
         if not path.is_file() or (path.resolve() in db_scripts) != db_service:
             continue
         names |= _python_reads(path) if path.suffix == ".py" else _shell_reads(path)
+    return frozenset(names)
+
+
+def project_script_variables() -> frozenset[str]:
+    """What the shell scripts in scripts/ (serve, test, lint, lock…) read: TEST_WORKERS, PORT…"""
+    names = set()
+    for path in sorted(SCRIPTS_DIR.iterdir()):
+        if path.is_file():
+            names |= _shell_reads(path)
     return frozenset(names)
 
 

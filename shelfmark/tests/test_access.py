@@ -71,6 +71,7 @@ ACCESS: dict[str, dict[str, str]] = {
     "book-page": {"GET": ANYONE},
     "book-cover": {"GET": ANYONE},
     "healthz": {"GET": ANYONE},
+    "library-logo": {"GET": ANYONE},  # settings.LIBRARY_LOGO, shown in every page's header
     "admin": {"GET": STAFF},  # Django's admin: its own login, staff only
     "rest_framework": {"GET": ANYONE},  # the browsable API's login page
     # Signing in and passwords: the emailed link's token is the credential.

@@ -74,6 +74,7 @@ WEB_ENVIRONMENT = sources.compose_web_environment()
 COMPOSE_INTERPOLATED = sources.compose_interpolated_variables()
 DOCKER_WEB = sources.docker_script_variables(db_service=False)
 DOCKER_DB = sources.docker_script_variables(db_service=True)
+SCRIPTS = sources.project_script_variables()
 
 
 def test_every_source_is_read():
@@ -87,6 +88,7 @@ def test_every_source_is_read():
     assert {"POSTGRES_USER", "POSTGRES_PASSWORD", "PORT"} <= COMPOSE_INTERPOLATED
     assert {"DB_WAIT_TIMEOUT", "WEB_CONCURRENCY", "SECRET_KEY_FILE"} <= DOCKER_WEB
     assert {"POSTGRES_PASSWORD_FILE"} <= DOCKER_DB
+    assert {"TEST_WORKERS", "PORT"} <= SCRIPTS
 
 
 def test_settings_read_the_environment_only_through_env():
@@ -190,7 +192,8 @@ def test_what_docker_scripts_read_is_documented_or_internal():
     "path", [sources.README, sources.ENV_EXAMPLE, sources.COMPOSE], ids=lambda path: path.name
 )
 def test_no_stale_variable_names_in_the_prose(path):
-    known = SETTINGS | ENV_EXAMPLE | DOCKER_WEB | DOCKER_DB | set(EXCEPTIONS)
+    # What ./scripts read counts too: README documents scripts/test's TEST_WORKERS.
+    known = SETTINGS | ENV_EXAMPLE | DOCKER_WEB | DOCKER_DB | set(EXCEPTIONS) | SCRIPTS
     unknown = sources.variable_like_names(path) - known
 
     assert not unknown, problem(unknown, f"{path.name} mentions names that nothing reads")
@@ -202,3 +205,20 @@ def test_every_exception_has_a_known_kind_and_a_reason():
     for name, exception in EXCEPTIONS.items():
         assert exception.kind in kinds, name
         assert exception.reason.strip(), name
+
+
+# --- SITE_URL follows the port the site is served on ---------------------------------------------
+
+
+def test_compose_links_emails_to_the_published_port_unless_site_url_is_set():
+    # docker compose resolves the nested default: SITE_URL, else the host port PORT (8000).
+    assert WEB_ENVIRONMENT["SITE_URL"] == "${SITE_URL:-http://127.0.0.1:${PORT:-8000}}"
+
+
+def test_scripts_serve_links_emails_to_its_own_port_unless_site_url_is_set():
+    serve = (sources.SCRIPTS_DIR / "serve").read_text(encoding="utf-8")
+    lines = serve.splitlines()
+    export = lines.index('export SITE_URL="${SITE_URL:-http://127.0.0.1:$PORT}"')
+
+    assert lines.index('PORT="${PORT:-8000}"') < export
+    assert export < next(i for i, line in enumerate(lines) if "manage.py runserver" in line)

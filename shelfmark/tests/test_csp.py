@@ -203,6 +203,7 @@ def test_a_server_error_page_has_the_policy():
 
     assert response.status_code == 500
     assert policy(response) == SITE_POLICY
+    assert_no_inline_code(response)
 
 
 # --- the JSON API: the same header on every answer, errors included -----------------------------

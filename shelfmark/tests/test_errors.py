@@ -391,7 +391,7 @@ def test_server_error_answers_html_elsewhere(path):
 
     assert response.status_code == 500
     assert response["Content-Type"].startswith("text/html")
-    assert b"Server Error (500)" in response.content
+    assert b"<h1>Something went wrong</h1>" in response.content
     assert b'"error"' not in response.content
 
 

@@ -6,6 +6,7 @@ import datetime
 import decimal
 import json
 
+import pytest
 from django.utils.translation import gettext_lazy
 
 from shelfmark.api.renderers import OrjsonRenderer
@@ -32,3 +33,12 @@ def test_what_orjson_does_not_know_goes_through_drfs_encoder():
 def test_the_browsable_api_gets_indented_json_and_no_content_stays_empty():
     assert render({"a": [1]}, "application/json; indent=4") == b'{\n  "a": [\n    1\n  ]\n}'
     assert render(None) == b""
+
+
+@pytest.mark.django_db
+def test_the_browsable_api_page_names_its_language_and_its_format_button(client):
+    page = client.get("/api/v1/books/", HTTP_ACCEPT="text/html").content.decode()
+
+    assert page.count("<html") == 1
+    assert '<html lang="en">' in page
+    assert 'aria-label="Formats of the GET request"' in page

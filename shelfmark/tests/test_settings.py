@@ -520,3 +520,45 @@ def test_manage_py_output_is_not_mixed_with_start_up_log_lines(run):
 
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
+
+
+# --- the library's name and logo -----------------------------------------------------------------
+
+SHOW_LIBRARY = (
+    "import django; django.setup(); from django.conf import settings as s; "
+    "print(repr((s.LIBRARY_NAME, s.LIBRARY_LOGO, s.DEFAULT_FROM_EMAIL)))"
+)
+
+
+def test_the_library_is_shelfmark_unless_named_and_names_the_sender(run):
+    assert run("-c", SHOW_LIBRARY, env=LOCAL).stdout.strip() == repr(
+        ("Shelfmark", "", "Shelfmark <library@localhost>")
+    )
+    named = run("-c", SHOW_LIBRARY, env={**LOCAL, "LIBRARY_NAME": "  St. Anne's   Library "})
+    # Spaces squashed; the display name quoted, as an email header needs for the full stop.
+    assert named.stdout.strip() == repr(
+        ("St. Anne's Library", "", '"St. Anne\'s Library" <library@localhost>')
+    )
+
+
+def test_default_from_email_given_explicitly_wins_over_the_library_name(run):
+    env = {**LOCAL, "LIBRARY_NAME": "Riverside", "DEFAULT_FROM_EMAIL": "Desk <desk@example.org>"}
+
+    assert run("-c", SHOW_LIBRARY, env=env).stdout.strip() == repr(
+        ("Riverside", "", "Desk <desk@example.org>")
+    )
+
+
+@pytest.mark.parametrize("logo", ["/etc/passwd.png", "../secret.png", "logo.exe", "logo"])
+def test_a_logo_outside_media_root_or_not_an_image_stops_the_start(run, logo):
+    result = run("-c", SHOW_LIBRARY, env={**LOCAL, "LIBRARY_LOGO": logo})
+
+    assert result.returncode != 0
+    assert f"LIBRARY_LOGO={logo!r}: name an image file inside MEDIA_ROOT" in result.stderr
+
+
+def test_a_logo_in_media_root_is_accepted(run):
+    result = run("-c", SHOW_LIBRARY, env={**LOCAL, "LIBRARY_LOGO": "brand/Logo.SVG"})
+
+    assert result.returncode == 0, result.stderr
+    assert "'brand/Logo.SVG'" in result.stdout

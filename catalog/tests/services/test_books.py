@@ -109,3 +109,12 @@ def test_book_with_copies_cannot_be_deleted_but_without_can():
     services.copy_delete(copy=copy)
     services.book_delete(book=copy.book)
     assert not Book.objects.exists()
+
+
+def test_the_refusal_counts_copies_in_the_singular_and_the_plural():
+    copy = CopyFactory(book=BookFactory(title="Emma"))
+    with pytest.raises(Conflict, match=r"^'Emma' has 1 copy; delete or move it first"):
+        services.book_delete(book=copy.book)
+    CopyFactory(book=copy.book)
+    with pytest.raises(Conflict, match=r"^'Emma' has 2 copies; delete or move them first"):
+        services.book_delete(book=copy.book)

@@ -26,6 +26,15 @@ def test_author_with_books_cannot_be_deleted():
     assert Author.objects.count() == 1
 
 
+def test_the_refusal_counts_books_in_the_singular_and_the_plural():
+    author = BookFactory(authors=["Busy Writer"]).authors.get()
+    with pytest.raises(Conflict, match=r"^'Busy Writer' is an author of 1 book; remove them"):
+        services.author_delete(author=author)
+    BookFactory(authors=["Busy Writer"])
+    with pytest.raises(Conflict, match=r"is an author of 2 books; remove them from those books"):
+        services.author_delete(author=author)
+
+
 def test_duplicate_author_and_subject_names_are_conflicts():
     services.author_create(name="Homer")
     services.subject_create(name="Poetry")

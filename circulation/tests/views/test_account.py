@@ -116,6 +116,7 @@ def test_the_navigation_offers_sign_in_to_visitors_and_my_account_to_patrons(cli
 
 def test_a_patron_who_never_chose_a_password_gets_a_link_by_email(client, settings):
     settings.SITE_URL = "https://library.example.org"
+    settings.LIBRARY_NAME = "Riverside Library"
     patron = services.patron_create(
         card_number="5001",
         name="Rosalind",
@@ -131,8 +132,11 @@ def test_a_patron_who_never_chose_a_password_gets_a_link_by_email(client, settin
     assert "Check your email" in text(client.get(response["Location"]))
     (message,) = mail.outbox
     assert message.to == ["ros@example.org"]
-    assert message.subject == "Choose your library password"
-    assert "Your username is: rosalind" in message.body
+    assert message.subject == "Choose your password for Riverside Library"
+    assert "your account at Riverside Library. Your username is: rosalind" in message.body
+    assert message.body.endswith("\nRiverside Library\nhttps://library.example.org/\n")
+    # The request came to the test client's host; the link uses the configured address.
+    assert "testserver" not in message.body
     link = re.search(r"https://library\.example\.org(/account/password/set/\S+)", str(message.body))
     form = client.get(link.group(1), follow=True)
     done = client.post(
@@ -277,6 +281,66 @@ def test_cancelling_a_hold_takes_the_patron_out_of_the_queue(reader_client, read
     assert hold.status == HoldStatus.CANCELLED
     again = reader_client.post(f"/account/holds/{hold.pk}/cancel/", follow=True)
     assert "This hold is already cancelled." in text(again)
+
+
+def ready_hold(patron, title: str = "Bleak House") -> Hold:
+    """A hold of ``patron``'s whose copy is on the hold shelf, waiting for them."""
+    book = book_out_on_loan(title)
+    hold = services.hold_place(patron=patron, book=book)
+    services.loan_checkin(barcode=book.copies.get().barcode)
+    hold.refresh_from_db()
+    assert hold.status == HoldStatus.READY
+    return hold
+
+
+def test_cancelling_a_ready_hold_asks_first_and_changes_nothing(reader_client, reader):
+    hold = ready_hold(reader)
+
+    page = reader_client.post(f"/account/holds/{hold.pk}/cancel/")
+
+    assert page.status_code == 200
+    shown = text(page)
+    assert "Cancel this hold?" in shown
+    assert "Bleak House is waiting for you on the hold shelf, until" in shown
+    assert f"{hold.pickup_by:%A} {hold.pickup_by.day} {hold.pickup_by:%B %Y}" in shown
+    html = page.content.decode()
+    # Confirm posts again, with the confirmation; Keep it goes back to the account.
+    assert f'action="/account/holds/{hold.pk}/cancel/"' in html
+    assert 'name="confirm" value="yes"' in html
+    assert re.search(r'<a class="button" href="/account/"[^>]*>Keep it</a>', html)
+    hold.refresh_from_db()
+    assert hold.status == HoldStatus.READY
+
+
+def test_confirming_cancels_a_ready_hold(reader_client, reader):
+    hold = ready_hold(reader)
+
+    page = reader_client.post(f"/account/holds/{hold.pk}/cancel/", {"confirm": "yes"}, follow=True)
+
+    assert page.redirect_chain == [("/account/", 302)]
+    assert "Your hold on 'Bleak House' is cancelled." in text(page)
+    hold.refresh_from_db()
+    assert hold.status == HoldStatus.CANCELLED
+    assert hold.copy.status != CopyStatus.ON_HOLD_SHELF  # off the hold shelf: nobody else waits
+
+
+def test_a_waiting_hold_cancels_in_one_step(reader_client, reader):
+    hold = services.hold_place(patron=reader, book=book_out_on_loan())
+
+    page = reader_client.post(f"/account/holds/{hold.pk}/cancel/")
+
+    assert page.status_code == 302
+    hold.refresh_from_db()
+    assert hold.status == HoldStatus.CANCELLED
+
+
+def test_another_patrons_ready_hold_is_a_404_even_with_confirmation(reader_client, other_reader):
+    hold = ready_hold(other_reader)
+
+    for data in ({}, {"confirm": "yes"}):
+        assert reader_client.post(f"/account/holds/{hold.pk}/cancel/", data).status_code == 404
+    hold.refresh_from_db()
+    assert hold.status == HoldStatus.READY
 
 
 # --- Place hold, on a book's page ----------------------------------------------------------------

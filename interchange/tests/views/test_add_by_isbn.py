@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import re
+import threading
+import time
+
 import httpx
 import pytest
 from django.contrib.auth import get_user_model
@@ -7,6 +11,8 @@ from django.test import Client
 
 from catalog.models import Book, Copy
 from catalog.tests.factories import BookFactory, CopyFactory
+from circulation.tests.views.test_desk import text_of
+from interchange import openlibrary
 from interchange.tests.fakes import BOOKS_API, ISBN
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +41,7 @@ def test_a_book_in_the_catalog_is_shown_with_an_add_a_copy_form(staff, open_libr
 
     assert "In the catalog" in page
     assert "OLD-1" in page
+    assert '<td data-label="Status">Available</td>' in page  # as people say it, not "available"
     assert 'value="copy"' in page
     assert open_library.requests == []
 
@@ -101,7 +108,9 @@ def test_open_library_down_leaves_an_empty_form_to_fill_by_hand(staff, open_libr
 
     page = staff.get(URL, {"isbn": ISBN}).content.decode()
 
-    assert "Open Library could not be asked" in page
+    assert "Open Library could not be reached — fill in the details below." in page
+    assert "ConnectError" not in page  # no exception names for people
+    assert "Error" not in text_of(page)
     assert 'name="title"' in page
     assert 'value="Pride and Prejudice"' not in page
 
@@ -141,3 +150,61 @@ def test_accounts_without_the_permissions_get_a_403_page():
 def test_the_navigation_links_the_page_for_staff_who_may_add_books(staff, client):
     assert f'href="{URL}"' in staff.get("/").content.decode()
     assert f'href="{URL}"' not in client.get("/").content.decode()
+
+
+@pytest.fixture
+def hanging_open_library(monkeypatch):
+    """An Open Library that never answers (until the test ends): the network as it is when a
+    connection hangs."""
+    release = threading.Event()
+
+    def hang(request: httpx.Request) -> httpx.Response:
+        release.wait(30)
+        raise httpx.ConnectError("released at the end of the test", request=request)
+
+    monkeypatch.setattr(openlibrary, "TRANSPORT", httpx.MockTransport(hang))
+    yield
+    release.set()
+
+
+def test_the_page_gives_up_on_open_library_within_three_seconds(staff, hanging_open_library):
+    started = time.monotonic()
+    response = staff.get(URL, {"isbn": ISBN})
+    waited = time.monotonic() - started
+
+    assert response.status_code == 200
+    assert 2.5 < waited < 4.0, waited  # OPENLIBRARY_PAGE_SECONDS, not the worker's 30 s
+    page = response.content.decode()
+    assert "Open Library could not be reached — fill in the details below." in page
+    assert 'name="title"' in page
+
+
+def manual_form(page: str) -> str:
+    return re.search(r'<section aria-labelledby="new-heading".*?</section>', page, re.S).group(0)
+
+
+def test_the_manual_form_is_styled_like_the_sites_forms_and_has_the_focus(staff, open_library):
+    open_library.routes[BOOKS_API] = [httpx.ConnectError]
+
+    page = staff.get(URL, {"isbn": ISBN}).content.decode()
+
+    form = manual_form(page)
+    assert '<form method="post" action="/catalog/add/" class="stacked-form" novalidate>' in form
+    # The focus is in the first field to type, the title; the ISBN field no longer takes it.
+    (focused,) = re.findall(r"<(?:input|textarea|select)[^>]*\bautofocus\b[^>]*>", page)
+    assert 'name="title"' in focused
+    assert re.search(r'<label for="id_title">Title \(required\)</label>', form)
+
+
+def test_a_refused_book_form_puts_the_focus_on_the_first_field_in_error(staff, open_library):
+    response = staff.post(URL, {"action": "book", "isbn": ISBN, "title": "", "year": "12345"})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    (focused,) = re.findall(r"<(?:input|textarea|select)[^>]*\bautofocus\b[^>]*>", page)
+    assert 'name="title"' in focused
+    response = staff.post(URL, {"action": "book", "isbn": ISBN, "title": "Ok", "year": "12345"})
+    (focused,) = re.findall(
+        r"<(?:input|textarea|select)[^>]*\bautofocus\b[^>]*>", response.content.decode()
+    )
+    assert 'name="year"' in focused

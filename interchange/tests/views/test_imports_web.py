@@ -126,6 +126,9 @@ def test_upload_preview_confirm_and_done(desk, librarian, settings):
     assert "goodreads, utf-8" in html
     assert "Would be created</th><td>12</td>" in html
     assert "Would fail</th><td>1</td>" in html
+    assert "13 records read; they would give:" in html
+    assert "The record with problems will be left out; fix it in the file" in html
+    assert "1 problem." in html
     assert "<td>Author l-f</td><td>(ignored)</td>" in html
     assert "has a wrong check digit" in html  # the first problems, listed
     assert "Confirm import" in html
@@ -436,7 +439,7 @@ def test_a_running_run_shows_its_progress_and_refreshes_itself(desk):
     html = response.content.decode()
 
     assert '<progress id="progress-bar" max="100" value="25">' in html
-    assert '<span data-field="records">300</span> records' in html
+    assert 'records read: <span data-field="records">300</span>;' in html
     assert '<span data-field="created">250</span> created' in html
     assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in html
     assert 'src="/static/interchange/imports.js"' in html
@@ -473,6 +476,36 @@ def test_the_progress_endpoint_reads_the_run_row(desk):
     assert (second["percent"], second["records"]) == (75, 900)
 
 
+def test_counts_on_a_finished_runs_page_are_proper_plurals(desk):
+    finished = {"status": ImportStatus.DONE, "finished_at": timezone.now()}
+    one = running_run(records=1, created=0, skipped=0, failed=1, **finished)
+    ImportProblem.objects.create(run=one, number=2, reason="no title")
+    many = running_run(records=40, created=37, skipped=0, failed=3, **finished)
+    for number in (2, 5, 9):
+        ImportProblem.objects.create(run=many, number=number, reason="no title")
+    for run in (one, many):
+        run.options["dry_run"] = True
+        run.save()
+
+    html = desk.get(f"/staff/imports/{one.pk}/").content.decode()
+    assert "1 record read; they would give:" in html
+    assert "1 problem." in html
+    assert "The record with problems will be left out; fix it in the file" in html
+    html = desk.get(f"/staff/imports/{many.pk}/").content.decode()
+    assert "40 records read; they would give:" in html
+    assert "3 problems." in html
+    assert "The 3 records with problems will be left out; fix them in the file" in html
+
+
+def test_dates_on_the_imports_pages_are_the_sites_short_format(desk):
+    uploaded = datetime.datetime(2026, 12, 27, 14, 5, tzinfo=datetime.UTC)
+    run = running_run()
+    ImportRun.objects.filter(pk=run.pk).update(created_at=uploaded)
+
+    assert "Sun 27 Dec 2026 14:05" in desk.get(LIST).content.decode()
+    assert "<dd>Sun 27 Dec 2026 14:05" in desk.get(f"/staff/imports/{run.pk}/").content.decode()
+
+
 def test_a_queued_run_of_unknown_size_shows_a_bar_without_a_value(desk):
     run = running_run(status=ImportStatus.QUEUED, size=None, bytes_read=0, records=0)
 
@@ -490,7 +523,7 @@ def test_a_stalled_run_says_so_and_runs_again_from_the_start(desk, librarian):
 
     html = desk.get(f"/staff/imports/{run.pk}/").content.decode()
     assert "Stalled: run it again" in html
-    assert "the worker running it has probably stopped" in html
+    assert "Nothing has moved for 15 minutes: the worker running it has probably stopped" in html
     assert 'http-equiv="refresh"' not in html
     assert desk.get(f"/staff/imports/{run.pk}/progress/").json()["stalled"] is True
     assert "stalled" in desk.get(LIST).content.decode()

@@ -1,0 +1,125 @@
+"""Browser tests: Playwright drives Debian's chromium (apt's /usr/bin/chromium; Playwright never
+downloads a browser here) against pytest-django's live server. The ``browser`` and ``page``
+fixtures (the repository's conftest.py) are built from these.
+
+Without chromium they are skipped, visibly and counted. CI installs it (.ci/run) and sets
+SHELFMARK_BROWSER_TESTS=required, which turns that skip into a failure, so a CI run can never
+pass with the browser tests quietly left out.
+
+``axe_problems`` runs axe-core, the accessibility engine, in a page. Its script comes from the
+``axe-playwright-python`` package (a dev dependency, locked with a hash like everything else, so
+no test fetches anything); we only take the script from it and read the results ourselves.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:  # Playwright is a dev dependency: the module imports without it
+    from playwright.sync_api import Browser, Page, ViewportSize
+
+CHROMIUM = os.environ.get("SHELFMARK_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",  # CI runs as root, where chromium's sandbox cannot start
+    "--disable-gpu",
+    "--disable-background-networking",  # talk to the live server only
+    "--disable-component-update",
+    "--no-first-run",
+]
+TIMEOUT_MS = 15_000
+# A phone held upright (an iPhone 12 to 15's CSS pixels): the narrowest screen the site is for.
+PHONE: ViewportSize = {"width": 390, "height": 844}
+# What the accessibility checks fail on; "moderate" and "minor" findings are reported by axe but
+# are advice, not barriers.
+AXE_FAILING_IMPACTS = ("serious", "critical")
+
+
+def require_chromium() -> None:
+    """Skip the test without chromium, or fail it where browser tests are required (CI)."""
+    if not Path(CHROMIUM).exists():
+        reason = f"No chromium at {CHROMIUM}: install it with `apt-get install -y chromium`."
+        if os.environ.get("SHELFMARK_BROWSER_TESTS") == "required":
+            pytest.fail(f"{reason} SHELFMARK_BROWSER_TESTS=required: browser tests may not skip.")
+        pytest.skip(reason)
+
+
+@contextmanager
+def launched_chromium() -> Iterator[Browser]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def open_page(
+    browser: Browser,
+    live_server: Any,
+    *,
+    javascript: bool = True,
+    viewport: ViewportSize | None = None,
+) -> Page:
+    """A page in a fresh context (no cookies) whose ``base_url`` is the live server's; in a
+    window of ``viewport``'s size if given (else Playwright's 1280 by 720)."""
+    context = browser.new_context(
+        base_url=live_server.url, java_script_enabled=javascript, viewport=viewport
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    return context.new_page()
+
+
+def horizontal_overflow(page: Page) -> int:
+    """How many CSS pixels the page is wider than the window (0: no horizontal scroll)."""
+    return int(page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth"))
+
+
+# The elements that reach past the window's right edge, innermost first (a wide table's cell
+# rather than the table, <main> and <body>), as "tag.class" with the start of their text.
+_OVERFLOWING = """() => {
+    const width = window.innerWidth;
+    // Past the edge itself, or its content (a word with no break) past it.
+    const wide = [...document.body.querySelectorAll("*")].filter((element) => {
+        const box = element.getBoundingClientRect();
+        return box.right > width + 0.5 || box.left + element.scrollWidth > width + 0.5;
+    });
+    const innermost = wide.filter(
+        (element) => !wide.some((other) => other !== element && element.contains(other))
+    );
+    return innermost.slice(0, 5).map((element) => {
+        const classes = String(element.className).trim().split(/\\s+/).filter(Boolean);
+        const name = [element.tagName.toLowerCase(), ...classes].join(".");
+        return `${name} '${(element.textContent || "").trim().slice(0, 40)}'`;
+    });
+}"""
+
+
+def overflowing_elements(page: Page) -> list[str]:
+    """What makes a page wider than its window: the innermost elements past its right edge."""
+    return list(page.evaluate(_OVERFLOWING))
+
+
+def axe_problems(page: Page) -> list[str]:
+    """axe-core's violations of a failing impact on the page, one line each: the rule, its
+    impact, what it means and the elements (CSS selectors) that break it."""
+    from axe_playwright_python.base import AXE_SCRIPT
+
+    page.evaluate(AXE_SCRIPT)
+    results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} — "
+        + ", ".join(" ".join(map(str, node["target"])) for node in violation["nodes"])
+        for violation in results["violations"]
+        if violation["impact"] in AXE_FAILING_IMPACTS
+    ]
