@@ -230,7 +230,7 @@ def test_the_wording_migration_updates_untouched_defaults_and_keeps_staffs_own()
     from django.apps import apps
 
     wording = importlib.import_module(
-        "circulation.migrations.0006_notice_wording_dates_plurals_library_name"
+        "circulation.migrations.0007_notice_wording_dates_plurals_library_name"
     )
     for kind, (subject, body) in wording.BEFORE.items():
         NoticeTemplate.objects.filter(kind=kind).update(subject=subject, body=body)

@@ -174,7 +174,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("circulation", "0005_idempotency"),
+        ("circulation", "0006_overrides_suspended_holds_card_renewal"),
     ]
 
     operations = [migrations.RunPython(forwards, backwards)]
