@@ -37,6 +37,7 @@ urlpatterns = [
     path("account/", account.my_account, name="my-account"),
     path("account/loans/<id:pk>/renew/", account.loan_renew, name="account-loan-renew"),
     path("account/holds/<id:pk>/cancel/", account.hold_cancel, name="account-hold-cancel"),
+    path("account/holds/<id:pk>/suspend/", account.hold_suspend, name="account-hold-suspend"),
     path("account/calendar/", account.calendar_feed, name="account-calendar"),
     path("books/<id:pk>/hold/", account.hold_place, name="book-hold-place"),
     path("calendar/<str:secret>.ics", feed.calendar_feed, name="calendar-feed"),

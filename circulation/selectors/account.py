@@ -70,6 +70,7 @@ def account_holds(patron: Patron) -> list[Row]:
             "status",
             "placed_at",
             "pickup_by",
+            "suspended_until",
             "queue_position",
             "book_id",
             "book__title",

@@ -29,6 +29,7 @@ from circulation.models import Hold, HoldStatus, Loan, Patron
 from circulation.selectors import account as selectors
 from circulation.services.feeds import calendar_feed_issue, calendar_feed_revoke
 from circulation.views.desk import is_desk_user
+from circulation.views.hold_forms import hold_suspend_from_form, suspension_dates
 from shelfmark.errors import DomainError
 from shelfmark.formats import long_date
 
@@ -105,6 +106,7 @@ def my_account(request: HttpRequest) -> HttpResponse:
             "card_expired": patron.expires_on is not None and patron.expires_on < today,
             "loans": selectors.account_loans(patron, today),
             "holds": selectors.account_holds(patron),
+            **suspension_dates(today),
             "feed_created_at": selectors.feed_created_at(patron),
             "new_feed_url": (
                 request.build_absolute_uri(reverse("calendar-feed", args=[new_feed_secret]))
@@ -158,6 +160,19 @@ def hold_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
     else:
         messages.success(request, f"Your hold on '{hold.book.title}' is cancelled.")
+    return redirect("my-account")
+
+
+@require_POST
+@login_required
+def hold_suspend(request: HttpRequest, pk: int) -> HttpResponse:
+    """Suspend a waiting hold until a day (on holiday: keep the place, skip the turn), or
+    resume it now."""
+    patron = _patron_or_404(request)
+    hold = Hold.objects.filter(pk=pk, patron=patron).select_related("book").first()
+    if hold is None:
+        raise Http404("You have no such hold.")
+    hold_suspend_from_form(request, hold)
     return redirect("my-account")
 
 

@@ -173,7 +173,7 @@ def docker_script_variables(*, db_service: bool) -> frozenset[str]:
 
 
 def project_script_variables() -> frozenset[str]:
-    """What the shell scripts in scripts/ (serve, test, lint, lock…) read: TEST_WORKERS, PORT…"""
+    """What the shell scripts in scripts/ (serve, test, lint, lock…) read: PORT, SITE_URL…"""
     names = set()
     for path in sorted(SCRIPTS_DIR.iterdir()):
         if path.is_file():

@@ -85,6 +85,7 @@ ACCESS: dict[str, dict[str, str]] = {
     "my-account": {"GET": SIGNED_IN},
     "account-loan-renew": {"POST": SIGNED_IN},
     "account-hold-cancel": {"POST": SIGNED_IN},
+    "account-hold-suspend": {"POST": SIGNED_IN},
     "account-calendar": {"POST": SIGNED_IN},
     "book-hold-place": {"POST": SIGNED_IN},
     "calendar-feed": {"GET": ANYONE},  # the URL's secret is the credential
@@ -168,6 +169,7 @@ NOT_DRF = {
     "my-account",
     "account-loan-renew",
     "account-hold-cancel",
+    "account-hold-suspend",
     "account-calendar",
     "book-hold-place",
     "calendar-feed",

@@ -88,7 +88,7 @@ def test_every_source_is_read():
     assert {"POSTGRES_USER", "POSTGRES_PASSWORD", "PORT"} <= COMPOSE_INTERPOLATED
     assert {"DB_WAIT_TIMEOUT", "WEB_CONCURRENCY", "SECRET_KEY_FILE"} <= DOCKER_WEB
     assert {"POSTGRES_PASSWORD_FILE"} <= DOCKER_DB
-    assert {"TEST_WORKERS", "PORT"} <= SCRIPTS
+    assert {"SITE_URL", "PORT"} <= SCRIPTS
 
 
 def test_settings_read_the_environment_only_through_env():
@@ -192,7 +192,7 @@ def test_what_docker_scripts_read_is_documented_or_internal():
     "path", [sources.README, sources.ENV_EXAMPLE, sources.COMPOSE], ids=lambda path: path.name
 )
 def test_no_stale_variable_names_in_the_prose(path):
-    # What ./scripts read counts too: README documents scripts/test's TEST_WORKERS.
+    # What ./scripts read counts too (scripts/serve's PORT, SHELFMARK_DATA_DIR).
     known = SETTINGS | ENV_EXAMPLE | DOCKER_WEB | DOCKER_DB | set(EXCEPTIONS) | SCRIPTS
     unknown = sources.variable_like_names(path) - known
 

@@ -343,6 +343,57 @@ def test_another_patrons_ready_hold_is_a_404_even_with_confirmation(reader_clien
     assert hold.status == HoldStatus.READY
 
 
+def test_a_patron_suspends_a_waiting_hold_and_resumes_it(reader_client, reader):
+    hold = services.hold_place(patron=reader, book=book_out_on_loan())
+    until = TODAY() + datetime.timedelta(days=14)
+
+    page = reader_client.post(
+        f"/account/holds/{hold.pk}/suspend/", {"until": until.isoformat()}, follow=True
+    )
+
+    shown = text(page)
+    assert f"The hold on 'Bleak House' is suspended until {until:%A} {until.day}" in shown
+    assert "Suspended until" in shown
+    assert "you keep your place" in shown
+    hold.refresh_from_db()
+    assert hold.suspended_until == until
+
+    page = reader_client.post(
+        f"/account/holds/{hold.pk}/suspend/", {"action": "resume"}, follow=True
+    )
+
+    assert "The hold on 'Bleak House' is active again." in text(page)
+    hold.refresh_from_db()
+    assert hold.suspended_until is None
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({}, "Choose the day the hold should be active again."),
+        ({"until": "soon"}, "Enter the day as a date"),
+        ({"until": "2001-01-01"}, "must be after today"),
+    ],
+)
+def test_a_suspension_needs_a_day_after_today(reader_client, reader, data, message):
+    hold = services.hold_place(patron=reader, book=book_out_on_loan())
+
+    page = reader_client.post(f"/account/holds/{hold.pk}/suspend/", data, follow=True)
+
+    assert message in text(page)
+    hold.refresh_from_db()
+    assert hold.suspended_until is None
+
+
+def test_another_patrons_hold_cannot_be_suspended(reader_client, other_reader):
+    hold = services.hold_place(patron=other_reader, book=book_out_on_loan())
+
+    until = (TODAY() + datetime.timedelta(days=3)).isoformat()
+    response = reader_client.post(f"/account/holds/{hold.pk}/suspend/", {"until": until})
+
+    assert response.status_code == 404
+
+
 # --- Place hold, on a book's page ----------------------------------------------------------------
 
 

@@ -1,0 +1,60 @@
+"""The hold forms the patron's account and the desk share: suspending and resuming a hold."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest
+
+from circulation import services
+from circulation.models import Hold
+from circulation.services.holds import MAX_SUSPENSION
+from shelfmark.errors import DomainError
+from shelfmark.formats import long_date
+
+
+def hold_suspend_from_form(request: HttpRequest, hold: Hold) -> None:
+    """The suspend form's POST (``until``, a date; or ``action=resume``) through the service,
+    its outcome as a message. The desk's hold forms post the same fields."""
+    title = hold.book.title
+    if request.POST.get("action") == "resume":
+        until = None
+    else:
+        form = SuspendForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, f"'{title}': {' '.join(form.errors['until'])}")
+            return
+        until = form.cleaned_data["until"]
+    try:
+        hold = services.hold_suspend(hold=hold, until=until, actor=request.user)
+    except DomainError as error:
+        messages.error(request, f"'{title}': {error.message}")
+    else:
+        if hold.suspended_until is None:
+            messages.success(request, f"The hold on '{title}' is active again.")
+        else:
+            messages.success(
+                request,
+                f"The hold on '{title}' is suspended until {long_date(hold.suspended_until)}: "
+                "it keeps its place in the queue.",
+            )
+
+
+class SuspendForm(forms.Form):
+    until = forms.DateField(
+        error_messages={
+            "required": "Choose the day the hold should be active again.",
+            "invalid": "Enter the day as a date (year-month-day).",
+        }
+    )
+
+
+def suspension_dates(today: datetime.date) -> dict[str, datetime.date]:
+    """What the suspend form's date field needs: today, and its first and last allowed days."""
+    return {
+        "today": today,
+        "tomorrow": today + datetime.timedelta(days=1),
+        "latest_suspension": today + MAX_SUSPENSION,
+    }
