@@ -24,7 +24,7 @@ def hold_suspend_from_form(request: HttpRequest, hold: Hold) -> None:
     else:
         form = SuspendForm(request.POST)
         if not form.is_valid():
-            messages.error(request, f"'{title}': {' '.join(form.errors['until'])}")
+            messages.error(request, f"'{title}': {' '.join(map(str, form.errors['until']))}")
             return
         until = form.cleaned_data["until"]
     try:
