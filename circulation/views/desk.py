@@ -2,8 +2,18 @@
 forms that post and come back to the same page, so no page needs JavaScript.
 
 Checkout and check-in keep the lines of the current session in the user's session, newest
-first; each POST redirects back to its page (post/redirect/get), so reloading the page never
-lends or returns a copy twice.
+first (circulation/views/desk_lines.py); each POST redirects back to its page
+(post/redirect/get), so reloading the page never lends or returns a copy twice.
+
+With JavaScript, the page stays open and its script (circulation/static/circulation/desk.js)
+sends each scan in the background to the same URL, asking for JSON: ``action=scan`` with the
+``code`` (and, at checkout, the ``patron`` the page is serving), or ``action=done`` for the next
+patron, each with its own Idempotency-Key, so that a scan sent again after a lost answer gets
+the first answer instead of a second loan. A refusal is a line like any other (200); only a
+malformed request is a 4xx. The answer: ``line`` (the line's dict, its ``key`` the scan's),
+``row_html`` and ``latest_html`` (the templates the page uses), at checkout ``patron`` (id,
+name, card number; null for none) and ``patron_html``, at check-in ``hold_html`` (the "put it
+on the hold shelf" box, null when no hold was trapped).
 """
 
 from __future__ import annotations
@@ -13,20 +23,30 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from circulation import services
 from circulation.models import Patron
 from circulation.selectors import desk as selectors
-from shelfmark.errors import DomainError
-from shelfmark.pages import View, is_staff_with, staff_page
+from circulation.views import desk_lines
+from circulation.views.desk_lines import Line
+from shelfmark.errors import DomainError, InvalidInput
+from shelfmark.idempotency import HEADER, TRANSIENT_CODES
+from shelfmark.pages import (
+    View,
+    error_response,
+    idempotent_post,
+    is_staff_with,
+    staff_page,
+    wants_json,
+)
 
 CHECKOUT_SESSION = "desk_checkout"
 CHECKIN_SESSION = "desk_checkin"
-MAX_LINES = 50  # lines kept on the checkout and check-in pages
 
 # What each desk page needs: the Librarians group (migration circulation 0002) has all of them.
 CHECKOUT_PERMISSIONS = ("circulation.add_loan",)
@@ -53,20 +73,29 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
-def _lines(state: dict[str, Any]) -> list[dict[str, Any]]:
-    """The session's lines, dates turned back into dates (the session stores JSON)."""
-    lines = []
-    for line in state.get("lines", []):
-        line = dict(line)
-        for key in ("due_on", "pickup_by"):
-            if line.get(key):
-                line[key] = datetime.date.fromisoformat(line[key])
-        lines.append(line)
-    return lines
+def _for_script(answer: Callable[[], JsonResponse]) -> JsonResponse:
+    """The answer to the page's script; a malformed request, or a collision to send again, in
+    the API's error shape."""
+    try:
+        return answer()
+    except DomainError as error:
+        return error_response(error)
 
 
-def _add_line(state: dict[str, Any], line: dict[str, Any]) -> None:
-    state["lines"] = [line, *state.get("lines", [])][:MAX_LINES]
+def _scanned_code(request: HttpRequest) -> str:
+    """The code of a script's ``action=scan``; anything else is a malformed request."""
+    code = request.POST.get("code", "")
+    if request.POST.get("action") != "scan" or not code.strip():
+        raise InvalidInput("Send action=scan and the scanned code as 'code'.", field="code")
+    return code
+
+
+def _refusal_or_retry(code: str, error: DomainError) -> Line:
+    """A refusal's line; a collision with a concurrent change is raised again, for the script
+    to send the scan again (the Idempotency-Key keeps no such answer)."""
+    if error.code in TRANSIENT_CODES:
+        raise error
+    return desk_lines.refused(code, selectors.copy_title(code.strip()), error)
 
 
 # --- Checkout ------------------------------------------------------------------------------------
@@ -74,10 +103,13 @@ def _add_line(state: dict[str, Any], line: dict[str, Any]) -> None:
 
 @require_http_methods(["GET", "POST"])
 @desk_view(*CHECKOUT_PERMISSIONS)
+@idempotent_post
 def checkout(request: HttpRequest) -> HttpResponse:
     """Scan a patron's card, then their copies one after another; "Done" starts the next
     patron. Each copy becomes a line: its title and due date, or why it was refused."""
     state: dict[str, Any] = request.session.get(CHECKOUT_SESSION) or {}
+    if request.method == "POST" and wants_json(request):
+        return _for_script(lambda: _checkout_scan(request, state))
     if request.method == "POST":
         action = request.POST.get("action", "")
         if action == "patron":
@@ -95,7 +127,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "circulation/desk/checkout.html",
-        {"patron": patron, "lines": _lines(state), "error": error},
+        {"patron": patron, "lines": desk_lines.stored(state), "error": error},
     )
 
 
@@ -109,7 +141,7 @@ def _checkout_patron(card: str) -> dict[str, Any]:
 
 
 def _checkout_copy(request: HttpRequest, state: dict[str, Any], barcode: str) -> None:
-    card = Patron.objects.filter(pk=state["patron"]).values_list("card_number", flat=True).first()
+    card = selectors.patron_card_number(state["patron"])
     if card is None:  # the patron was deleted meanwhile
         state.clear()
         state["error"] = "That patron no longer exists. Scan the next card."
@@ -117,17 +149,96 @@ def _checkout_copy(request: HttpRequest, state: dict[str, Any], barcode: str) ->
     try:
         loan = services.loan_checkout(card_number=card, barcode=barcode, actor=request.user)
     except DomainError as error:
-        code = barcode.strip()[:64]
-        line = {"ok": False, "barcode": code, "title": selectors.copy_title(code)}
-        line["message"] = error.message
+        line = desk_lines.refused(barcode, selectors.copy_title(barcode.strip()), error)
     else:
-        line = {
-            "ok": True,
-            "barcode": loan.copy.barcode,
-            "title": loan.copy.book.title,
-            "due_on": loan.due_on.isoformat(),
+        line = desk_lines.lent(loan)
+    desk_lines.add(state, line)
+
+
+def _checkout_scan(request: HttpRequest, state: dict[str, Any]) -> JsonResponse:
+    """The script's scan at checkout. The page says which patron it serves (``patron``, their
+    id, empty for none), so that scans kept by the page while the session expired still go to
+    the patron they were scanned for; a code that is a patron's card switches to that patron
+    (the patron lookup tells cards from copies, not the code's form); anything else is lent."""
+    if request.POST.get("action") == "done":
+        request.session[CHECKOUT_SESSION] = {}
+        return _checkout_answer(request, _keyed(request, desk_lines.next_patron()), None)
+    code = _scanned_code(request)
+    patron_pk = _posted_patron(request)
+    card_patron = selectors.patron_by_card(code)
+    if card_patron is not None:
+        patron_pk = card_patron.pk
+        line = desk_lines.patron_chosen(card_patron)
+    elif patron_pk is None:
+        line = _no_patron_yet(code)
+    else:
+        line, patron_pk = _lend(request, patron_pk, code)
+    if card_patron is not None or state.get("patron") != patron_pk:
+        state = {"patron": patron_pk, "lines": []}
+    desk_lines.add(state, _keyed(request, line))
+    request.session[CHECKOUT_SESSION] = state
+    return _checkout_answer(request, line, patron_pk)
+
+
+def _posted_patron(request: HttpRequest) -> int | None:
+    posted = request.POST.get("patron", "")
+    if not posted:
+        return None
+    if not posted.isascii() or not posted.isdigit():
+        raise InvalidInput("'patron' is a patron's id, or empty for none.", field="patron")
+    return int(posted)
+
+
+def _no_patron_yet(code: str) -> Line:
+    """A scan before any card, of a code that is no patron's card."""
+    shown = code.strip()[:64]
+    title = selectors.copy_title(shown)
+    if title:
+        error = InvalidInput(f"{shown} is a copy: scan the patron's card first.", code="no_patron")
+    else:
+        error = InvalidInput(
+            f"No patron has card number {shown}. Scan the card again, or find the patron by "
+            "name under Patrons.",
+            code="unknown_card",
+        )
+    return desk_lines.refused(code, title, error)
+
+
+def _lend(request: HttpRequest, patron_pk: int, code: str) -> tuple[Line, int | None]:
+    """The line of lending ``code`` to the patron, and the patron served after it (none when
+    the patron was deleted meanwhile)."""
+    card = selectors.patron_card_number(patron_pk)
+    if card is None:
+        gone = InvalidInput("That patron no longer exists. Scan the next card.", code="no_patron")
+        return desk_lines.refused(code, "", gone), None
+    try:
+        loan = services.loan_checkout(card_number=card, barcode=code, actor=request.user)
+    except DomainError as error:
+        return _refusal_or_retry(code, error), patron_pk
+    return desk_lines.lent(loan), patron_pk
+
+
+def _keyed(request: HttpRequest, line: Line) -> Line:
+    """The line with the key of the scan that made it, so the page can match the two."""
+    line["key"] = request.headers.get(HEADER, "")
+    return line
+
+
+def _checkout_answer(request: HttpRequest, line: Line, patron_pk: int | None) -> JsonResponse:
+    patron = selectors.patron_summary(patron_pk, _today()) if patron_pk else None
+    return JsonResponse(
+        {
+            "line": line,
+            "row_html": desk_lines.row_html(request, line),
+            "latest_html": desk_lines.latest_html(request, line),
+            "patron": None
+            if patron is None
+            else {k: patron[k] for k in ("id", "name", "card_number")},
+            "patron_html": None
+            if patron is None
+            else render_to_string("circulation/desk/_patron.html", {"patron": patron}, request),
         }
-    _add_line(state, line)
+    )
 
 
 # --- Check-in ------------------------------------------------------------------------------------
@@ -135,45 +246,54 @@ def _checkout_copy(request: HttpRequest, state: dict[str, Any], barcode: str) ->
 
 @require_http_methods(["GET", "POST"])
 @desk_view(*CHECKIN_PERMISSIONS)
+@idempotent_post
 def checkin(request: HttpRequest) -> HttpResponse:
     """Scan returned copies one after another. A copy that a patron waits for is announced with
     their name and a link to its hold-shelf slip."""
     state: dict[str, Any] = request.session.get(CHECKIN_SESSION) or {}
+    if request.method == "POST" and wants_json(request):
+        return _for_script(lambda: _checkin_scan(request, state))
     if request.method == "POST":
         if request.POST.get("action") == "clear":
             state = {}
         else:
-            _checkin_copy(request, state, request.POST.get("barcode", ""))
+            code = request.POST.get("barcode", "")
+            try:
+                line = _checked_in(request, code)
+            except DomainError as error:  # a collision: shown, for the librarian to scan again
+                line = desk_lines.refused(code, selectors.copy_title(code.strip()), error)
+            desk_lines.add(state, line)
         request.session[CHECKIN_SESSION] = state
         return redirect("desk-checkin")
-    return render(request, "circulation/desk/checkin.html", {"lines": _lines(state)})
+    return render(request, "circulation/desk/checkin.html", {"lines": desk_lines.stored(state)})
 
 
-def _checkin_copy(request: HttpRequest, state: dict[str, Any], barcode: str) -> None:
-    code = barcode.strip()[:64]
+def _checked_in(request: HttpRequest, code: str) -> Line:
     try:
-        result = services.loan_checkin(barcode=barcode, actor=request.user)
+        result = services.loan_checkin(barcode=code, actor=request.user)
     except DomainError as error:
-        line = {"ok": False, "barcode": code, "title": selectors.copy_title(code)}
-        line["message"] = error.message
-    else:
-        line = {
-            "ok": True,
-            "barcode": result.copy.barcode,
-            "title": result.copy.book.title,
-            "message": result.message,
-            "days_late": result.loan.days_late if result.loan else None,
-            "returned_by": result.loan.patron.name if result.loan else "",
+        return _refusal_or_retry(code, error)
+    return desk_lines.returned(result)
+
+
+def _checkin_scan(request: HttpRequest, state: dict[str, Any]) -> JsonResponse:
+    """The script's scan at check-in."""
+    line = _keyed(request, _checked_in(request, _scanned_code(request)))
+    desk_lines.add(state, line)
+    request.session[CHECKIN_SESSION] = state
+    hold_html = None
+    if line.get("hold_id"):
+        hold_html = render_to_string(
+            "circulation/desk/_hold_trapped.html", {"line": desk_lines.shown(line)}, request
+        )
+    return JsonResponse(
+        {
+            "line": line,
+            "row_html": desk_lines.row_html(request, line),
+            "latest_html": desk_lines.latest_html(request, line),
+            "hold_html": hold_html,
         }
-        if result.hold is not None:
-            hold = result.hold
-            line.update(
-                hold_id=hold.pk,
-                hold_patron=hold.patron.name,
-                hold_card=hold.patron.card_number,
-                pickup_by=hold.pickup_by.isoformat() if hold.pickup_by else None,
-            )
-    _add_line(state, line)
+    )
 
 
 # --- Patrons -------------------------------------------------------------------------------------
