@@ -3,17 +3,9 @@ forms that post and come back to the same page, so no page needs JavaScript.
 
 Checkout and check-in keep the lines of the current session in the user's session, newest
 first (circulation/views/desk_lines.py); each POST redirects back to its page
-(post/redirect/get), so reloading the page never lends or returns a copy twice.
-
-With JavaScript, the page stays open and its script (circulation/static/circulation/desk.js)
-sends each scan in the background to the same URL, asking for JSON: ``action=scan`` with the
-``code`` (and, at checkout, the ``patron`` the page is serving), or ``action=done`` for the next
-patron, each with its own Idempotency-Key, so that a scan sent again after a lost answer gets
-the first answer instead of a second loan. A refusal is a line like any other (200); only a
-malformed request is a 4xx. The answer: ``line`` (the line's dict, its ``key`` the scan's),
-``row_html`` and ``latest_html`` (the templates the page uses), at checkout ``patron`` (id,
-name, card number; null for none) and ``patron_html``, at check-in ``hold_html`` (the "put it
-on the hold shelf" box, null when no hold was trapped).
+(post/redirect/get), so reloading the page never lends or returns a copy twice. With
+JavaScript, the page stays open and its script sends each scan in the background to the same
+URL, asking for JSON (circulation/views/desk_scans.py answers it).
 """
 
 from __future__ import annotations
@@ -23,27 +15,17 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from circulation import services
 from circulation.models import Patron
 from circulation.selectors import desk as selectors
-from circulation.views import desk_lines
-from circulation.views.desk_lines import Line
-from shelfmark.errors import DomainError, InvalidInput
-from shelfmark.idempotency import HEADER, TRANSIENT_CODES
-from shelfmark.pages import (
-    View,
-    error_response,
-    idempotent_post,
-    is_staff_with,
-    staff_page,
-    wants_json,
-)
+from circulation.views import desk_lines, desk_scans
+from shelfmark.errors import DomainError
+from shelfmark.pages import View, idempotent_post, is_staff_with, staff_page, wants_json
 
 CHECKOUT_SESSION = "desk_checkout"
 CHECKIN_SESSION = "desk_checkin"
@@ -73,31 +55,6 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
-def _for_script(answer: Callable[[], JsonResponse]) -> JsonResponse:
-    """The answer to the page's script; a malformed request, or a collision to send again, in
-    the API's error shape."""
-    try:
-        return answer()
-    except DomainError as error:
-        return error_response(error)
-
-
-def _scanned_code(request: HttpRequest) -> str:
-    """The code of a script's ``action=scan``; anything else is a malformed request."""
-    code = request.POST.get("code", "")
-    if request.POST.get("action") != "scan" or not code.strip():
-        raise InvalidInput("Send action=scan and the scanned code as 'code'.", field="code")
-    return code
-
-
-def _refusal_or_retry(code: str, error: DomainError) -> Line:
-    """A refusal's line; a collision with a concurrent change is raised again, for the script
-    to send the scan again (the Idempotency-Key keeps no such answer)."""
-    if error.code in TRANSIENT_CODES:
-        raise error
-    return desk_lines.refused(code, selectors.copy_title(code.strip()), error)
-
-
 # --- Checkout ------------------------------------------------------------------------------------
 
 
@@ -107,9 +64,9 @@ def _refusal_or_retry(code: str, error: DomainError) -> Line:
 def checkout(request: HttpRequest) -> HttpResponse:
     """Scan a patron's card, then their copies one after another; "Done" starts the next
     patron. Each copy becomes a line: its title and due date, or why it was refused."""
-    state: dict[str, Any] = request.session.get(CHECKOUT_SESSION) or {}
     if request.method == "POST" and wants_json(request):
-        return _for_script(lambda: _checkout_scan(request, state))
+        return desk_scans.answer(request, CHECKOUT_SESSION, desk_scans.checkout_scan)
+    state: dict[str, Any] = request.session.get(CHECKOUT_SESSION) or {}
     if request.method == "POST":
         action = request.POST.get("action", "")
         if action == "patron":
@@ -147,98 +104,10 @@ def _checkout_copy(request: HttpRequest, state: dict[str, Any], barcode: str) ->
         state["error"] = "That patron no longer exists. Scan the next card."
         return
     try:
-        loan = services.loan_checkout(card_number=card, barcode=barcode, actor=request.user)
-    except DomainError as error:
+        line = desk_lines.lend(card_number=card, code=barcode, actor=request.user)
+    except DomainError as error:  # a collision: shown, for the librarian to scan again
         line = desk_lines.refused(barcode, selectors.copy_title(barcode.strip()), error)
-    else:
-        line = desk_lines.lent(loan)
     desk_lines.add(state, line)
-
-
-def _checkout_scan(request: HttpRequest, state: dict[str, Any]) -> JsonResponse:
-    """The script's scan at checkout. The page says which patron it serves (``patron``, their
-    id, empty for none), so that scans kept by the page while the session expired still go to
-    the patron they were scanned for; a code that is a patron's card switches to that patron
-    (the patron lookup tells cards from copies, not the code's form); anything else is lent."""
-    if request.POST.get("action") == "done":
-        request.session[CHECKOUT_SESSION] = {}
-        return _checkout_answer(request, _keyed(request, desk_lines.next_patron()), None)
-    code = _scanned_code(request)
-    patron_pk = _posted_patron(request)
-    card_patron = selectors.patron_by_card(code)
-    if card_patron is not None:
-        patron_pk = card_patron.pk
-        line = desk_lines.patron_chosen(card_patron)
-    elif patron_pk is None:
-        line = _no_patron_yet(code)
-    else:
-        line, patron_pk = _lend(request, patron_pk, code)
-    if card_patron is not None or state.get("patron") != patron_pk:
-        state = {"patron": patron_pk, "lines": []}
-    desk_lines.add(state, _keyed(request, line))
-    request.session[CHECKOUT_SESSION] = state
-    return _checkout_answer(request, line, patron_pk)
-
-
-def _posted_patron(request: HttpRequest) -> int | None:
-    posted = request.POST.get("patron", "")
-    if not posted:
-        return None
-    if not posted.isascii() or not posted.isdigit():
-        raise InvalidInput("'patron' is a patron's id, or empty for none.", field="patron")
-    return int(posted)
-
-
-def _no_patron_yet(code: str) -> Line:
-    """A scan before any card, of a code that is no patron's card."""
-    shown = code.strip()[:64]
-    title = selectors.copy_title(shown)
-    if title:
-        error = InvalidInput(f"{shown} is a copy: scan the patron's card first.", code="no_patron")
-    else:
-        error = InvalidInput(
-            f"No patron has card number {shown}. Scan the card again, or find the patron by "
-            "name under Patrons.",
-            code="unknown_card",
-        )
-    return desk_lines.refused(code, title, error)
-
-
-def _lend(request: HttpRequest, patron_pk: int, code: str) -> tuple[Line, int | None]:
-    """The line of lending ``code`` to the patron, and the patron served after it (none when
-    the patron was deleted meanwhile)."""
-    card = selectors.patron_card_number(patron_pk)
-    if card is None:
-        gone = InvalidInput("That patron no longer exists. Scan the next card.", code="no_patron")
-        return desk_lines.refused(code, "", gone), None
-    try:
-        loan = services.loan_checkout(card_number=card, barcode=code, actor=request.user)
-    except DomainError as error:
-        return _refusal_or_retry(code, error), patron_pk
-    return desk_lines.lent(loan), patron_pk
-
-
-def _keyed(request: HttpRequest, line: Line) -> Line:
-    """The line with the key of the scan that made it, so the page can match the two."""
-    line["key"] = request.headers.get(HEADER, "")
-    return line
-
-
-def _checkout_answer(request: HttpRequest, line: Line, patron_pk: int | None) -> JsonResponse:
-    patron = selectors.patron_summary(patron_pk, _today()) if patron_pk else None
-    return JsonResponse(
-        {
-            "line": line,
-            "row_html": desk_lines.row_html(request, line),
-            "latest_html": desk_lines.latest_html(request, line),
-            "patron": None
-            if patron is None
-            else {k: patron[k] for k in ("id", "name", "card_number")},
-            "patron_html": None
-            if patron is None
-            else render_to_string("circulation/desk/_patron.html", {"patron": patron}, request),
-        }
-    )
 
 
 # --- Check-in ------------------------------------------------------------------------------------
@@ -250,50 +119,22 @@ def _checkout_answer(request: HttpRequest, line: Line, patron_pk: int | None) ->
 def checkin(request: HttpRequest) -> HttpResponse:
     """Scan returned copies one after another. A copy that a patron waits for is announced with
     their name and a link to its hold-shelf slip."""
-    state: dict[str, Any] = request.session.get(CHECKIN_SESSION) or {}
     if request.method == "POST" and wants_json(request):
-        return _for_script(lambda: _checkin_scan(request, state))
+        return desk_scans.answer(request, CHECKIN_SESSION, desk_scans.checkin_scan)
+    state: dict[str, Any] = request.session.get(CHECKIN_SESSION) or {}
     if request.method == "POST":
         if request.POST.get("action") == "clear":
             state = {}
         else:
             code = request.POST.get("barcode", "")
             try:
-                line = _checked_in(request, code)
+                line = desk_lines.check_in(code=code, actor=request.user)
             except DomainError as error:  # a collision: shown, for the librarian to scan again
                 line = desk_lines.refused(code, selectors.copy_title(code.strip()), error)
             desk_lines.add(state, line)
         request.session[CHECKIN_SESSION] = state
         return redirect("desk-checkin")
     return render(request, "circulation/desk/checkin.html", {"lines": desk_lines.stored(state)})
-
-
-def _checked_in(request: HttpRequest, code: str) -> Line:
-    try:
-        result = services.loan_checkin(barcode=code, actor=request.user)
-    except DomainError as error:
-        return _refusal_or_retry(code, error)
-    return desk_lines.returned(result)
-
-
-def _checkin_scan(request: HttpRequest, state: dict[str, Any]) -> JsonResponse:
-    """The script's scan at check-in."""
-    line = _keyed(request, _checked_in(request, _scanned_code(request)))
-    desk_lines.add(state, line)
-    request.session[CHECKIN_SESSION] = state
-    hold_html = None
-    if line.get("hold_id"):
-        hold_html = render_to_string(
-            "circulation/desk/_hold_trapped.html", {"line": desk_lines.shown(line)}, request
-        )
-    return JsonResponse(
-        {
-            "line": line,
-            "row_html": desk_lines.row_html(request, line),
-            "latest_html": desk_lines.latest_html(request, line),
-            "hold_html": hold_html,
-        }
-    )
 
 
 # --- Patrons -------------------------------------------------------------------------------------

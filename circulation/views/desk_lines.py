@@ -19,9 +19,12 @@ from typing import Any
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
+from circulation import services
 from circulation.models import Loan, Patron
+from circulation.selectors import desk as selectors
 from circulation.services import CheckinResult
 from shelfmark.errors import DomainError
+from shelfmark.idempotency import TRANSIENT_CODES
 
 Line = dict[str, Any]
 
@@ -57,6 +60,38 @@ def latest_html(request: HttpRequest, line: Line) -> str:
 
 def _code(scanned: str) -> str:
     return scanned.strip()[:64]
+
+
+# --- What a scan did -----------------------------------------------------------------------------
+
+
+def lend(*, card_number: str, code: str, actor: Any) -> Line:
+    """Lend the copy ``code`` names to the patron with ``card_number``: the loan's line, or the
+    refusal's. A collision with a concurrent change is raised: sent again it may well pass."""
+    try:
+        loan = services.loan_checkout(card_number=card_number, barcode=code, actor=actor)
+    except DomainError as error:
+        return _refusal_unless_collision(code, error)
+    return lent(loan)
+
+
+def check_in(*, code: str, actor: Any) -> Line:
+    """Check in the copy ``code`` names: what the check-in did, or the refusal. A collision with
+    a concurrent change is raised, as by ``lend``."""
+    try:
+        result = services.loan_checkin(barcode=code, actor=actor)
+    except DomainError as error:
+        return _refusal_unless_collision(code, error)
+    return returned(result)
+
+
+def _refusal_unless_collision(code: str, error: DomainError) -> Line:
+    if error.code in TRANSIENT_CODES:
+        raise error
+    return refused(code, selectors.copy_title(_code(code)), error)
+
+
+# --- Lines ---------------------------------------------------------------------------------------
 
 
 def lent(loan: Loan) -> Line:

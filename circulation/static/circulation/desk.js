@@ -354,13 +354,8 @@
   };
 
   Desk.prototype.showWaiting = function () {
-    var note = document.querySelector(".desk-waiting");
-    if (!note) {
-      note = document.createElement("p");
-      note.className = "desk-waiting";
-      note.setAttribute("role", "status");
-      this.form.parentNode.insertBefore(note, this.form.nextSibling);
-    }
+    var note = document.querySelector(".desk-waiting"); // a live region from the page's start
+    if (!note) return;
     var count = this.scans.length;
     note.textContent = "";
     if (this.stopped && count) {
