@@ -45,7 +45,9 @@ def wants_json(request: HttpRequest) -> bool:
 
 def error_response(error: DomainError) -> JsonResponse:
     """A domain error in the API's error shape, for a page's script."""
-    body = error_body(error.status_code, error.code, error.message, error.as_field_errors())
+    body = error_body(
+        error.status_code, error.code, error.message, error.as_field_errors(), error.extra
+    )
     return JsonResponse(body, status=error.status_code)
 
 

@@ -125,14 +125,16 @@ def returned(result: CheckinResult) -> Line:
     return line
 
 
-def refused(scanned: str, title: str, *errors: DomainError) -> Line:
-    """A scan refused for ``errors`` (the copy's ``title``, if the code names one)."""
+def refused(scanned: str, title: str, error: DomainError) -> Line:
+    """A scan refused for ``error`` (the copy's ``title``, if the code names one): each of its
+    reasons when it lists them (a checkout's), else the error itself."""
+    reasons = error.extra.get("reasons") or [{"code": error.code, "message": error.message}]
     return {
         "kind": "copy",
         "ok": False,
         "barcode": _code(scanned),
         "title": title,
-        "refusals": [{"code": error.code, "message": error.message} for error in errors],
+        "refusals": [{"code": r["code"], "message": r["message"]} for r in reasons],
     }
 
 

@@ -406,3 +406,16 @@ def test_checkin_refusals_and_replays(desk, ada, copies):
     assert "Checked in. Back to the shelf." in again.json()["line"]["message"]
     assert (again.content, again["Idempotent-Replayed"]) == (first.content, "true")
     assert CirculationEvent.objects.filter(kind=EventKind.CHECKIN).count() == 1
+
+
+def test_a_refusal_for_several_reasons_lists_each_of_them(desk, ada, copies):
+    services.loan_checkout(card_number=PatronFactory().card_number, barcode="B-1")
+    services.patron_update(patron=ada, blocked=True, block_reason="Lost three books")
+
+    refused = answer(scan(desk, "B-1", ada))
+
+    codes = [refusal["code"] for refusal in refused["line"]["refusals"]]
+    assert codes == ["patron_blocked", "copy_on_loan"]
+    shown = text_of(refused["row_html"])
+    for refusal in refused["line"]["refusals"]:
+        assert refusal["message"] in shown
