@@ -1,50 +1,8 @@
 """The browser tests' fixtures (``browser``, ``page``) are the whole suite's, in the repository's
-conftest.py, built from shelfmark/testing/browser.py; ``open_page`` is imported from there, and
-the desk's account and signing in are here."""
+conftest.py, built from shelfmark/testing/browser.py; ``open_page`` is imported from there."""
 
 from __future__ import annotations
 
-from typing import Any
+from shelfmark.testing.browser import open_page
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
-
-from shelfmark.testing.browser import TIMEOUT_MS, open_page
-
-__all__ = ["desk_user", "expect", "login", "open_page", "sign_in"]
-
-PASSWORD = "correct horse battery"
-# The Librarians group's desk rights, given directly: an earlier transactional test's flush
-# removes the groups the migrations made (permissions are made again after each flush).
-DESK_PERMISSIONS = [
-    "add_loan", "change_loan", "view_loan", "view_patron", "change_patron", "view_hold",
-]  # fmt: skip
-
-
-def expect() -> Any:
-    """Playwright's ``expect``, waiting as long as pages do (its own default is 5 s, short for
-    a loaded machine). Imported late: the tests' modules import without Playwright's browser."""
-    from playwright.sync_api import expect as playwright_expect
-
-    playwright_expect.set_options(timeout=TIMEOUT_MS)
-    return playwright_expect
-
-
-def login(username: str, **fields: Any) -> Any:
-    return get_user_model().objects.create_user(username=username, password=PASSWORD, **fields)
-
-
-def sign_in(page: Any, username: str) -> None:
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.keyboard.press("Enter")
-
-
-def desk_user() -> Any:
-    librarian = login("librarian", is_staff=True)
-    librarian.user_permissions.set(
-        Permission.objects.filter(
-            content_type__app_label="circulation", codename__in=DESK_PERMISSIONS
-        )
-    )
-    return librarian
+__all__ = ["open_page"]

@@ -19,7 +19,7 @@ from django.contrib.sessions.models import Session
 from catalog.tests.factories import BookFactory, CopyFactory
 from circulation import services
 from circulation.models import CirculationEvent, EventKind, Hold, HoldStatus, Loan
-from circulation.tests.browser.conftest import desk_user, expect, sign_in
+from circulation.tests.browser.helpers import desk_user, expect, sign_in
 from circulation.tests.factories import PatronCategoryFactory, PatronFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

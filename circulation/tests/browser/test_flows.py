@@ -12,7 +12,8 @@ from django.utils import timezone
 from catalog.tests.factories import BookFactory, CopyFactory
 from circulation import services
 from circulation.models import Hold, HoldStatus, Loan
-from circulation.tests.browser.conftest import desk_user, expect, login, open_page, sign_in
+from circulation.tests.browser.conftest import open_page
+from circulation.tests.browser.helpers import desk_user, expect, login, sign_in
 from circulation.tests.factories import PatronCategoryFactory, PatronFactory
 
 # Committed rows, for the live server's thread.
