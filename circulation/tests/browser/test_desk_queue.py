@@ -21,6 +21,13 @@ from circulation import services
 from circulation.models import CirculationEvent, EventKind, Hold, HoldStatus, Loan
 from circulation.tests.browser.helpers import desk_user, expect, sign_in
 from circulation.tests.factories import PatronCategoryFactory, PatronFactory
+from shelfmark.testing.browser import (
+    PHONE,
+    axe_problems,
+    horizontal_overflow,
+    open_page,
+    overflowing_elements,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -341,6 +348,23 @@ def test_scans_sent_after_the_session_ended_wait_for_signing_in_again(page, done
     assert_lent_once_each(barcodes, ada)
     assert done_by_server == dict.fromkeys(barcodes, 1)
     assert_nothing_left_in_storage(page)
+
+
+def test_the_desk_with_waiting_and_refused_scans_fits_a_phone_and_passes_axe(browser, live_server):
+    page = open_page(browser, live_server, viewport=PHONE)
+    patron("CARD-1", "Ada Reader")
+    barcodes = copies("P", 3)
+    network = Network(page)
+    open_desk(page)
+    scan(page, ["CARD-1", barcodes[0], "NO-SUCH-COPY-1234567890"])
+    settled(page)
+
+    network.mode = "refused"
+    scan(page, barcodes[1:])
+    expect()(page.locator(".desk-waiting")).to_contain_text("2 scans waiting for the server")
+
+    assert horizontal_overflow(page) == 0, overflowing_elements(page)
+    assert axe_problems(page) == []
 
 
 # --- Check-in ------------------------------------------------------------------------------------
