@@ -6,7 +6,8 @@ show the same thing.
 A line: ``kind`` ("copy" for a checkout or check-in; at checkout also "patron", a card that
 chose the patron, and "next_patron"), ``ok``, the ``barcode`` scanned, the copy's ``title``
 and what happened - a due date, the check-in's sentence and hold, or ``refusals``, a list of
-``{"code", "message"}`` (the services' DomainError) so that several reasons fit in one line.
+``{"code", "message"}``: each reason a refused checkout gives (``error.extra["reasons"]``), else
+the services' DomainError itself.
 Lines sent by the script carry its ``key`` (the scan's Idempotency-Key), so that the page can
 tell which of the scans it kept are already done.
 """
