@@ -63,6 +63,6 @@ def expire_holds_now(today: datetime.date | None = None) -> dict[str, Any]:
 def purge_old_records_now(now: datetime.datetime | None = None) -> dict[str, int]:
     cutoff = (now or timezone.now()) - datetime.timedelta(days=TASK_RESULTS_KEEP_DAYS)
     purged, _ = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
-    # The API's Idempotency-Key answers, kept 24 hours (shelfmark.idempotency).
+    # The Idempotency-Key answers (the API's and the desk's), kept 24 hours (shelfmark.idempotency).
     keys = idempotency_keys_purge(now=now)
     return {"task_results": purged, "idempotency_keys": keys}

@@ -1,5 +1,20 @@
-"""The answers kept for requests sent with an ``Idempotency-Key``, so that a retry gets the first
-answer instead of doing the work again (shelfmark.api.idempotency does that for the API).
+"""``Idempotency-Key``: a request sent again with the same key gets the first answer, and its work
+is never done twice. The rules, the table that keeps the answers and the one implementation of
+them live here; two thin adapters put it on views: ``shelfmark.api.idempotency.IdempotentPost``
+for the API's DRF views, ``shelfmark.pages.idempotent_post`` for the website's plain views (the
+desk's scans). What a request with the header gets:
+
+- A key this user has not used: the request runs in one transaction with the key's row, which
+  keeps its answer (status, body, Location). Not kept - the row is rolled back with the rest -
+  are answers a retry should not repeat: input errors (400: fix the body and send it again
+  with the same key), ``concurrent_change`` (409: "send it again"), and server errors.
+  Refusals of the work itself (403, 404, 409, 410) and every success are kept.
+- The same key again, with the same method, path and body: the kept answer, marked with the
+  ``Idempotent-Replayed: true`` header. Nothing runs.
+- The same key with another request: 422 ``idempotency_key_reused``.
+- Two requests at once with one key: the second's insert of the key waits on the unique index
+  until the first one's transaction ends, then replays its answer (or, when the first kept
+  nothing, runs itself). So they never both run.
 
 The table belongs to an app, named by ``settings.IDEMPOTENCY_KEY_MODEL`` ("app_label.Model", as
 AUTH_USER_MODEL names the user model) and built on the abstract model here: the project's
@@ -13,15 +28,39 @@ older ones, for scheduled work to call.
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any, TypeVar
 
 from django.apps import apps
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+
+from shelfmark.errors import Conflict, DomainError, InvalidInput
+from shelfmark.transactions import ATTEMPTS
 
 # Clients may retry with the same key for at least this long.
 KEEP = datetime.timedelta(hours=24)
 KEY_MAX_LENGTH = 255
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+# Visible ASCII, as HTTP header values are safely; a UUID fits.
+KEY_PATTERN = rf"[!-~]{{1,{KEY_MAX_LENGTH}}}"
+KEY_RULE = (
+    f"1 to {KEY_MAX_LENGTH} visible ASCII characters, no spaces; a new random one (a UUID) for "
+    "each new request, the same one for its retries"
+)
+# Answers a retry must not get again: the client fixes its input and resends, or is told to
+# send it again. Server errors roll the key back with everything else.
+TRANSIENT_CODES = {"concurrent_change"}
+KEPT_REFUSALS = {403, 404, 409, 410}
+
+Response = TypeVar("Response")
 
 
 class IdempotencyKeyBase(models.Model):
@@ -72,3 +111,158 @@ def idempotency_keys_purge(
     cutoff = (now or timezone.now()) - older_than
     deleted, _ = idempotency_key_model()._default_manager.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+# --- One request's key ---------------------------------------------------------------------------
+
+
+class IdempotencyKeyReused(DomainError):
+    status_code = 422
+    default_code = "idempotency_key_reused"
+
+
+@dataclass(frozen=True)
+class KeyedRequest:
+    """A request sent with a key, as the table knows it."""
+
+    user_id: int
+    key: str
+    method: str
+    path: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer as the table keeps it; ``error_code`` (the error shape's ``code``, for an
+    error) decides whether it is kept, and is not stored."""
+
+    status_code: int
+    body: str
+    location: str = ""
+    error_code: str | None = None
+
+
+def parse_key(header: str | None) -> str | None:
+    """The key the header holds, or None without the header; a malformed key is a 400."""
+    if header is None:
+        return None
+    if not re.fullmatch(KEY_PATTERN, header):
+        raise InvalidInput(
+            f"The {HEADER} header must be {KEY_RULE}.", code="invalid_idempotency_key"
+        )
+    return header
+
+
+def keyed_request(user: Any, key: str, *, method: str, path: str, body: Any) -> KeyedRequest:
+    """``key`` for this user's request; ``body`` is what the request sends, as JSON values."""
+    if not user.is_authenticated or user.pk is None:
+        raise InvalidInput(
+            f"An {HEADER} needs a signed-in account: keys are kept per account.",
+            code="invalid_idempotency_key",
+        )
+    return KeyedRequest(
+        user_id=user.pk,
+        key=key,
+        method=method,
+        path=path[:2000],
+        fingerprint=fingerprint(method, path, body),
+    )
+
+
+def fingerprint(method: str, path: str, body: Any) -> str:
+    """What makes two requests 'the same': method, path and body (as JSON with sorted keys, so
+    spacing and key order do not count)."""
+    # The standard library's encoder, not orjson: it takes any JSON a client can send (numbers
+    # past 64 bits, lone surrogates escaped) and gives ASCII.
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    digest = hashlib.sha256(f"{method} {path}\n".encode())
+    digest.update(text.encode("ascii"))
+    return digest.hexdigest()
+
+
+def answer_once(
+    request: KeyedRequest,
+    run: Callable[[], Response],
+    *,
+    as_answer: Callable[[Response], Answer],
+    replay: Callable[[Answer], Response],
+) -> Response:
+    """``run``'s response, its answer kept under the request's key; the kept answer, through
+    ``replay``, when the key was used for this same request before. ``as_answer`` says what a
+    response is as the table keeps it (see the module docstring for what is kept)."""
+    model = idempotency_key_model()
+    outcome: tuple[Response, Answer] | None = None
+    for _attempt in range(ATTEMPTS):
+        with transaction.atomic():
+            claimed = _claim(model, request)
+            if claimed is None:
+                continue  # the key's row vanished between our insert and our read: again
+            record, ours = claimed
+            if not ours:
+                return replay(_kept(record, request))
+            response = run()
+            answer = as_answer(response)
+            outcome = response, answer
+            if _keeps(answer) and not transaction.get_rollback():
+                record.status_code = answer.status_code
+                record.body = answer.body
+                record.location = answer.location[:2000]
+                record.save(update_fields=["status_code", "body", "location"])
+                return response
+            # Nothing kept: the key is free again, and whatever the work did is undone with it.
+            transaction.set_rollback(True)
+        if answer.error_code not in TRANSIENT_CODES:
+            return response
+        # A deadlock inside the work: the service's own retries cannot run inside this
+        # transaction, so the whole of it, key included, runs again here.
+    if outcome is None:
+        raise Conflict(
+            "The request collided with another one using the same key; send it again.",
+            code="concurrent_change",
+        )
+    return outcome[0]
+
+
+def _claim(
+    model: type[IdempotencyKeyBase], request: KeyedRequest
+) -> tuple[IdempotencyKeyBase, bool] | None:
+    """The key's row and whether it is ours: inserted now, its answer still to be filled in (a
+    concurrent request with the same key now waits for this transaction), or kept already by
+    an earlier request. None when that row was there at the insert and is gone at the read
+    (purged in between)."""
+    record = model(
+        user_id=request.user_id,
+        key=request.key,
+        method=request.method,
+        path=request.path,
+        fingerprint=request.fingerprint,
+        status_code=0,  # set before commit; no other transaction ever sees this value
+    )
+    try:
+        with transaction.atomic():
+            record.save(force_insert=True)
+    except IntegrityError:
+        kept = model._default_manager.filter(user_id=request.user_id, key=request.key).first()
+        return None if kept is None else (kept, False)
+    return record, True
+
+
+def _keeps(answer: Answer) -> bool:
+    if answer.status_code < 400:
+        return True
+    return answer.status_code in KEPT_REFUSALS and answer.error_code not in TRANSIENT_CODES
+
+
+def _kept(record: IdempotencyKeyBase, request: KeyedRequest) -> Answer:
+    """The kept answer, when it answered this same request."""
+    if record.fingerprint != request.fingerprint:
+        same_target = (record.method, record.path) == (request.method, request.path)
+        other = "with another body" if same_target else f"for {record.method} {record.path}"
+        used_at = record.created_at.astimezone(UTC)
+        raise IdempotencyKeyReused(
+            f"This {HEADER} was used at {used_at:%Y-%m-%d %H:%M:%S} UTC for another request "
+            f"({other}). Send a new key for a new request; keys are kept for at least "
+            f"{int(KEEP.total_seconds() // 3600)} hours."
+        )
+    return Answer(status_code=record.status_code, body=record.body, location=record.location)

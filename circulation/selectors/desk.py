@@ -74,6 +74,12 @@ def patron_by_card(card_number: str) -> Patron | None:
     return Patron.objects.filter(card_number=card).first()
 
 
+def patron_card_number(patron_pk: int) -> str | None:
+    """The card number of the patron with id ``patron_pk`` (None if there is none), which the
+    checkout service takes: one query."""
+    return Patron.objects.filter(pk=patron_pk).values_list("card_number", flat=True).first()
+
+
 def patron_summary(patron_pk: int, today: datetime.date) -> Row | None:
     """What the checkout page shows of its patron: one query."""
     return (

@@ -2,8 +2,10 @@
 forms that post and come back to the same page, so no page needs JavaScript.
 
 Checkout and check-in keep the lines of the current session in the user's session, newest
-first; each POST redirects back to its page (post/redirect/get), so reloading the page never
-lends or returns a copy twice.
+first (circulation/views/desk_lines.py); each POST redirects back to its page
+(post/redirect/get), so reloading the page never lends or returns a copy twice. With
+JavaScript, the page stays open and its script sends each scan in the background to the same
+URL, asking for JSON (circulation/views/desk_scans.py answers it).
 """
 
 from __future__ import annotations
@@ -21,12 +23,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from circulation import services
 from circulation.models import Patron
 from circulation.selectors import desk as selectors
+from circulation.views import desk_lines, desk_scans
 from shelfmark.errors import DomainError
-from shelfmark.pages import View, is_staff_with, staff_page
+from shelfmark.pages import View, idempotent_post, is_staff_with, staff_page, wants_json
 
 CHECKOUT_SESSION = "desk_checkout"
 CHECKIN_SESSION = "desk_checkin"
-MAX_LINES = 50  # lines kept on the checkout and check-in pages
 
 # What each desk page needs: the Librarians group (migration circulation 0002) has all of them.
 CHECKOUT_PERMISSIONS = ("circulation.add_loan",)
@@ -53,30 +55,17 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
-def _lines(state: dict[str, Any]) -> list[dict[str, Any]]:
-    """The session's lines, dates turned back into dates (the session stores JSON)."""
-    lines = []
-    for line in state.get("lines", []):
-        line = dict(line)
-        for key in ("due_on", "pickup_by"):
-            if line.get(key):
-                line[key] = datetime.date.fromisoformat(line[key])
-        lines.append(line)
-    return lines
-
-
-def _add_line(state: dict[str, Any], line: dict[str, Any]) -> None:
-    state["lines"] = [line, *state.get("lines", [])][:MAX_LINES]
-
-
 # --- Checkout ------------------------------------------------------------------------------------
 
 
 @require_http_methods(["GET", "POST"])
 @desk_view(*CHECKOUT_PERMISSIONS)
+@idempotent_post
 def checkout(request: HttpRequest) -> HttpResponse:
     """Scan a patron's card, then their copies one after another; "Done" starts the next
     patron. Each copy becomes a line: its title and due date, or why it was refused."""
+    if request.method == "POST" and wants_json(request):
+        return desk_scans.answer(request, CHECKOUT_SESSION, desk_scans.checkout_scan)
     state: dict[str, Any] = request.session.get(CHECKOUT_SESSION) or {}
     if request.method == "POST":
         action = request.POST.get("action", "")
@@ -95,7 +84,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "circulation/desk/checkout.html",
-        {"patron": patron, "lines": _lines(state), "error": error},
+        {"patron": patron, "lines": desk_lines.stored(state), "error": error},
     )
 
 
@@ -109,25 +98,16 @@ def _checkout_patron(card: str) -> dict[str, Any]:
 
 
 def _checkout_copy(request: HttpRequest, state: dict[str, Any], barcode: str) -> None:
-    card = Patron.objects.filter(pk=state["patron"]).values_list("card_number", flat=True).first()
+    card = selectors.patron_card_number(state["patron"])
     if card is None:  # the patron was deleted meanwhile
         state.clear()
         state["error"] = "That patron no longer exists. Scan the next card."
         return
     try:
-        loan = services.loan_checkout(card_number=card, barcode=barcode, actor=request.user)
-    except DomainError as error:
-        code = barcode.strip()[:64]
-        line = {"ok": False, "barcode": code, "title": selectors.copy_title(code)}
-        line["message"] = error.message
-    else:
-        line = {
-            "ok": True,
-            "barcode": loan.copy.barcode,
-            "title": loan.copy.book.title,
-            "due_on": loan.due_on.isoformat(),
-        }
-    _add_line(state, line)
+        line = desk_lines.lend(card_number=card, code=barcode, actor=request.user)
+    except DomainError as error:  # a collision: shown, for the librarian to scan again
+        line = desk_lines.refused(barcode, selectors.copy_title(barcode.strip()), error)
+    desk_lines.add(state, line)
 
 
 # --- Check-in ------------------------------------------------------------------------------------
@@ -135,45 +115,26 @@ def _checkout_copy(request: HttpRequest, state: dict[str, Any], barcode: str) ->
 
 @require_http_methods(["GET", "POST"])
 @desk_view(*CHECKIN_PERMISSIONS)
+@idempotent_post
 def checkin(request: HttpRequest) -> HttpResponse:
     """Scan returned copies one after another. A copy that a patron waits for is announced with
     their name and a link to its hold-shelf slip."""
+    if request.method == "POST" and wants_json(request):
+        return desk_scans.answer(request, CHECKIN_SESSION, desk_scans.checkin_scan)
     state: dict[str, Any] = request.session.get(CHECKIN_SESSION) or {}
     if request.method == "POST":
         if request.POST.get("action") == "clear":
             state = {}
         else:
-            _checkin_copy(request, state, request.POST.get("barcode", ""))
+            code = request.POST.get("barcode", "")
+            try:
+                line = desk_lines.check_in(code=code, actor=request.user)
+            except DomainError as error:  # a collision: shown, for the librarian to scan again
+                line = desk_lines.refused(code, selectors.copy_title(code.strip()), error)
+            desk_lines.add(state, line)
         request.session[CHECKIN_SESSION] = state
         return redirect("desk-checkin")
-    return render(request, "circulation/desk/checkin.html", {"lines": _lines(state)})
-
-
-def _checkin_copy(request: HttpRequest, state: dict[str, Any], barcode: str) -> None:
-    code = barcode.strip()[:64]
-    try:
-        result = services.loan_checkin(barcode=barcode, actor=request.user)
-    except DomainError as error:
-        line = {"ok": False, "barcode": code, "title": selectors.copy_title(code)}
-        line["message"] = error.message
-    else:
-        line = {
-            "ok": True,
-            "barcode": result.copy.barcode,
-            "title": result.copy.book.title,
-            "message": result.message,
-            "days_late": result.loan.days_late if result.loan else None,
-            "returned_by": result.loan.patron.name if result.loan else "",
-        }
-        if result.hold is not None:
-            hold = result.hold
-            line.update(
-                hold_id=hold.pk,
-                hold_patron=hold.patron.name,
-                hold_card=hold.patron.card_number,
-                pickup_by=hold.pickup_by.isoformat() if hold.pickup_by else None,
-            )
-    _add_line(state, line)
+    return render(request, "circulation/desk/checkin.html", {"lines": desk_lines.stored(state)})
 
 
 # --- Patrons -------------------------------------------------------------------------------------

@@ -22,7 +22,8 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
-from shelfmark.api import idempotency
+from shelfmark import idempotency
+from shelfmark.api.idempotency import IdempotentPost
 from shelfmark.api.views import ActionApi, CreateMixin, ListMixin, ResourceApi
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
@@ -105,7 +106,7 @@ class AutoSchema(SpectacularAutoSchema):
         return parameters
 
     def _idempotent(self) -> bool:
-        return self.method == "POST" and isinstance(self.view, idempotency.IdempotentPost)
+        return self.method == "POST" and isinstance(self.view, IdempotentPost)
 
     def _is_list_view(self, serializer: Any = None) -> bool:
         if isinstance(self.view, ResourceApi):

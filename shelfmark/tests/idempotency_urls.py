@@ -1,4 +1,6 @@
-"""Test-only views with Idempotency-Key (used by test_idempotency.py through pytest's urls mark).
+"""Test-only views with Idempotency-Key (used by test_idempotency.py and
+test_page_idempotency.py through pytest's urls mark): API views (DRF) and a website page's
+POST (plain Django, shelfmark.pages.idempotent_post).
 
 Each one does work that shows whether it ran: it creates a subject, under a new name each time
 it runs, so a request that ran twice leaves two."""
@@ -10,6 +12,9 @@ import uuid
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
 from django.urls import path
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -22,6 +27,7 @@ from catalog.serializers import SubjectSerializer
 from shelfmark.api.idempotency import IdempotentPost
 from shelfmark.api.views import CollectionActionApi, CreateMixin, ResourceApi
 from shelfmark.errors import Conflict
+from shelfmark.pages import idempotent_post
 
 
 class RunSerializer(serializers.Serializer):
@@ -87,9 +93,38 @@ class BrokenRunApi(IdempotentPost, CollectionActionApi, SubjectRunApi):
         raise RuntimeError("a bug")
 
 
+class PageRun:
+    """How the page's view behaves; tests change it with monkeypatch."""
+
+    collisions = 0  # answers concurrent_change this many times before it succeeds
+    runs = 0
+    pause = 0.0
+
+
+@idempotent_post
+def page_run(request: HttpRequest) -> HttpResponseBase:
+    """A page's form: creates a subject named after ``topic`` and answers its script in JSON
+    (201); ``answer=refuse`` raises a refusal (409), ``answer=redirect`` redirects as a form
+    without a script would, ``answer=page`` wrongly answers HTML."""
+    PageRun.runs += 1
+    answer = request.POST.get("answer", "")
+    if answer == "refuse":
+        raise Conflict("Refused, as asked.", code="refused")
+    subject = services.subject_create(name=f"{request.POST.get('topic', '')} {uuid.uuid4()}")
+    time.sleep(PageRun.pause)
+    if PageRun.runs <= PageRun.collisions:
+        raise Conflict("Collided; send it again.", code="concurrent_change")
+    if answer == "redirect":
+        return redirect("/idem/page/")
+    if answer == "page":
+        return HttpResponse("<p>A page</p>")
+    return JsonResponse({"name": subject.name, "runs": PageRun.runs}, status=201)
+
+
 urlpatterns = [
     path("idem/runs/", RunApi.as_view(), name="idem-run"),
     path("idem/slow/", SlowRunApi.as_view(), name="idem-slow"),
     path("idem/flaky/", FlakyRunApi.as_view(), name="idem-flaky"),
     path("idem/broken/", BrokenRunApi.as_view(), name="idem-broken"),
+    path("idem/page/", page_run, name="idem-page"),
 ]

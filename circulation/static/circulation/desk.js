@@ -1,52 +1,424 @@
-// The desk's scan forms, for a barcode scanner that types faster than pages load. Keys typed
-// while a scan is being sent, or before the next page is ready, are kept (sessionStorage) and
-// replayed into that page's scan field, so no scan is lost or run into the next one. Without
-// this script the forms work the same, one scan at a time (progressive enhancement).
+// The desk's scan field, for a USB barcode scanner: it types a code in a few milliseconds and
+// presses Enter, and the librarian scans the next item at once. A page load per scan dropped or
+// ran together the keys typed while it loaded, so with this script the page stays open: each
+// Enter takes the field's code into a queue at once and empties the field (which keeps the
+// focus and is never replaced, so the next code lands in it), and the queue sends the scans in
+// the background, one at a time and in order, to the same URL as the form (JSON answers:
+// circulation/views/desk.py). Each row of the list shows its scan, waiting, then what it did.
+//
+// Nothing scanned may be lost: the queue is kept in localStorage (per account and page) until
+// the server has answered each scan, so a network drop, a reload or a closed tab leaves it to
+// be sent later; each scan carries its own Idempotency-Key, kept with it, so that one sent again
+// after an answer that never arrived gets the first answer instead of a second loan. Without
+// JavaScript the forms post as they always did (progressive enhancement).
 (function () {
   "use strict";
-  var KEY = "shelfmark-desk-scans";
-  var buffering = true; // until this page's scan field is ready
 
-  function pending() {
-    return sessionStorage.getItem(KEY) || "";
+  var RETRY_MS = [500, 1000, 2000, 4000]; // waits between attempts while the server is away
+  var TIMEOUT_MS = 20000; // no answer by then: taken as lost, and sent again with its key
+  var UNREACHABLE = [502, 503, 504]; // a proxy's answer: the server itself is away
+
+  var desk = null; // this page's queue, made at the first scan or when the page is ready
+
+  // A browser without what the queue needs keeps the plain forms.
+  var able =
+    window.fetch && window.Promise && window.URLSearchParams && window.crypto &&
+    window.crypto.getRandomValues && "content" in document.createElement("template");
+  if (!able) return;
+
+  // A UUID v4 from crypto.getRandomValues: crypto.randomUUID exists only in secure contexts,
+  // and a school's desk may well be served over plain http on its own network.
+  function newKey() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map
+      .call(bytes, function (b) { return (b + 0x100).toString(16).slice(1); })
+      .join("");
+    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)]
+      .join("-");
   }
 
-  function keep(text) {
-    sessionStorage.setItem(KEY, pending() + text);
+  function plural(count, one, many) {
+    return count + " " + (count === 1 ? one : many);
   }
 
+  function fromHtml(html) {
+    var template = document.createElement("template");
+    template.innerHTML = html.trim();
+    return template.content.firstElementChild;
+  }
+
+  function cell(label, text) {
+    var td = document.createElement("td");
+    td.setAttribute("data-label", label);
+    td.textContent = text;
+    return td;
+  }
+
+  // --- The queue ---------------------------------------------------------------------------
+
+  function Desk(form) {
+    this.form = form;
+    this.field = form.querySelector("input[type=text]");
+    this.page = form.getAttribute("data-desk-scan"); // "checkout" or "checkin"
+    this.storageKey = "shelfmark-desk:" + form.getAttribute("data-user") + ":" + this.page;
+    this.scans = []; // {key, action, code, body}; body is set when first sent, then never changed
+    this.patron = null; // the patron the next scan is for (checkout), "" for none
+    this.busy = false;
+    this.failures = 0;
+    this.timer = null;
+    this.stopped = null; // sending stopped for good on this page (signed out): true, or why
+    this.isReady = false;
+    this.load();
+  }
+
+  Desk.prototype.load = function () {
+    var kept = null;
+    try {
+      kept = JSON.parse(window.localStorage.getItem(this.storageKey) || "null");
+    } catch (error) {
+      kept = null; // no storage (private mode, or off): the queue lives in the page only
+    }
+    if (kept && Array.isArray(kept.scans) && kept.scans.length) {
+      this.scans = kept.scans;
+      // The patron the first waiting scan was taken for; the page may have forgotten them (a
+      // new session after signing in again).
+      this.patron = typeof kept.patron === "string" ? kept.patron : null;
+    }
+  };
+
+  Desk.prototype.save = function () {
+    try {
+      if (this.scans.length) {
+        var kept = { patron: this.patron, scans: this.scans };
+        window.localStorage.setItem(this.storageKey, JSON.stringify(kept));
+      } else {
+        window.localStorage.removeItem(this.storageKey);
+      }
+    } catch (error) {
+      // Storage full or off: the page still holds the queue.
+    }
+  };
+
+  Desk.prototype.add = function (action, code) {
+    var scan = { key: newKey(), action: action, code: code, body: null };
+    this.scans.push(scan);
+    this.save();
+    if (this.isReady) {
+      this.showRow(scan);
+      this.showWaiting();
+      this.pump();
+    }
+  };
+
+  // The page is parsed: show the waiting scans and start sending.
+  Desk.prototype.ready = function () {
+    if (this.isReady) return;
+    this.isReady = true;
+    this.form.noValidate = true; // an empty Enter is ignored here, not a validation bubble
+    var box = document.querySelector(".desk-patron");
+    var shown = box ? box.getAttribute("data-patron") : "";
+    if (this.patron === null) this.patron = shown;
+    this.showPatronState();
+    var self = this;
+    this.scans.forEach(function (scan) { self.showRow(scan); });
+    this.pump();
+  };
+
+  Desk.prototype.bodyOf = function (scan) {
+    var body = { action: scan.action };
+    if (scan.action === "scan") body.code = scan.code;
+    if (this.page === "checkout" && scan.action === "scan") body.patron = this.patron || "";
+    return body;
+  };
+
+  Desk.prototype.pump = function () {
+    if (!this.isReady || this.busy || this.timer || this.stopped || !this.scans.length) return;
+    var scan = this.scans[0];
+    if (!scan.body) {
+      // Fixed from the first send on, and kept: a retry must be the very same request.
+      scan.body = this.bodyOf(scan);
+      this.save();
+    }
+    this.busy = true;
+    var self = this;
+    send(this.form, scan).then(
+      function (outcome) {
+        self.busy = false;
+        self.settle(scan, outcome);
+      },
+      function () {
+        self.busy = false;
+        self.unreachable();
+      }
+    );
+  };
+
+  Desk.prototype.settle = function (scan, outcome) {
+    if (outcome.kind === "away") return this.unreachable();
+    if (outcome.kind === "again") return this.retryLater(); // a collision: send it again
+    if (outcome.kind === "signed-out") return this.stop(outcome.message);
+    this.failures = 0;
+    this.scans.shift();
+    if (outcome.kind === "answer") {
+      var answer = outcome.answer;
+      if (this.page === "checkout") this.patron = answer.patron ? String(answer.patron.id) : "";
+      this.save();
+      this.showAnswer(scan, answer);
+    } else {
+      this.save();
+      this.showFailure(scan, outcome.message);
+    }
+    this.showWaiting();
+    this.pump();
+  };
+
+  Desk.prototype.unreachable = function () {
+    this.failures += 1;
+    this.showWaiting();
+    this.retryLater();
+  };
+
+  Desk.prototype.retryLater = function () {
+    var self = this;
+    var wait = RETRY_MS[Math.min(this.failures, RETRY_MS.length) - 1] || RETRY_MS[0];
+    this.timer = window.setTimeout(function () {
+      self.timer = null;
+      self.pump();
+    }, wait);
+  };
+
+  // The network is back: no need to wait for the next attempt.
+  Desk.prototype.wake = function () {
+    if (!this.timer) return;
+    window.clearTimeout(this.timer);
+    this.timer = null;
+    this.pump();
+  };
+
+  Desk.prototype.stop = function (message) {
+    this.stopped = message || true;
+    this.showWaiting();
+  };
+
+  // --- Sending one scan ----------------------------------------------------------------------
+
+  // Resolves to what the answer means for the queue; rejects when the server cannot be reached.
+  function send(form, scan) {
+    var controller = window.AbortController ? new AbortController() : null;
+    var timeout = null;
+    if (controller) timeout = window.setTimeout(function () { controller.abort(); }, TIMEOUT_MS);
+    var token = form.querySelector("input[name=csrfmiddlewaretoken]");
+    // Not form.action: the form's hidden input named "action" shadows that property.
+    return fetch(form.getAttribute("action") || window.location.pathname, {
+      method: "POST",
+      headers: {
+        Accept: "application/json",
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-CSRFToken": token ? token.value : "",
+        "Idempotency-Key": scan.key,
+      },
+      body: new URLSearchParams(scan.body).toString(),
+      credentials: "same-origin",
+      redirect: "manual", // a redirect here is the way to the sign-in page
+      cache: "no-store",
+      signal: controller ? controller.signal : undefined,
+    })
+      .then(function (response) {
+        if (timeout) window.clearTimeout(timeout);
+        return outcomeOf(response);
+      })
+      .catch(function (error) {
+        if (timeout) window.clearTimeout(timeout);
+        throw error;
+      });
+  }
+
+  function outcomeOf(response) {
+    if (UNREACHABLE.indexOf(response.status) !== -1) return { kind: "away" };
+    var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+    // Sent to sign in (a redirect, or 401), or refused (403: this account lacks the rights, or
+    // the CSRF check failed because the user signed in again elsewhere): nothing was done, and
+    // the scans wait for a new page.
+    var signedOut = response.type === "opaqueredirect" || response.status === 401;
+    if (signedOut || response.status === 403) {
+      if (!json || signedOut) return { kind: "signed-out" };
+      return response.json().then(function (data) {
+        var error = data && data.error;
+        var denied = error && error.code === "permission_denied";
+        return { kind: "signed-out", message: denied ? error.message : null };
+      });
+    }
+    if (!json) return { kind: "failed", message: "The server answered " + response.status + "." };
+    return response.json().then(function (data) {
+      var error = data && data.error;
+      if (response.ok && !error) return { kind: "answer", answer: data };
+      if (response.status === 409 && error && error.code === "concurrent_change") {
+        return { kind: "again" };
+      }
+      var message = (error && error.message) || "The server answered " + response.status + ".";
+      return { kind: "failed", message: message };
+    });
+  }
+
+  // --- What the page shows -------------------------------------------------------------------
+
+  Desk.prototype.table = function () {
+    return document.querySelector("table.lines");
+  };
+
+  Desk.prototype.rowOf = function (scan) {
+    var rows = this.table().tBodies[0].rows;
+    for (var i = 0; i < rows.length; i += 1) {
+      if (rows[i].getAttribute("data-key") === scan.key) return rows[i];
+    }
+    return null;
+  };
+
+  // A row for a waiting scan, newest first; a scan the server has done already (the answer
+  // was lost before a reload) keeps the row the page came with.
+  Desk.prototype.showRow = function (scan) {
+    var table = this.table();
+    table.hidden = false;
+    if (this.rowOf(scan)) return;
+    var row = document.createElement("tr");
+    row.className = "pending";
+    row.setAttribute("data-key", scan.key);
+    if (scan.action === "done") {
+      row.appendChild(cell("Barcode", "—"));
+      row.appendChild(cell("Title", "—"));
+      row.appendChild(cell("Result", "Next patron: waiting to be sent."));
+    } else {
+      row.appendChild(cell("Barcode", scan.code));
+      row.appendChild(cell("Title", "—"));
+      row.appendChild(cell("Result", "Waiting to be sent."));
+    }
+    var body = table.tBodies[0];
+    body.insertBefore(row, body.firstChild);
+  };
+
+  Desk.prototype.replaceRow = function (scan, row) {
+    var old = this.rowOf(scan);
+    if (old) old.parentNode.replaceChild(row, old);
+    else this.table().tBodies[0].insertBefore(row, this.table().tBodies[0].firstChild);
+  };
+
+  Desk.prototype.showAnswer = function (scan, answer) {
+    this.replaceRow(scan, fromHtml(answer.row_html));
+    var latest = document.querySelector(".desk-latest");
+    if (latest) latest.innerHTML = answer.latest_html;
+    if (answer.hold_html) {
+      var hold = document.querySelector(".desk-hold");
+      if (hold) hold.innerHTML = answer.hold_html;
+    }
+    if (this.page === "checkout") {
+      var box = document.querySelector(".desk-patron");
+      if (box) {
+        box.innerHTML = answer.patron_html || "";
+        box.setAttribute("data-patron", this.patron);
+      }
+      this.showPatronState();
+    }
+  };
+
+  Desk.prototype.showFailure = function (scan, message) {
+    var row = document.createElement("tr");
+    row.className = "refused";
+    row.setAttribute("data-key", scan.key);
+    row.appendChild(cell("Barcode", scan.action === "done" ? "—" : scan.code));
+    row.appendChild(cell("Title", "—"));
+    var again = scan.action === "done" ? " Press \"Next patron\" again." : " Scan it again.";
+    row.appendChild(cell("Result", "Not done: " + message + again));
+    this.replaceRow(scan, row);
+  };
+
+  // Checkout has one field for cards and copies: say which the next scan is taken as.
+  Desk.prototype.showPatronState = function () {
+    if (this.page !== "checkout") return;
+    var serving = Boolean(this.patron);
+    var label = this.form.querySelector("label");
+    var button = this.form.querySelector("button");
+    var help = this.form.querySelector(".muted");
+    if (label) label.textContent = serving ? "Copy barcode" : "Patron card";
+    if (button) button.textContent = serving ? "Check out" : "Start";
+    if (help) {
+      help.textContent = serving
+        ? "Scan each copy in turn; another patron's card switches to them. When the patron " +
+          "is done, press \"Next patron\"."
+        : "Scan the card, or type its number and press Enter.";
+    }
+    var next = document.querySelector("form[data-desk-next]");
+    if (next) next.hidden = !serving;
+  };
+
+  Desk.prototype.showWaiting = function () {
+    var note = document.querySelector(".desk-waiting"); // a live region from the page's start
+    if (!note) return;
+    var count = this.scans.length;
+    note.textContent = "";
+    if (this.stopped && count) {
+      if (this.stopped !== true) note.appendChild(document.createTextNode(this.stopped + " "));
+      var link = document.createElement("a");
+      link.href = this.form.getAttribute("data-sign-in") + "?next=" +
+        encodeURIComponent(window.location.pathname);
+      link.textContent = "Sign in again";
+      note.appendChild(link);
+      var what = plural(count, "waiting scan", "waiting scans");
+      note.appendChild(document.createTextNode(" to send the " + what + "."));
+      note.hidden = false;
+    } else if (this.failures && count) {
+      note.textContent = plural(count, "scan", "scans") + " waiting for the server — " +
+        (count === 1 ? "it" : "they") + " will be sent when it answers.";
+      note.hidden = false;
+    } else {
+      note.hidden = true;
+    }
+  };
+
+  // --- Wiring --------------------------------------------------------------------------------
+
+  function scanForm() {
+    return document.querySelector("form[data-desk-scan]");
+  }
+
+  function deskFor(form) {
+    if (!desk) desk = new Desk(form);
+    return desk;
+  }
+
+  // Listened for on the document, from the moment the script runs: a scan finished before the
+  // page is fully loaded is queued too.
   document.addEventListener(
-    "keydown",
+    "submit",
     function (event) {
-      if (!buffering || event.ctrlKey || event.metaKey || event.altKey) return;
-      if (event.key === "Enter") keep("\n");
-      else if (event.key.length === 1) keep(event.key);
-      else return;
-      event.preventDefault();
+      var form = event.target;
+      var scanning = form.matches("form[data-desk-scan]");
+      if (!scanning && !form.matches("form[data-desk-next]")) return;
+      var current = deskFor(scanning ? form : scanForm());
+      if (scanning) {
+        var code = current.field.value;
+        if (code.trim()) current.add("scan", code);
+        current.field.value = ""; // at once: the next code's keys are on their way
+      } else {
+        current.add("done", "");
+        current.field.focus(); // the next patron's card goes into the field
+      }
+      event.preventDefault(); // only once the scan is safely queued
     },
     true
   );
 
-  document.addEventListener("DOMContentLoaded", function () {
-    var field = document.querySelector(".scan-form input[autofocus]");
-    var typed = pending().replace(/^\n+/, ""); // empty scans are dropped
-    sessionStorage.removeItem(KEY);
-    if (!field) {
-      buffering = false;
-      return;
-    }
-    field.form.addEventListener("submit", function () {
-      buffering = true;
-    });
-    var end = typed.indexOf("\n");
-    field.focus();
-    if (end === -1) {
-      field.value += typed; // a scan still being typed: the rest follows as usual
-      buffering = false;
-      return;
-    }
-    field.value += typed.slice(0, end);
-    sessionStorage.setItem(KEY, typed.slice(end + 1)); // for the page this scan leads to
-    field.form.requestSubmit();
+  function start() {
+    var form = scanForm();
+    if (form) deskFor(form).ready();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+
+  window.addEventListener("online", function () {
+    if (desk) desk.wake();
   });
 })();

@@ -7,51 +7,17 @@ import datetime
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from catalog.tests.factories import BookFactory, CopyFactory
 from circulation import services
 from circulation.models import Hold, HoldStatus, Loan
 from circulation.tests.browser.conftest import open_page
+from circulation.tests.browser.helpers import desk_user, expect, login, sign_in
 from circulation.tests.factories import PatronCategoryFactory, PatronFactory
 
 # Committed rows, for the live server's thread.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-# The Librarians group's desk rights, given directly: an earlier transactional test's flush
-# removes the groups the migrations made (permissions are made again after each flush).
-DESK_PERMISSIONS = [
-    "add_loan", "change_loan", "view_loan", "view_patron", "change_patron", "view_hold",
-]  # fmt: skip
-
-PASSWORD = "correct horse battery"
-
-
-def expect():  # imported late: the module must import without Playwright's browser too
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect
-
-
-def login(username: str, **fields):
-    return get_user_model().objects.create_user(username=username, password=PASSWORD, **fields)
-
-
-def sign_in(page, username: str) -> None:
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.keyboard.press("Enter")
-
-
-def desk_user():
-    librarian = login("librarian", is_staff=True)
-    librarian.user_permissions.set(
-        Permission.objects.filter(
-            content_type__app_label="circulation", codename__in=DESK_PERMISSIONS
-        )
-    )
-    return librarian
 
 
 def test_staff_check_out_two_copies_by_typing_barcodes_and_check_one_in_to_a_hold(
@@ -152,9 +118,9 @@ def test_a_patron_signs_in_places_a_hold_sees_their_place_and_renews_a_loan(page
 
 
 def test_scans_typed_faster_than_the_pages_load_are_each_kept(page):
-    """A scanner does not wait for the page: with JavaScript on, keys typed while a scan is
-    being sent are replayed into the next page's field (circulation/static/circulation/desk.js)
-    instead of being lost or run into the previous code."""
+    """A scanner does not wait for the page: with JavaScript on, the page stays open and each
+    Enter queues its code at once (circulation/static/circulation/desk.js), so no key is lost
+    or run into the next code; the card's row comes first, then a row per copy."""
     desk_user()
     PatronFactory(card_number="CARD-1", name="Ada Reader")
     for n in range(1, 4):
@@ -166,8 +132,11 @@ def test_scans_typed_faster_than_the_pages_load_are_each_kept(page):
     page.keyboard.type("CARD-1\nF-1\nF-2\nF-3\n")  # no waiting between scans
 
     lines = page.locator("table.lines tbody tr")
-    expect()(lines).to_have_count(3)
+    expect()(lines).to_have_count(4)
+    expect()(page.locator("table.lines tbody tr.pending")).to_have_count(0, timeout=30_000)
+    expect()(lines.nth(3)).to_contain_text("Ada Reader")
     for n in range(1, 4):
         expect()(lines.nth(3 - n)).to_contain_text(f"Fast {n}")
     expect()(page.locator("table.lines")).not_to_contain_text("Refused")
+    expect()(page.locator(".patron-name")).to_have_text("Ada Reader")
     assert sorted(Loan.objects.values_list("copy__barcode", flat=True)) == ["F-1", "F-2", "F-3"]

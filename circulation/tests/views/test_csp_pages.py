@@ -11,7 +11,7 @@ from catalog.tests.factories import BookFactory, CopyFactory
 from circulation import services
 from circulation.services.feeds import calendar_feed_issue
 from circulation.tests.factories import PatronFactory
-from shelfmark.tests.test_csp import SITE_POLICY, assert_no_inline_code, policy
+from shelfmark.tests.test_csp import SITE_POLICY, InlineCode, assert_no_inline_code, policy
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +61,28 @@ def test_desk_pages_after_scans_and_refusals(desk, scene):
         assert policy(response) == SITE_POLICY
         assert_no_inline_code(response)
     assert blocked.status_code == 400
+
+
+def test_the_desk_scripts_answers_hold_no_inline_code_and_nor_do_the_pages_after(desk, scene):
+    json = {"Accept": "application/json"}
+    answers = [
+        desk.post("/desk/", {"action": "scan", "code": "CARD-ADA"}, headers=json),
+        desk.post("/desk/", {"action": "scan", "code": "NOPE", "patron": scene["patron"]},
+                  headers=json),
+        desk.post("/desk/checkin/", {"action": "scan", "code": "OUT-1"}, headers=json),
+        desk.post("/desk/", {"action": "done"}, headers=json),
+    ]  # fmt: skip
+    for response in answers:
+        for fragment in response.json().values():
+            if isinstance(fragment, str):
+                found = InlineCode()
+                found.feed(fragment)
+                assert (found.scripts, found.handlers) == ([], [])
+                assert (found.style_elements, found.style_attributes) == (0, 0)
+    desk.post("/desk/", {"action": "scan", "code": "CARD-ADA"}, headers=json)
+    for response in (desk.get("/desk/"), desk.get("/desk/checkin/")):
+        assert policy(response) == SITE_POLICY
+        assert_no_inline_code(response)
 
 
 def test_the_desk_refusal_page_has_the_policy(reader_client):

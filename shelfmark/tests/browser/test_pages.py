@@ -306,7 +306,9 @@ def test_the_desks_pages_fit_a_phone_and_pass_axe(browser, live_server):
     for copy in library["copies"]["Persuasion"][:1] + library["copies"]["Middlemarch"][:1]:
         page.get_by_label("Copy barcode").fill(copy.barcode)
         page.keyboard.press("Enter")
-        expect()(page.locator(".latest, .hold-trapped").first).to_contain_text(copy.barcode)
+        # The newest line's box, with or without the desk's script (which keeps a trapped
+        # hold's box up after the next scan).
+        expect()(page.locator(".latest")).to_contain_text(copy.barcode)
     visits.check("Desk: check in, with lines and a trapped hold")
     visits.visit("Desk: patron search", "/desk/patrons/?q=a")
     visits.visit("Desk: patron page", f"/desk/patrons/{ada.pk}/")
