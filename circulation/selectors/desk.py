@@ -22,6 +22,8 @@ from circulation.models import (
     Patron,
     not_suspended,
 )
+from circulation.policy import general_max_loans
+from circulation.refusals import Standing, patron_blocks
 from circulation.rules import clean_card_number
 from circulation.selectors import waiting_position
 from shelfmark.errors import RuleError
@@ -43,7 +45,10 @@ PATRON_FIELDS = (
     "blocked",
     "block_reason",
     "notes",
+    "category_id",
     "category__name",
+    "category__max_loans",
+    "category__overdue_blocks",
 )
 
 
@@ -80,14 +85,42 @@ def patron_card_number(patron_pk: int) -> str | None:
     return Patron.objects.filter(pk=patron_pk).values_list("card_number", flat=True).first()
 
 
+def _blocks(patron: Row, *, loans_open: int, loans_overdue: int, today: datetime.date) -> None:
+    """``blocks``: every reason the patron cannot borrow today (circulation.refusals), with
+    the loan limit for every loan type (one query, for the circulation rules)."""
+    category_id = patron["category_id"]
+    standing = Standing(
+        name=patron["name"],
+        category_name=patron["category__name"],
+        blocked=patron["blocked"],
+        block_reason=patron["block_reason"],
+        expires_on=patron["expires_on"],
+        overdue_blocks=patron["category__overdue_blocks"],
+        loans_open=loans_open,
+        loans_overdue=loans_overdue,
+        max_loans=general_max_loans({category_id: patron["category__max_loans"]})[category_id],
+    )
+    patron["blocks"] = patron_blocks(standing, today)
+    patron["card_expired"] = any(block.code == "card_expired" for block in patron["blocks"])
+
+
 def patron_summary(patron_pk: int, today: datetime.date) -> Row | None:
-    """What the checkout page shows of its patron: one query."""
-    return (
+    """What the checkout page shows of its patron, with every reason they cannot borrow now:
+    two queries."""
+    patron = (
         Patron.objects.filter(pk=patron_pk)
         .annotate(**_patron_counts(today))
         .values(*PATRON_FIELDS, "loans_open", "loans_overdue", "holds_ready")
         .first()
     )
+    if patron is not None:
+        _blocks(
+            patron,
+            loans_open=patron["loans_open"],
+            loans_overdue=patron["loans_overdue"],
+            today=today,
+        )
+    return patron
 
 
 def patron_search(query: str, today: datetime.date) -> list[Row]:
@@ -137,6 +170,7 @@ def _hold_rows(holds: QuerySet[Hold]) -> list[Row]:
             "status",
             "placed_at",
             "pickup_by",
+            "suspended_until",
             "closed_at",
             "queue_position",
             "book_id",
@@ -153,12 +187,9 @@ def _hold_rows(holds: QuerySet[Hold]) -> list[Row]:
 
 
 def patron_page(patron_pk: int, today: datetime.date) -> Row | None:
-    """A patron, their open loans, active holds and latest history: four queries."""
-    patron = (
-        Patron.objects.filter(pk=patron_pk)
-        .values(*PATRON_FIELDS, "category__max_loans", "user__username")
-        .first()
-    )
+    """A patron, every reason they cannot borrow now, their open loans, active holds and
+    latest history: five queries."""
+    patron = Patron.objects.filter(pk=patron_pk).values(*PATRON_FIELDS, "user__username").first()
     if patron is None:
         return None
     patron["loans"] = _loan_rows(
@@ -166,6 +197,12 @@ def patron_page(patron_pk: int, today: datetime.date) -> Row | None:
             "due_on", "id"
         ),
         today,
+    )
+    _blocks(
+        patron,
+        loans_open=len(patron["loans"]),
+        loans_overdue=sum(1 for loan in patron["loans"] if loan["days_overdue"]),
+        today=today,
     )
     patron["holds"] = _hold_rows(
         Hold.objects.filter(patron_id=patron_pk, status__in=ACTIVE_HOLD_STATUSES).order_by(
