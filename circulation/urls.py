@@ -4,7 +4,7 @@ calendar feeds. Who may use each is in shelfmark/tests/test_access.py."""
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from circulation.views import account, desk, feed
+from circulation.views import account, desk, desk_patron, feed
 
 urlpatterns = [
     # Signing in and passwords (settings.LOGIN_URL is the sign-in page).
@@ -44,9 +44,24 @@ urlpatterns = [
     # The staff desk.
     path("desk/", desk.checkout, name="desk-checkout"),
     path("desk/checkin/", desk.checkin, name="desk-checkin"),
-    path("desk/patrons/", desk.patron_search, name="desk-patrons"),
-    path("desk/patrons/<id:pk>/", desk.patron_detail, name="desk-patron"),
-    path("desk/patrons/<id:pk>/block/", desk.patron_block, name="desk-patron-block"),
+    path("desk/patrons/", desk_patron.patron_search, name="desk-patrons"),
+    path("desk/patrons/<id:pk>/", desk_patron.patron_detail, name="desk-patron"),
+    path("desk/patrons/<id:pk>/block/", desk_patron.patron_block, name="desk-patron-block"),
+    path(
+        "desk/patrons/<id:pk>/renew-card/",
+        desk_patron.patron_renew_card,
+        name="desk-patron-renew-card",
+    ),
+    path("desk/patrons/<id:pk>/expiry/", desk_patron.patron_expiry, name="desk-patron-expiry"),
+    path(
+        "desk/patrons/<id:pk>/renew-all/",
+        desk_patron.patron_renew_all,
+        name="desk-patron-renew-all",
+    ),
+    path("desk/patrons/<id:pk>/holds/", desk_patron.patron_hold_place, name="desk-patron-hold"),
+    path("desk/loans/<id:pk>/renew/", desk_patron.loan_renew, name="desk-loan-renew"),
+    path("desk/holds/<id:pk>/suspend/", desk_patron.hold_suspend, name="desk-hold-suspend"),
+    path("desk/holds/<id:pk>/cancel/", desk_patron.hold_cancel, name="desk-hold-cancel"),
     path("desk/overdue/", desk.overdue, name="desk-overdue"),
     path("desk/holds/", desk.hold_shelf, name="desk-hold-shelf"),
     path("desk/holds/<id:pk>/slip/", desk.hold_slip, name="desk-hold-slip"),

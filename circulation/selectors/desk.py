@@ -303,3 +303,13 @@ def copy_title(barcode: str) -> str:
         Copy.objects.filter(barcode=barcode.strip()).values_list("book__title", flat=True).first()
     )
     return title or ""
+
+
+def queue_position(hold_pk: int) -> int | None:
+    """A waiting hold's place in its book's queue (None when it is not waiting): one query."""
+    return (
+        Hold.objects.filter(pk=hold_pk, status=HoldStatus.WAITING)
+        .annotate(position=waiting_position())
+        .values_list("position", flat=True)
+        .first()
+    )

@@ -14,14 +14,11 @@ import datetime
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
-from circulation import services
-from circulation.models import Patron
 from circulation.selectors import desk as selectors
 from circulation.views import desk_lines, desk_scans
 from shelfmark.errors import DomainError
@@ -33,8 +30,6 @@ CHECKIN_SESSION = "desk_checkin"
 # What each desk page needs: the Librarians group (migration circulation 0002) has all of them.
 CHECKOUT_PERMISSIONS = ("circulation.add_loan",)
 CHECKIN_PERMISSIONS = ("circulation.change_loan",)
-PATRON_PERMISSIONS = ("circulation.view_patron",)
-BLOCK_PERMISSIONS = ("circulation.view_patron", "circulation.change_patron")
 LOAN_LIST_PERMISSIONS = ("circulation.view_loan",)
 HOLD_LIST_PERMISSIONS = ("circulation.view_hold",)
 # Who sees the desk at all (the site's navigation uses the same test).
@@ -135,72 +130,6 @@ def checkin(request: HttpRequest) -> HttpResponse:
         request.session[CHECKIN_SESSION] = state
         return redirect("desk-checkin")
     return render(request, "circulation/desk/checkin.html", {"lines": desk_lines.stored(state)})
-
-
-# --- Patrons -------------------------------------------------------------------------------------
-
-
-@require_GET
-@desk_view(*PATRON_PERMISSIONS)
-def patron_search(request: HttpRequest) -> HttpResponse:
-    """Find a patron by name, email or card number; a scanned card opens their page at once."""
-    query = request.GET.get("q", "").strip()[:200]
-    if query:
-        exact = selectors.patron_by_card(query)
-        if exact is not None:
-            return redirect("desk-patron", pk=exact.pk)
-    results = selectors.patron_search(query, _today()) if query else []
-    return render(
-        request,
-        "circulation/desk/patron_search.html",
-        {"query": query, "patrons": results, "limit": selectors.SEARCH_LIMIT},
-    )
-
-
-@require_GET
-@desk_view(*PATRON_PERMISSIONS)
-def patron_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _patron_page(request, pk)
-
-
-def _patron_page(
-    request: HttpRequest, pk: int, *, block_error: str = "", status: int = 200
-) -> HttpResponse:
-    patron = selectors.patron_page(pk, _today())
-    if patron is None:
-        raise Http404("No such patron.")
-    return render(
-        request,
-        "circulation/desk/patron.html",
-        {
-            "patron": patron,
-            "block_error": block_error,
-            "history_limit": selectors.HISTORY_LIMIT,
-            "may_block": request.user.has_perms(BLOCK_PERMISSIONS),
-        },
-        status=status,
-    )
-
-
-@require_POST
-@desk_view(*BLOCK_PERMISSIONS)
-def patron_block(request: HttpRequest, pk: int) -> HttpResponse:
-    """Block a patron's card (a reason is required) or unblock it."""
-    patron = Patron.objects.filter(pk=pk).first()
-    if patron is None:
-        raise Http404("No such patron.")
-    block = request.POST.get("action") == "block"
-    try:
-        services.patron_update(
-            patron=patron,
-            blocked=block,
-            block_reason=request.POST.get("reason", "") if block else None,
-            actor=request.user,
-        )
-    except DomainError as error:
-        return _patron_page(request, pk, block_error=error.message, status=400)
-    messages.success(request, "Card blocked." if block else "Card unblocked.")
-    return redirect("desk-patron", pk=pk)
 
 
 # --- Lists ---------------------------------------------------------------------------------------

@@ -95,6 +95,13 @@ ACCESS: dict[str, dict[str, str]] = {
     "desk-patrons": {"GET": DESK},
     "desk-patron": {"GET": DESK},
     "desk-patron-block": {"POST": DESK},
+    "desk-patron-renew-card": {"POST": DESK},
+    "desk-patron-expiry": {"POST": DESK},
+    "desk-patron-renew-all": {"POST": DESK},
+    "desk-patron-hold": {"POST": DESK},
+    "desk-loan-renew": {"POST": DESK},
+    "desk-hold-suspend": {"POST": DESK},
+    "desk-hold-cancel": {"POST": DESK},
     "desk-overdue": {"GET": DESK},
     "desk-hold-shelf": {"GET": DESK},
     "desk-hold-slip": {"GET": DESK},
@@ -178,6 +185,13 @@ NOT_DRF = {
     "desk-patrons",
     "desk-patron",
     "desk-patron-block",
+    "desk-patron-renew-card",
+    "desk-patron-expiry",
+    "desk-patron-renew-all",
+    "desk-patron-hold",
+    "desk-loan-renew",
+    "desk-hold-suspend",
+    "desk-hold-cancel",
     "desk-overdue",
     "desk-hold-shelf",
     "desk-hold-slip",
@@ -285,8 +299,12 @@ def sample_object(name: str, user: User | None) -> int:
         return circulation.loan_checkout(card_number=patron_a.card_number, barcode=copy.barcode).pk
     if name in ("hold-detail", "hold-cancel"):
         return circulation.hold_place(patron=patron_a, book=BookFactory()).pk
-    if name in ("desk-patron", "desk-patron-block"):
+    if name.startswith("desk-patron"):
         return PatronFactory().pk
+    if name == "desk-loan-renew":
+        return circulation.loan_checkout(card_number=patron_a.card_number, barcode=copy.barcode).pk
+    if name in ("desk-hold-suspend", "desk-hold-cancel"):
+        return circulation.hold_place(patron=patron_a, book=BookFactory()).pk
     return {
         "patron-detail": patron_a.pk,
         "patron-renew-card": patron_a.pk,

@@ -1,0 +1,283 @@
+"""The desk's patron pages: find a patron, and their page, where a librarian serves a patron who
+phones or walks in: every reason they cannot borrow now, renewing their card or changing its
+expiry date, renewing one loan or all of them, placing a hold for them (with a search of the
+catalog), suspending, resuming and cancelling their holds, and blocking their card.
+
+Each action is a form that posts, calls one service, and comes back to the patron's page with
+what happened as a message (post/redirect/get); none needs JavaScript.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from catalog import selectors as catalog_selectors
+from catalog.models import Book
+from circulation import services
+from circulation.models import Hold, HoldStatus, Loan, Patron
+from circulation.selectors import desk as selectors
+from circulation.views.desk import desk_view
+from circulation.views.hold_forms import hold_suspend_from_form, suspension_dates
+from shelfmark.errors import DomainError
+from shelfmark.formats import long_date
+
+PATRON_PERMISSIONS = ("circulation.view_patron",)
+PATRON_CHANGE_PERMISSIONS = ("circulation.view_patron", "circulation.change_patron")
+RENEW_PERMISSIONS = ("circulation.view_patron", "circulation.change_loan")
+HOLD_PLACE_PERMISSIONS = ("circulation.view_patron", "circulation.add_hold")
+HOLD_CHANGE_PERMISSIONS = ("circulation.view_patron", "circulation.change_hold")
+BOOK_SEARCH_LIMIT = 20
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _patron_or_404(pk: int) -> Patron:
+    patron = Patron.objects.filter(pk=pk).first()
+    if patron is None:
+        raise Http404("No such patron.")
+    return patron
+
+
+def _back(request: HttpRequest, patron_pk: int) -> HttpResponseRedirect:
+    """To the page the form was on (``next``, this site's only), else the patron's page."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return HttpResponseRedirect(target)
+    return redirect("desk-patron", pk=patron_pk)
+
+
+# --- Finding a patron, their page ---------------------------------------------------------------
+
+
+@require_GET
+@desk_view(*PATRON_PERMISSIONS)
+def patron_search(request: HttpRequest) -> HttpResponse:
+    """Find a patron by name, email or card number; a scanned card opens their page at once."""
+    query = request.GET.get("q", "").strip()[:200]
+    if query:
+        exact = selectors.patron_by_card(query)
+        if exact is not None:
+            return redirect("desk-patron", pk=exact.pk)
+    results = selectors.patron_search(query, _today()) if query else []
+    return render(
+        request,
+        "circulation/desk/patron_search.html",
+        {"query": query, "patrons": results, "limit": selectors.SEARCH_LIMIT},
+    )
+
+
+@require_GET
+@desk_view(*PATRON_PERMISSIONS)
+def patron_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The patron's page; ``?book=`` searches the catalog for a book to place a hold on."""
+    return _patron_page(request, pk)
+
+
+def _patron_page(
+    request: HttpRequest, pk: int, *, block_error: str = "", status: int = 200
+) -> HttpResponse:
+    today = _today()
+    patron = selectors.patron_page(pk, today)
+    if patron is None:
+        raise Http404("No such patron.")
+    book_query = request.GET.get("book", "").strip()[:200]
+    user = request.user
+    return render(
+        request,
+        "circulation/desk/patron.html",
+        {
+            "patron": patron,
+            "block_error": block_error,
+            "history_limit": selectors.HISTORY_LIMIT,
+            "may_change": user.has_perms(PATRON_CHANGE_PERMISSIONS),
+            "may_renew": user.has_perms(RENEW_PERMISSIONS),
+            "may_hold": user.has_perms(HOLD_PLACE_PERMISSIONS),
+            "may_change_holds": user.has_perms(HOLD_CHANGE_PERMISSIONS),
+            "book_query": book_query,
+            "books": _books_to_hold(book_query) if book_query else [],
+            "book_search_limit": BOOK_SEARCH_LIMIT,
+            **suspension_dates(today),
+        },
+        status=status,
+    )
+
+
+def _books_to_hold(query: str) -> list[dict[str, Any]]:
+    """Books matching ``query``, as the catalog's search finds them (an ISBN in any form too):
+    at most BOOK_SEARCH_LIMIT, by title."""
+    found = catalog_selectors.book_search(Book.objects.all(), query).order_by("title", "id")
+    rows = catalog_selectors.book_rows(found)[:BOOK_SEARCH_LIMIT]
+    return catalog_selectors.book_representations(list(rows))
+
+
+# --- The card ------------------------------------------------------------------------------------
+
+
+@require_POST
+@desk_view(*PATRON_CHANGE_PERMISSIONS)
+def patron_block(request: HttpRequest, pk: int) -> HttpResponse:
+    """Block a patron's card (a reason is required) or unblock it."""
+    patron = _patron_or_404(pk)
+    block = request.POST.get("action") == "block"
+    try:
+        services.patron_update(
+            patron=patron,
+            blocked=block,
+            block_reason=request.POST.get("reason", "") if block else None,
+            actor=request.user,
+        )
+    except DomainError as error:
+        return _patron_page(request, pk, block_error=error.message, status=400)
+    messages.success(request, "Card blocked." if block else "Card unblocked.")
+    return redirect("desk-patron", pk=pk)
+
+
+@require_POST
+@desk_view(*PATRON_CHANGE_PERMISSIONS)
+def patron_renew_card(request: HttpRequest, pk: int) -> HttpResponse:
+    """Extend the card by its category's period (from its expiry, or today when expired)."""
+    patron = _patron_or_404(pk)
+    try:
+        patron = services.patron_card_renew(patron=patron, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        assert patron.expires_on is not None  # renewed: it has a date
+        messages.success(
+            request, f"{patron.name}'s card is renewed: valid until {long_date(patron.expires_on)}."
+        )
+    return _back(request, pk)
+
+
+class ExpiryForm(forms.Form):
+    expires_on = forms.DateField(
+        required=False,
+        error_messages={"invalid": "Enter the day as a date (year-month-day)."},
+    )
+
+
+@require_POST
+@desk_view(*PATRON_CHANGE_PERMISSIONS)
+def patron_expiry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Set the card's expiry date by hand (empty: the card never expires)."""
+    patron = _patron_or_404(pk)
+    form = ExpiryForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(map(str, form.errors["expires_on"])))
+        return redirect("desk-patron", pk=pk)
+    expires_on = form.cleaned_data["expires_on"]
+    try:
+        services.patron_update(patron=patron, expires_on=expires_on, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        valid = f"valid until {long_date(expires_on)}" if expires_on else "never expires now"
+        messages.success(request, f"{patron.name}'s card {valid}.")
+    return redirect("desk-patron", pk=pk)
+
+
+# --- Loans ---------------------------------------------------------------------------------------
+
+
+@require_POST
+@desk_view(*RENEW_PERMISSIONS)
+def loan_renew(request: HttpRequest, pk: int) -> HttpResponse:
+    loan = Loan.objects.filter(pk=pk).select_related("copy__book").first()
+    if loan is None:
+        raise Http404("No such loan.")
+    title = loan.copy.book.title
+    try:
+        loan = services.loan_renew(loan=loan, actor=request.user)
+    except DomainError as error:
+        messages.error(request, f"'{title}' was not renewed: {error.message}")
+    else:
+        messages.success(request, f"Renewed '{title}': now due {long_date(loan.due_on)}.")
+    return redirect("desk-patron", pk=loan.patron_id)
+
+
+@require_POST
+@desk_view(*RENEW_PERMISSIONS)
+def patron_renew_all(request: HttpRequest, pk: int) -> HttpResponse:
+    """Renew every loan the patron has; what became of each, one message per loan."""
+    patron = _patron_or_404(pk)
+    outcomes = services.loans_renew_all(patron=patron, actor=request.user)
+    if not outcomes:
+        messages.info(request, f"{patron.name} has nothing on loan.")
+    for outcome in outcomes:
+        title = outcome.loan.copy.book.title
+        if outcome.renewed:
+            messages.success(request, f"'{title}': {outcome.message}")
+        else:
+            messages.error(request, f"'{title}' was not renewed: {outcome.message}")
+    return redirect("desk-patron", pk=pk)
+
+
+# --- Holds ---------------------------------------------------------------------------------------
+
+
+@require_POST
+@desk_view(*HOLD_PLACE_PERMISSIONS)
+def patron_hold_place(request: HttpRequest, pk: int) -> HttpResponse:
+    """Place a hold for the patron on a book (chosen in the page's catalog search)."""
+    patron = _patron_or_404(pk)
+    book_id = request.POST.get("book", "")
+    book = catalog_selectors.book_get(int(book_id)) if book_id.isdigit() else None
+    if book is None:
+        messages.error(request, "Choose a book to place the hold on.")
+        return redirect("desk-patron", pk=pk)
+    try:
+        hold = services.hold_place(patron=patron, book=book, actor=request.user)
+    except DomainError as error:
+        messages.error(request, f"No hold on '{book.title}': {error.message}")
+    else:
+        position = selectors.queue_position(hold.pk)
+        messages.success(
+            request,
+            f"Hold placed on '{book.title}' for {patron.name}: number {position} in the queue.",
+        )
+    return redirect("desk-patron", pk=pk)
+
+
+def _hold_or_404(pk: int) -> Hold:
+    hold = Hold.objects.filter(pk=pk).select_related("book", "patron").first()
+    if hold is None:
+        raise Http404("No such hold.")
+    return hold
+
+
+@require_POST
+@desk_view(*HOLD_CHANGE_PERMISSIONS)
+def hold_suspend(request: HttpRequest, pk: int) -> HttpResponse:
+    """Suspend a patron's waiting hold until a day, or resume it now."""
+    hold = _hold_or_404(pk)
+    hold_suspend_from_form(request, hold)
+    return redirect("desk-patron", pk=hold.patron_id)
+
+
+@require_POST
+@desk_view(*HOLD_CHANGE_PERMISSIONS)
+def hold_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel a patron's hold; one whose copy waits on the hold shelf asks first."""
+    hold = _hold_or_404(pk)
+    if hold.status == HoldStatus.READY and request.POST.get("confirm") != "yes":
+        return render(request, "circulation/desk/hold_cancel_confirm.html", {"hold": hold})
+    try:
+        services.hold_cancel(hold=hold, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{hold.patron.name}'s hold on '{hold.book.title}' is cancelled.")
+    return redirect("desk-patron", pk=hold.patron_id)
