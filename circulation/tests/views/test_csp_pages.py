@@ -38,6 +38,7 @@ def scene(reader, librarian):
         ("/desk/checkin/", 200),
         ("/desk/patrons/?q=ada", 200),
         ("/desk/patrons/{patron}/", 200),
+        ("/desk/patrons/{patron}/?book=wait", 200),
         ("/desk/overdue/", 200),
         ("/desk/holds/", 200),
         ("/desk/holds/{hold}/slip/", 200),
@@ -48,6 +49,14 @@ def test_desk_pages_have_the_site_policy_and_no_inline_code(desk, scene, path, s
     response = desk.get(path.format(**scene))
 
     assert response.status_code == status
+    assert policy(response) == SITE_POLICY
+    assert_no_inline_code(response)
+
+
+def test_the_desks_hold_cancel_confirmation_has_the_policy(desk, scene):
+    response = desk.post(f"/desk/holds/{scene['hold']}/cancel/")
+
+    assert "Cancel this hold?" in response.content.decode()
     assert policy(response) == SITE_POLICY
     assert_no_inline_code(response)
 
