@@ -99,7 +99,7 @@ def demo_circulation_load(*, today: datetime.date | None = None) -> DemoCirculat
     ):
         return report  # told before: librarians may have changed it since, which stands
     report.story_told = True
-    story = sorted(_story(patrons), key=lambda item: -item[0])  # stable: a day's steps in order
+    story = sorted(_story(patrons, today), key=lambda item: -item[0])  # stable: a day's steps in order
     for minute, (days_ago, step) in enumerate(story):
         with _clock(_morning(today, days_ago, minute)):
             try:
@@ -213,7 +213,7 @@ STORY_BARCODES = [
 ]  # fmt: skip
 
 
-def _story(p: dict[str, Patron]) -> list[tuple[int, Callable[[], Any]]]:
+def _story(p: dict[str, Patron], today: datetime.date) -> list[tuple[int, Callable[[], Any]]]:
     """(days ago, what happened): the last weeks at the desk."""
 
     def lend(card: str, barcode: str) -> Callable[[], Loan]:
@@ -230,6 +230,11 @@ def _story(p: dict[str, Patron]) -> list[tuple[int, Callable[[], Any]]]:
     def renew(barcode: str) -> Callable[[], Loan]:
         return lambda: services.loan_renew(
             loan=Loan.objects.get(copy__barcode=barcode, checked_in_at__isnull=True)
+        )
+
+    def suspend(card: str, barcode: str, until: datetime.date) -> Callable[[], Hold]:
+        return lambda: services.hold_suspend(
+            hold=Hold.objects.get(patron=p[card], book__copies__barcode=barcode), until=until
         )
 
     def block(card: str, reason: str) -> Callable[[], Patron]:
@@ -258,6 +263,8 @@ def _story(p: dict[str, Patron]) -> list[tuple[int, Callable[[], Any]]]:
         # Holds: a queue of two for Middlemarch, one for Emma.
         (10, hold("C-1001", MIDDLEMARCH)),
         (8, hold("C-1009", MIDDLEMARCH)),
+        # Iris is away for a fortnight: her place is kept, her turn skipped until she is back.
+        (4, suspend("C-1009", MIDDLEMARCH, today + datetime.timedelta(days=10))),
         (5, hold("C-1011", EMMA)),
         # Ready on the hold shelf for Ada: Liam brought it back yesterday.
         (12, lend("C-1012", TWO_CITIES)),
