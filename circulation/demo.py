@@ -99,7 +99,8 @@ def demo_circulation_load(*, today: datetime.date | None = None) -> DemoCirculat
     ):
         return report  # told before: librarians may have changed it since, which stands
     report.story_told = True
-    story = sorted(_story(patrons, today), key=lambda item: -item[0])  # stable: a day's steps in order
+    # Stable: a day's steps stay in their order.
+    story = sorted(_story(patrons, today), key=lambda item: -item[0])
     for minute, (days_ago, step) in enumerate(story):
         with _clock(_morning(today, days_ago, minute)):
             try:
