@@ -381,7 +381,7 @@ def test_block_and_unblock_are_recorded_with_who_did_it(desk, librarian, patron)
         follow=True,
     )
     assert "Card blocked." in text(page)
-    assert "Blocked Unpaid fines" in text(page)
+    assert "Ada Reader's card is blocked: Unpaid fines" in text(page)
     patron.refresh_from_db()
     assert (patron.blocked, patron.block_reason) == (True, "Unpaid fines")
 
