@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import uuid
 from html import unescape
 
 import pytest
@@ -16,12 +17,15 @@ from django.utils import timezone
 
 from catalog.tests.factories import BookFactory, CopyFactory
 from circulation import services
-from circulation.models import CirculationEvent, EventKind, Loan
+from circulation.models import CirculationEvent, EventKind, Hold, HoldStatus, Loan
+from circulation.refusals import OVERRIDABLE
 from circulation.tests.factories import PatronCategoryFactory, PatronFactory
 from circulation.tests.views.conftest import PASSWORD
 from circulation.tests.views.test_desk import text, text_of
-from circulation.tests.views.test_desk_scans import answer, scan
+from circulation.tests.views.test_desk_scans import answer, rows, scan, send
+from circulation.views import desk_lines
 from shelfmark.formats import long_date
+from shelfmark.tests.helpers import assert_error
 
 pytestmark = pytest.mark.django_db
 
@@ -163,3 +167,322 @@ def test_renew_the_card_is_not_offered_when_the_card_is_valid(desk, bea):
 
     assert "Cannot borrow" not in text(page)
     assert "Renew the card" not in text(page)
+
+
+# --- Lend anyway, without the script -------------------------------------------------------------
+
+
+def test_an_administrator_is_offered_lend_anyway_and_it_lends_recording_each_override(
+    head, administrator, ada, middlemarch
+):
+    head.post("/desk/", {"action": "patron", "card": "CARD-1"})
+    page = head.post("/desk/", {"action": "copy", "barcode": "B-1"}, follow=True)
+
+    html = page.content.decode()
+    assert len(forms(html)) == 2  # the row's and the newest line's box
+    row_form, latest_form = forms(html)
+    posted = fields(row_form)
+    assert posted == fields(latest_form)
+    key = dict(posted)["line"]
+    assert posted == [
+        ("csrfmiddlewaretoken", posted[0][1]),
+        ("action", "override"),
+        ("barcode", "B-1"),
+        ("patron", str(ada.pk)),
+        ("line", key),
+        ("override", "card_expired"),
+        ("override", "has_overdue_loans"),
+        ("override", "max_loans"),
+    ]
+    assert re.search(r'<tr class="refused" data-key="[0-9a-f-]{36}">', html)
+    button = re.search(r"<button[^>]*>(.*?)</button>", row_form, re.S).group(1)
+    assert unescape(re.sub(r"<[^>]+>", "", button)) == (
+        "Lend anyway: Middlemarch (B-1), despite: card expired, overdue loans, loan limit reached"
+    )
+    assert 'maxlength="200"' in row_form
+
+    lent = head.post(
+        "/desk/",
+        {**dict(posted[1:]), "override": ["card_expired", "has_overdue_loans", "max_loans"],
+         "override_reason": "  Exam tomorrow  "},
+        follow=True,
+    )  # fmt: skip
+
+    assert lent.redirect_chain == [("/desk/", 302)]  # post/redirect/get
+    loan = Loan.objects.get(copy__barcode="B-1")
+    assert loan.patron == ada
+    assert override_events() == [
+        (code, "head", "B-1", f"{message} Why: Exam tomorrow")
+        for code, message in [
+            ("card_expired", f"Ada Reader's card expired on {long_date(ada.expires_on)}; renew "
+             "the card first."),
+            ("has_overdue_loans", "Ada Reader has 1 overdue loan; it must be returned first."),
+            ("max_loans", "Ada Reader has 2 loans, the most a Junior patron may have at once."),
+        ]
+    ]  # fmt: skip
+    assert set(CirculationEvent.objects.filter(kind=EventKind.OVERRIDE).values_list(
+        "actor", flat=True)) == {administrator.pk}  # fmt: skip
+    html = lent.content.decode()
+    # The refused line became the loan's: one line for the copy, and no form left.
+    assert len(rows(html)) == 1
+    assert 'class="ok"' in rows(html)[0]
+    assert "lent anyway (card expired, overdue loans, loan limit reached)" in text_of(rows(html)[0])
+    assert forms(html) == []
+    assert "Middlemarch (B-1) is due" in text(lent)
+
+
+def test_a_librarian_confirms_lending_a_book_others_wait_for(desk, librarian, bea, middlemarch):
+    waiting_for(middlemarch)
+    desk.post("/desk/", {"action": "patron", "card": "CARD-2"})
+    page = desk.post("/desk/", {"action": "copy", "barcode": "B-1"}, follow=True)
+
+    assert "1 other patron is waiting for this book." in text(page)
+    (form, _) = forms(page.content.decode())
+    posted = dict(fields(form))
+    assert posted["override"] == "book_held"
+    assert "despite: others wait for the book" in text_of(form)
+
+    lent = desk.post("/desk/", {**posted, "override_reason": ""}, follow=True)
+
+    assert Loan.objects.get(copy__barcode="B-1").patron == bea
+    assert override_events() == [
+        ("book_held", "desk", "B-1", "1 other patron is waiting for this book.")
+    ]
+    assert "lent anyway (others wait for the book)" in text(lent)
+    assert Hold.objects.get(patron__name="Wendy Waiting").status == HoldStatus.WAITING
+
+
+def test_a_librarian_sees_the_reasons_but_no_lend_anyway_for_what_needs_the_permission(
+    desk, ada, middlemarch
+):
+    desk.post("/desk/", {"action": "patron", "card": "CARD-1"})
+
+    page = desk.post("/desk/", {"action": "copy", "barcode": "B-1"}, follow=True)
+
+    shown = text(page)
+    assert "Ada Reader has 2 loans, the most a Junior patron may have at once." in shown
+    assert "card expired on" in shown
+    assert forms(page.content.decode()) == []
+    assert "Lend anyway" not in shown
+    assert '<tr class="refused">' in page.content.decode()  # no key: nothing names the line
+
+
+def test_a_librarian_cannot_force_a_permission_override_with_a_crafted_form(desk, ada, middlemarch):
+    desk.post("/desk/", {"action": "patron", "card": "CARD-1"})
+    crafted = {
+        "action": "override",
+        "barcode": "B-1",
+        "patron": ada.pk,
+        "override": ["card_expired", "has_overdue_loans", "max_loans"],
+        "override_reason": "Because I say so",
+    }
+
+    page = desk.post("/desk/", crafted, follow=True)
+
+    assert page.redirect_chain == [("/desk/", 302)]
+    assert not Loan.objects.filter(copy__barcode="B-1").exists()
+    assert override_events() == []
+    (row,) = rows(page.content.decode())
+    assert 'class="refused"' in row
+    assert (
+        "Overriding card_expired, has_overdue_loans, max_loans needs the permission to lend "
+        "anyway" in text_of(row)
+    )
+    assert "Ada Reader has 2 loans" in text_of(row)  # and the reasons
+    assert forms(page.content.decode()) == []
+
+
+def test_lend_anyway_in_a_new_session_lends_and_serves_the_lines_patron(
+    administrator, ada, middlemarch
+):
+    # The form came from a page of a session that has ended since: it names its patron.
+    client = Client()
+    client.force_login(administrator)
+    form = {"action": "override", "barcode": "B-1", "patron": ada.pk, "override": [
+        "card_expired", "has_overdue_loans", "max_loans"]}  # fmt: skip
+
+    page = client.post("/desk/", form, follow=True)
+
+    assert Loan.objects.get(copy__barcode="B-1").patron == ada
+    assert "Middlemarch (B-1) is due" in text(page)
+    assert "Ada Reader" in text(page)
+
+
+def test_every_refusal_that_can_be_lent_past_has_a_name_for_the_button():
+    assert desk_lines.OVERRIDE_NAMES.keys() == OVERRIDABLE.keys()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"override": ["no_such_refusal"]},
+        {"override": []},
+        {"override_reason": "x" * 201},
+        {"patron": "Ada"},
+    ],
+)
+def test_a_malformed_lend_anyway_form_lends_nothing_and_says_why(head, ada, middlemarch, change):
+    head.post("/desk/", {"action": "patron", "card": "CARD-1"})
+    form = {"action": "override", "barcode": "B-1", "patron": ada.pk, "override": "max_loans"}
+
+    page = head.post("/desk/", {**form, **change}, follow=True)
+
+    assert not Loan.objects.filter(copy__barcode="B-1").exists()
+    (row,) = rows(page.content.decode())
+    assert 'class="refused"' in row
+
+
+# --- Lend anyway, through the script -------------------------------------------------------------
+
+
+def lend_anyway(client: Client, line: dict, *, reason: str = "", key: str | None = None):
+    """What desk.js sends for a refused line's "Lend anyway"."""
+    form = {
+        "action": "override",
+        "code": line["barcode"],
+        "patron": line["patron"],
+        "override": line["lend_anyway"],
+        "override_reason": reason,
+        "line": line["key"],
+    }
+    return send(client, form, key=key)
+
+
+def test_a_refused_line_has_each_reason_with_how_it_can_be_lent_past(head, desk, ada, middlemarch):
+    waiting_for(middlemarch)
+    for client, overridable in ((head, True), (desk, False)):
+        refused = answer(scan(client, "B-1", ada))
+
+        assert refused["line"]["patron"] == ada.pk
+        assert refused["line"]["refusals"] == [
+            {
+                "code": "card_expired",
+                "message": f"Ada Reader's card expired on {long_date(ada.expires_on)}; renew the "
+                "card first.",
+                "override": "permission",
+                "overridable": overridable,
+            },
+            {
+                "code": "has_overdue_loans",
+                "message": "Ada Reader has 1 overdue loan; it must be returned first.",
+                "override": "permission",
+                "overridable": overridable,
+            },
+            {
+                "code": "max_loans",
+                "message": "Ada Reader has 2 loans, the most a Junior patron may have at once.",
+                "override": "permission",
+                "overridable": overridable,
+            },
+            {
+                "code": "book_held",
+                "message": "1 other patron is waiting for this book.",
+                "override": "confirm",
+                "overridable": True,
+            },
+        ]
+        offered = "lend_anyway" in refused["line"]
+        assert offered is overridable
+        assert ("Lend anyway" in refused["row_html"]) is overridable
+        assert ("Lend anyway" in refused["latest_html"]) is overridable
+
+
+def test_lend_anyway_through_the_script_replaces_the_refused_line_with_the_loan(
+    head, ada, middlemarch
+):
+    answer(scan(head, "CARD-1", key="k-card"))
+    refused = answer(scan(head, "B-1", ada, key="k-refused"))["line"]
+    assert refused["lend_anyway"] == ["card_expired", "has_overdue_loans", "max_loans"]
+    again = answer(scan(head, "B-1", ada, key="k-again"))
+    (form,) = forms(again["row_html"])
+    assert dict(fields(form))["line"] == "k-again"  # the form names the line by its scan's key
+
+    lent = answer(lend_anyway(head, refused, reason="Exam tomorrow", key="k-override"))
+
+    assert lent["line"] == {
+        "kind": "copy",
+        "ok": True,
+        "barcode": "B-1",
+        "title": "Middlemarch",
+        "due_on": Loan.objects.get(copy__barcode="B-1").due_on.isoformat(),
+        "overridden": ["card_expired", "has_overdue_loans", "max_loans"],
+        "key": "k-override",
+    }
+    assert lent["row_html"].startswith('<tr class="ok" data-key="k-override">')
+    assert "lent anyway (card expired, overdue loans, loan limit reached)" in text_of(
+        lent["row_html"]
+    )
+    assert lent["patron"]["id"] == ada.pk
+    assert "3 on loan" in text_of(lent["patron_html"])
+    assert [note.endswith("Why: Exam tomorrow") for *_, note in override_events()] == [True] * 3
+    # The session's lines: the loan on top, in the refused line's place.
+    keys = re.findall(r'data-key="([^"]+)"', "".join(rows(head.get("/desk/").content.decode())))
+    assert keys == ["k-override", "k-again", "k-card"]
+
+
+def test_lend_anyway_sent_again_is_replayed_and_lends_once(head, ada, middlemarch):
+    refused = answer(scan(head, "B-1", ada))["line"]
+
+    first = lend_anyway(head, refused, key="k-override")
+    again = lend_anyway(head, refused, key="k-override")
+
+    assert (again.content, again["Idempotent-Replayed"]) == (first.content, "true")
+    assert Loan.objects.filter(copy__barcode="B-1").count() == 1
+    assert len(override_events()) == 3
+
+
+def test_a_librarians_crafted_permission_override_is_a_refused_line_not_a_403(
+    desk, ada, middlemarch
+):
+    answer(scan(desk, "CARD-1"))
+    crafted = {
+        "barcode": "B-1",
+        "patron": ada.pk,
+        "lend_anyway": ["max_loans", "card_expired", "has_overdue_loans"],
+        "key": "k-refused",
+    }
+
+    refused = answer(lend_anyway(desk, crafted))  # 200: a line, which keeps the queue going
+
+    line = refused["line"]
+    assert line["ok"] is False
+    assert [r["code"] for r in line["refusals"]] == [
+        "card_expired", "has_overdue_loans", "max_loans", "override_not_allowed",
+    ]  # fmt: skip
+    assert "needs the permission to lend anyway" in line["refusals"][-1]["message"]
+    assert "lend_anyway" not in line
+    assert "needs the permission to lend anyway" in text_of(refused["row_html"])
+    assert "Lend anyway" not in refused["row_html"]
+    assert not Loan.objects.filter(copy__barcode="B-1").exists()
+    assert override_events() == []
+
+
+def test_lend_anyway_for_an_earlier_patron_lends_to_them_and_keeps_serving_the_current_one(
+    head, ada, bea, middlemarch
+):
+    answer(scan(head, "CARD-1"))
+    refused = answer(scan(head, "B-1", ada))["line"]
+    answer(scan(head, "CARD-2", ada))  # Bea's turn; Ada's refused row is still on the page
+
+    lent = answer(lend_anyway(head, refused))
+
+    assert Loan.objects.get(copy__barcode="B-1").patron == ada
+    assert lent["patron"]["id"] == bea.pk
+    assert "Bea Borrower" in text(head.get("/desk/"))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"override": ["no_such_refusal"]},
+        {"override": []},
+        {"override_reason": "x" * 201},
+        {"patron": ""},
+        {"code": " "},
+    ],
+)
+def test_a_malformed_lend_anyway_from_the_script_is_a_400(head, ada, middlemarch, change):
+    form = {"action": "override", "code": "B-1", "patron": ada.pk, "override": "max_loans"}
+
+    assert_error(send(head, {**form, **change}, key=str(uuid.uuid4())), 400, "invalid")
+    assert not Loan.objects.filter(copy__barcode="B-1").exists()
