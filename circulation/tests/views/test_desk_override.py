@@ -195,8 +195,8 @@ def test_an_administrator_is_offered_lend_anyway_and_it_lends_recording_each_ove
         ("override", "max_loans"),
     ]
     assert re.search(r'<tr class="refused" data-key="[0-9a-f-]{36}">', html)
-    button = re.search(r"<button[^>]*>(.*?)</button>", row_form, re.S).group(1)
-    assert unescape(re.sub(r"<[^>]+>", "", button)) == (
+    button = re.search(r'<button type="submit" aria-label="([^"]*)">Lend anyway</button>', row_form)
+    assert unescape(button.group(1)) == (
         "Lend anyway: Middlemarch (B-1), despite: card expired, overdue loans, loan limit reached"
     )
     assert 'maxlength="200"' in row_form
@@ -240,7 +240,7 @@ def test_a_librarian_confirms_lending_a_book_others_wait_for(desk, librarian, be
     (form, _) = forms(page.content.decode())
     posted = dict(fields(form))
     assert posted["override"] == "book_held"
-    assert "despite: others wait for the book" in text_of(form)
+    assert "despite: others wait for the book" in form
 
     lent = desk.post("/desk/", {**posted, "override_reason": ""}, follow=True)
 
