@@ -26,6 +26,7 @@ from circulation.tests.views.test_desk_scans import answer, rows, scan, send
 from circulation.views import desk_lines
 from shelfmark.formats import long_date
 from shelfmark.tests.helpers import assert_error
+from shelfmark.tests.test_csp import SITE_POLICY, InlineCode, assert_no_inline_code, policy
 
 pytestmark = pytest.mark.django_db
 
@@ -486,3 +487,25 @@ def test_a_malformed_lend_anyway_from_the_script_is_a_400(head, ada, middlemarch
 
     assert_error(send(head, {**form, **change}, key=str(uuid.uuid4())), 400, "invalid")
     assert not Loan.objects.filter(copy__barcode="B-1").exists()
+
+
+# --- No inline code ------------------------------------------------------------------------------
+
+
+def test_the_box_and_lend_anyway_hold_no_inline_code_in_pages_and_answers(head, ada, middlemarch):
+    """The site's policy allows none (shelfmark/tests/test_csp.py): the new forms are plain
+    HTML, in the page and in the script's answers alike."""
+    answers = [scan(head, "CARD-1"), scan(head, "B-1", ada)]
+    assert "lend_anyway" in answer(answers[1])["line"]
+    for response in answers:
+        for fragment in answer(response).values():
+            if isinstance(fragment, str):
+                found = InlineCode()
+                found.feed(fragment)
+                assert (found.scripts, found.handlers) == ([], [])
+                assert (found.style_elements, found.style_attributes) == (0, 0)
+    page = head.get("/desk/")
+    assert "Renew the card" in text(page)
+    assert len(forms(page.content.decode())) == 2
+    assert policy(page) == SITE_POLICY
+    assert_no_inline_code(page)
