@@ -305,6 +305,15 @@ def copy_title(barcode: str) -> str:
     return title or ""
 
 
+def loan_overrides(loan_pk: int) -> list[str]:
+    """The codes of the refusals a loan was lent past (its override events): one query."""
+    return list(
+        CirculationEvent.objects.filter(loan_id=loan_pk, kind=EventKind.OVERRIDE)
+        .order_by("id")
+        .values_list("from_state", flat=True)
+    )
+
+
 def queue_position(hold_pk: int) -> int | None:
     """A waiting hold's place in its book's queue (None when it is not waiting): one query."""
     return (

@@ -68,6 +68,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
             state = _checkout_patron(request.POST.get("card", ""))
         elif action == "copy" and state.get("patron"):
             _checkout_copy(request, state, request.POST.get("barcode", ""))
+        elif action == "override":  # the form names its patron: no need for the session's
+            state = _checkout_lend_anyway(request, state)
         else:  # "done", or a copy scanned with no patron chosen
             state = {}
         request.session[CHECKOUT_SESSION] = state
@@ -99,10 +101,34 @@ def _checkout_copy(request: HttpRequest, state: dict[str, Any], barcode: str) ->
         state["error"] = "That patron no longer exists. Scan the next card."
         return
     try:
-        line = desk_lines.lend(card_number=card, code=barcode, actor=request.user)
+        line = desk_lines.lend(
+            patron_pk=state["patron"], card_number=card, code=barcode, actor=request.user
+        )
     except DomainError as error:  # a collision: shown, for the librarian to scan again
         line = desk_lines.refused(barcode, selectors.copy_title(barcode.strip()), error)
-    desk_lines.add(state, line)
+    _add(state, line)
+
+
+def _checkout_lend_anyway(request: HttpRequest, state: dict[str, Any]) -> dict[str, Any]:
+    """A refused line's "Lend anyway" form (desk_scans.lend_anyway): the new line takes the
+    refused line's place."""
+    barcode = request.POST.get("barcode", "")
+    try:
+        asked = desk_scans.lend_anyway_asked(request.POST, code_field="barcode")
+        line, _, state = desk_scans.lend_anyway(request, state, asked)
+    except DomainError as error:  # a malformed form, or a collision: shown, to scan again
+        _add(state, desk_lines.refused(barcode, selectors.copy_title(barcode.strip()), error))
+        return state
+    _add(state, line, replaces=asked.line)
+    return state
+
+
+def _add(state: dict[str, Any], line: desk_lines.Line, *, replaces: str = "") -> None:
+    # The script's lines carry their scan's key; a line of the forms gets one only when its
+    # "Lend anyway" form must name it.
+    if line.get("lend_anyway"):
+        line["key"] = desk_lines.new_key()
+    desk_lines.add(state, line, replaces=replaces)
 
 
 # --- Check-in ------------------------------------------------------------------------------------

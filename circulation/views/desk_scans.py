@@ -4,8 +4,12 @@ of its own (``shelfmark.pages.idempotent_post``), so that a scan sent again afte
 gets the first answer instead of a second loan.
 
 What the script sends: ``action=scan`` and the ``code`` scanned, and at checkout the ``patron``
-the page serves (their id, empty for none); ``action=done`` for the next patron. What it gets,
-200 for a refusal too (a refusal is a line, not a failed request): ``line`` (desk_lines: its
+the page serves (their id, empty for none); ``action=done`` for the next patron; at checkout
+``action=override`` for a refused line's "Lend anyway": the ``code``, the ``patron`` the line
+was for, each refusal to lend past as ``override`` (repeated), ``override_reason`` (optional,
+at most 200 characters) and ``line``, the key of the refused line it replaces. What it gets,
+200 for a refusal too (a refusal is a line, not a failed request; so is a "Lend anyway" this
+account may not do, the service's 403 ``override_not_allowed``): ``line`` (desk_lines: its
 ``key`` is the scan's), ``row_html`` and ``latest_html`` (the page's own templates for a line),
 at checkout ``patron`` (``id``, ``name``, ``card_number``, or null) and ``patron_html`` (the
 patron's box, or null), at check-in ``hold_html`` (the "put it on the hold shelf" box, or null).
@@ -17,12 +21,14 @@ forms keep them, so a reload shows them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, JsonResponse, QueryDict
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from circulation.refusals import OVERRIDABLE
 from circulation.selectors import desk as selectors
 from circulation.views import desk_lines
 from circulation.views.desk_lines import Line
@@ -51,6 +57,8 @@ def checkout_scan(request: HttpRequest, state: State) -> tuple[dict[str, Any], S
     the code's form); anything else is lent."""
     if request.POST.get("action") == "done":
         return _checkout_answer(request, _keyed(request, desk_lines.next_patron()), None), {}
+    if request.POST.get("action") == "override":
+        return _lend_anyway_scan(request, state)
     code = _scanned_code(request)
     patron_pk = _posted_patron(request)
     card_patron = selectors.patron_by_card(code)
@@ -65,6 +73,15 @@ def checkout_scan(request: HttpRequest, state: State) -> tuple[dict[str, Any], S
         state = {"patron": patron_pk, "lines": []}  # a new patron's lines start afresh
     desk_lines.add(state, _keyed(request, line))
     return _checkout_answer(request, line, patron_pk), state
+
+
+def _lend_anyway_scan(request: HttpRequest, state: State) -> tuple[dict[str, Any], State]:
+    """A refused line's "Lend anyway", queued by the script like a scan; the new line takes the
+    refused line's place."""
+    asked = lend_anyway_asked(request.POST, code_field="code")
+    line, served, state = lend_anyway(request, state, asked)
+    desk_lines.add(state, _keyed(request, line), replaces=asked.line)
+    return _checkout_answer(request, line, served), state
 
 
 def checkin_scan(request: HttpRequest, state: State) -> tuple[dict[str, Any], State]:
@@ -89,7 +106,11 @@ def _scanned_code(request: HttpRequest) -> str:
 
 
 def _posted_patron(request: HttpRequest) -> int | None:
-    posted = request.POST.get("patron", "")
+    return _patron_id(request.POST)
+
+
+def _patron_id(form: QueryDict) -> int | None:
+    posted = form.get("patron", "")
     if not posted:
         return None
     if not posted.isascii() or not posted.isdigit():
@@ -112,14 +133,90 @@ def _no_patron_yet(code: str) -> Line:
     return desk_lines.refused(code, title, error)
 
 
-def _lend(request: HttpRequest, patron_pk: int, code: str) -> tuple[Line, int | None]:
-    """The line of lending ``code`` to the patron, and the patron served after it (none when
-    the patron was deleted meanwhile)."""
+def _lend(
+    request: HttpRequest,
+    patron_pk: int,
+    code: str,
+    *,
+    override: tuple[str, ...] = (),
+    override_reason: str = "",
+) -> tuple[Line, int | None]:
+    """The line of lending ``code`` to the patron (past the refusals in ``override``), and the
+    patron served after it (none when the patron was deleted meanwhile)."""
     card = selectors.patron_card_number(patron_pk)
     if card is None:
         gone = InvalidInput("That patron no longer exists. Scan the next card.", code="no_patron")
         return desk_lines.refused(code, "", gone), None
-    return desk_lines.lend(card_number=card, code=code, actor=request.user), patron_pk
+    line = desk_lines.lend(
+        patron_pk=patron_pk,
+        card_number=card,
+        code=code,
+        actor=request.user,
+        override=override,
+        override_reason=override_reason,
+    )
+    return line, patron_pk
+
+
+# --- Lend anyway ---------------------------------------------------------------------------------
+
+OVERRIDE_REASON_MAX = 200  # as the API's checkout (CheckoutInputSerializer.override_reason)
+
+
+@dataclass(frozen=True)
+class LendAnyway:
+    """A refused line's "Lend anyway", as its form posts it (with or without the script)."""
+
+    patron: int  # the patron the refused line was for
+    code: str  # the copy's barcode, as scanned
+    override: tuple[str, ...]  # the refusals to lend past, by code
+    reason: str  # why, recorded with each override ("" for none given)
+    line: str  # the key of the refused line it replaces ("" for none)
+
+
+def lend_anyway_asked(form: QueryDict, *, code_field: str) -> LendAnyway:
+    """The "Lend anyway" a form asks for (the copy's barcode in ``code_field``: ``code`` from
+    the script, ``barcode`` from the page's form); InvalidInput when it is malformed."""
+    patron = _patron_id(form)
+    code = form.get(code_field, "")
+    if patron is None or not code.strip():
+        raise InvalidInput(
+            f"Send the patron's id as 'patron' and the copy's barcode as '{code_field}'.",
+            field=code_field,
+        )
+    override = tuple(dict.fromkeys(form.getlist("override")))
+    if not override or not set(override) <= OVERRIDABLE.keys():
+        raise InvalidInput(
+            "Name each refusal to lend past as 'override': " + ", ".join(sorted(OVERRIDABLE)),
+            field="override",
+        )
+    reason = form.get("override_reason", "")
+    if len(reason) > OVERRIDE_REASON_MAX:
+        raise InvalidInput(
+            f"Say why in at most {OVERRIDE_REASON_MAX} characters.", field="override_reason"
+        )
+    return LendAnyway(patron, code, override, reason.strip(), form.get("line", "")[:255])
+
+
+def lend_anyway(
+    request: HttpRequest, state: State, asked: LendAnyway
+) -> tuple[Line, int | None, State]:
+    """Lend past the refusals ``asked`` names, to the patron the refused line was for: the line
+    (the loan's, or a refusal's: one this user may not lend past says so), the patron served
+    after it and the session's state for them. The page keeps serving whom it served (a row
+    of an earlier patron may still be on the page); a new session, which knows no patron,
+    serves the line's."""
+    line, lent_to = _lend(
+        request,
+        asked.patron,
+        asked.code,
+        override=asked.override,
+        override_reason=asked.reason,
+    )
+    served = state.get("patron") or lent_to
+    if state.get("patron") != served:
+        state = {"patron": served, "lines": []}
+    return line, served, state
 
 
 def _keyed(request: HttpRequest, line: Line) -> Line:

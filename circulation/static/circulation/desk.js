@@ -11,6 +11,10 @@
 // be sent later; each scan carries its own Idempotency-Key, kept with it, so that one sent again
 // after an answer that never arrived gets the first answer instead of a second loan. Without
 // JavaScript the forms post as they always did (progressive enhancement).
+//
+// A refused line's "Lend anyway" is queued like a scan (behind the scans still waiting, with a
+// key of its own): its row leaves the list and comes back on top, waiting, then as the loan.
+// "Renew the card" in the patron's box loads a page, so it waits until the queue is empty.
 (function () {
   "use strict";
 
@@ -64,13 +68,17 @@
     this.field = form.querySelector("input[type=text]");
     this.page = form.getAttribute("data-desk-scan"); // "checkout" or "checkin"
     this.storageKey = "shelfmark-desk:" + form.getAttribute("data-user") + ":" + this.page;
-    this.scans = []; // {key, action, code, body}; body is set when first sent, then never changed
+    // {key, action, code, body}; body is set when first sent, then never changed. A "Lend
+    // anyway" (action "override") also has the patron, override (codes), reason and replaces
+    // (the key of the refused line it was pressed on).
+    this.scans = [];
     this.patron = null; // the patron the next scan is for (checkout), "" for none
     this.busy = false;
     this.failures = 0;
     this.timer = null;
     this.stopped = null; // sending stopped for good on this page (signed out): true, or why
     this.isReady = false;
+    this.afterQueue = null; // a form to post once the queue is empty: {action, fields, what}
     this.load();
   }
 
@@ -102,8 +110,11 @@
     }
   };
 
-  Desk.prototype.add = function (action, code) {
+  Desk.prototype.add = function (action, code, more) {
     var scan = { key: newKey(), action: action, code: code, body: null };
+    if (more) {
+      Object.keys(more).forEach(function (name) { scan[name] = more[name]; });
+    }
     this.scans.push(scan);
     this.save();
     if (this.isReady) {
@@ -127,7 +138,20 @@
     this.pump();
   };
 
+  // An object of fields, or for a "Lend anyway" (one field repeated) a list of [name, value]
+  // pairs; URLSearchParams takes either, and both keep in localStorage as JSON.
   Desk.prototype.bodyOf = function (scan) {
+    if (scan.action === "override") {
+      var pairs = [
+        ["action", "override"],
+        ["code", scan.code],
+        ["patron", scan.patron],
+        ["line", scan.replaces || ""],
+        ["override_reason", scan.reason || ""],
+      ];
+      scan.override.forEach(function (code) { pairs.push(["override", code]); });
+      return pairs;
+    }
     var body = { action: scan.action };
     if (scan.action === "scan") body.code = scan.code;
     if (this.page === "checkout" && scan.action === "scan") body.patron = this.patron || "";
@@ -172,6 +196,7 @@
       this.showFailure(scan, outcome.message);
     }
     this.showWaiting();
+    if (!this.scans.length && this.afterQueue) return this.postAfterQueue();
     this.pump();
   };
 
@@ -196,6 +221,57 @@
     window.clearTimeout(this.timer);
     this.timer = null;
     this.pump();
+  };
+
+  // "Renew the card" loads a page. The waiting scans would survive it (they are kept in
+  // localStorage and the next page sends them), but they would then be sent after the renewal,
+  // not in the order they were made, and a scanner typing while the page loads loses keys; so
+  // while scans wait the post is held back and made, as the form would make it, once the
+  // queue is empty. Held in the page only: after a reload, press it again.
+  Desk.prototype.holdBack = function (form) {
+    var fields = [];
+    Array.prototype.forEach.call(form.elements, function (element) {
+      if (element.name) fields.push([element.name, element.value]);
+    });
+    this.afterQueue = {
+      action: form.getAttribute("action"),
+      fields: fields,
+      what: form.getAttribute("data-desk-after-queue") || "Sending the form",
+    };
+    this.showWaiting();
+  };
+
+  Desk.prototype.postAfterQueue = function () {
+    var held = this.afterQueue;
+    this.afterQueue = null;
+    var form = document.createElement("form");
+    form.method = "post";
+    form.setAttribute("action", held.action);
+    form.hidden = true;
+    var token = this.token();
+    held.fields.forEach(function (pair) {
+      var input = document.createElement("input");
+      input.type = "hidden";
+      input.name = pair[0];
+      input.value = pair[0] === "csrfmiddlewaretoken" && token ? token : pair[1];
+      form.appendChild(input);
+    });
+    document.body.appendChild(form);
+    form.submit();
+  };
+
+  // The page's CSRF token: forms that came in an answer may carry an older one (an answer
+  // kept from before the user signed in again is replayed as it was).
+  Desk.prototype.token = function () {
+    var input = this.form.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  };
+
+  Desk.prototype.freshTokens = function (root) {
+    var token = this.token();
+    if (!root || !token) return;
+    var inputs = root.querySelectorAll("input[name=csrfmiddlewaretoken]");
+    Array.prototype.forEach.call(inputs, function (input) { input.value = token; });
   };
 
   Desk.prototype.stop = function (message) {
@@ -278,11 +354,13 @@
   };
 
   // A row for a waiting scan, newest first; a scan the server has done already (the answer
-  // was lost before a reload) keeps the row the page came with.
+  // was lost before a reload) keeps the row the page came with. A "Lend anyway" takes its
+  // refused line's row away (the server's lines do the same), and its form with it.
   Desk.prototype.showRow = function (scan) {
     var table = this.table();
     table.hidden = false;
     if (this.rowOf(scan)) return;
+    if (scan.replaces) this.withdraw(scan.replaces);
     var row = document.createElement("tr");
     row.className = "pending";
     row.setAttribute("data-key", scan.key);
@@ -293,10 +371,23 @@
     } else {
       row.appendChild(cell("Barcode", scan.code));
       row.appendChild(cell("Title", "—"));
-      row.appendChild(cell("Result", "Waiting to be sent."));
+      var what = scan.action === "override" ? "Lend anyway: waiting" : "Waiting";
+      row.appendChild(cell("Result", what + " to be sent."));
     }
     var body = table.tBodies[0];
     body.insertBefore(row, body.firstChild);
+  };
+
+  // The refused line with ``key``: its row, and its "Lend anyway" form wherever it is shown
+  // (the newest line's box too), so that it cannot be pressed twice.
+  Desk.prototype.withdraw = function (key) {
+    var row = this.rowOf({ key: key });
+    if (row) row.parentNode.removeChild(row);
+    var forms = document.querySelectorAll("form[data-desk-override]");
+    Array.prototype.forEach.call(forms, function (form) {
+      var line = form.querySelector("input[name=line]");
+      if (line && line.value === key) form.parentNode.removeChild(form);
+    });
   };
 
   Desk.prototype.replaceRow = function (scan, row) {
@@ -306,9 +397,14 @@
   };
 
   Desk.prototype.showAnswer = function (scan, answer) {
-    this.replaceRow(scan, fromHtml(answer.row_html));
+    var row = fromHtml(answer.row_html);
+    this.freshTokens(row);
+    this.replaceRow(scan, row);
     var latest = document.querySelector(".desk-latest");
-    if (latest) latest.innerHTML = answer.latest_html;
+    if (latest) {
+      latest.innerHTML = answer.latest_html;
+      this.freshTokens(latest);
+    }
     if (answer.hold_html) {
       var hold = document.querySelector(".desk-hold");
       if (hold) hold.innerHTML = answer.hold_html;
@@ -318,6 +414,7 @@
       if (box) {
         box.innerHTML = answer.patron_html || "";
         box.setAttribute("data-patron", this.patron);
+        this.freshTokens(box);
       }
       this.showPatronState();
     }
@@ -375,6 +472,12 @@
     } else {
       note.hidden = true;
     }
+    if (this.afterQueue && count && !this.stopped) {
+      var after = this.afterQueue.what + " once the " +
+        plural(count, "waiting scan is", "waiting scans are") + " sent.";
+      note.appendChild(document.createTextNode((note.hidden ? "" : " ") + after));
+      note.hidden = false;
+    }
   };
 
   // --- Wiring --------------------------------------------------------------------------------
@@ -388,12 +491,44 @@
     return desk;
   }
 
+  // A refused line's "Lend anyway": queued behind the scans before it, like a scan, for the
+  // patron the line was for; the focus goes back to the scan field for the next scan.
+  function lendAnyway(form) {
+    var current = deskFor(scanForm());
+    function value(name) {
+      var input = form.querySelector("[name=" + name + "]");
+      return input ? input.value : "";
+    }
+    var codes = Array.prototype.map.call(
+      form.querySelectorAll("input[name=override]"),
+      function (input) { return input.value; }
+    );
+    current.add("override", value("barcode"), {
+      patron: value("patron"),
+      override: codes,
+      reason: value("override_reason"),
+      replaces: value("line"),
+    });
+    current.field.focus();
+  }
+
   // Listened for on the document, from the moment the script runs: a scan finished before the
   // page is fully loaded is queued too.
   document.addEventListener(
     "submit",
     function (event) {
       var form = event.target;
+      if (form.matches("form[data-desk-override]") && scanForm()) {
+        lendAnyway(form);
+        event.preventDefault(); // only once it is safely queued
+        return;
+      }
+      if (form.matches("form[data-desk-after-queue]")) {
+        if (!desk || !desk.scans.length) return; // nothing waits: the form posts as it is
+        desk.holdBack(form);
+        event.preventDefault();
+        return;
+      }
       var scanning = form.matches("form[data-desk-scan]");
       if (!scanning && !form.matches("form[data-desk-next]")) return;
       var current = deskFor(scanning ? form : scanForm());

@@ -168,7 +168,7 @@ def test_a_blocked_patron_is_shown_as_blocked_and_every_copy_is_refused(desk, pa
     services.patron_update(patron=patron, blocked=True, block_reason="Lost three books")
 
     page = scan_card(desk, "CARD-1")
-    assert "Blocked: Lost three books" in text(page)
+    assert "Cannot borrow right now: Ada Reader's card is blocked: Lost three books" in text(page)
     page = scan_copy(desk, "B-1")
 
     assert "Ada Reader's card is blocked: Lost three books" in text(page)

@@ -128,8 +128,16 @@ def test_a_refusal_is_a_line_answered_200_with_its_reasons(desk, ada, copies):
     assert refused["line"]["ok"] is False
     assert refused["line"]["title"] == "Middlemarch"
     assert refused["line"]["refusals"] == [
-        {"code": "copy_on_loan", "message": "Copy B-1 is on loan to another patron."}
+        {
+            "code": "copy_on_loan",
+            "message": "Copy B-1 is on loan to another patron.",
+            "override": None,
+            "overridable": False,
+        }
     ]
+    assert refused["line"]["patron"] == ada.pk
+    assert "lend_anyway" not in refused["line"]  # a final refusal: no "Lend anyway"
+    assert "Lend anyway" not in refused["row_html"]
     assert "Refused: Copy B-1 is on loan to another patron." in text_of(refused["row_html"])
     assert refused["row_html"].startswith('<tr class="refused"')
     assert refused["patron"]["id"] == ada.pk  # still serving Ada
@@ -174,7 +182,12 @@ def test_a_scan_before_any_card_is_looked_up_as_a_card(desk, ada, copies):
     copy = answer(scan(desk, "B-1"))  # no patron on the page
     assert copy["patron"] is None
     assert copy["line"]["refusals"] == [
-        {"code": "no_patron", "message": "B-1 is a copy: scan the patron's card first."}
+        {
+            "code": "no_patron",
+            "message": "B-1 is a copy: scan the patron's card first.",
+            "override": None,
+            "overridable": False,
+        }
     ]
     assert copy["line"]["title"] == "Middlemarch"
     nobody = answer(scan(desk, "WHO-1"))

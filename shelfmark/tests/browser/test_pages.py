@@ -302,6 +302,26 @@ def test_the_desks_pages_fit_a_phone_and_pass_axe(browser, live_server):
         page.keyboard.press("Enter")
         expect()(page.locator(".latest")).to_contain_text(copy.barcode)
     visits.check("Desk: check out, a patron and lines")
+    # Someone waits for Emma: lending Ada its other copy is refused, with "Lend anyway".
+    page.get_by_label("Copy barcode").fill(library["copies"]["Emma"][1].barcode)
+    page.keyboard.press("Enter")
+    expect()(
+        page.locator(".latest").get_by_role("button", name=re.compile("Lend anyway"))
+    ).to_be_visible()
+    visits.check("Desk: check out, a refused line offering Lend anyway")
+    # A patron whose card has expired: the box's reasons and "Renew the card".
+    PatronFactory(
+        card_number="C-2002",
+        name="Bartholomew Featherstonehaugh-Cholmondeley",
+        expires_on=timezone.localdate() - datetime.timedelta(days=1),
+    )
+    page.get_by_role("button", name="Next patron").click()
+    page.get_by_label("Patron card").fill("C-2002")
+    page.keyboard.press("Enter")
+    expect()(
+        page.locator(".patron-card").get_by_role("button", name="Renew the card")
+    ).to_be_visible()
+    visits.check("Desk: check out, a patron who cannot borrow (the reasons, Renew the card)")
     visits.visit("Desk: check in, empty", "/desk/checkin/")
     for copy in library["copies"]["Persuasion"][:1] + library["copies"]["Middlemarch"][:1]:
         page.get_by_label("Copy barcode").fill(copy.barcode)
