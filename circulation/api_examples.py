@@ -217,8 +217,9 @@ CHECKOUT_EXAMPLES = [
             "error": {
                 "status": 403,
                 "code": "override_not_allowed",
-                "message": "Overriding card_expired needs the permission to lend anyway (Can "
-                "lend anyway, overriding a refusal at checkout); ask a colleague who has it.",
+                "message": "Lending despite this (card expired) needs the permission to lend "
+                "anyway (Can lend anyway, overriding a refusal at checkout); ask a colleague who "
+                "has it.",
                 "reasons": [CARD_EXPIRED],
             }
         },

@@ -15,7 +15,7 @@ Every override is recorded as a circulation event, with who and why.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
@@ -33,14 +33,25 @@ class Override(StrEnum):
     PERMISSION = "permission"
 
 
+@dataclass(frozen=True)
+class Overridable:
+    how: Override
+    name: str  # what it is, in a few words, for people ("lend anyway, despite: …")
+
+
 # The refusals a checkout may be told to lend past (the API's ``override`` list), and how.
-OVERRIDABLE: dict[str, Override] = {
-    "book_held": Override.CONFIRM,
-    "card_expired": Override.PERMISSION,
-    "has_overdue_loans": Override.PERMISSION,
-    "max_loans": Override.PERMISSION,
-    "copy_on_hold_shelf": Override.PERMISSION,
+OVERRIDABLE: dict[str, Overridable] = {
+    "book_held": Overridable(Override.CONFIRM, "others wait for the book"),
+    "card_expired": Overridable(Override.PERMISSION, "card expired"),
+    "has_overdue_loans": Overridable(Override.PERMISSION, "overdue loans"),
+    "max_loans": Overridable(Override.PERMISSION, "loan limit reached"),
+    "copy_on_hold_shelf": Overridable(Override.PERMISSION, "on the hold shelf for another patron"),
 }
+
+
+def override_names(codes: Iterable[str]) -> str:
+    """The refusals ``codes`` name, as people say them: "card expired, loan limit reached"."""
+    return ", ".join(OVERRIDABLE[code].name if code in OVERRIDABLE else code for code in codes)
 
 
 @dataclass(frozen=True)
@@ -53,7 +64,8 @@ class Refusal:
     @property
     def override(self) -> Override | None:
         """How it can be lent past; None when it cannot."""
-        return OVERRIDABLE.get(self.code)
+        overridable = OVERRIDABLE.get(self.code)
+        return overridable.how if overridable else None
 
     def may_be_overridden_by(self, actor: Any) -> bool:
         """Whether ``actor`` may lend past it (None: the system, which may)."""
@@ -94,12 +106,12 @@ def overrides_check(reasons: Sequence[Refusal], override: Collection[str], actor
         return
     if any(r.override is None or r.code not in override for r in reasons):
         raise Refused(reasons, actor=actor)
-    not_allowed = [r for r in reasons if not r.may_be_overridden_by(actor)]
+    not_allowed = [r.code for r in reasons if not r.may_be_overridden_by(actor)]
     if not_allowed:
-        codes = ", ".join(r.code for r in not_allowed)
         raise NotAllowed(
-            f"Overriding {codes} needs the permission to lend anyway (Can lend anyway, "
-            "overriding a refusal at checkout); ask a colleague who has it.",
+            f"Lending despite this ({override_names(not_allowed)}) needs the permission to "
+            "lend anyway (Can lend anyway, overriding a refusal at checkout); ask a colleague "
+            "who has it.",
             code="override_not_allowed",
             extra={"reasons": [r.as_dict(actor) for r in reasons]},
         )

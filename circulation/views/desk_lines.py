@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from typing import Any
 
 from django.http import HttpRequest
@@ -31,6 +31,7 @@ from django.template.loader import render_to_string
 
 from circulation import services
 from circulation.models import Loan, Patron
+from circulation.refusals import override_names
 from circulation.selectors import desk as selectors
 from circulation.services import CheckinResult
 from shelfmark.errors import DomainError
@@ -42,13 +43,6 @@ MAX_LINES = 50  # lines kept on the checkout and check-in pages
 _DATES = ("due_on", "pickup_by")  # ISO strings in the session and the JSON; dates in templates
 # What each refusal a librarian may lend past is called on the "Lend anyway" button (for screen
 # readers, who hear the button away from the reasons) and on the loan's line afterwards.
-OVERRIDE_NAMES = {
-    "book_held": "others wait for the book",
-    "card_expired": "card expired",
-    "has_overdue_loans": "overdue loans",
-    "max_loans": "loan limit reached",
-    "copy_on_hold_shelf": "on the hold shelf for another patron",
-}
 
 
 def stored(state: dict[str, Any]) -> list[Line]:
@@ -74,12 +68,8 @@ def shown(line: Line) -> Line:
             line[key] = datetime.date.fromisoformat(line[key])
     for key in ("lend_anyway", "overridden"):
         if line.get(key):
-            line[f"{key}_names"] = _names(line[key])
+            line[f"{key}_names"] = override_names(line[key])
     return line
-
-
-def _names(codes: Iterable[str]) -> str:
-    return ", ".join(OVERRIDE_NAMES.get(code, code) for code in codes)
 
 
 def row_html(request: HttpRequest, line: Line) -> str:

@@ -15,6 +15,11 @@
 // A refused line's "Lend anyway" is queued like a scan (behind the scans still waiting, with a
 // key of its own): its row leaves the list and comes back on top, waiting, then as the loan.
 // "Renew the card" in the patron's box loads a page, so it waits until the queue is empty.
+//
+// A scan that starts while the focus is elsewhere on the page (on a button after a click, in a
+// "Lend anyway" reason) goes to the scan field all the same: a key on a button or link moves
+// the focus back to the field with it, and keys that come into another text field at a
+// scanner's speed are taken out of it and into the field (see "Stray scans" below).
 (function () {
   "use strict";
 
@@ -511,6 +516,68 @@
     });
     current.field.focus();
   }
+
+  // --- Stray scans ---------------------------------------------------------------------------
+
+  // A scanner types faster than this between keys. A fast typist's keys can come as close now
+  // and then, but not three in a row: a scan is taken as one from its third fast key.
+  var SCANNER_KEY_MS = 35;
+  var SCANNER_FAST_KEYS = 2; // intervals below SCANNER_KEY_MS in a row
+  var burst = null; // {field, before, last, fast}: keys coming into another text field
+
+  function isPrintable(event) {
+    return event.key.length === 1 && !event.ctrlKey && !event.metaKey && !event.altKey;
+  }
+
+  function isTextField(element) {
+    return element.tagName === "TEXTAREA" ||
+      (element.tagName === "INPUT" && /^(text|search|)$/.test(element.type));
+  }
+
+  // Into the scan field: ``text`` so far, the rest of the scan follows there.
+  function toScanField(text) {
+    var current = deskFor(scanForm());
+    current.field.focus();
+    current.field.value += text;
+  }
+
+  document.addEventListener(
+    "keydown",
+    function (event) {
+      var form = scanForm();
+      var target = event.target;
+      if (!form || target === form.querySelector("input[type=text]")) return;
+      if (!isTextField(target)) {
+        // A button, a link, the page itself: a letter means nothing there, and a scan's
+        // Enter would press whatever has the focus. The scan goes to its field instead.
+        if (isPrintable(event) && target.tagName !== "SELECT") {
+          event.preventDefault();
+          toScanField(event.key);
+        }
+        return;
+      }
+      var now = Date.now();
+      if (isPrintable(event)) {
+        if (burst && burst.field === target && now - burst.last < SCANNER_KEY_MS) {
+          burst.fast += 1;
+          burst.last = now;
+          if (burst.fast >= SCANNER_FAST_KEYS) {
+            // A scanner: what it typed here so far goes to the scan field, the rest follows.
+            event.preventDefault();
+            var typed = target.value.slice(burst.before.length);
+            target.value = burst.before;
+            burst = null;
+            toScanField(typed + event.key);
+          }
+          return;
+        }
+        burst = { field: target, before: target.value, last: now, fast: 0 };
+      } else if (event.key !== "Shift") {
+        burst = null;
+      }
+    },
+    true
+  );
 
   // Listened for on the document, from the moment the script runs: a scan finished before the
   // page is fully loaded is queued too.

@@ -250,3 +250,59 @@ def test_lend_anyway_pressed_while_scans_wait_is_sent_after_them(page, lent_in_o
     page.reload()
     assert codes_shown(page) == ["H-1", "A-2", "A-1", "CARD-1"]
     assert set(Loan.objects.values_list("copy__barcode", flat=True)) == {"H-1", "A-1", "A-2"}
+
+
+# --- A scan that starts outside the scan field ---------------------------------------------------
+
+
+def refused_line_with_lend_anyway(page: Any) -> Any:
+    desk_user()
+    PatronFactory(card_number="CARD-1", name="Ada Reader")
+    held_for_someone_else("H-1", "Bleak House")
+    CopyFactory(barcode="S-1", book=BookFactory(title="Scanned Next"))
+    open_desk(page, "librarian")
+    scan(page, ["CARD-1", "H-1"])
+    row = row_of(page, "H-1")
+    expect()(row).to_have_class("refused")
+    return row
+
+
+def test_a_scan_while_the_focus_is_on_lend_anyway_is_a_scan_not_a_press(page):
+    """The librarian tabbed to "Lend anyway" (or clicked somewhere) and scans the next copy: its
+    Enter must not press the button; the code goes to the scan field and is lent."""
+    row = refused_line_with_lend_anyway(page)
+    row.get_by_role("button", name=re.compile("^Lend anyway")).focus()
+
+    scan(page, ["S-1"])
+
+    settled(page)
+    expect()(row_of(page, "S-1")).to_have_class("ok")
+    expect()(row_of(page, "H-1")).to_have_class("refused")  # not lent anyway
+    assert not CirculationEvent.objects.filter(kind=EventKind.OVERRIDE).exists()
+    assert set(Loan.objects.values_list("copy__barcode", flat=True)) == {"S-1"}
+    expect()(page.locator(SCAN_FIELD)).to_be_focused()
+
+
+def test_a_scan_into_the_why_field_is_taken_out_of_it_and_scanned(page):
+    row = refused_line_with_lend_anyway(page)
+    why = row.get_by_label("Why")
+    why.click()
+
+    scan(page, ["S-1"])
+
+    settled(page)
+    expect()(row_of(page, "S-1")).to_have_class("ok")
+    expect()(why).to_have_value("")
+    assert not CirculationEvent.objects.filter(kind=EventKind.OVERRIDE).exists()
+    assert set(Loan.objects.values_list("copy__barcode", flat=True)) == {"S-1"}
+
+
+def test_a_reason_typed_by_hand_stays_in_the_why_field(page):
+    row = refused_line_with_lend_anyway(page)
+    why = row.get_by_label("Why")
+    why.click()
+
+    page.keyboard.type("Wendy phoned to say so", delay=90)  # a person's pace
+
+    expect()(why).to_have_value("Wendy phoned to say so")
+    expect()(page.locator(SCAN_FIELD)).to_have_value("")
