@@ -23,9 +23,10 @@ from circulation.models import (
     not_suspended,
 )
 from circulation.policy import general_max_loans
-from circulation.refusals import Standing, patron_blocks
+from circulation.refusals import patron_blocks
 from circulation.rules import clean_card_number
 from circulation.selectors import waiting_position
+from circulation.selectors.rows import STANDING_COLUMNS, standing_annotations, standing_of
 from shelfmark.errors import RuleError
 from shelfmark.rows import Row
 
@@ -47,8 +48,7 @@ PATRON_FIELDS = (
     "notes",
     "category_id",
     "category__name",
-    "category__max_loans",
-    "category__overdue_blocks",
+    *STANDING_COLUMNS,
 )
 
 
@@ -89,16 +89,9 @@ def _blocks(patron: Row, *, loans_open: int, loans_overdue: int, today: datetime
     """``blocks``: every reason the patron cannot borrow today (circulation.refusals), with
     the loan limit for every loan type (one query, for the circulation rules)."""
     category_id = patron["category_id"]
-    standing = Standing(
-        name=patron["name"],
-        category_name=patron["category__name"],
-        blocked=patron["blocked"],
-        block_reason=patron["block_reason"],
-        expires_on=patron["expires_on"],
-        overdue_blocks=patron["category__overdue_blocks"],
-        loans_open=loans_open,
-        loans_overdue=loans_overdue,
-        max_loans=general_max_loans({category_id: patron["category__max_loans"]})[category_id],
+    max_loans = general_max_loans({category_id: patron["category_max_loans"]})[category_id]
+    standing = standing_of(
+        patron, loans_open=loans_open, loans_overdue=loans_overdue, max_loans=max_loans
     )
     patron["blocks"] = patron_blocks(standing, today)
     patron["card_expired"] = any(block.code == "card_expired" for block in patron["blocks"])
@@ -109,7 +102,7 @@ def patron_summary(patron_pk: int, today: datetime.date) -> Row | None:
     two queries."""
     patron = (
         Patron.objects.filter(pk=patron_pk)
-        .annotate(**_patron_counts(today))
+        .annotate(**standing_annotations(), **_patron_counts(today))
         .values(*PATRON_FIELDS, "loans_open", "loans_overdue", "holds_ready")
         .first()
     )
@@ -135,7 +128,7 @@ def patron_search(query: str, today: datetime.date) -> list[Row]:
     card = query.strip()
     patrons = Patron.objects.filter(by_words | Q(card_number__istartswith=card))
     return _rows(
-        patrons.annotate(**_patron_counts(today))
+        patrons.annotate(**standing_annotations(), **_patron_counts(today))
         .order_by(Lower("name"), "id")
         .values(*PATRON_FIELDS, "loans_open", "loans_overdue", "holds_ready")[:SEARCH_LIMIT]
     )
@@ -189,7 +182,12 @@ def _hold_rows(holds: QuerySet[Hold]) -> list[Row]:
 def patron_page(patron_pk: int, today: datetime.date) -> Row | None:
     """A patron, every reason they cannot borrow now, their open loans, active holds and
     latest history: five queries."""
-    patron = Patron.objects.filter(pk=patron_pk).values(*PATRON_FIELDS, "user__username").first()
+    patron = (
+        Patron.objects.filter(pk=patron_pk)
+        .annotate(**standing_annotations())
+        .values(*PATRON_FIELDS, "user__username")
+        .first()
+    )
     if patron is None:
         return None
     patron["loans"] = _loan_rows(

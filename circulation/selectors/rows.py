@@ -109,10 +109,10 @@ _PATRON_KEYS: Sequence[str | tuple[str, str]] = (
     ("user_id", "user"),
 )
 # What the patron's ``blocks`` are read from, beside the keys.
-_STANDING_COLUMNS = ("category_name", "category_max_loans", "category_overdue_blocks")
+STANDING_COLUMNS = ("category_name", "category_max_loans", "category_overdue_blocks")
 
 
-def _standing_annotations() -> dict[str, Any]:
+def standing_annotations() -> dict[str, Any]:
     return {
         "category_name": F("category__name"),
         "category_max_loans": F("category__max_loans"),
@@ -121,7 +121,7 @@ def _standing_annotations() -> dict[str, Any]:
 
 
 def patron_blocks_of(rows: Sequence[Row], today: datetime.date) -> dict[int, list[Refusal]]:
-    """Every reason each patron of ``rows`` (patron columns and ``_STANDING_COLUMNS``) cannot
+    """Every reason each patron of ``rows`` (patron columns and ``STANDING_COLUMNS``) cannot
     borrow today (circulation.refusals.patron_blocks): two queries for the page, their loans
     and the loan limits."""
     if not rows:
@@ -138,19 +138,30 @@ def patron_blocks_of(rows: Sequence[Row], today: datetime.date) -> dict[int, lis
     blocks = {}
     for row in rows:
         counts = loans.get(row["id"], {"open": 0, "overdue": 0})
-        standing = Standing(
-            name=row["name"],
-            category_name=row["category_name"],
-            blocked=row["blocked"],
-            block_reason=row["block_reason"],
-            expires_on=row["expires_on"],
-            overdue_blocks=row["category_overdue_blocks"],
+        standing = standing_of(
+            row,
             loans_open=counts["open"],
             loans_overdue=counts["overdue"],
             max_loans=limits[row["category_id"]],
         )
         blocks[row["id"]] = patron_blocks(standing, today)
     return blocks
+
+
+def standing_of(row: Row, *, loans_open: int, loans_overdue: int, max_loans: int) -> Standing:
+    """A patron row (its fields and ``STANDING_COLUMNS``) and its loans, as the refusals read
+    them."""
+    return Standing(
+        name=row["name"],
+        category_name=row["category_name"],
+        blocked=row["blocked"],
+        block_reason=row["block_reason"],
+        expires_on=row["expires_on"],
+        overdue_blocks=row["category_overdue_blocks"],
+        loans_open=loans_open,
+        loans_overdue=loans_overdue,
+        max_loans=max_loans,
+    )
 
 
 def _patrons_represent(rows: list[Row], *, viewer: Viewer = None) -> list[Row]:
@@ -163,8 +174,8 @@ def _patrons_represent(rows: list[Row], *, viewer: Viewer = None) -> list[Row]:
 
 # Staff's notes on a patron are not here: a patron reads their own record through the API.
 PATRON_ROWS = RowShape(
-    columns=(*_columns(*_PATRON_KEYS), *_STANDING_COLUMNS),
-    annotations=_standing_annotations,
+    columns=(*_columns(*_PATRON_KEYS), *STANDING_COLUMNS),
+    annotations=standing_annotations,
     represent=_patrons_represent,
 )
 

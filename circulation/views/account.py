@@ -25,11 +25,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Book
 from circulation import services
-from circulation.models import Hold, HoldStatus, Loan, Patron
+from circulation.models import Hold, Loan, Patron
 from circulation.selectors import account as selectors
 from circulation.services.feeds import calendar_feed_issue, calendar_feed_revoke
 from circulation.views.desk import is_desk_user
-from circulation.views.hold_forms import hold_suspend_from_form, suspension_dates
+from circulation.views.hold_forms import (
+    hold_cancel_from_form,
+    hold_suspend_from_form,
+    suspension_dates,
+)
 from shelfmark.errors import DomainError
 from shelfmark.formats import long_date
 
@@ -149,18 +153,13 @@ def hold_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     hold = Hold.objects.filter(pk=pk, patron=patron).select_related("book").first()
     if hold is None:
         raise Http404("You have no such hold.")
-    if hold.status == HoldStatus.READY and request.POST.get("confirm") != "yes":
-        # A copy set aside for them goes to the next patron (or back to the shelves) once the
-        # hold is cancelled: one stray tap must not do that, so the page asks first. The status
-        # is read now, so a hold that became ready since the list was shown asks too.
-        return render(request, "circulation/account/hold_cancel_confirm.html", {"hold": hold})
-    try:
-        services.hold_cancel(hold=hold, actor=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"Your hold on '{hold.book.title}' is cancelled.")
-    return redirect("my-account")
+    asking = hold_cancel_from_form(
+        request,
+        hold,
+        confirm_template="circulation/account/hold_cancel_confirm.html",
+        cancelled=f"Your hold on '{hold.book.title}' is cancelled.",
+    )
+    return asking or redirect("my-account")
 
 
 @require_POST

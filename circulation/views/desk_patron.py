@@ -23,10 +23,14 @@ from django.views.decorators.http import require_GET, require_POST
 from catalog import selectors as catalog_selectors
 from catalog.models import Book
 from circulation import services
-from circulation.models import Hold, HoldStatus, Loan, Patron
+from circulation.models import Hold, Loan, Patron
 from circulation.selectors import desk as selectors
 from circulation.views.desk import desk_view
-from circulation.views.hold_forms import hold_suspend_from_form, suspension_dates
+from circulation.views.hold_forms import (
+    hold_cancel_from_form,
+    hold_suspend_from_form,
+    suspension_dates,
+)
 from shelfmark.errors import DomainError
 from shelfmark.formats import long_date
 
@@ -272,12 +276,10 @@ def hold_suspend(request: HttpRequest, pk: int) -> HttpResponse:
 def hold_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """Cancel a patron's hold; one whose copy waits on the hold shelf asks first."""
     hold = _hold_or_404(pk)
-    if hold.status == HoldStatus.READY and request.POST.get("confirm") != "yes":
-        return render(request, "circulation/desk/hold_cancel_confirm.html", {"hold": hold})
-    try:
-        services.hold_cancel(hold=hold, actor=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"{hold.patron.name}'s hold on '{hold.book.title}' is cancelled.")
-    return redirect("desk-patron", pk=hold.patron_id)
+    asking = hold_cancel_from_form(
+        request,
+        hold,
+        confirm_template="circulation/desk/hold_cancel_confirm.html",
+        cancelled=f"{hold.patron.name}'s hold on '{hold.book.title}' is cancelled.",
+    )
+    return asking or redirect("desk-patron", pk=hold.patron_id)

@@ -1,4 +1,5 @@
-"""The hold forms the patron's account and the desk share: suspending and resuming a hold."""
+"""The hold forms the patron's account and the desk share: suspending and resuming a hold, and
+cancelling one (a ready one asks first)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ import datetime
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from circulation import services
-from circulation.models import Hold
+from circulation.models import Hold, HoldStatus
 from circulation.services.holds import MAX_SUSPENSION
 from shelfmark.errors import DomainError
 from shelfmark.formats import long_date
@@ -58,3 +60,22 @@ def suspension_dates(today: datetime.date) -> dict[str, datetime.date]:
         "tomorrow": today + datetime.timedelta(days=1),
         "latest_suspension": today + MAX_SUSPENSION,
     }
+
+
+def hold_cancel_from_form(
+    request: HttpRequest, hold: Hold, *, confirm_template: str, cancelled: str
+) -> HttpResponse | None:
+    """Cancel ``hold`` (its outcome as a message: ``cancelled`` when it is done), or, for a
+    hold whose copy waits on the hold shelf and a POST without ``confirm=yes``, the page that
+    asks first: its copy goes to the next patron, or back to the shelves, once the hold is
+    cancelled, and one stray tap must not do that. The status is read now, so a hold that
+    became ready since the list was shown asks too."""
+    if hold.status == HoldStatus.READY and request.POST.get("confirm") != "yes":
+        return render(request, confirm_template, {"hold": hold})
+    try:
+        services.hold_cancel(hold=hold, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, cancelled)
+    return None
