@@ -6,7 +6,9 @@ ISBNs, MARC's trailing punctuation) but not yet checked against the catalog's ru
 service applies those rules (``catalog.rules``, through the catalog's bulk service), so a value
 is judged the same way whether it arrives by the API, the admin or a file. A reader reports
 only what it alone can see (undecodable bytes, a wrong column count, a malformed MARC leader)
-as ``problems``; the record then fails as a whole, with every problem listed.
+as ``problems``; the record then fails as a whole, with every problem listed. What it saw but
+could read past (a damaged field the import does not use, a holding it could not make a copy of)
+is a ``warning``: the record goes in, and the report says what was noticed.
 
 An exporter (``interchange.exports``) writes ``ExportBook`` rows, read from the catalog by
 ``interchange.selectors``.
@@ -33,6 +35,9 @@ class Problem:
     field: str
     reason: str
     value: str = ""
+    # For a warning: whether --strict refuses the record for it (damaged text the library would
+    # have to retype) or lets it in all the same (a damaged field the import does not use).
+    refused_when_strict: bool = False
 
 
 @dataclass(slots=True)
@@ -63,6 +68,7 @@ class BookRecord:
     subjects: list[str] = field(default_factory=list)
     copies: list[CopyRecord] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
 
 
 @dataclass(slots=True)

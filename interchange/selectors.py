@@ -16,10 +16,11 @@ from collections import defaultdict
 from collections.abc import Collection, Iterator
 from typing import Any
 
+from django.db.models import Count
 from django.utils import timezone
 
 from catalog.models import Book, BookAuthor, Copy
-from interchange.models import ImportProblem, ImportRun, ImportStatus
+from interchange.models import ImportProblem, ImportRun, ImportStatus, Severity
 from interchange.records import ExportBook, ExportCopy
 from shelfmark import keyset
 
@@ -102,6 +103,7 @@ IMPORT_RUN_LIST_FIELDS = (
     "updated",
     "skipped",
     "failed",
+    "warnings",
     "created_by__username",
 )
 REPORT_CHUNK_SIZE = 2000
@@ -162,6 +164,7 @@ def import_run_progress(run: ImportRun, *, now: datetime.datetime | None = None)
         "updated": run.updated,
         "skipped": run.skipped,
         "failed": run.failed,
+        "warnings": run.warnings,
         "message": run.message,
     }
 
@@ -171,7 +174,7 @@ def import_problems_first(run_id: int, *, limit: int) -> list[dict[str, Any]]:
     rows = (
         ImportProblem.objects.filter(run_id=run_id)
         .order_by("id")
-        .values("number", "field", "reason", "value")[:limit]
+        .values("number", "field", "reason", "value", "severity")[:limit]
     )
     return [dict(row) for row in rows]
 
@@ -180,14 +183,27 @@ def import_problem_count(run_id: int) -> int:
     return ImportProblem.objects.filter(run_id=run_id).count()
 
 
-def import_report_rows(run_id: int) -> Iterator[tuple[int, str, str, str]]:
-    """Every problem of the run as a row of the error report (line or record number, field,
-    reason, value), streamed from the database in chunks: a file with a million bad rows does
-    not sit in memory."""
+def warning_counts(run_id: int) -> list[tuple[str, int]]:
+    """How many times each warning was given in the run, most frequent first: what the summary
+    says was noticed and done (the report has each with its record). A warning's reason is a
+    fixed text, its details go in the value, so equal reasons count together."""
+    rows = (
+        ImportProblem.objects.filter(run_id=run_id, severity=Severity.WARNING)
+        .values("reason")
+        .annotate(count=Count("id"))
+        .order_by("-count", "reason")
+    )
+    return [(row["reason"], row["count"]) for row in rows]
+
+
+def import_report_rows(run_id: int) -> Iterator[tuple[int, str, str, str, str]]:
+    """Every problem and warning of the run as a row of the report (line or record number,
+    field, reason, value, severity), streamed from the database in chunks: a file with a million
+    bad rows does not sit in memory."""
     return (
         ImportProblem.objects.filter(run_id=run_id)
         .order_by("id")
-        .values_list("number", "field", "reason", "value")
+        .values_list("number", "field", "reason", "value", "severity")
         .iterator(chunk_size=REPORT_CHUNK_SIZE)
     )
 

@@ -17,6 +17,9 @@ Each incoming book gets an ``Outcome``:
 - ``failed``: the book breaks a rule; ``problems`` lists every problem, and nothing of it is
   written — not its book, not one of its copies.
 
+Whatever the result, ``warnings`` lists what was noticed without stopping the book (the import's
+report shows both, each line marked as an error or a warning).
+
 So a second run over the same file changes nothing, and a run cut short (Ctrl-C, a crash) is
 resumed by running it again: the batches that committed are matched, the rest is added.
 """
@@ -106,6 +109,7 @@ class Outcome:
     result: Result
     problems: list[Problem] = field(default_factory=list)
     key: MatchKey | None = None  # for a book that passed the rules
+    warnings: list[Problem] = field(default_factory=list)
 
 
 # Statuses an import may give a copy. A loan or a hold is not part of a catalog file, so a copy

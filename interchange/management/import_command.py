@@ -17,6 +17,7 @@ from catalog.services.bulk import Problem
 from interchange.models import ImportRun, ImportStatus
 from interchange.progress import Progress
 from interchange.records import SourceError
+from interchange.selectors import warning_counts
 from interchange.services.imports import REPORT_HEADER, report_row
 
 
@@ -110,14 +111,16 @@ class ImportCommand(BaseCommand):
     def on_progress(self, run: ImportRun) -> None:
         self.progress.update(bytes_read=run.bytes_read, records=run.records, failed=run.failed)
 
-    def on_problems(self, number: int, problems: Iterable[Problem]) -> None:
+    def on_problems(self, number: int, problems: Iterable[Problem], severity: str) -> None:
         if self.report is None:
             self.report_path.parent.mkdir(parents=True, exist_ok=True)
             self.report_file = self.report_path.open("w", newline="", encoding="utf-8")
             self.report = csv.writer(self.report_file)
             self.report.writerow(REPORT_HEADER)
         for problem in problems:
-            self.report.writerow(report_row(number, problem.field, problem.reason, problem.value))
+            self.report.writerow(
+                report_row(number, problem.field, problem.reason, problem.value, severity)
+            )
 
     # --- Output -----------------------------------------------------------------------------
 
@@ -150,8 +153,10 @@ class ImportCommand(BaseCommand):
             self.stdout.write(f"Dry run, nothing changed. {read}; they would give: {counts}.")
         else:
             self.stdout.write(f"{read}: {counts} (import {run.pk}).")
+        for reason, count in warning_counts(run.pk):
+            self.stdout.write(f"Warning ({count:,}): {reason}")
         if self.report is not None:
-            self.stdout.write(f"Error report: {self.report_path}")
+            self.stdout.write(f"Report: {self.report_path}")
         elif run.failed == 0:
             self.stdout.write("No problems.")
 

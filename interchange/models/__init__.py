@@ -1,6 +1,6 @@
 """The interchange app's tables: one module per concept (imports; ISBN lookups)."""
 
-from interchange.models.imports import ImportKind, ImportProblem, ImportRun, ImportStatus
+from interchange.models.imports import ImportKind, ImportProblem, ImportRun, ImportStatus, Severity
 from interchange.models.lookups import IsbnLookup, LookupStatus, RequestSlot
 
 __all__ = [
@@ -11,4 +11,5 @@ __all__ = [
     "IsbnLookup",
     "LookupStatus",
     "RequestSlot",
+    "Severity",
 ]

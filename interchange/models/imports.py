@@ -19,6 +19,11 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", "Failed"  # stopped: --strict met an error, or the run crashed
 
 
+class Severity(models.TextChoices):
+    ERROR = "error", "Error"  # the record was left out
+    WARNING = "warning", "Warning"  # the record went in; something in it was noticed
+
+
 class ImportRun(models.Model):
     kind = models.CharField(max_length=20, choices=ImportKind.choices, default=ImportKind.CATALOG)
     status = models.CharField(
@@ -46,6 +51,9 @@ class ImportRun(models.Model):
     updated = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
+    warnings = models.PositiveIntegerField(
+        default=0, help_text="Lines of the report that are warnings."
+    )
     message = models.TextField(blank=True, help_text="Why the run stopped, when it did.")
     # How the file's columns (or MARC tags) map onto our fields, as the reader found them: the
     # website's preview shows it ({"Title": "title", "Bookshelves": "(ignored)", ...}).
@@ -63,13 +71,15 @@ class ImportRun(models.Model):
 
 
 class ImportProblem(models.Model):
-    """A line of the error report: one problem of one record (a record may have several)."""
+    """A line of the report: one problem of one record (a record may have several), or one thing
+    noticed in a record that went in anyway (a warning)."""
 
     run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="problems")
     number = models.PositiveIntegerField(help_text="Line number, or record number for MARC.")
     field = models.CharField(max_length=100, blank=True)
     reason = models.TextField()
     value = models.TextField(blank=True)
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.ERROR)
 
     class Meta:
         ordering = ["run", "id"]

@@ -17,6 +17,7 @@ One run, from the command line or a worker, goes like this:
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -34,15 +35,16 @@ from catalog.services.bulk import (
     books_check,
     books_import_checked,
 )
-from interchange.models import ImportProblem, ImportRun, ImportStatus
+from interchange.models import ImportProblem, ImportRun, ImportStatus, Severity
 from interchange.records import BookRecord, Source
 from interchange.services.reading import Batch, Prepare, read_ahead
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
-# The error report's columns (the command's file, the website's download): one line per problem.
-REPORT_HEADER = ["line_or_record", "field", "reason", "value"]
+# The report's columns (the command's file, the website's download): one line per problem, each
+# an error (the record was left out) or a warning (it went in; something was noticed).
+REPORT_HEADER = ["line_or_record", "field", "reason", "value", "severity"]
 # A cell starting with one of these is a formula to a spreadsheet ("CSV injection"): a file
 # could carry "=HYPERLINK(…)" into the report that staff open in Excel or LibreOffice.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -50,7 +52,8 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DRY_RUN_PROBLEMS_KEPT = 1000
 
 Progress = Callable[[ImportRun], None]
-ProblemSink = Callable[[int, Iterable[Problem]], None]
+# Gets a record's number, problems and their severity ("error" or "warning"): the report file.
+ProblemSink = Callable[[int, Iterable[Problem], str], None]
 
 
 class StrictStop(Exception):
@@ -78,11 +81,13 @@ BatchImport = Callable[[list[Any], str], list[Outcome]]
 
 
 class CheckedRecord(NamedTuple):
-    """A book record as the reader hands it over: where it is in the file, and the verdict of
-    the reader and the rules on it (all its problems, or the book cleaned)."""
+    """A book record as the reader hands it over: where it is in the file, the verdict of the
+    reader and the rules on it (all its problems, or the book cleaned), and the reader's
+    warnings."""
 
     number: int
     verdict: Verdict
+    warnings: list[Problem]
 
 
 def catalog_import(
@@ -94,13 +99,17 @@ def catalog_import(
 ) -> ImportRun:
     """Import ``source``'s books as ``run`` says (``run.options``: ``on_duplicate``,
     ``dry_run``, ``strict``); returns the run, finished. ``progress`` is called after each
-    batch; ``problem_sink`` gets each failed record's number and problems (the report file)."""
-    memory = _DryRunMemory(set(), set()) if (run.options or {}).get("dry_run") else None
+    batch; ``problem_sink`` gets each record's number, problems and their severity (the report
+    file)."""
+    options = run.options or {}
+    memory = _DryRunMemory(set(), set()) if options.get("dry_run") else None
 
     def import_batch(batch: list[CheckedRecord], on_duplicate: str) -> list[Outcome]:
         outcomes = books_import_checked(
             [record.verdict for record in batch], on_duplicate=on_duplicate
         )
+        for record, outcome in zip(batch, outcomes, strict=True):
+            outcome.warnings[:0] = record.warnings
         if memory is not None:
             _count_repeats_once(batch, outcomes, memory)
         return outcomes
@@ -109,7 +118,7 @@ def catalog_import(
         source,
         run,
         import_batch,
-        prepare=_check_records,
+        prepare=functools.partial(_check_records, strict=bool(options.get("strict"))),
         progress=progress,
         problem_sink=problem_sink,
     )
@@ -171,7 +180,7 @@ def run_import(
         run.failed = 1
         ImportProblem.objects.bulk_create(_problem_rows(run, stop.number, stop.problems))
         if problem_sink:
-            problem_sink(stop.number, stop.problems)
+            problem_sink(stop.number, stop.problems, Severity.ERROR)
         return _finish(run, ImportStatus.FAILED, f"Stopped (--strict), nothing imported: {stop}")
     except KeyboardInterrupt:
         _finish(run, ImportStatus.FAILED, _interrupted(run))
@@ -189,19 +198,23 @@ def run_import(
     return _finish(run, ImportStatus.DONE, run.message)
 
 
-def _check_records(records: list[BookRecord]) -> list[CheckedRecord]:
+def _check_records(records: list[BookRecord], *, strict: bool) -> list[CheckedRecord]:
     """The verdict on each record, which needs no database (the reader's work, ``reading``):
     a record the reader found broken fails with all its problems, the reader's and the
-    rules'."""
+    rules'. Under ``strict``, a warning that --strict refuses is a problem."""
     checked = []
     for record, verdict in zip(records, books_check(records), strict=True):
-        if record.problems:
-            problems = [Problem(p.field, p.reason, p.value) for p in record.problems]
+        refused = [w for w in record.warnings if strict and w.refused_when_strict]
+        warnings = [
+            Problem(w.field, w.reason, w.value) for w in record.warnings if w not in refused
+        ]
+        if record.problems or refused:
+            problems = [Problem(p.field, p.reason, p.value) for p in record.problems + refused]
             seen = {problem.field for problem in problems}
             if isinstance(verdict, list):
                 problems += [p for p in verdict if p.field not in seen]
             verdict = problems
-        checked.append(CheckedRecord(record.number, verdict))
+        checked.append(CheckedRecord(record.number, verdict, warnings))
     return checked
 
 
@@ -237,10 +250,17 @@ def _record(
     failures: list[ImportProblem] = []
     for record, outcome in zip(batch, outcomes, strict=True):
         counts[outcome.result] += 1
-        if outcome.problems:
+        for severity, problems in (
+            (Severity.ERROR, outcome.problems),
+            (Severity.WARNING, outcome.warnings),
+        ):
+            if not problems:
+                continue
             if problem_sink:
-                problem_sink(record.number, outcome.problems)
-            failures += _problem_rows(run, record.number, outcome.problems)
+                problem_sink(record.number, problems, severity)
+            failures += _problem_rows(run, record.number, problems, severity)
+            if severity == Severity.WARNING:
+                run.warnings += len(problems)
     run.records += len(batch)
     run.created += counts[Result.CREATED]
     run.updated += counts[Result.UPDATED]
@@ -255,24 +275,29 @@ def _record(
         updated=run.updated,
         skipped=run.skipped,
         failed=run.failed,
+        warnings=run.warnings,
         bytes_read=run.bytes_read,
     )
     ImportProblem.objects.bulk_create(failures)
 
 
-def report_row(number: int, field: str, reason: str, value: str) -> list[int | str]:
-    """One line of the error report. A text a spreadsheet would run as a formula gets a leading
+def report_row(number: int, field: str, reason: str, value: str, severity: str) -> list[int | str]:
+    """One line of the report. A text a spreadsheet would run as a formula gets a leading
     apostrophe, which the spreadsheet shows as text: the value is seen, never run."""
-    return [number, field, _inert(reason), _inert(value)]
+    return [number, field, _inert(reason), _inert(value), severity]
 
 
 def _inert(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-def _problem_rows(run: ImportRun, number: int, problems: list[Problem]) -> list[ImportProblem]:
+def _problem_rows(
+    run: ImportRun, number: int, problems: list[Problem], severity: str = Severity.ERROR
+) -> list[ImportProblem]:
     return [
-        ImportProblem(run=run, number=number, field=p.field, reason=p.reason, value=p.value)
+        ImportProblem(
+            run=run, number=number, field=p.field, reason=p.reason, value=p.value, severity=severity
+        )
         for p in problems
     ]
 

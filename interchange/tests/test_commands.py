@@ -33,9 +33,9 @@ def test_import_catalog_says_what_it_read_and_writes_the_error_report(tmp_path):
     run_ = ImportRun.objects.get()
     counts = "12 created, 0 updated, 0 skipped (already there), 1 failed"
     assert f"13 records read: {counts} (import {run_.pk})." in out
-    assert f"Error report: {report}" in out
+    assert f"Report: {report}" in out
     rows = list(csv.reader(report.open(encoding="utf-8")))
-    assert rows[0] == ["line_or_record", "field", "reason", "value"]
+    assert rows[0] == ["line_or_record", "field", "reason", "value", "severity"]
     assert rows[1][:2] == ["7", "isbn"]
     assert Book.objects.count() == 12
 

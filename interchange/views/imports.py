@@ -206,6 +206,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "dry_run": bool(run.options.get("dry_run")),
             "on_duplicate": run.options.get("on_duplicate", "skip"),
             "problems": problems,
+            "warning_counts": selectors.warning_counts(run.pk) if finished else [],
             "problem_count": selectors.import_problem_count(run.pk) if finished else 0,
             "problems_shown": PREVIEW_PROBLEMS_SHOWN,
             "refresh_seconds": REFRESH_SECONDS if not finished and not progress["stalled"] else 0,
@@ -249,7 +250,7 @@ class _Line:
         return text
 
 
-def _csv_lines(rows: Iterator[tuple[int, str, str, str]]) -> Iterator[str]:
+def _csv_lines(rows: Iterator[tuple[int, str, str, str, str]]) -> Iterator[str]:
     writer = csv.writer(_Line())
     # A byte order mark, so that Excel opens the UTF-8 file with its accents intact.
     yield "\ufeff" + writer.writerow(REPORT_HEADER)

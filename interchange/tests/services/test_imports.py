@@ -157,3 +157,41 @@ def test_update_gives_a_matched_book_the_files_values_once():
     assert counts(first) == (0, 1, 0, 0)
     assert counts(second) == (0, 0, 1, 0)
     assert Book.objects.get().publisher == "Penguin"
+
+
+def warned(number: int, title: str, *, strict_refuses: bool) -> BookRecord:
+    record = book(number, title)
+    record.warnings.append(
+        Problem("752", "A field the import does not use is damaged", "=752  xx", strict_refuses)
+    )
+    return record
+
+
+def test_a_warning_lets_the_record_in_and_is_reported_with_its_severity():
+    reported = []
+    run = ImportRun.objects.create(source_name="test.csv", options={})
+    run = imports.catalog_import(
+        ListSource([warned(1, "Emma", strict_refuses=False), book(2, "")]),
+        run,
+        problem_sink=lambda number, problems, severity: reported.append(
+            (number, [p.field for p in problems], severity)
+        ),
+    )
+
+    assert counts(run) == (1, 0, 0, 1)
+    assert run.warnings == 1
+    assert reported == [(1, ["752"], "warning"), (2, ["title"], "error")]
+    assert list(run.problems.values_list("number", "severity")) == [(1, "warning"), (2, "error")]
+    assert Book.objects.get().title == "Emma"
+
+
+def test_strict_refuses_a_record_for_a_warning_it_marks_so_and_only_then():
+    kept = run_import([warned(1, "Emma", strict_refuses=False)], strict=True)
+    refused = run_import([warned(1, "Persuasion", strict_refuses=True)], strict=True)
+    let_in = run_import([warned(1, "Persuasion", strict_refuses=True)])
+
+    assert (kept.status, kept.warnings) == (ImportStatus.DONE, 1)
+    assert refused.status == ImportStatus.FAILED
+    assert "752" in refused.message
+    assert let_in.status == ImportStatus.DONE
+    assert sorted(Book.objects.values_list("title", flat=True)) == ["Emma", "Persuasion"]

@@ -138,13 +138,14 @@ def test_upload_preview_confirm_and_done(desk, librarian, settings):
     assert report["Content-Type"] == "text/csv; charset=utf-8"
     assert 'filename="goodreads_library_export.errors.csv"' in report["Content-Disposition"]
     rows = report_rows(report)
-    assert rows[0] == ["line_or_record", "field", "reason", "value"]
+    assert rows[0] == ["line_or_record", "field", "reason", "value", "severity"]
     assert rows[1:] == [
         [
             "7",
             "isbn",
             "'9789044621645' has a wrong check digit: check it was typed correctly.",
             "9789044621645",
+            "error",
         ]
     ]
 
@@ -165,7 +166,7 @@ def test_upload_preview_confirm_and_done(desk, librarian, settings):
     assert "Import of goodreads_library_export.csv" in html
     assert "Created</th><td>12</td>" in html
     assert "Confirm import" not in html
-    assert "Download the error report" in html
+    assert "Download the report (CSV)" in html
     assert report_rows(desk.get(f"/staff/imports/{run.pk}/errors.csv"))[1][:2] == ["7", "isbn"]
 
 
@@ -471,6 +472,7 @@ def test_the_progress_endpoint_reads_the_run_row(desk):
         "updated": 0,
         "skipped": 40,
         "failed": 10,
+        "warnings": 0,
         "message": "",
     }
     assert (second["percent"], second["records"]) == (75, 900)
@@ -581,15 +583,15 @@ def test_the_error_report_streams_every_problem(desk):
     rows = report_rows(response)
     assert len(rows) == 1 + 5000
     # A value a spreadsheet would run as a formula is shown as text (a leading apostrophe).
-    assert rows[1] == ["2", "year", "bad year 2", '\'="2"']
-    assert rows[-1] == ["5001", "year", "bad year 5001", '\'="5001"']
+    assert rows[1] == ["2", "year", "bad year 2", '\'="2"', "error"]
+    assert rows[-1] == ["5001", "year", "bad year 5001", '\'="5001"', "error"]
 
 
 def test_a_run_without_problems_has_an_empty_report(desk):
     run = running_run(status=ImportStatus.DONE)
 
     assert report_rows(desk.get(f"/staff/imports/{run.pk}/errors.csv")) == [
-        ["line_or_record", "field", "reason", "value"]
+        ["line_or_record", "field", "reason", "value", "severity"]
     ]
     assert "No problems." in desk.get(f"/staff/imports/{run.pk}/").content.decode()
 
