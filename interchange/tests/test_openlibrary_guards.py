@@ -211,13 +211,13 @@ def test_a_dripping_cover_is_given_up_at_the_covers_deadline(settings, real_netw
         waited = time.monotonic() - started
         time.sleep(0.6)  # the drip notices the hang-up at its next byte
 
-    assert waited < 1.0 + 0.6, waited
+    assert waited < 1.0 + 0.8, waited
     assert added.book.pk
     assert not added.book.cover
     assert added.cover_problem == COVER_NOT_STORED  # the message every failure has
     # The connection was closed, not left reading the drip in a helper thread.
     assert drip.hung_up_at is not None
-    assert drip.hung_up_at - started < 1.0 + 0.6
+    assert drip.hung_up_at - started < 1.0 + 0.8
 
 
 def test_a_dripping_lookup_is_given_up_at_the_callers_deadline(settings, real_network):
@@ -229,7 +229,7 @@ def test_a_dripping_lookup_is_given_up_at_the_callers_deadline(settings, real_ne
         result = lookup(ISBN, within=1.0)
         waited = time.monotonic() - started
 
-    assert waited < 1.0 + 0.6, waited
+    assert waited < 1.0 + 0.8, waited
     assert result.outcome is Outcome.UNAVAILABLE
     assert result.reason == "Open Library did not answer in time."
     assert not IsbnLookup.objects.exists()
