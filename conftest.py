@@ -42,12 +42,12 @@ def _no_network(settings, monkeypatch):
     test asks for it."""
     import httpx
 
-    from interchange import openlibrary
+    from interchange.openlibrary import client
 
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("Tests never reach the network", request=request)
 
-    monkeypatch.setattr(openlibrary, "TRANSPORT", httpx.MockTransport(refuse))
+    monkeypatch.setattr(client, "TRANSPORT", httpx.MockTransport(refuse))
     settings.OPENLIBRARY_MIN_INTERVAL = 0
     settings.OPENLIBRARY_BACKOFF_SECONDS = 0
 

@@ -323,7 +323,7 @@ if IMPORT_MAX_UPLOAD_MB < 1:
 CATALOG_BOOK_PAGE_INCLUDES = ["circulation/book_page/holds.html"]
 
 # --- ISBN lookup (Open Library) ---------------------------------------------------------------
-# interchange/openlibrary.py asks Open Library for a book's metadata and cover. Open Library
+# interchange/openlibrary/ asks Open Library for a book's metadata and cover. Open Library
 # throttles clients that do not say who they are: the User-Agent names Shelfmark and a contact
 # address (OPENLIBRARY_CONTACT_EMAIL, else DEFAULT_FROM_EMAIL's address). Every web and worker
 # process together sends at most one request per OPENLIBRARY_MIN_INTERVAL seconds (a limiter
@@ -335,15 +335,22 @@ OPENLIBRARY_COVERS_URL = "https://covers.openlibrary.org"  # where the Books API
 OPENLIBRARY_CONTACT_EMAIL = env.str("OPENLIBRARY_CONTACT_EMAIL", default="")
 OPENLIBRARY_USER_AGENT = env.str("OPENLIBRARY_USER_AGENT", default="")
 # Seconds for one request (connect and read); a whole lookup, retries and waits for the rate
-# limit included, gives up after OPENLIBRARY_TOTAL_SECONDS.
+# limit included, gives up after OPENLIBRARY_TOTAL_SECONDS. Every deadline here is well under the
+# web worker's 30 s timeout (docker/gunicorn.conf.py): a slow Open Library must not get a worker
+# killed mid-request (a 500) when the page could have said "try again".
 OPENLIBRARY_TIMEOUT = env.float("OPENLIBRARY_TIMEOUT", default=10.0)
-OPENLIBRARY_TOTAL_SECONDS = 30.0
+OPENLIBRARY_TOTAL_SECONDS = 20.0
 # The staff page "Add by ISBN" waits this long in all, then offers the form to fill in by hand:
 # someone stands at the page with a book in hand (the worker and the API keep the longer one).
 OPENLIBRARY_PAGE_SECONDS = 3.0
 OPENLIBRARY_MIN_INTERVAL = 1.0  # seconds between two requests, across all processes
 OPENLIBRARY_BACKOFF_SECONDS = 1.0  # first retry's wait; doubled for each next one
+# A cover from Open Library: fetched while someone waits for the page that adds the book, and
+# refused past these bytes or pixels (width x height, read from the image's header: a small
+# file can declare an image that takes gigabytes to show).
+OPENLIBRARY_COVER_SECONDS = 10.0
 OPENLIBRARY_COVER_MAX_BYTES = 5 * 1024 * 1024
+OPENLIBRARY_COVER_MAX_PIXELS = 40_000_000  # e.g. 5000 x 8000; Open Library's large are ~500 x 750
 if not (0 < OPENLIBRARY_TIMEOUT <= 60):
     raise ImproperlyConfigured("OPENLIBRARY_TIMEOUT must be more than 0 and at most 60 seconds.")
 

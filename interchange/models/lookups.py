@@ -33,8 +33,9 @@ class IsbnLookup(models.Model):
 
 class RequestSlot(models.Model):
     """When the next request to an outside service may start (a Unix time), one row per service:
-    the database-backed rate limiter (interchange.openlibrary.DatabaseRateLimiter) reserves the
-    next slot under a row lock, so every worker process and container shares one pace."""
+    the database-backed rate limiter (interchange.openlibrary.pacing.DatabaseRateLimiter)
+    reserves the next slot under a row lock, so every worker process and container shares one
+    pace."""
 
     service = models.CharField(max_length=50, unique=True)
     next_at = models.FloatField(default=0.0)

@@ -7,6 +7,7 @@ for a person); a malformed ISBN is InvalidInput (400), with the catalog's own IS
 from __future__ import annotations
 
 import enum
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,8 @@ from interchange import openlibrary
 from interchange.openlibrary import BookMetadata, Outcome
 from shelfmark.errors import DomainError, InvalidInput, RuleError
 from shelfmark.rows import Row
+
+logger = logging.getLogger(__name__)
 
 
 class Source(enum.StrEnum):
@@ -104,11 +107,18 @@ def _metadata_of(row: Row) -> BookMetadata:
     )
 
 
+# What the person adding a book is told when its cover cannot be stored, whatever the reason:
+# the cover's URL comes back from the page's form, where anyone can change it, and answers that
+# told "could not be reached" from "not an image" or "empty" made the page a port scanner. The
+# log keeps the reason.
+COVER_NOT_STORED = "Open Library's cover could not be stored; you can add one in the admin."
+
+
 @dataclass(frozen=True)
 class BookAdded:
     book: Book
     copy: Copy | None
-    cover_problem: str = ""  # why the cover could not be stored, when it could not
+    cover_problem: str = ""  # COVER_NOT_STORED when the cover could not be stored
 
 
 def book_add_with_copy(
@@ -127,14 +137,20 @@ def book_add_with_copy(
     with transaction.atomic():
         created = services.book_create(authors=list(authors), subjects=list(subjects), **book)
         new_copy = services.copy_create(book=created, **copy) if copy else None
-    problem = ""
-    if cover_url:
-        download = openlibrary.fetch_cover(cover_url)
-        if download.content is None:
-            problem = download.reason
-        else:
-            try:
-                services.book_cover_set(book=created, content=download.content)
-            except DomainError as error:
-                problem = error.message
+    problem = _cover_store(created, cover_url) if cover_url else ""
     return BookAdded(created, new_copy, problem)
+
+
+def _cover_store(book: Book, cover_url: str) -> str:
+    """The cover at ``cover_url`` stored as the book's: "" when it is, else COVER_NOT_STORED."""
+    download = openlibrary.fetch_cover(cover_url)
+    reason = download.reason
+    if download.content is not None:
+        try:
+            services.book_cover_set(book=book, content=download.content)
+        except DomainError as error:
+            reason = error.message
+        else:
+            return ""
+    logger.info("The cover at %r for book %s was not stored: %s", cover_url, book.pk, reason)
+    return COVER_NOT_STORED

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from interchange import openlibrary
+from interchange.openlibrary import client
 from interchange.tests.fakes import FakeOpenLibrary
 
 
@@ -17,5 +17,5 @@ def media(settings, tmp_path):
 def open_library(monkeypatch) -> FakeOpenLibrary:
     """Open Library, recorded: knows Pride and Prejudice (change ``routes`` for other cases)."""
     fake = FakeOpenLibrary.found()
-    monkeypatch.setattr(openlibrary, "TRANSPORT", fake.transport())
+    monkeypatch.setattr(client, "TRANSPORT", fake.transport())
     return fake

@@ -12,15 +12,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from interchange import openlibrary
 from interchange.models import IsbnLookup, LookupStatus, RequestSlot
-from interchange.openlibrary import (
-    CacheRateLimiter,
-    DatabaseRateLimiter,
-    OpenLibraryClient,
-    Outcome,
-    parse_retry_after,
-)
+from interchange.openlibrary import OpenLibraryClient, Outcome, fetch_cover, lookup
+from interchange.openlibrary.client import MAX_ATTEMPTS, parse_retry_after
+from interchange.openlibrary.pacing import CacheRateLimiter, DatabaseRateLimiter
 from interchange.tests.fakes import (
     BOOKS_API,
     COVER,
@@ -62,7 +57,7 @@ def test_a_found_isbn_has_the_metadata_of_the_books_api_the_edition_and_the_work
     settings.OPENLIBRARY_CONTACT_EMAIL = "desk@library.example.org"
     fake = FakeOpenLibrary.found()
 
-    result = client_for(fake).lookup(ISBN)
+    result = lookup(ISBN, client=client_for(fake))
 
     assert result.outcome is Outcome.FOUND
     assert result.reason == ""
@@ -89,7 +84,7 @@ def test_the_user_agent_setting_replaces_the_whole_header(settings):
     settings.OPENLIBRARY_USER_AGENT = "OurLibrary/2 (ops@example.org)"
     fake = FakeOpenLibrary.found()
 
-    client_for(fake).lookup(ISBN)
+    lookup(ISBN, client=client_for(fake))
 
     assert fake.requests[0].headers["User-Agent"] == "OurLibrary/2 (ops@example.org)"
 
@@ -99,7 +94,7 @@ def test_an_edition_with_a_description_needs_no_work():
     edition = httpx.Response(200, json={"key": "/books/OL7353617M", "description": "Own text."})
     fake.routes[EDITION] = [edition]
 
-    result = client_for(fake).lookup(ISBN)
+    result = lookup(ISBN, client=client_for(fake))
 
     assert result.metadata.description == "Own text."
     assert WORK not in fake.paths()
@@ -108,7 +103,7 @@ def test_an_edition_with_a_description_needs_no_work():
 def test_an_unknown_isbn_is_not_found():
     fake = FakeOpenLibrary({BOOKS_API: [recorded("books_api_empty.json")]})
 
-    result = client_for(fake).lookup(ISBN)
+    result = lookup(ISBN, client=client_for(fake))
 
     assert result.outcome is Outcome.NOT_FOUND
     assert result.metadata is None
@@ -127,7 +122,7 @@ def test_429_is_retried_after_the_time_retry_after_asks_for(settings):
     ]
     clock = FakeClock()
 
-    result = client_for(fake, clock).lookup(ISBN)
+    result = lookup(ISBN, client=client_for(fake, clock))
 
     assert result.outcome is Outcome.FOUND
     assert clock.sleeps == [7]  # Retry-After, longer than the first backoff (1 s)
@@ -144,7 +139,7 @@ def test_500_then_success_backs_off_exponentially(settings):
     ]
     clock = FakeClock()
 
-    result = client_for(fake, clock).lookup(ISBN)
+    result = lookup(ISBN, client=client_for(fake, clock))
 
     assert result.outcome is Outcome.FOUND
     assert clock.sleeps == [0.5, 1.0]
@@ -155,11 +150,11 @@ def test_a_server_that_keeps_failing_is_unavailable_after_a_bounded_number_of_tr
     fake = FakeOpenLibrary({BOOKS_API: [recorded("error_500.html", 502)]})
     clock = FakeClock()
 
-    result = client_for(fake, clock).lookup(ISBN)
+    result = lookup(ISBN, client=client_for(fake, clock))
 
     assert result.outcome is Outcome.UNAVAILABLE
     assert "502" in result.reason
-    assert len(fake.requests) == openlibrary.MAX_ATTEMPTS
+    assert len(fake.requests) == MAX_ATTEMPTS
     assert clock.sleeps == [1, 2, 4]
     assert not IsbnLookup.objects.exists()  # errors are not cached
 
@@ -167,7 +162,7 @@ def test_a_server_that_keeps_failing_is_unavailable_after_a_bounded_number_of_tr
 def test_a_timeout_is_unavailable_with_the_reason_and_not_cached():
     fake = FakeOpenLibrary({BOOKS_API: [httpx.ReadTimeout]})
 
-    result = client_for(fake).lookup(ISBN)
+    result = lookup(ISBN, client=client_for(fake))
 
     assert result.outcome is Outcome.UNAVAILABLE
     assert result.reason == "Open Library did not answer in time."
@@ -181,7 +176,7 @@ def test_a_retry_after_beyond_the_time_budget_gives_up_at_once(settings):
     )
     clock = FakeClock()
 
-    result = client_for(fake, clock).lookup(ISBN)
+    result = lookup(ISBN, client=client_for(fake, clock))
 
     assert result.outcome is Outcome.UNAVAILABLE
     assert "429" in result.reason
@@ -195,7 +190,7 @@ def test_the_whole_lookup_stays_within_its_time_budget(settings):
     fake = FakeOpenLibrary({BOOKS_API: [recorded("error_500.html", 500)]})
     clock = FakeClock()
 
-    client_for(fake, clock).lookup(ISBN)
+    lookup(ISBN, client=client_for(fake, clock))
 
     assert sum(clock.sleeps) <= 10
     assert clock.sleeps == [3, 6]  # the next wait (12 s) would have passed the budget
@@ -205,7 +200,7 @@ def test_failing_details_leave_a_found_answer_incomplete_and_uncached():
     fake = FakeOpenLibrary.found()
     fake.routes[EDITION] = [httpx.ConnectError]
 
-    result = client_for(fake).lookup(ISBN)
+    result = lookup(ISBN, client=client_for(fake))
 
     assert result.outcome is Outcome.FOUND
     assert result.metadata.title == "Pride and Prejudice"
@@ -226,10 +221,10 @@ def test_retry_after_may_be_an_http_date():
 def test_a_found_book_is_kept_thirty_days_and_answered_from_the_database():
     fake = FakeOpenLibrary.found()
     client = client_for(fake)
-    client.lookup(ISBN)
+    lookup(ISBN, client=client)
     asked = len(fake.requests)
 
-    again = client.lookup(ISBN)
+    again = lookup(ISBN, client=client)
 
     assert len(fake.requests) == asked  # no new request
     assert again.from_cache
@@ -243,15 +238,15 @@ def test_a_found_book_is_kept_thirty_days_and_answered_from_the_database():
 def test_a_miss_is_kept_a_day_then_asked_again():
     fake = FakeOpenLibrary({BOOKS_API: [recorded("books_api_empty.json")]})
     client = client_for(fake)
-    client.lookup(ISBN)
+    lookup(ISBN, client=client)
     row = IsbnLookup.objects.get(isbn=ISBN)
     assert row.expires_at - row.fetched_at == datetime.timedelta(days=1)
 
-    assert client.lookup(ISBN).from_cache
+    assert lookup(ISBN, client=client).from_cache
     assert len(fake.requests) == 1
 
     IsbnLookup.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
-    result = client.lookup(ISBN)
+    result = lookup(ISBN, client=client)
     assert not result.from_cache
     assert len(fake.requests) == 2
 
@@ -262,7 +257,9 @@ def test_a_miss_is_kept_a_day_then_asked_again():
 def test_a_cover_is_downloaded_from_open_library_without_its_placeholder():
     fake = FakeOpenLibrary.found()
 
-    download = client_for(fake).fetch_cover("https://covers.openlibrary.org/b/id/8739161-L.jpg")
+    download = fetch_cover(
+        "https://covers.openlibrary.org/b/id/8739161-L.jpg", client=client_for(fake)
+    )
 
     assert download.content == fake.routes[COVER][0].content
     assert fake.requests[0].url.params["default"] == "false"
@@ -271,7 +268,7 @@ def test_a_cover_is_downloaded_from_open_library_without_its_placeholder():
 def test_a_cover_elsewhere_is_never_fetched():
     fake = FakeOpenLibrary.found()
 
-    download = client_for(fake).fetch_cover("https://attacker.example/b/id/1-L.jpg")
+    download = fetch_cover("https://attacker.example/b/id/1-L.jpg", client=client_for(fake))
 
     assert download.content is None
     assert fake.requests == []
@@ -281,7 +278,9 @@ def test_a_cover_too_large_is_refused(settings):
     settings.OPENLIBRARY_COVER_MAX_BYTES = 100
     fake = FakeOpenLibrary({COVER: [httpx.Response(200, content=jpeg(200, 300))]})
 
-    download = client_for(fake).fetch_cover("https://covers.openlibrary.org/b/id/8739161-L.jpg")
+    download = fetch_cover(
+        "https://covers.openlibrary.org/b/id/8739161-L.jpg", client=client_for(fake)
+    )
 
     assert download.content is None
     assert "too large" in download.reason
@@ -290,7 +289,7 @@ def test_a_cover_too_large_is_refused(settings):
 def test_a_missing_cover_is_none():
     fake = FakeOpenLibrary({})
 
-    download = client_for(fake).fetch_cover("https://covers.openlibrary.org/b/id/1-L.jpg")
+    download = fetch_cover("https://covers.openlibrary.org/b/id/1-L.jpg", client=client_for(fake))
 
     assert download.content is None
 
@@ -338,7 +337,7 @@ def _requests_in_threads(limiter_class, count: int) -> list[float]:
             client = OpenLibraryClient(transport=fake.transport(), limiter=limiter_class())
             barrier.wait()
             # Different ISBNs: each must ask (no cached answer in between).
-            client.lookup(f"97801414395{index:02d}")
+            lookup(f"97801414395{index:02d}", client=client)
         except Exception as error:  # pragma: no cover - reported below
             errors.append(error)
         finally:
@@ -393,7 +392,7 @@ def test_a_lookup_within_a_deadline_gives_up_on_a_server_that_never_answers(hang
     client = OpenLibraryClient(transport=hanging)
 
     started = time.monotonic()
-    result = client.lookup(ISBN, within=0.5)
+    result = lookup(ISBN, within=0.5, client=client)
 
     assert time.monotonic() - started < 1.5
     assert result.outcome is Outcome.UNAVAILABLE
@@ -405,7 +404,7 @@ def test_a_callers_deadline_never_extends_the_lookups_own(settings, hanging):
     settings.OPENLIBRARY_TOTAL_SECONDS = 0.5
 
     started = time.monotonic()
-    result = OpenLibraryClient(transport=hanging).lookup(ISBN, within=60)
+    result = lookup(ISBN, within=60, client=OpenLibraryClient(transport=hanging))
 
     assert time.monotonic() - started < 1.5
     assert result.outcome is Outcome.UNAVAILABLE
@@ -414,6 +413,6 @@ def test_a_callers_deadline_never_extends_the_lookups_own(settings, hanging):
 def test_a_network_error_is_told_without_the_exception_name():
     fake = FakeOpenLibrary({BOOKS_API: [httpx.ConnectError]})
 
-    result = client_for(fake).lookup(ISBN)
+    result = lookup(ISBN, client=client_for(fake))
 
     assert result.reason == "Open Library could not be reached."

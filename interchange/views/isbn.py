@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from catalog import selectors, services
 from catalog.models import Book, CopyStatus
 from interchange.forms.isbn import BookForm, CopyForm
+from interchange.openlibrary.client import allowed_origins
 from interchange.services.isbn import IsbnAnswer, Source, book_add_with_copy, isbn_lookup
 from shelfmark import pages
 from shelfmark.errors import DomainError
@@ -41,8 +42,9 @@ def can_add_books(user: Any) -> bool:
 
 
 # The preview shows Open Library's cover before it is stored here (covers.openlibrary.org
-# redirects to the Internet Archive's servers): this page alone allows those images.
-COVER_PREVIEW_POLICY = {"img-src": [settings.OPENLIBRARY_COVERS_URL, "https://*.archive.org"]}
+# redirects to the Internet Archive's servers): this page alone allows images from where the
+# server itself may fetch them.
+COVER_PREVIEW_POLICY = {"img-src": list(allowed_origins())}
 
 
 @require_http_methods(["GET", "POST"])

@@ -5,7 +5,13 @@ import pytest
 
 from catalog.models import Book, Copy
 from catalog.tests.factories import BookFactory, CopyFactory
-from interchange.services.isbn import Source, book_add_with_copy, isbn_lookup, isbn_normalize
+from interchange.services.isbn import (
+    COVER_NOT_STORED,
+    Source,
+    book_add_with_copy,
+    isbn_lookup,
+    isbn_normalize,
+)
 from interchange.tests.fakes import BOOKS_API, COVER, ISBN, recorded
 from shelfmark.errors import Conflict, InvalidInput
 
@@ -96,7 +102,9 @@ def test_a_bad_copy_adds_neither_book_nor_copy(open_library):
     assert not Book.objects.filter(isbn=ISBN).exists()
 
 
-def test_a_cover_that_cannot_be_had_leaves_the_book_without_one_and_says_why(open_library, media):
+def test_a_cover_that_cannot_be_had_leaves_the_book_without_one_and_logs_why(
+    open_library, media, caplog
+):
     open_library.routes[COVER] = [httpx.Response(200, content=b"<html>not an image</html>")]
 
     added = book_add_with_copy(
@@ -105,4 +113,7 @@ def test_a_cover_that_cannot_be_had_leaves_the_book_without_one_and_says_why(ope
     )
 
     assert not added.book.cover
-    assert "not an image" in added.cover_problem
+    # The person is told one message whatever the reason (test_openlibrary_guards.py has them
+    # all); the log says which.
+    assert added.cover_problem == COVER_NOT_STORED
+    assert "not an image" in caplog.text

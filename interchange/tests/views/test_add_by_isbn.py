@@ -12,8 +12,9 @@ from django.test import Client
 from catalog.models import Book, Copy
 from catalog.tests.factories import BookFactory, CopyFactory
 from circulation.tests.views.test_desk import text_of
-from interchange import openlibrary
-from interchange.tests.fakes import BOOKS_API, ISBN
+from interchange.openlibrary import client
+from interchange.services.isbn import COVER_NOT_STORED
+from interchange.tests.fakes import BOOKS_API, COVER, ISBN
 
 pytestmark = pytest.mark.django_db
 URL = "/catalog/add/"
@@ -103,6 +104,31 @@ def test_confirming_adds_the_book_its_first_copy_and_cover(staff, open_library, 
     assert "In the catalog" in staff.get(response["Location"]).content.decode()
 
 
+@pytest.mark.parametrize(
+    "cover_url",
+    [
+        "http://127.0.0.1:5432/",  # a port of the server itself, typed into the hidden field
+        "https://covers.openlibrary.org/b/id/404-L.jpg",  # no such cover
+        "https://covers.openlibrary.org/b/id/8739161-L.jpg",  # not an image
+    ],
+)
+def test_a_cover_that_cannot_be_stored_says_the_same_whatever_the_reason(
+    staff, open_library, media, cover_url
+):
+    open_library.routes[COVER] = [httpx.Response(200, content=b"<html>not an image</html>")]
+
+    response = staff.post(
+        URL, {"action": "book", "isbn": ISBN, "title": "Emma", "cover_url": cover_url}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert not Book.objects.get(isbn=ISBN).cover
+    page = text_of(response.content.decode())
+    assert f"No cover: {COVER_NOT_STORED}" in page
+    for detail in ("reached", "not an image", "empty", "404", "5432"):
+        assert detail not in page
+
+
 def test_open_library_down_leaves_an_empty_form_to_fill_by_hand(staff, open_library):
     open_library.routes[BOOKS_API] = [httpx.ConnectError]
 
@@ -162,7 +188,7 @@ def hanging_open_library(monkeypatch):
         release.wait(30)
         raise httpx.ConnectError("released at the end of the test", request=request)
 
-    monkeypatch.setattr(openlibrary, "TRANSPORT", httpx.MockTransport(hang))
+    monkeypatch.setattr(client, "TRANSPORT", httpx.MockTransport(hang))
     yield
     release.set()
 
