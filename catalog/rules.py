@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -145,6 +146,10 @@ def clean_loan_type(value: str | None) -> str:
 
 
 COVER_MAX_BYTES = 5 * 1024 * 1024
+# A few hundred KB of PNG can declare 10000 x 10000 pixels, which every thumbnail or page that
+# decodes it would unpack to 300 MB: the pixels are capped as well as the bytes (40 megapixels
+# is 5000 x 8000, far beyond any scanned cover).
+COVER_MAX_PIXELS = 40_000_000
 # What browsers show everywhere, by Pillow's name for the format: (file extension, media type).
 COVER_FORMATS = {
     "JPEG": ("jpg", "image/jpeg"),
@@ -164,17 +169,26 @@ class CoverImage:
 
 
 def clean_cover(content: bytes) -> CoverImage:
-    """A cover image's bytes, checked with Pillow: one of COVER_FORMATS, within COVER_MAX_BYTES,
-    and more than a placeholder pixel (Open Library answers 1x1 images for missing covers)."""
+    """A cover image's bytes, checked with Pillow: one of COVER_FORMATS, within COVER_MAX_BYTES
+    and COVER_MAX_PIXELS (read from the header: nothing is decoded), and more than a placeholder
+    pixel (Open Library answers 1x1 images for missing covers)."""
     if not content:
         raise RuleError("The cover file is empty.")
     if len(content) > COVER_MAX_BYTES:
         raise RuleError(f"A cover may be at most {COVER_MAX_BYTES // (1024 * 1024)} MB.")
+    too_big = RuleError(f"A cover may be at most {COVER_MAX_PIXELS // 1_000_000} megapixels.")
     try:
-        with Image.open(io.BytesIO(content)) as image:
-            image_format, (width, height) = image.format, image.size
-            image.verify()  # reads the whole file: a truncated or forged one fails here
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        with warnings.catch_warnings():
+            # Pillow only warns between its limit and twice it; here that is a refusal too.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(content)) as image:
+                image_format, (width, height) = image.format, image.size
+                if width * height > COVER_MAX_PIXELS:
+                    raise too_big
+                image.verify()  # reads the whole file: a truncated or forged one fails here
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise too_big from None
+    except (OSError, SyntaxError, ValueError):
         raise RuleError("The cover is not an image file (JPEG, PNG, GIF or WebP).") from None
     if image_format not in COVER_FORMATS:
         raise RuleError(
@@ -182,6 +196,7 @@ def clean_cover(content: bytes) -> CoverImage:
         )
     if width < 2 or height < 2:
         raise RuleError("The cover image is empty (a placeholder of one pixel).")
+
     extension, content_type = COVER_FORMATS[image_format]
     return CoverImage(content, extension, content_type, width, height)
 

@@ -24,6 +24,12 @@ def image(format_: str = "PNG", size: tuple[int, int] = (20, 30)) -> bytes:
     return buffer.getvalue()
 
 
+def _huge_png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("1", (10_000, 10_000)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -60,6 +66,8 @@ def test_a_new_cover_is_a_new_url_and_the_old_file_goes(media, django_capture_on
         (b"<html>hello</html>", "not an image"),
         (image(size=(1, 1)), "placeholder"),
         (image("BMP"), "JPEG, PNG, GIF or WebP"),
+        # 10000 x 10000 in a few hundred KB: refused from its header, before Pillow's own limit.
+        (_huge_png(), "megapixels"),
     ],
 )
 def test_what_is_not_a_cover_is_refused(content, fragment):
