@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from interchange.formats.tabular import first_last, language_code
+from interchange.formats.tabular import first_last
+from interchange.languages import catalog_code
 
 
 def test_goodreads_export(read):
@@ -65,7 +66,14 @@ def test_librarything_export(read, name):
     sicp = records[6]
     assert sicp.authors == ["Harold Abelson", "Gerald Jay Sussman", "Julie Sussman"]
     assert sicp.language == "en"  # "English, French": the first
-    assert records[1].copies == []  # a call number without a barcode: no copy to put it on
+    # A call number without a barcode is a holding all the same: a copy with barcode "", for
+    # the import to decide on (generate a barcode, or keep no copy and say so).
+    [holding] = records[1].copies
+    assert (holding.barcode, holding.call_number, holding.acquired_on) == (
+        "",
+        "863.64",
+        "2019-02-11",
+    )
     assert records[9].language == "pl"
     assert all(record.problems == [] for record in records)
 
@@ -82,7 +90,8 @@ def test_librarything_classic_export(read):
     )
     assert (first.publisher, first.year, first.pages) == ("Penguin Classics", "1982", "1463")
     assert first.subjects == ["classics", "fiction"]
-    assert first.copies == []  # the classic export has no barcodes
+    # The classic export has no barcodes: its call number makes a holding without one.
+    assert [(copy.barcode, copy.call_number) for copy in first.copies] == [("", "843.8")]
 
 
 def test_libib_export(read):
@@ -185,7 +194,14 @@ def test_first_last(name, expected):
         ("grc", "grc"),
         ("Klingonese", "Klingonese"),
         ("", ""),
+        # Codes as MARC stores them: the same language whatever the format.
+        ("eng", "en"),
+        ("fre", "fr"),
+        ("fra", "fr"),
+        ("GER", "de"),
+        ("und", ""),
+        ("sh", "sh"),  # a withdrawn code: kept for the catalog's rule to judge
     ],
 )
-def test_language_names_become_codes(value, expected):
-    assert language_code(value) == expected
+def test_language_names_and_codes_become_the_catalogs_codes(value, expected):
+    assert catalog_code(value) == expected
