@@ -30,6 +30,7 @@ from shelfmark import keyset
 
 CHUNK_SIZE = 1000
 
+
 def export_books(*, chunk_size: int | None = None) -> Iterator[ExportBook]:
     """Every book of the catalog, with its authors, subjects and copies."""
     chunk_size = chunk_size or CHUNK_SIZE

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from operator import itemgetter
 from typing import Any, BinaryIO
 
@@ -25,6 +24,7 @@ from interchange.columns import (
     HOLDING_NAMES,
     unwrap_excel_text,
 )
+from interchange.columns import Column as DeclaredColumn
 from interchange.formats.text import TextTable
 from interchange.languages import catalog_code
 from interchange.records import BookRecord, CopyRecord, Problem, SourceError
@@ -103,9 +103,7 @@ def holding(
     a holding without a barcode is a copy with barcode "", for the import to decide on. Other
     copy details alone (a status, a note) make no copy: a warning says what was left."""
     if barcode or call_number or location:
-        return [
-            CopyRecord(barcode=barcode, call_number=call_number, location=location, **details)
-        ]
+        return [CopyRecord(barcode=barcode, call_number=call_number, location=location, **details)]
     if given := "; ".join(f"{name}: {value}" for name, value in details.items() if value):
         warnings.append(Problem("", COPY_DETAILS_WITHOUT_HOLDING, given))
     return []
@@ -176,17 +174,17 @@ def build_generic(number: int, values: Values) -> BookRecord:
 def build_generic_cells(number: int, cells: tuple[str, ...]) -> BookRecord:
     """A record from the stripped cells of our columns, in ``CSV_COLUMNS`` order, each read as
     its column is declared (``interchange.columns``)."""
-    record = BookRecord(
-        number,
-        **{column.name: column.read_cell(cell) for column, cell in zip(BOOK_COLUMNS, cells)},
-    )
-    copy_cells = cells[_BOOK_WIDTH:]
+    book_cells, copy_cells = cells[:_BOOK_WIDTH], cells[_BOOK_WIDTH:]
+    record = BookRecord(number, **_read_cells(BOOK_COLUMNS, book_cells))
     if any(copy_cells):
-        record.copies = holding(
-            record.warnings,
-            **{column.name: column.read_cell(cell) for column, cell in zip(COPY_COLUMNS, copy_cells)},
-        )
+        record.copies = holding(record.warnings, **_read_cells(COPY_COLUMNS, copy_cells))
     return record
+
+
+def _read_cells(columns: tuple[DeclaredColumn, ...], cells: tuple[str, ...]) -> dict[str, Any]:
+    return {
+        column.name: column.read_cell(cell) for column, cell in zip(columns, cells, strict=True)
+    }
 
 
 GENERIC = Layout("csv", GENERIC_COLUMNS, build_generic)
@@ -512,7 +510,16 @@ BOOKWYRM = Layout("bookwyrm", BOOKWYRM_COLUMNS, build_bookwyrm)
 
 LAYOUTS = {
     layout.format: layout
-    for layout in (GENERIC, GOODREADS, LIBRARYTHING, LIBIB, STORYGRAPH, CALIBRE, OPENREADS, BOOKWYRM)
+    for layout in (
+        GENERIC,
+        GOODREADS,
+        LIBRARYTHING,
+        LIBIB,
+        STORYGRAPH,
+        CALIBRE,
+        OPENREADS,
+        BOOKWYRM,
+    )
 }
 
 
