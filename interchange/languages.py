@@ -63,6 +63,7 @@ def to_marc(code: str) -> str:
     return lang.pt2b or lang.pt3 or code
 
 
+@lru_cache(maxsize=1024)  # a file names few languages, on every row
 def catalog_code(value: str) -> str:
     """A language as a file gives it -- an ISO 639 code of any part ("en", "eng", "fre", "fra")
     or its English name ("English", "french") -- as the catalog stores it ("en"), the way
