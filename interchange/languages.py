@@ -1,12 +1,16 @@
 """Language codes between MARC (ISO 639-2, bibliographic form: "fre", "ger") and the catalog
-(ISO 639-1 when a language has one: "fr", "de"; else its three-letter code: "grc")."""
+(ISO 639-1 when a language has one: "fr", "de"; else its three-letter code: "grc").
+
+Every reader normalises a language the same way: MARC through ``from_marc``, the text and JSON
+files through ``catalog_code`` (which also takes a language's English name, as spreadsheets and
+reading apps write it), so "eng", "en" and "English" are one language whatever the format."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
 from iso639 import Lang
-from iso639.exceptions import InvalidLanguageValue
+from iso639.exceptions import DeprecatedLanguageValue, InvalidLanguageValue
 
 # MARC's codes that name no language: blank (obsolete "no code"), undetermined, no linguistic
 # content, multiple languages. The catalog says "unknown" with "".
@@ -15,13 +19,17 @@ NO_LANGUAGE = frozenset({"", "und", "zxx", "mul", "|||"})
 
 @lru_cache(maxsize=1024)
 def _lang(code: str) -> Lang | None:
+    # A withdrawn code ("sh", Serbo-Croatian, withdrawn in 2000) raises its own error: it is
+    # kept as written, like any code the standard does not list now.
     try:
         return Lang(code)
     except InvalidLanguageValue:
         pass
+    except DeprecatedLanguageValue:
+        return None
     try:  # Lang() looks up names and 639-1/2T/3 codes; 639-2/B ("fre", "ger") only this way
         return Lang(pt2b=code)
-    except InvalidLanguageValue:
+    except (InvalidLanguageValue, DeprecatedLanguageValue):
         return None
 
 
@@ -53,3 +61,28 @@ def to_marc(code: str) -> str:
     if lang is None:
         return code
     return lang.pt2b or lang.pt3 or code
+
+
+@lru_cache(maxsize=1024)  # a file names few languages, on every row
+def catalog_code(value: str) -> str:
+    """A language as a file gives it -- an ISO 639 code of any part ("en", "eng", "fre", "fra")
+    or its English name ("English", "french") -- as the catalog stores it ("en"), the way
+    ``from_marc`` reads MARC's codes. A code or name nobody knows stays as written (a code in
+    lower case) for the catalog's language rule to judge."""
+    text = value.strip()
+    if not text:
+        return ""
+    if _looks_like_code(text) or text.lower() in NO_LANGUAGE:
+        return from_marc(text)
+    return _from_name(text)
+
+
+@lru_cache(maxsize=512)
+def _from_name(name: str) -> str:
+    for spelling in dict.fromkeys((name, name.title(), name.capitalize())):
+        try:
+            language = Lang(spelling)
+        except (InvalidLanguageValue, DeprecatedLanguageValue):
+            continue
+        return language.pt1 or language.pt2b or language.pt3 or name
+    return name

@@ -12,6 +12,10 @@ is a ``warning``: the record goes in, and the report says what was noticed.
 
 An exporter (``interchange.exports``) writes ``ExportBook`` rows, read from the catalog by
 ``interchange.selectors``.
+
+The fields of ``BookRecord``/``CopyRecord`` and ``ExportBook``/``ExportCopy`` are the columns
+declared in ``interchange.columns`` (``interchange/tests/test_columns.py`` checks it): readers
+build records by keyword from that declaration.
 """
 
 from __future__ import annotations
@@ -87,7 +91,7 @@ class Source(Protocol):
     """An opened import file. ``records()`` streams: it never reads the whole file into memory.
     ``bytes_read`` and ``size`` drive the progress bar (``size`` None when unknown)."""
 
-    format: str  # "csv", "goodreads", "librarything", "libib", "marc", "marcxml", "json"
+    format: str  # one of interchange.formats.FORMATS: "csv", "goodreads"…, "marc", "json"
     encoding: str | None  # the text encoding used (None for MARC binary, which says its own)
     # How the file's columns (or MARC tags) map onto our fields, for the dry-run preview:
     # {"Title": "title", "Author l-f": "authors", "ISBN13": "isbn", "Bookshelves": "(ignored)"}

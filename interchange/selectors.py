@@ -4,9 +4,12 @@ Exports: the whole catalog as ``ExportBook`` rows, streamed in chunks.
 
 A chunk is ``CHUNK_SIZE`` books read by id (keyset, never OFFSET) with their authors, subjects
 and copies in three more queries, so memory holds one chunk whatever the catalog's size, and
-the first chunk is ready at once. Order is fixed — books by id (the order an import created
-them in), authors in title-page order, subjects and copies sorted in Python (the same on SQLite
-and PostgreSQL, whose collations differ) — so exporting twice gives the same file.
+the first chunk is ready at once. The columns are the declared ones (``interchange.columns``).
+Order is fixed — books by id (the order an import created them in), authors in title-page
+order, subjects in the book's own order (the order they were given: the link table's id),
+copies by barcode, sorted in Python (the same on SQLite and PostgreSQL, whose collations
+differ) — so exporting twice gives the same file, and an export imported and exported again
+too.
 """
 
 from __future__ import annotations
@@ -20,22 +23,12 @@ from django.db.models import Count
 from django.utils import timezone
 
 from catalog.models import Book, BookAuthor, Copy
+from interchange.columns import BOOK_FIELDS, COPY_FIELDS, export_book, export_copy
 from interchange.models import ImportProblem, ImportRun, ImportStatus, Severity
 from interchange.records import ExportBook, ExportCopy
 from shelfmark import keyset
 
 CHUNK_SIZE = 1000
-
-BOOK_FIELDS = ("title", "subtitle", "isbn", "publisher", "year", "language", "pages", "description")
-COPY_FIELDS = (
-    "barcode",
-    "call_number",
-    "location",
-    "status",
-    "loan_type",
-    "acquired_on",
-    "note",
-)
 
 
 def export_books(*, chunk_size: int | None = None) -> Iterator[ExportBook]:
@@ -57,27 +50,25 @@ def export_books(*, chunk_size: int | None = None) -> Iterator[ExportBook]:
         ):
             authors[book_id].append(name)
         subjects: dict[int, list[str]] = defaultdict(list)
-        for book_id, name in Book.subjects.through.objects.filter(book_id__in=ids).values_list(
-            "book_id", "subject__name"
+        for book_id, name in (
+            Book.subjects.through.objects.filter(book_id__in=ids)
+            .order_by("book_id", "id")
+            .values_list("book_id", "subject__name")
         ):
             subjects[book_id].append(name)
         copies: dict[int, list[ExportCopy]] = defaultdict(list)
         for copy in Copy.objects.filter(book_id__in=ids).values("book_id", *COPY_FIELDS):
             book_id = copy.pop("book_id")
-            copies[book_id].append(copy)
+            copies[book_id].append(export_copy(copy))
         for book in books:
             pk = book.pop("pk")
-            yield {
-                **book,  # type: ignore[typeddict-item]
-                "authors": authors[pk],
-                "subjects": sorted(subjects[pk], key=_name_order),
-                "copies": sorted(copies[pk], key=lambda copy: copy["barcode"]),
-            }
+            yield export_book(
+                book,
+                authors=authors[pk],
+                subjects=subjects[pk],
+                copies=sorted(copies[pk], key=lambda copy: copy["barcode"]),
+            )
         after = ids[-1]
-
-
-def _name_order(name: str) -> tuple[str, str]:
-    return (name.casefold(), name)
 
 
 # --- Imports -------------------------------------------------------------------------------------

@@ -11,8 +11,8 @@ Per book (subfields exactly):
 - 100 (first author) and 700 (the others), ``interchange.marc.names`` says how
 - 245 ``1 0`` (``0 0`` without authors): ``$a`` title (``" :"`` before a subtitle), ``$b`` subtitle
 - 264 ``_1``: ``$b`` publisher (``","`` before a date), ``$c`` year ("2003.", "300 B.C.")
-- 300 ``$a`` "356 pages", 520 ``$a`` description, 650 ``_4`` per subject (a subject written
-  "Cats -- Fiction" goes as ``$a Cats $x Fiction``)
+- 300 ``$a`` "356 pages", 520 ``$a`` description, 650 ``_4`` per subject, in the book's order
+  (a subject written "Cats -- Fiction" goes as ``$a Cats $x Fiction``)
 - per copy: 852 ``$b`` location ``$h`` call number ``$p`` barcode, and 876 (item information)
   ``$p`` barcode (the link to its 852) ``$d`` acquired (ISO date) ``$h`` loan type (MARC's "use
   restrictions") ``$j`` status (MARC's "item status") ``$z`` note
@@ -21,7 +21,7 @@ Per book (subfields exactly):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from xml.etree import ElementTree
 
 from pymarc import Field, Indicators, Record, Subfield
@@ -34,6 +34,28 @@ from interchange.marc.xml import MARC_NAMESPACE
 from interchange.records import ExportBook, ExportCopy
 
 LEADER = "00000nam a2200000 i 4500"
+# Where each declared column (``interchange.columns``) goes, as the docstring above says: the
+# column guard test (``interchange/tests/test_columns.py``) fails for a column without a place
+# here, and reads each one back through the MARC reader.
+MARC_PLACES: Mapping[str, str] = {
+    "title": "245 $a",
+    "subtitle": "245 $b",
+    "authors": "100, 700",
+    "isbn": "020 $a",
+    "publisher": "264 $b",
+    "year": "008/07-10, 264 $c",
+    "language": "008/35-37",
+    "subjects": "650 $a $x",
+    "description": "520 $a",
+    "pages": "300 $a",
+    "barcode": "852 $p, 876 $p",
+    "call_number": "852 $h",
+    "location": "852 $b",
+    "loan_type": "876 $h",
+    "status": "876 $j",
+    "acquired_on": "876 $d",
+    "note": "876 $z",
+}
 # Characters XML 1.0 cannot hold at all (not even as &#…;): C0 controls but tab and line
 # breaks, surrogates, U+FFFE and U+FFFF. The catalog's rules keep the controls out already.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

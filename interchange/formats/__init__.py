@@ -1,8 +1,9 @@
 """Readers of import files: a file in, ``BookRecord``s (or ``PatronRecord``s) out.
 
 ``open_catalog_source`` finds the format when asked to ("auto"): MARCXML and MARC 21 by their
-first bytes, JSON by its first character, and among text files the exports of Goodreads,
-LibraryThing and Libib by their headers; anything else is read as our own CSV layout.
+first bytes, JSON by its first character, and among text files the exports of other programs
+(``interchange.formats.tabular.LAYOUTS``) by their headers; anything else is read as our own
+CSV layout.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from interchange.formats.tabular import LAYOUTS, TabularSource
 from interchange.formats.text import ByteCounter, file_size, read_sample
 from interchange.records import Source, SourceError
 
-FORMATS = ("csv", "goodreads", "librarything", "libib", "marc", "marcxml", "json")
+FORMATS = (*LAYOUTS, "marc", "marcxml", "json")
 
 __all__ = ["FORMATS", "open_catalog_source", "open_patron_source"]
 

@@ -14,36 +14,18 @@ from typing import Any, BinaryIO
 
 import ijson  # type: ignore[import-untyped]  # ijson ships no type information
 
+from interchange.columns import BOOK_COLUMNS, BOOK_NAMES, COPIES, COPY_COLUMNS, Column, WrongType
 from interchange.formats.text import ByteCounter, file_size, read_sample
 from interchange.records import BookRecord, CopyRecord, Problem, SourceError
 
 FORMAT_NAME = "shelfmark-catalog"
 FORMAT_VERSION = 1
 
-BOOK_TEXT_FIELDS = ("title", "subtitle", "publisher", "language", "description")
-BOOK_NUMBER_FIELDS = ("year", "pages")
-COPY_TEXT_FIELDS = ("barcode", "call_number", "location", "status", "loan_type", "note")
-# A book's keys as the export writes them (``interchange.exports.tabular``), in that order.
-BOOK_KEYS = (
-    "title",
-    "subtitle",
-    "authors",
-    "isbn",
-    "publisher",
-    "year",
-    "language",
-    "pages",
-    "description",
-    "subjects",
-    "copies",
-)
-COPY_KEYS = ("barcode", "call_number", "location", "status", "loan_type", "acquired_on", "note")
-
 
 class JsonSource:
     format = "json"
     encoding: str | None = "utf-8"
-    mapping = {field: field for field in BOOK_KEYS}
+    mapping = {name: name for name in (*BOOK_NAMES, COPIES)}
 
     def __init__(self, file: BinaryIO, *, size: int | None = None) -> None:
         self._size = size if size is not None else file_size(file)
@@ -131,67 +113,40 @@ def _reason(error: Exception) -> str:
 
 
 def book_record(number: int, book: Any) -> BookRecord:
-    """A book object of the export as a record: numbers and missing values as the text a file
-    would give (``2003`` -> "2003", ``null`` -> ""), wrong types reported per field."""
-    record = BookRecord(number)
-    problems = record.problems
-    for name in BOOK_TEXT_FIELDS:
-        setattr(record, name, _text(book, name, problems))
-    record.isbn = _text(book, "isbn", problems)
-    for name in BOOK_NUMBER_FIELDS:
-        setattr(record, name, _whole_number(book, name, problems))
-    record.authors = _text_list(book, "authors", problems)
-    record.subjects = _text_list(book, "subjects", problems)
-    copies = book.get("copies")
+    """A book object of the export as a record: the declared columns (``interchange.columns``)
+    read as the text a file would give (``2003`` -> "2003", ``null`` -> ""), wrong types reported
+    per field."""
+    problems: list[Problem] = []
+    values = _values(book, BOOK_COLUMNS, problems)
+    copies = book.get(COPIES)
     if copies is None:
         copies = []
     if not isinstance(copies, list):
-        problems.append(Problem("copies", "Copies must be a list.", _shown(copies)))
+        problems.append(Problem(COPIES, "Copies must be a list.", _shown(copies)))
         copies = []
+    records: list[CopyRecord] = []
     for copy in copies:
         if not isinstance(copy, dict):
-            problems.append(Problem("copies", "A copy must be a JSON object.", _shown(copy)))
+            problems.append(Problem(COPIES, "A copy must be a JSON object.", _shown(copy)))
             continue
-        copy_record = CopyRecord()
-        for name in COPY_TEXT_FIELDS:
-            setattr(copy_record, name, _text(copy, name, problems, prefix="copies."))
-        copy_record.acquired_on = _text(copy, "acquired_on", problems, prefix="copies.")
-        record.copies.append(copy_record)
-    return record
+        # Every copy the file lists is one, with a barcode or not: the import decides what a
+        # copy without a barcode becomes.
+        records.append(CopyRecord(**_values(copy, COPY_COLUMNS, problems, prefix="copies.")))
+    return BookRecord(number, **values, copies=records, problems=problems)
 
 
-def _text(data: dict[str, Any], name: str, problems: list[Problem], prefix: str = "") -> str:
-    value = data.get(name)
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    problems.append(Problem(prefix + name, "Expected text here.", _shown(value)))
-    return ""
-
-
-def _whole_number(data: dict[str, Any], name: str, problems: list[Problem]) -> str:
-    value = data.get(name)
-    if value is None:
-        return ""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, str):
-        return value  # the catalog's rule says whether it is a number
-    problems.append(Problem(name, "Expected a whole number here.", _shown(value)))
-    return ""
-
-
-def _text_list(data: dict[str, Any], name: str, problems: list[Problem]) -> list[str]:
-    value = data.get(name)
-    if value is None:
-        return []
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return value
-    problems.append(Problem(name, "Expected a list of names (text) here.", _shown(value)))
-    return []
+def _values(
+    data: dict[str, Any], columns: tuple[Column, ...], problems: list[Problem], prefix: str = ""
+) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for column in columns:
+        value = data.get(column.name)
+        try:
+            values[column.name] = column.read_json(value)
+        except WrongType as error:
+            problems.append(Problem(prefix + column.name, str(error), _shown(value)))
+            values[column.name] = column.kind.empty()
+    return values
 
 
 def _shown(value: Any) -> str:

@@ -1,5 +1,6 @@
 """Book layouts of delimited text files: our own CSV (and any spreadsheet with recognisable
-headers), and the exports of Goodreads, LibraryThing and Libib.
+headers), and the exports of Goodreads, LibraryThing, Libib, StoryGraph, Calibre, Openreads and
+BookWyrm.
 
 A layout names the columns it knows (by their header, compared without case, spaces or
 punctuation) and builds a ``BookRecord`` from a row's values. It undoes its format's quirks
@@ -12,38 +13,23 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from operator import itemgetter
 from typing import Any, BinaryIO
 
-from interchange.formats.text import TextTable, split_list
-from interchange.records import BookRecord, CopyRecord, SourceError
-
-# Our own CSV layout, in the order the exporter writes it (``interchange.exports.tabular``).
-# One row per copy: the book's columns, then the copy's.
-BOOK_COLUMNS = (
-    "title",
-    "subtitle",
-    "authors",
-    "isbn",
-    "publisher",
-    "year",
-    "language",
-    "subjects",
-    "description",
-    "pages",
+from interchange.cells import split_list
+from interchange.columns import (
+    BOOK_COLUMNS,
+    BOOK_NAMES,
+    COPY_COLUMNS,
+    COPY_NAMES,
+    CSV_COLUMNS,
+    HOLDING_NAMES,
+    unwrap_excel_text,
 )
-COPY_COLUMNS = (
-    "barcode",
-    "call_number",
-    "location",
-    "loan_type",
-    "status",
-    "acquired_on",
-    "note",
-)
-CSV_COLUMNS = BOOK_COLUMNS + COPY_COLUMNS
-_COPY_KEYS = frozenset(COPY_COLUMNS)
+from interchange.columns import Column as DeclaredColumn
+from interchange.formats.text import TextTable
+from interchange.languages import catalog_code
+from interchange.records import BookRecord, CopyRecord, Problem, SourceError
 
 IGNORED = "(ignored)"
 
@@ -78,13 +64,6 @@ _YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}(-\d{2})?")
 
 
-def unwrap_excel_text(value: str) -> str:
-    """Goodreads (and spreadsheets told to keep leading zeros) write ``="0143951"``."""
-    if value.startswith('="') and value.endswith('"'):
-        return value[2:-1]
-    return value
-
-
 def year_of(value: str) -> str:
     """The year of a date ("2004-09-01", "Sep 2004", "c1979"); a bare value stays as written,
     so the catalog's rule can say what is wrong with it."""
@@ -106,41 +85,30 @@ def first_last(name: str) -> str:
     return name.strip()
 
 
-@lru_cache(maxsize=512)
-def language_code(value: str) -> str:
-    """A language's name ("English", "french") as its ISO 639-1 code, else ISO 639-2 ("grc");
-    a code, or a name nobody knows, stays as written for the catalog's rule to judge."""
-    name = value.strip()
-    if not name or (name.isascii() and name.isalpha() and len(name) <= 3):
-        return name
-    from iso639 import Lang
-    from iso639.exceptions import DeprecatedLanguageValue, InvalidLanguageValue
-
-    for spelling in dict.fromkeys((name, name.title(), name.capitalize())):
-        try:
-            language = Lang(spelling)
-        except (InvalidLanguageValue, DeprecatedLanguageValue):
-            continue
-        return language.pt1 or language.pt2b or language.pt3 or name
-    return name
+# A reading app's row says how someone read the book, not where a copy stands: without a
+# barcode, call number or location, a status or a note makes no copy (and says so).
+COPY_DETAILS_WITHOUT_HOLDING = (
+    "Copy details without a barcode, call number or location: no copy made, the details "
+    "were not imported."
+)
 
 
-def _copy(values: Values) -> list[CopyRecord]:
-    """The row's copy, when it gives any copy column (a row of a book without copies has none)."""
-    if not values.keys() & _COPY_KEYS:  # values holds only the non-empty cells
-        return []
-    get = values.get
-    return [
-        CopyRecord(
-            barcode=get("barcode", ""),
-            call_number=get("call_number", ""),
-            location=get("location", ""),
-            loan_type=get("loan_type", ""),
-            status=get("status", ""),
-            acquired_on=get("acquired_on", ""),
-            note=get("note", ""),
-        )
-    ]
+def holding(
+    warnings: list[Problem],
+    *,
+    barcode: str = "",
+    call_number: str = "",
+    location: str = "",
+    **details: str,
+) -> list[CopyRecord]:
+    """The row's copy, when it gives where one stands (a barcode, a call number or a location):
+    a holding without a barcode is a copy with barcode "", for the import to decide on. Other
+    copy details alone (a status, a note) make no copy: a warning says what was left."""
+    if barcode or call_number or location:
+        return [CopyRecord(barcode=barcode, call_number=call_number, location=location, **details)]
+    if given := "; ".join(f"{name}: {value}" for name, value in details.items() if value):
+        warnings.append(Problem("", COPY_DETAILS_WITHOUT_HOLDING, given))
+    return []
 
 
 def _columns(table: dict[str, tuple[str, ...]]) -> dict[str, Column]:
@@ -154,38 +122,65 @@ def _columns(table: dict[str, tuple[str, ...]]) -> dict[str, Column]:
 
 # --- our CSV, and any spreadsheet with recognisable headers ----------------------------------
 
-GENERIC_COLUMNS = _columns(
-    {
-        "title": ("title", "title", "book title"),
-        "subtitle": ("subtitle", "subtitle", "sub title"),
-        "authors": ("authors", "authors", "author", "author(s)", "creators", "creator", "writer"),
-        # Several ISBN columns: the first one with a value, in this order.
-        "isbn": ("isbn", "isbn13", "isbn 13", "isbn", "isbn10", "isbn 10", "ean"),
-        "publisher": ("publisher", "publisher", "publishers", "published by"),
-        "year": (
-            "year",
-            "year",
-            "year published",
-            "publication year",
-            "published",
-            "publication date",
-            "date published",
-            "publish date",
-            "pub year",
-        ),
-        "language": ("language", "language", "languages", "lang"),
-        "subjects": ("subjects", "subjects", "subject", "tags", "keywords"),
-        "description": ("description", "description", "summary", "abstract"),
-        "pages": ("pages", "pages", "page count", "number of pages", "num pages", "page"),
-        "barcode": ("barcode", "barcode", "copy barcode", "item barcode"),
-        "call_number": ("call_number", "call number", "call no", "callnumber", "shelfmark"),
-        "location": ("location", "location", "shelf", "shelving location"),
-        "loan_type": ("loan_type", "loan type"),
-        "status": ("status", "status", "copy status"),
-        "acquired_on": ("acquired_on", "acquired on", "acquired", "date acquired"),
-        "note": ("note", "note", "notes", "copy note"),
-    }
-)
+# Other spellings of our columns' headers, as spreadsheets and other programs write them. A
+# reading app's "shelf", "status" or "notes" is how someone read the book ("to-read"), no copy:
+# "shelf" is no location here, and the named layouts below ignore their apps' own.
+GENERIC_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "title": ("book title",),
+    "subtitle": ("sub title",),
+    "authors": ("author", "author(s)", "creators", "creator", "writer"),
+    # Several ISBN columns: the first one with a value, in this order.
+    "isbn": ("isbn13", "isbn 13", "isbn", "isbn10", "isbn 10", "ean"),
+    "publisher": ("publishers", "published by"),
+    "year": (
+        "year published",
+        "publication year",
+        "published",
+        "publication date",
+        "date published",
+        "publish date",
+        "pub year",
+    ),
+    "language": ("languages", "lang"),
+    "subjects": ("subject", "tags", "keywords"),
+    "description": ("summary", "abstract"),
+    "pages": ("page count", "number of pages", "num pages", "page"),
+    "barcode": ("copy barcode", "item barcode"),
+    "call_number": ("call number", "call no", "callnumber", "shelfmark"),
+    "location": ("shelving location",),
+    "loan_type": ("loan type",),
+    "status": ("copy status",),
+    "acquired_on": ("acquired on", "acquired", "date acquired"),
+    "note": ("notes", "copy note"),
+}
+
+
+def _headers(name: str) -> tuple[str, ...]:
+    """A declared column's headers: its own name first, unless its spellings rank it."""
+    spellings = GENERIC_SPELLINGS.get(name, ())
+    if any(header_key(spelling) == header_key(name) for spelling in spellings):
+        return spellings
+    return (name, *spellings)
+
+
+# Every declared column is read, under its own name and its other spellings.
+GENERIC_COLUMNS = _columns({name: (name, *_headers(name)) for name in CSV_COLUMNS})
+_BOOK_WIDTH = len(BOOK_COLUMNS)
+
+
+def _cell_readers(columns: tuple[DeclaredColumn, ...]) -> tuple[tuple[str, Any, bool], ...]:
+    """(name, reader of a cell with text, whether an empty one is an empty list) of the
+    columns whose cells are not taken as they are."""
+    return tuple(
+        (column.name, column.text_reader(), column.kind.names)
+        for column in columns
+        if not column.reads_cells_as_written
+    )
+
+
+_BOOK_CELL_READERS = _cell_readers(BOOK_COLUMNS)
+_COPY_CELL_READERS = _cell_readers(COPY_COLUMNS)
+_COPY_KEYS = frozenset(column.name for column in COPY_COLUMNS)
 
 
 def build_generic(number: int, values: Values) -> BookRecord:
@@ -193,50 +188,22 @@ def build_generic(number: int, values: Values) -> BookRecord:
 
 
 def build_generic_cells(number: int, cells: tuple[str, ...]) -> BookRecord:
-    """A record from the stripped cells of our columns, in ``CSV_COLUMNS`` order. The hot path
-    of a large import: positional, no dictionary per row."""
-    (
-        title,
-        subtitle,
-        authors,
-        isbn,
-        publisher,
-        year,
-        language,
-        subjects,
-        description,
-        pages,
-        barcode,
-        call_number,
-        location,
-        loan_type,
-        status,
-        acquired_on,
-        note,
-    ) = cells
-    if len(year) > 4 and _ISO_DATE.fullmatch(year):
-        year = year[:4]
-    if isbn.startswith('="'):
-        isbn = unwrap_excel_text(isbn)
-    copies = (
-        [CopyRecord(barcode, call_number, location, loan_type, status, acquired_on, note)]
-        if barcode or call_number or location or loan_type or status or acquired_on or note
-        else []
-    )
-    return BookRecord(
-        number,
-        title,
-        subtitle,
-        split_list(authors) if authors else [],
-        isbn,
-        publisher,
-        year,
-        language_code(language) if language else "",
-        pages,
-        description,
-        split_list(subjects) if subjects else [],
-        copies,
-    )
+    """A record from the stripped cells of our columns, in ``CSV_COLUMNS`` order, each read as
+    its column is declared (``interchange.columns``). The hot path of a large import: the cells
+    most columns take as they are go into the record in one step, the others are read."""
+    book_cells, copy_cells = cells[:_BOOK_WIDTH], cells[_BOOK_WIDTH:]
+    values: dict[str, Any] = dict(zip(BOOK_NAMES, book_cells, strict=True))
+    for name, read, names in _BOOK_CELL_READERS:
+        cell = values[name]
+        values[name] = read(cell) if cell else [] if names else cell
+    record = BookRecord(number, **values)
+    if any(copy_cells):
+        copy: dict[str, Any] = dict(zip(COPY_NAMES, copy_cells, strict=True))
+        for name, read, names in _COPY_CELL_READERS:
+            cell = copy[name]
+            copy[name] = read(cell) if cell else [] if names else cell
+        record.copies = holding(record.warnings, **copy)
+    return record
 
 
 GENERIC = Layout("csv", GENERIC_COLUMNS, build_generic)
@@ -338,27 +305,25 @@ def build_librarything(number: int, values: Values) -> BookRecord:
     # "Subjects" are headings separated by "|" ("Russia > Fiction|Allegories"); tags by commas.
     subjects = split_list(get("subjects", ""), "|") + split_list(get("tags", ""), ",")
     call_number = get("other_call_number", "") or get("dewey", "") or get("lcc", "")
-    barcode = get("barcode", "")
-    copies = []
-    # A call number is a copy's (the spine label), and a copy needs a barcode: LibraryThing's
-    # Dewey and LC columns without a barcode describe the book, and have no place to go.
-    if barcode:
-        copies.append(
-            CopyRecord(
-                barcode=barcode,
-                call_number=call_number,
-                acquired_on=get("acquired", "").strip("[]"),
-            )
-        )
+    # A call number is a copy's (the spine label): with or without a barcode it is a holding,
+    # and the import decides what one without a barcode becomes.
+    warnings: list[Problem] = []
+    copies = holding(
+        warnings,
+        barcode=get("barcode", ""),
+        call_number=call_number,
+        acquired_on=get("acquired", "").strip("[]"),
+    )
     languages = split_list(get("languages", ""), ",")
     return BookRecord(
         number,
+        warnings=warnings,
         title=get("title", ""),
         authors=[name for name in authors if name],
         isbn=_librarything_isbn(values),
         publisher=publisher,
         year=year_of(get("date", "")) or publication_year,
-        language=language_code(languages[0]) if languages else "",
+        language=catalog_code(languages[0]) if languages else "",
         pages=get("pages", ""),
         subjects=list(dict.fromkeys(subjects)),
         copies=copies,
@@ -403,7 +368,178 @@ def build_libib(number: int, values: Values) -> BookRecord:
 LIBIB = Layout("libib", LIBIB_COLUMNS, build_libib)
 
 
-LAYOUTS = {layout.format: layout for layout in (GENERIC, GOODREADS, LIBRARYTHING, LIBIB)}
+# --- StoryGraph -----------------------------------------------------------------------------
+
+# "Read Status", "Format" (paperback, digital, audio), "Moods", "Owned?"… say how the book was
+# read, not what it is: not read (the preview lists them as ignored).
+STORYGRAPH_COLUMNS = _columns(
+    {
+        "title": ("title", "Title"),
+        "authors": ("authors", "Authors"),
+        "contributors": ("authors", "Contributors"),
+        "isbn_uid": ("isbn", "ISBN/UID"),
+        "tags": ("subjects", "Tags"),
+    }
+)
+
+_ISBN_SHAPE = re.compile(r"(?:97[89])?\d{9}[\dX]")
+_ROLE = re.compile(r"\s*\([^()]*\)$")
+
+
+def isbn_or_blank(value: str) -> str:
+    """An ISBN-10 or ISBN-13 (hyphens and spaces allowed), else "": an app's own id or an
+    Amazon ASIN ("B08ZYQT962") in an ISBN column is no ISBN, and no reason to refuse the book."""
+    compact = value.replace("-", "").replace(" ", "").upper()
+    return value if _ISBN_SHAPE.fullmatch(compact) else ""
+
+
+def build_storygraph(number: int, values: Values) -> BookRecord:
+    get = values.get
+    # "Authors" is "A, B, C"; "Contributors" names their role: "Pauline Baynes (Illustrator)".
+    contributors = [_ROLE.sub("", name) for name in split_list(get("contributors", ""), ",")]
+    return BookRecord(
+        number,
+        title=get("title", ""),
+        authors=split_list(get("authors", ""), ",") + [name for name in contributors if name],
+        isbn=isbn_or_blank(get("isbn_uid", "")),
+        subjects=split_list(get("tags", ""), ","),
+    )
+
+
+STORYGRAPH = Layout("storygraph", STORYGRAPH_COLUMNS, build_storygraph)
+
+
+# --- Calibre --------------------------------------------------------------------------------
+
+# Calibre's catalog export as CSV ("Create catalog", or ``calibredb catalog books.csv``).
+CALIBRE_COLUMNS = _columns(
+    {
+        "title": ("title", "title"),
+        "authors": ("authors", "authors"),
+        "isbn": ("isbn", "isbn"),
+        "identifiers": ("isbn", "identifiers"),
+        "publisher": ("publisher", "publisher"),
+        "pubdate": ("year", "pubdate"),
+        "languages": ("language", "languages"),
+        "tags": ("subjects", "tags"),
+        "comments": ("description", "comments"),
+    }
+)
+
+# Calibre's "no date": the first of January 101, in the book's time zone.
+_CALIBRE_NO_DATE = re.compile(r"0?101-01-0[12]")
+_IDENTIFIER_ISBN = re.compile(r"(?:^|,)\s*isbn:([^,]+)", re.IGNORECASE)
+
+
+def _calibre_authors(value: str) -> list[str]:
+    # " & " between authors; exports of calibre before 0.9 used ", " (its names are
+    # "First Last", never "Last, First": that is its author_sort column).
+    return split_list(value, "&") if "&" in value else split_list(value, ",")
+
+
+def build_calibre(number: int, values: Values) -> BookRecord:
+    get = values.get
+    pubdate = get("pubdate", "")
+    identifier = _IDENTIFIER_ISBN.search(get("identifiers", ""))
+    languages = split_list(get("languages", ""), ",")
+    return BookRecord(
+        number,
+        title=get("title", ""),
+        authors=_calibre_authors(get("authors", "")),
+        isbn=get("isbn", "") or (identifier.group(1).strip() if identifier else ""),
+        publisher=get("publisher", ""),
+        year="" if _CALIBRE_NO_DATE.match(pubdate) else year_of(pubdate),
+        language=catalog_code(languages[0]) if languages else "",
+        description=get("comments", ""),
+        subjects=split_list(get("tags", ""), ","),
+    )
+
+
+CALIBRE = Layout("calibre", CALIBRE_COLUMNS, build_calibre)
+
+
+# --- Openreads ------------------------------------------------------------------------------
+
+# Openreads' CSV export. Its "status" (finished, planned…), "notes" and "my_review" are the
+# reader's, not a copy's: not read.
+OPENREADS_COLUMNS = _columns(
+    {
+        "title": ("title", "title"),
+        "subtitle": ("subtitle", "subtitle"),
+        "author": ("authors", "author"),
+        "description": ("description", "description"),
+        "pages": ("pages", "pages"),
+        "publisher": ("publisher", "publisher"),
+        "publication_year": ("year", "publication_year"),
+        "isbn": ("isbn", "isbn"),
+        "tags": ("subjects", "tags"),
+    }
+)
+_OPENREADS_TAGS = "|||||"  # what Openreads puts between a book's tags
+
+
+def build_openreads(number: int, values: Values) -> BookRecord:
+    get = values.get
+    tags = get("tags", "").split(_OPENREADS_TAGS)
+    return BookRecord(
+        number,
+        title=get("title", ""),
+        subtitle=get("subtitle", ""),
+        authors=split_list(get("author", ""), ","),  # "A, B", as Open Library lists them
+        isbn=get("isbn", ""),
+        publisher=get("publisher", ""),
+        year=get("publication_year", ""),
+        pages=get("pages", ""),
+        description=get("description", ""),
+        subjects=[tag.strip() for tag in tags if tag.strip()],
+    )
+
+
+OPENREADS = Layout("openreads", OPENREADS_COLUMNS, build_openreads)
+
+
+# --- BookWyrm -------------------------------------------------------------------------------
+
+# BookWyrm's own CSV export (Settings > Export). "shelf" and "shelf_name" are reading shelves
+# ("to-read"), and the dates, ratings and reviews the reader's: not read.
+BOOKWYRM_COLUMNS = _columns(
+    {
+        "title": ("title", "title"),
+        "author_text": ("authors", "author_text"),
+        "isbn_13": ("isbn", "isbn_13"),
+        "isbn_10": ("isbn", "isbn_10"),
+        "pages": ("pages", "pages"),
+    }
+)
+
+
+def build_bookwyrm(number: int, values: Values) -> BookRecord:
+    get = values.get
+    return BookRecord(
+        number,
+        title=get("title", ""),
+        authors=split_list(get("author_text", ""), ","),  # the authors' names, joined by ", "
+        isbn=get("isbn_13", "") or get("isbn_10", ""),
+        pages=get("pages", ""),
+    )
+
+
+BOOKWYRM = Layout("bookwyrm", BOOKWYRM_COLUMNS, build_bookwyrm)
+
+
+LAYOUTS = {
+    layout.format: layout
+    for layout in (
+        GENERIC,
+        GOODREADS,
+        LIBRARYTHING,
+        LIBIB,
+        STORYGRAPH,
+        CALIBRE,
+        OPENREADS,
+        BOOKWYRM,
+    )
+}
 
 
 def detect_layout(header: list[str]) -> Layout:
@@ -418,6 +554,14 @@ def detect_layout(header: list[str]) -> Layout:
         return LIBRARYTHING  # the older export: 'TITLE', 'AUTHOR (last, first)'…
     if {"itemtype", "eanisbn13", "creators"} <= keys:
         return LIBIB
+    if {"isbnuid", "readstatus"} <= keys:
+        return STORYGRAPH
+    if "authorsort" in keys and keys & {"pubdate", "titlesort", "uuid"}:
+        return CALIBRE
+    if {"olid", "bookformat"} <= keys or {"olid", "publicationyear"} <= keys:
+        return OPENREADS
+    if {"authortext", "remoteid"} <= keys:
+        return BOOKWYRM
     return GENERIC
 
 
@@ -447,6 +591,7 @@ class TabularSource:
         # (ISBN13 and ISBN): the one the layout lists first wins when it has a value, so it comes
         # last here and overwrites the others.
         ranked: list[tuple[int, str, int]] = []
+        shown_as: dict[str, str] = {}
         ranks = {key: rank for rank, key in enumerate(layout.columns)}
         for index, name in enumerate(header):
             key = header_key(name)
@@ -457,6 +602,14 @@ class TabularSource:
             self.mapping[shown] = column.shows_as if column else IGNORED
             if column:
                 ranked.append((ranks[key], column.key, index))
+                shown_as[shown] = column.key
+        if layout is GENERIC and not any(key in HOLDING_NAMES for _, key, _ in ranked):
+            # No barcode, call number or location column: the file lists no copies, and its
+            # "status" or "notes" is a reading app's ("to-read"), not a copy's.
+            ranked = [item for item in ranked if item[1] not in _COPY_KEYS]
+            for shown, key in shown_as.items():
+                if key in _COPY_KEYS:
+                    self.mapping[shown] = IGNORED
         ranked.sort(key=lambda item: (-item[0], -item[2]))
         self._plan = [(key, index) for _, key, index in ranked]
         if not any(key == "title" for key, _ in self._plan):

@@ -1,6 +1,7 @@
 """Reading text import files: bytes counted for the progress bar, the encoding and the delimiter
 found, and rows read with their line numbers and the problems only the file's text can show
-(undecodable bytes, zero bytes, a wrong number of cells, a quote never closed).
+(undecodable bytes, zero bytes, a wrong number of cells, a quote never closed), each cell
+as it was before an export guarded it against spreadsheets (``interchange.cells``).
 
 The layouts (``tabular``, ``patrons``) turn the rows into records; nothing here knows what a
 column means.
@@ -19,17 +20,12 @@ from typing import BinaryIO
 
 from django.utils.translation import ngettext
 
+from interchange.cells import readable
 from interchange.records import Problem, SourceError
 
 # How much of the file the encoding and delimiter are guessed from. Large enough for the header
 # and a few hundred rows, small enough to cost nothing.
 SAMPLE_SIZE = 64 * 1024
-
-# Multi-value cells of our own CSV layout (authors, subjects): items are separated by ";", and
-# an item that contains ";" or "\" writes it as "\;" or "\\". A "\" before anything else is kept
-# as written, so a hand-made file with a stray backslash reads as the person meant.
-LIST_SEPARATOR = ";"
-_LIST_JOINER = "; "
 
 # The error handler the text is decoded with: a byte the encoding cannot decode becomes a lone
 # surrogate (U+DC00 + byte), like Python's "surrogateescape" but for every byte (UTF-16 needs that
@@ -286,45 +282,6 @@ def detect_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-# --- multi-value cells ----------------------------------------------------------------------
-
-
-def join_list(items: list[str]) -> str:
-    """Several values in one cell, as ``split_list`` reads them back."""
-    return _LIST_JOINER.join(
-        item.replace("\\", "\\\\").replace(LIST_SEPARATOR, "\\" + LIST_SEPARATOR) for item in items
-    )
-
-
-def split_list(cell: str, separator: str = LIST_SEPARATOR) -> list[str]:
-    """The values of a multi-value cell: split at ``separator`` (unless escaped with "\\"), each
-    stripped, blanks dropped (a trailing separator is common in hand-made files)."""
-    if "\\" not in cell:
-        if separator not in cell:
-            cell = cell.strip()
-            return [cell] if cell else []
-        items = [part.strip() for part in cell.split(separator)]
-        return items if "" not in items else [item for item in items if item]
-    items = []
-    current: list[str] = []
-    position, end = 0, len(cell)
-    while position < end:
-        ch = cell[position]
-        following = cell[position + 1] if position + 1 < end else ""
-        if ch == "\\" and following in (separator, "\\"):
-            current.append(following)
-            position += 2
-            continue
-        if ch == separator:
-            items.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-        position += 1
-    items.append("".join(current))
-    return [item for item in (part.strip() for part in items) if item]
-
-
 # --- rows -----------------------------------------------------------------------------------
 
 
@@ -407,9 +364,13 @@ class TextTable:
             if not cells:
                 continue
             row = Row(number, cells)
-            if _SUSPECT.search("".join(cells)):
+            raw = "".join(cells)
+            if _SUSPECT.search(raw):
                 _report_text_problems(row, self.delimiter)
                 cells = row.cells
+            if "'" in raw:
+                # A cell an export guarded against spreadsheets ("'=SUM(…)") holds "=SUM(…)".
+                cells[:] = map(readable, cells)
             found = len(cells)
             if found != width:
                 if found < width:

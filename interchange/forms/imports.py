@@ -20,6 +20,10 @@ FORMAT_LABELS = {
     "goodreads": "Goodreads export",
     "librarything": "LibraryThing export",
     "libib": "Libib export",
+    "storygraph": "StoryGraph export",
+    "calibre": "Calibre catalog (CSV)",
+    "openreads": "Openreads export (CSV)",
+    "bookwyrm": "BookWyrm export (CSV)",
     "marc": "MARC 21 (binary, .mrc)",
     "marcxml": "MARCXML",
     "json": "Shelfmark JSON export",
@@ -41,8 +45,8 @@ class ImportUploadForm(forms.Form):
     )
     file = forms.FileField(
         label="File",
-        help_text="CSV or tab-separated text, a Goodreads, LibraryThing or Libib export, MARC, "
-        "MARCXML or Shelfmark's JSON export.",
+        help_text="CSV or tab-separated text, an export of Goodreads, LibraryThing, Libib, "
+        "StoryGraph, Calibre, Openreads or BookWyrm, MARC, MARCXML or Shelfmark's JSON export.",
     )
     format = forms.ChoiceField(label="Format", choices=FORMAT_CHOICES, initial="auto")
     encoding = forms.CharField(

@@ -35,6 +35,7 @@ from catalog.services.bulk import (
     books_check,
     books_import_checked,
 )
+from interchange.cells import inert
 from interchange.models import ImportProblem, ImportRun, ImportStatus, Severity
 from interchange.records import BookRecord, Source
 from interchange.services.reading import Batch, Prepare, read_ahead
@@ -45,9 +46,6 @@ BATCH_SIZE = 1000
 # The report's columns (the command's file, the website's download): one line per problem, each
 # an error (the record was left out) or a warning (it went in; something was noticed).
 REPORT_HEADER = ["line_or_record", "field", "reason", "value", "severity"]
-# A cell starting with one of these is a formula to a spreadsheet ("CSV injection"): a file
-# could carry "=HYPERLINK(…)" into the report that staff open in Excel or LibreOffice.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # A dry run keeps the problems it shows (the preview lists the first ones; counts are complete).
 DRY_RUN_PROBLEMS_KEPT = 1000
 
@@ -282,13 +280,9 @@ def _record(
 
 
 def report_row(number: int, field: str, reason: str, value: str, severity: str) -> list[int | str]:
-    """One line of the report. A text a spreadsheet would run as a formula gets a leading
-    apostrophe, which the spreadsheet shows as text: the value is seen, never run."""
-    return [number, field, _inert(reason), _inert(value), severity]
-
-
-def _inert(text: str) -> str:
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    """One line of the report. A text a spreadsheet would run as a formula ("=HYPERLINK(…)" from
+    a file) gets a leading apostrophe (``interchange.cells``): the value is seen, never run."""
+    return [number, field, inert(reason), inert(value), severity]
 
 
 def _problem_rows(

@@ -16,6 +16,7 @@ from interchange.formats.marc import open_marc_source
 from interchange.marc.names import field_for_name, name_from_field
 from interchange.marc.punctuation import strip_isbd, with_separator, with_terminal_period
 from interchange.records import BookRecord, ExportBook, ExportCopy
+from interchange.tests.expected import read_copies, read_values, record_values
 
 NS = "{http://www.loc.gov/MARC21/slim}"
 
@@ -27,40 +28,11 @@ def export_and_read(books: list[ExportBook]) -> list[BookRecord]:
 
 def expected(book: ExportBook) -> dict[str, object]:
     """What the reader should give back for an exported book."""
-    return {
-        "title": book["title"],
-        "subtitle": book["subtitle"],
-        "authors": book["authors"],
-        "isbn": book["isbn"] or "",
-        "publisher": book["publisher"],
-        "year": "" if book["year"] is None else str(book["year"]),
-        "language": book["language"],
-        "pages": "" if book["pages"] is None else str(book["pages"]),
-        "description": book["description"],
-        "subjects": book["subjects"],
-        "copies": [
-            {
-                "barcode": copy["barcode"],
-                "call_number": copy["call_number"],
-                "location": copy["location"],
-                "loan_type": copy["loan_type"],
-                "status": copy["status"],
-                "acquired_on": copy["acquired_on"].isoformat() if copy["acquired_on"] else "",
-                "note": copy["note"],
-            }
-            for copy in book["copies"]
-        ],
-        "problems": [],
-    }
+    return read_values(book) | {"copies": read_copies(book), "problems": []}
 
 
 def as_read(record: BookRecord) -> dict[str, object]:
-    return {name: getattr(record, name) for name in expected(book_like()) if name != "copies"} | {
-        "copies": [
-            {name: getattr(copy, name) for name in expected(book_like())["copies"][0]}
-            for copy in record.copies
-        ]
-    }
+    return record_values(record) | {"copies": record.copies, "problems": record.problems}
 
 
 def copy_like(**values: object) -> ExportCopy:

@@ -11,7 +11,8 @@ import pytest
 
 from interchange.exports import csv_export, json_export
 from interchange.formats import open_catalog_source
-from interchange.records import BookRecord, CopyRecord
+from interchange.records import BookRecord
+from interchange.tests.expected import read_copies, read_values, record_values
 
 
 def copy(barcode, **fields):
@@ -71,31 +72,7 @@ def expected_records(books, *, one_per_copy):
     """The records the readers must give back for these books."""
     records = []
     for data in books:
-        fields = {
-            "title": data["title"],
-            "subtitle": data["subtitle"],
-            "authors": data["authors"],
-            "isbn": data["isbn"] or "",
-            "publisher": data["publisher"],
-            "year": "" if data["year"] is None else str(data["year"]),
-            "language": data["language"],
-            "pages": "" if data["pages"] is None else str(data["pages"]),
-            "description": data["description"],
-            "subjects": data["subjects"],
-        }
-        copies = [
-            CopyRecord(
-                **(
-                    item
-                    | {
-                        "acquired_on": item["acquired_on"].isoformat()
-                        if item["acquired_on"]
-                        else ""
-                    }
-                )
-            )
-            for item in data["copies"]
-        ]
+        fields, copies = read_values(data), read_copies(data)
         if one_per_copy:
             records += [(fields, [one]) for one in copies] or [(fields, [])]
         else:
@@ -105,27 +82,7 @@ def expected_records(books, *, one_per_copy):
 
 def as_pairs(records: list[BookRecord]):
     assert all(record.problems == [] for record in records)
-    return [
-        (
-            {
-                name: getattr(record, name)
-                for name in (
-                    "title",
-                    "subtitle",
-                    "authors",
-                    "isbn",
-                    "publisher",
-                    "year",
-                    "language",
-                    "pages",
-                    "description",
-                    "subjects",
-                )
-            },
-            record.copies,
-        )
-        for record in records
-    ]
+    return [(record_values(record), record.copies) for record in records]
 
 
 def read_back(text: str) -> list[BookRecord]:
@@ -138,7 +95,7 @@ def test_csv_header_and_rows():
     assert text == (
         "\ufefftitle,subtitle,authors,isbn,publisher,year,language,subjects,description,pages,"
         "barcode,call_number,location,loan_type,status,acquired_on,note\r\n"
-        "=SUM(1),,,,,2003,,,,1,,,,,,,\r\n"
+        "'=SUM(1),,,,,2003,,,,1,,,,,,,\r\n"  # a formula guarded: the reader takes the ' off
     )
 
 
@@ -156,10 +113,10 @@ def test_json_shape():
     assert text == (
         '{"format": "shelfmark-catalog", "version": 1, "books": [\n'
         '{"title":"=SUM(1)","subtitle":"","authors":[],"isbn":null,"publisher":"","year":2003,'
-        '"language":"","pages":1,"description":"","subjects":[],"copies":[]},\n'
+        '"language":"","subjects":[],"description":"","pages":1,"copies":[]},\n'
         '{"title":"Ça","subtitle":"","authors":["Zoë"],"isbn":null,"publisher":"","year":null,'
-        '"language":"grc","pages":null,"description":"","subjects":[],"copies":[{"barcode":"B3",'
-        '"call_number":"","location":"","status":"available","loan_type":"normal",'
+        '"language":"grc","subjects":[],"description":"","pages":null,"copies":[{"barcode":"B3",'
+        '"call_number":"","location":"","loan_type":"normal","status":"available",'
         '"acquired_on":null,"note":""}]}\n'
         "]}\n"
     )

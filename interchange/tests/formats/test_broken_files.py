@@ -209,11 +209,12 @@ def test_json_wrong_types(read):
     _, records = read("broken/json_wrong_types.json")
     assert problems_by_line(records) == {
         1: [
+            # In the declared columns' order (interchange.columns).
             ("title", "Expected text here.", "1984"),
-            ("isbn", "Expected text here.", "9780451524935"),
-            ("pages", "Expected a whole number here.", "328.5"),
             ("authors", "Expected a list of names (text) here.", '"George Orwell"'),
+            ("isbn", "Expected text here.", "9780451524935"),
             ("subjects", "Expected a list of names (text) here.", "[1, 2]"),
+            ("pages", "Expected a whole number here.", "328.5"),
             ("copies.barcode", "Expected text here.", "42"),
             ("copies", "A copy must be a JSON object.", '"B2"'),
         ],

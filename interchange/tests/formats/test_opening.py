@@ -6,8 +6,9 @@ import io
 
 import pytest
 
+from interchange.cells import join_list, split_list
 from interchange.formats import open_patron_source, sniff_format
-from interchange.formats.text import detect_delimiter, join_list, split_list
+from interchange.formats.text import detect_delimiter
 from interchange.tests.formats.conftest import DATA
 
 
