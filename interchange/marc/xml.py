@@ -13,7 +13,9 @@ from xml.parsers import expat
 
 from pymarc import Field, Indicators, Leader, Record
 
-from interchange.marc.binary import VALID_INDICATORS
+from interchange.formats.integrity import text_damage
+from interchange.marc.damage import report_damage
+from interchange.marc.decoding import VALID_INDICATORS, FieldDamage
 from interchange.marc.excerpts import excerpt
 from interchange.marc.mapping import MAPPING, book_from_record
 from interchange.records import BookRecord, Problem, SourceError
@@ -33,6 +35,7 @@ class _RecordBuilder:
     def __init__(self) -> None:
         self.finished: list[tuple[Record, list[Problem]]] = []
         self.records_seen = 0
+        self.collection_seen = False  # an empty <collection/> is a file of no records
         self._record: Record | None = None
         self._problems: list[Problem] = []
         self._field: Field | None = None
@@ -42,7 +45,9 @@ class _RecordBuilder:
     def start(self, name: str, attributes: dict[str, str]) -> None:
         element = _marc_element(name)
         self._text = []
-        if element == "record":
+        if element == "collection":
+            self.collection_seen = True
+        elif element == "record":
             self.records_seen += 1
             self._record, self._problems = Record(), []
         elif self._record is None:
@@ -183,7 +188,7 @@ class MarcXmlSource:
             if not block:
                 break
             block = self._file.read(READ_BLOCK)
-        if number == 0:
+        if number == 0 and not builder.collection_seen:
             raise SourceError(
                 "This XML file holds no MARC records: MARCXML has <record> elements in the "
                 f"namespace {MARC_NAMESPACE} (or in none). Check that it is a MARCXML export."
@@ -193,6 +198,17 @@ class MarcXmlSource:
 def _book(record: Record, problems: list[Problem], number: int) -> BookRecord:
     book = book_from_record(record, number)
     book.problems[:0] = problems
+    # XML has no encoding trouble of MARC's kind, but text converted wrongly before it was
+    # written (Windows-1251 read as MARC-8, say) is as unreadable here.
+    for field in record.fields:
+        if field.is_control_field():
+            continue
+        for subfield in field.subfields:
+            if damage := text_damage(subfield.value):
+                found = FieldDamage(
+                    "text", field.tag, subfield.code, ", ".join(damage), excerpt(subfield.value)
+                )
+                report_damage(book, found)
     return book
 
 
