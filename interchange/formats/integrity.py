@@ -19,10 +19,12 @@ _COMMON_ACCENTS = frozenset("\u0301\u0300\u0302\u0308\u0303\u0327\u030a")
 _MOST_ACCENTS_IN_A_ROW = 2  # Vietnamese stacks two (ệ); nothing stacks three
 
 
-def text_damage(text: str) -> list[str]:
+def text_damage(text: str, *, accents: bool = True) -> list[str]:
     """What in ``text`` no person wrote, in words ([] when nothing): undecodable bytes (shown
-    as U+FFFD or as lone surrogates), control characters, accents on no letter (at the start,
-    on a space, a digit or punctuation) or stacked three and more."""
+    as U+FFFD or as lone surrogates), control characters, and with ``accents`` accents on no
+    letter (at the start, on a space, a digit or punctuation) or stacked three and more. Leave
+    the accents out for text that was valid UTF-8: no wrong decoding makes stray accents of
+    valid UTF-8, while a writing system (and the catalog) may well start a value with one."""
     if text.isascii() and text.isprintable():
         return []
     damage: list[str] = []
@@ -30,6 +32,8 @@ def text_damage(text: str) -> list[str]:
         damage.append("undecodable bytes")
     if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in text):
         damage.append("control characters")
+    if not accents:
+        return damage
     previous, run = "", 0
     stray = stacked = False
     for ch in text:
@@ -72,8 +76,9 @@ CYRILLIC_CODE_PAGES = {
     "koi8_r": "KOI8-R (Cyrillic)",
     "cp866": "DOS 866 (Cyrillic)",
 }
-# Signs Cyrillic text in those code pages has beside its letters.
-_CYRILLIC_SIGNS = frozenset("«»–—№„“”…\u00a0")
+# Signs Cyrillic text in those code pages has beside its letters: guillemets, en and em dash,
+# the numero sign, low and high quotes, the ellipsis, the no-break space.
+_CYRILLIC_SIGNS = frozenset("«»\u2013\u2014\u2116\u201e\u201c\u201d\u2026\u00a0")
 
 
 def guess_cyrillic(data: bytes) -> str | None:
@@ -102,8 +107,8 @@ def guess_cyrillic(data: bytes) -> str | None:
     return ranked[0][0]
 
 
-# The ten most frequent letters of Russian make about 60 % of its letters (o, e, a, и, н, т,
-# с, р, в, л); a code page read as another gives 20-40 %.
+# The ten most frequent letters of Russian (o, e, a, i, n, t, s, r, v, l in transliteration)
+# make about 60 % of its letters; a code page read as another gives 20-40 %.
 _FREQUENT_LETTERS = frozenset("оеаинтсрвл")
 _LEAST_SHARE = 0.45
 _LEAST_MARGIN = 0.15

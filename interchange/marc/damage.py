@@ -60,8 +60,9 @@ def encoding_assumed(declared: str, encoding: str) -> Problem:
 
 
 def report_damage(book: BookRecord, damage: FieldDamage) -> None:
-    """One damaged place of the record, as a problem or a warning (the comment above REFUSED_WHEN_DAMAGED says which);
-    one line per field of ours and per kind, however many subfields share it."""
+    """One damaged place of the record, as a problem or a warning (the comment above
+    REFUSED_WHEN_DAMAGED says which); one line per field of ours and per kind, however many
+    subfields share it."""
     where = f"{damage.tag} ${damage.code}" if damage.code else damage.tag
     what = f"the directory says {damage.what}" if damage.kind == "directory" else damage.what
     value = f"{where}: {what}: {damage.value}"

@@ -177,7 +177,7 @@ def _decode_text(value: bytes, encoding: str) -> tuple[str, list[str]]:
     else:
         text = value.decode(encoding, "replace")
         what = []
-    for damage in text_damage(text):
+    for damage in text_damage(text, accents=encoding != UTF8):
         if damage != "undecodable bytes" or not what:
             what.append(damage)
     return text, what

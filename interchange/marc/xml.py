@@ -13,9 +13,7 @@ from xml.parsers import expat
 
 from pymarc import Field, Indicators, Leader, Record
 
-from interchange.formats.integrity import text_damage
-from interchange.marc.damage import report_damage
-from interchange.marc.decoding import VALID_INDICATORS, FieldDamage
+from interchange.marc.decoding import VALID_INDICATORS
 from interchange.marc.excerpts import excerpt
 from interchange.marc.mapping import MAPPING, book_from_record
 from interchange.records import BookRecord, Problem, SourceError
@@ -198,17 +196,6 @@ class MarcXmlSource:
 def _book(record: Record, problems: list[Problem], number: int) -> BookRecord:
     book = book_from_record(record, number)
     book.problems[:0] = problems
-    # XML has no encoding trouble of MARC's kind, but text converted wrongly before it was
-    # written (Windows-1251 read as MARC-8, say) is as unreadable here.
-    for field in record.fields:
-        if field.is_control_field():
-            continue
-        for subfield in field.subfields:
-            if damage := text_damage(subfield.value):
-                found = FieldDamage(
-                    "text", field.tag, subfield.code, ", ".join(damage), excerpt(subfield.value)
-                )
-                report_damage(book, found)
     return book
 
 

@@ -11,15 +11,11 @@ import pytest
 from pymarc import Field, Indicators, Record, Subfield
 
 from interchange.formats.marc import open_marc_source
-from interchange.marc.mapping import MAPPING, READ_FROM, book_from_record
 from interchange.marc.damage import (
-    CYRILLIC_ASSUMED,
     DAMAGED_FIELD_UNUSED,
-    DAMAGED_TEXT_KEPT,
     DAMAGED_TEXT_REFUSED,
-    DAMAGED_TEXT_UNUSED,
-    ENCODING_ASSUMED,
 )
+from interchange.marc.mapping import MAPPING, READ_FROM, book_from_record
 from interchange.records import BookRecord, SourceError
 
 TAG = re.compile(r"\b\d{3}\b")
@@ -306,8 +302,12 @@ def test_directory_pointing_past_the_end_of_a_field_read() -> None:
     broken = data[: entry + 7] + b"90000" + data[entry + 12 :]
     books = list(open_marc_source(io.BytesIO(broken), kind="marc").records())
     assert [summary(book) for book in books] == [(1, "", 1), (2, HOBBIT, 0)]
-    assert books[0].problems[0].reason.startswith(
-        "The record's directory says field 245 is 96 bytes at offset 90000, but no field ends"
+    assert (
+        books[0]
+        .problems[0]
+        .reason.startswith(
+            "The record's directory says field 245 is 96 bytes at offset 90000, but no field ends"
+        )
     )
 
 

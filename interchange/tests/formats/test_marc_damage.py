@@ -4,14 +4,20 @@ that pymarc's decoder would lose in silence, encodings declared wrongly, and fil
 MARC 21. Each with its exact outcome at the reader: what goes in, what is a problem (the record
 is refused), what is a warning (it goes in, and the report says so)."""
 
+# Russian, Greek and Czech text is what these tests are about: no Latin look-alikes.
+# ruff: noqa: RUF001
+
 from __future__ import annotations
 
 import io
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
 from pymarc import Field, Indicators, MARCReader, Record, Subfield
 
+from catalog.models import Book
 from interchange.formats import open_catalog_source, sniff_format
 from interchange.formats.integrity import guess_cyrillic, text_damage
 from interchange.formats.marc import open_marc_source
@@ -30,9 +36,9 @@ from interchange.records import BookRecord, SourceError
 SAMPLES = Path(__file__).parent.parent / "data" / "marc"
 
 
-def read(name: str, **options: str) -> list[BookRecord]:
+def read(name: str, encoding: str | None = None) -> list[BookRecord]:
     with (SAMPLES / name).open("rb") as file:
-        return list(open_catalog_source(file, **options).records())
+        return list(open_catalog_source(file, encoding=encoding).records())
 
 
 def reasons(problems: list) -> list[tuple[str, str, bool]]:
@@ -70,14 +76,15 @@ def test_pymarc_alone_reads_the_broken_752_without_a_word() -> None:
     """What the reader adds: pymarc keeps the field and says nothing (but a log line)."""
     with (SAMPLES / "loc_holdings_broken_752.mrc").open("rb") as file:
         record = next(iter(MARCReader(file, to_unicode=True)))
-    assert record is not None and record["752"] is not None
+    assert record is not None
+    assert record["752"] is not None
 
 
 # --- text that pymarc's MARC-8 decoder loses in silence ------------------------------------
 
 
 def test_marc8_bad_escape_in_the_title_refuses_the_record() -> None:
-    """"linnéenne" would become "linneenne" with pymarc: the loss is found and the record
+    """ "linnéenne" would become "linneenne" with pymarc: the loss is found and the record
     refused, since a mangled title would enter the catalog and its searches."""
     book = read("marc8_bad_escapes.mrc")[0]
     assert book.title == "Bulletin mensuel de la Société linn\ufffdéenne de Lyon"
@@ -88,9 +95,7 @@ def test_marc8_bad_escape_in_the_title_refuses_the_record() -> None:
     )
 
 
-def test_marc8_accent_with_nothing_after_it_in_the_publisher_is_a_warning_strict_refuses() -> (
-    None
-):
+def test_marc8_accent_with_nothing_after_it_in_the_publisher_is_a_warning_strict_refuses() -> None:
     book = read("marc8_bad_escapes.mrc")[1]
     assert (book.title, book.publisher) == ("Annales de la Société botanique", "La Sociét\ufffd")
     assert book.problems == []
@@ -279,3 +284,45 @@ def test_marc_like_file_without_a_marc_leader_is_refused_in_a_few_words() -> Non
     assert message.startswith("This file holds MARC-like records (ISO 2709")
     assert "'00" in message
     assert len(message) < 300
+
+
+# --- through the command -------------------------------------------------------------------
+
+
+def import_catalog(*args: str) -> str:
+    out = StringIO()
+    call_command("import_catalog", *args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_command_with_encoding_for_a_binary_marc_file(tmp_path: Path) -> None:
+    """`import_catalog --encoding cp1251 file.mrc` reads the file in it (no traceback)."""
+    report = tmp_path / "report.csv"
+    path = str(SAMPLES / "russian_cp1251_labelled_marc8.mrc")
+    out = import_catalog(path, "--encoding", "cp1251", "--report", str(report))
+    assert "russian_cp1251_labelled_marc8.mrc: marc, cp1251" in out
+    assert set(Book.objects.values_list("title", flat=True)) == {
+        "Война и мир",
+        "Преступление и наказание",
+    }
+    with pytest.raises(CommandError, match="Unknown text encoding 'klingon'"):
+        import_catalog(path, "--encoding", "klingon")
+
+
+@pytest.mark.django_db
+def test_command_strict_refuses_a_guessed_code_page_and_imports_nothing() -> None:
+    path = str(SAMPLES / "russian_cp1251_labelled_marc8.mrc")
+    with pytest.raises(CommandError, match=r"Stopped \(--strict\), nothing imported"):
+        import_catalog(path, "--strict")
+    assert not Book.objects.exists()
+    out = import_catalog(path)  # without --strict: in, with the warning summed up
+    assert Book.objects.count() == 2
+    assert "plainly in a Cyrillic code page" in out
+
+
+@pytest.mark.django_db
+def test_command_imports_an_empty_marcxml_export() -> None:
+    out = import_catalog(str(SAMPLES / "empty_collection.xml"))
+    assert "empty_collection.xml: marcxml" in out
+    assert not Book.objects.exists()
