@@ -231,7 +231,6 @@ _REASONS: list[tuple[type[BaseException], str]] = [
     (BaseAddressInvalid, "The record's leader puts the start of its data past its end"),
     (RecordDirectoryInvalid, "The record's directory (the list of its fields) is damaged"),
     (NoFieldsFound, "The record has no fields"),
-    (UnicodeDecodeError, "The record's text cannot be decoded"),
     (ValueError, "The record's leader or directory holds something other than digits"),
 ]
 
@@ -241,9 +240,6 @@ def _broken(chunk: bytes, error: BaseException | None, number: int) -> BookRecor
         (text for kind, text in _REASONS if isinstance(error, kind)),
         "The record cannot be read",
     )
-    if isinstance(error, UnicodeDecodeError):
-        encoding = "UTF-8" if chunk[9:10] == b"a" else "MARC-8"
-        reason += f" as {encoding}, which its leader (position 09) says it is"
     reason += " (skipped; reading went on with the next record)."
     book = BookRecord(number=number)
     book.problems.append(Problem(field="", reason=reason, value=excerpt(chunk)))
