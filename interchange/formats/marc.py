@@ -16,12 +16,11 @@ def open_marc_source(
     file: BinaryIO, *, kind: str, encoding: str | None = None, size: int | None = None
 ) -> Source:
     """A ``Source`` streaming the records of a MARC file: ``kind`` "marc" (ISO 2709; each
-    record names its own encoding, so ``encoding`` must be None) or "marcxml" (``encoding``
-    overrides the XML declaration's). Raises ``SourceError`` when the file is not MARC at all."""
+    record names its own encoding, and ``encoding``, "marc-8" or one Python knows, overrides
+    it for every record) or "marcxml" (``encoding`` overrides the XML declaration's). Raises
+    ``SourceError`` when the file is not MARC at all, or the encoding is unknown."""
     if kind == "marc":
-        if encoding is not None:
-            raise ValueError("MARC 21 records say their own encoding (leader/09); pass None.")
-        return MarcBinarySource(file, size=size)
+        return MarcBinarySource(file, encoding=encoding, size=size)
     if kind == "marcxml":
         return MarcXmlSource(file, encoding=encoding, size=size)
     raise ValueError(f"Unknown MARC kind {kind!r}; expected one of {KINDS}.")

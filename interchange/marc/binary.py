@@ -1,6 +1,8 @@
-"""MARC 21 in ISO 2709 ("binary", .mrc) read through pymarc's ``MARCReader``, one record at a
+"""MARC 21 in ISO 2709 ("binary", .mrc) framed by pymarc's ``MARCReader``, one record at a
 time, with the resynchronisation pymarc lacks: after a record whose length lies or which is cut
-short, reading goes on at the next record terminator (0x1D)."""
+short, reading goes on at the next record terminator (0x1D). Each record's fields and text are
+read by ``interchange.marc.decoding``, which finds damage pymarc reads past in silence; this
+module says what each damage costs the record (``REFUSED_WHEN_DAMAGED``)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from pymarc import MARCReader, Record
+from pymarc import MARCReader
 from pymarc.exceptions import (
     BaseAddressInvalid,
     BaseAddressNotFound,
@@ -21,19 +23,19 @@ from pymarc.exceptions import (
     TruncatedRecord,
 )
 
+from interchange.formats.text import check_encoding_name
+from interchange.marc.damage import encoding_assumed, report_damage
+from interchange.marc.decoding import MARC8, declared_encoding, read_fields, split_fields
 from interchange.marc.excerpts import excerpt
 from interchange.marc.mapping import MAPPING, book_from_record
 from interchange.records import BookRecord, Problem, SourceError
 
 END_OF_RECORD = 0x1D
-END_OF_FIELD = 0x1E
-SUBFIELD_DELIMITER = 0x1F
 LEADER_LENGTH = 24
 # Some systems put a line break (or NULs) between records; it carries nothing.
 PADDING = b"\r\n\x00\x1a"
 # A leader: record length and base address in digits, the rest printable ASCII.
 LEADER_SHAPE = re.compile(rb"\d{5}[\x20-\x7e]{7}\d{5}[\x20-\x7e]{7}")
-VALID_INDICATORS = frozenset(b" 0123456789abcdefghijklmnopqrstuvwxyz|")
 READ_BLOCK = 64 * 1024
 
 
@@ -91,14 +93,21 @@ class _Stream:
 
 class MarcBinarySource:
     format = "marc"
-    encoding: str | None = None  # each record says its own: leader/09 "a" UTF-8, blank MARC-8
+    # Each record says its own (leader/09 "a" UTF-8, blank MARC-8) and ``decoding`` checks it;
+    # an encoding given by the person importing overrides every record's.
+    encoding: str | None = None
     mapping = MAPPING
 
-    def __init__(self, file: BinaryIO, *, size: int | None = None) -> None:
+    def __init__(
+        self, file: BinaryIO, *, encoding: str | None = None, size: int | None = None
+    ) -> None:
         self._stream = _Stream(file)
         self._size = size
+        self.encoding = _encoding_named(encoding) if encoding else None
         self._stream.skip_padding()
-        _check_looks_like_marc(self._stream.peek(LEADER_LENGTH))
+        start = self._stream.peek(LEADER_LENGTH)
+        _check_looks_like_marc(start)
+        _check_not_unimarc(self._stream.peek(int(start[:5])))
 
     @property
     def bytes_read(self) -> int:
@@ -119,10 +128,16 @@ class MarcBinarySource:
                 return
             number += 1
             chunk: bytes = reader.current_chunk or b""
-            if record is not None:
-                yield _book(record, chunk, number)
-                continue
             error = reader.current_exception
+            if record is not None or isinstance(error, UnicodeDecodeError):
+                # pymarc only frames the record; ``decoding`` reads its fields (and reads past
+                # the indicators pymarc cannot decode, which it reports).
+                try:
+                    book = _book(chunk, number, self.encoding)
+                except ValueError as unreadable:  # the directory holds other than digits
+                    book = _broken(chunk, unreadable, number)
+                yield book
+                continue
             if isinstance(error, FatalReaderError):
                 # pymarc stops for good after a framing error; we find the next record's start
                 # and carry on with a fresh reader.
@@ -141,17 +156,36 @@ class MarcBinarySource:
 
 
 def _reader(stream: _Stream) -> MARCReader:
-    # Leader/09 decides each record's encoding (UTF-8 or MARC-8), so force_utf8 stays off;
-    # bytes that are not valid UTF-8 raise ("strict") and make a Problem, rather than being
-    # silently replaced. MARC-8 characters pymarc cannot map become spaces (it would print
-    # warnings on stderr; hide them).
+    # No decoding by pymarc (to_unicode off): its MARC-8 decoder drops what it cannot read
+    # without a word, and it trusts leader/09; ``decoding`` does both with reports.
     return MARCReader(
         stream,  # type: ignore[arg-type]  # reads like a binary file; MARCReader only calls read()
-        to_unicode=True,
-        force_utf8=False,
-        utf8_handling="strict",
-        hide_utf8_warnings=True,
+        to_unicode=False,
     )
+
+
+def _encoding_named(name: str) -> str:
+    """The encoding the person importing gave: MARC-8 ("marc8", "marc-8") or one Python knows."""
+    if name.lower().replace("-", "").replace("_", "") == "marc8":
+        return MARC8
+    return check_encoding_name(name)
+
+
+def _check_not_unimarc(first_record: bytes) -> None:
+    """UNIMARC (Europe's other MARC) has ISO 2709's shape but other tags: its title is in 200,
+    where MARC 21 has 245. Read as MARC 21 it would give books without titles, one refusal per
+    record: say so once."""
+    try:
+        fields, _ = split_fields(first_record)
+    except ValueError:
+        return  # a broken first record: reading it reports what is wrong
+    tags = {raw.tag for raw in fields}
+    if "200" in tags and "245" not in tags:
+        raise SourceError(
+            "This file looks like UNIMARC (its records have the title in field 200), not MARC "
+            "21, which Shelfmark reads. Export the records as MARC 21 (MARC21 or USMARC), or "
+            "convert them (for instance with MarcEdit or yaz-marcdump), and import that file."
+        )
 
 
 def _check_looks_like_marc(start: bytes) -> None:
@@ -172,66 +206,16 @@ def _check_looks_like_marc(start: bytes) -> None:
     )
 
 
-def _book(record: Record, chunk: bytes, number: int) -> BookRecord:
-    problems = _structure_problems(chunk)
-    if record.leader[9] != "a" and not chunk.isascii() and _is_utf8(chunk):
-        # A record that says MARC-8 (leader/09 blank) but whose bytes are valid UTF-8 was
-        # mislabelled by its exporter; MARC-8 text almost never is valid UTF-8 by chance.
-        record = Record(chunk, to_unicode=True, force_utf8=True, utf8_handling="strict")
-    book = book_from_record(record, number)
-    book.problems[:0] = problems
+def _book(chunk: bytes, number: int, encoding: str | None) -> BookRecord:
+    fields, damage = split_fields(chunk)
+    reading = read_fields(chunk, fields, encoding=encoding)
+    book = book_from_record(reading.record, number)
+    if reading.assumed:
+        declared = declared_encoding(chunk)
+        book.warnings.append(encoding_assumed(declared, reading.encoding))
+    for found in damage + reading.damage:
+        report_damage(book, found)
     return book
-
-
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _structure_problems(chunk: bytes) -> list[Problem]:
-    """What pymarc lets through silently: directory entries pointing past the record's data
-    (their fields come out empty), fields not ending where the directory says, indicators that
-    are missing or not letters, digits or blanks."""
-    base = int(chunk[12:17])
-    directory = chunk[LEADER_LENGTH : base - 1]
-    problems = []
-    for start in range(0, len(directory) - 11, 12):
-        tag = directory[start : start + 3].decode("ascii", "replace")
-        length = int(directory[start + 3 : start + 7])
-        offset = int(directory[start + 7 : start + 12])
-        field_start, field_end = base + offset, base + offset + length
-        if field_end > len(chunk) - 1 or chunk[field_end - 1] != END_OF_FIELD:
-            problems.append(
-                Problem(
-                    field="",
-                    reason=(
-                        f"The record's directory says field {tag} is {length} bytes at offset "
-                        f"{offset}, but no field ends there: the record is damaged. Export it "
-                        "again from the system it came from."
-                    ),
-                    value=excerpt(chunk[field_start:field_end]),
-                )
-            )
-        elif tag >= "010" and (
-            length < 3
-            or chunk[field_start + 2] != SUBFIELD_DELIMITER
-            or chunk[field_start] not in VALID_INDICATORS
-            or chunk[field_start + 1] not in VALID_INDICATORS
-        ):
-            problems.append(
-                Problem(
-                    field="",
-                    reason=(
-                        f"Field {tag} does not start with two indicators (letters, digits or "
-                        "blanks) followed by a subfield: the record is damaged."
-                    ),
-                    value=excerpt(chunk[field_start:field_end]),
-                )
-            )
-    return problems
 
 
 # Why pymarc refused a record, in words for a librarian.
@@ -247,7 +231,6 @@ _REASONS: list[tuple[type[BaseException], str]] = [
     (BaseAddressInvalid, "The record's leader puts the start of its data past its end"),
     (RecordDirectoryInvalid, "The record's directory (the list of its fields) is damaged"),
     (NoFieldsFound, "The record has no fields"),
-    (UnicodeDecodeError, "The record's text cannot be decoded"),
     (ValueError, "The record's leader or directory holds something other than digits"),
 ]
 
@@ -257,9 +240,6 @@ def _broken(chunk: bytes, error: BaseException | None, number: int) -> BookRecor
         (text for kind, text in _REASONS if isinstance(error, kind)),
         "The record cannot be read",
     )
-    if isinstance(error, UnicodeDecodeError):
-        encoding = "UTF-8" if chunk[9:10] == b"a" else "MARC-8"
-        reason += f" as {encoding}, which its leader (position 09) says it is"
     reason += " (skipped; reading went on with the next record)."
     book = BookRecord(number=number)
     book.problems.append(Problem(field="", reason=reason, value=excerpt(chunk)))

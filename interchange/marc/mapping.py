@@ -13,7 +13,7 @@ from pymarc import Field, Record
 from interchange.languages import from_marc
 from interchange.marc.names import name_from_field
 from interchange.marc.punctuation import strip_isbd
-from interchange.records import BookRecord, CopyRecord, Problem
+from interchange.records import BookRecord, CopyRecord
 
 # For the import preview: which tags (and subfields) become which of our fields.
 MAPPING: dict[str, str] = {
@@ -28,17 +28,53 @@ MAPPING: dict[str, str] = {
     "520 $a": "description",
     "650 $a $x $y $z $v": "subjects",
     "050 $a $b (else 082 $a, 090 $a $b)": "copies' call number when they have none",
-    "852 $p $h $i $b $c": "copies (barcode, call number, location)",
+    "852 $p $h $i $b $c": "copies (barcode, call number, location; without $p: no barcode)",
     "876 $p $d $h $j $z": "copies (matched by barcode: acquired, loan type, status, note)",
     "952 $p $o $c $d $z": "copies (Koha: barcode, call number, location, acquired, note)",
 }
+
+_SUBJECT_SUBDIVISIONS = ("a", "x", "y", "z", "v")
+_NAME = {"a": "authors", "b": "authors", "c": "authors"}
+# Which subfields of which tags the mapping reads ("" for a control field), and the record's
+# field each one gives: what decides whether a damaged field can be read past (a field that
+# feeds nothing) or not. The same tags as MAPPING's (a test holds them together).
+READ_FROM: dict[str, dict[str, str]] = {
+    "008": {"": "year"},  # and language, at 35-37
+    "020": {"a": "isbn"},
+    "041": {"a": "language"},
+    "050": {"a": "copies", "b": "copies"},
+    "082": {"a": "copies"},
+    "090": {"a": "copies", "b": "copies"},
+    "100": _NAME,
+    "110": {"a": "authors", "b": "authors"},
+    "245": {"a": "title", "n": "title", "p": "title", "b": "subtitle"},
+    "260": {"b": "publisher", "c": "year"},
+    "264": {"b": "publisher", "c": "year"},
+    "300": {"a": "pages"},
+    "520": {"a": "description"},
+    "650": dict.fromkeys(_SUBJECT_SUBDIVISIONS, "subjects"),
+    "700": _NAME,
+    "710": {"a": "authors", "b": "authors"},
+    "852": dict.fromkeys("phibc", "copies"),
+    "876": dict.fromkeys("pdhjz", "copies"),
+    "952": dict.fromkeys("pocdz", "copies"),
+}
+
+
+def field_read_from(tag: str, code: str | None = None) -> str | None:
+    """The record's field that ``tag`` (its subfield ``code``, when given) gives; None when
+    the mapping does not read it."""
+    read = READ_FROM.get(tag)
+    if read is None or code is None:
+        return None if read is None else next(iter(read.values()))
+    return read.get(code)
+
 
 _ISBN_SHAPE = re.compile(r"(?:97[89])?\d{9}[\dX]")
 _PAGES = re.compile(r"(\d+)\s*(?:p\b|pages?\b|pp\b)", re.IGNORECASE)
 _YEAR_BC = re.compile(r"(\d{1,4})\s*B\.?\s*C\b", re.IGNORECASE)
 _YEAR = re.compile(r"\d{4}")
 _ANY_DIGITS = re.compile(r"\d+")
-_SUBJECT_SUBDIVISIONS = ("a", "x", "y", "z", "v")
 
 
 def book_from_record(record: Record, number: int) -> BookRecord:
@@ -57,7 +93,7 @@ def book_from_record(record: Record, number: int) -> BookRecord:
         value for field in record.get_fields("520") for value in field.get_subfields("a")
     )
     book.subjects = _subjects(record)
-    book.copies, book.problems = _copies(record, _call_number(record))
+    book.copies = _copies(record, _call_number(record))
     return book
 
 
@@ -161,27 +197,17 @@ def _call_number(record: Record) -> str:
     return ""
 
 
-def _copies(record: Record, record_call_number: str) -> tuple[list[CopyRecord], list[Problem]]:
+def _copies(record: Record, record_call_number: str) -> list[CopyRecord]:
+    """A copy per holding (852) or item (952). One without a barcode ($p) comes all the same,
+    with barcode "": most catalogs export holdings as call number and location only, and the
+    import decides what to make of them (the reader never refuses a book for it)."""
     copies: list[CopyRecord] = []
-    problems: list[Problem] = []
     for field in record.get_fields("852", "952"):
         copy = _copy_from_852(field) if field.tag == "852" else _copy_from_952(field)
-        if not copy.barcode:
-            problems.append(
-                Problem(
-                    field="copies",
-                    reason=(
-                        f"A copy ({field.tag} field) has no barcode ($p): add the barcode, "
-                        "or delete the field if it is not a copy you hold."
-                    ),
-                    value=field.value()[:200],
-                )
-            )
-            continue
         copy.call_number = copy.call_number or record_call_number
         copies.append(copy)
     _add_item_details(record, copies)
-    return copies, problems
+    return copies
 
 
 def _copy_from_852(field: Field) -> CopyRecord:
@@ -206,10 +232,10 @@ def _copy_from_952(field: Field) -> CopyRecord:
 
 def _add_item_details(record: Record, copies: list[CopyRecord]) -> None:
     """876 (item information, as our export writes it) adds to the copy with its barcode."""
-    by_barcode = {copy.barcode: copy for copy in copies}
+    by_barcode = {copy.barcode: copy for copy in copies if copy.barcode}
     for field in record.get_fields("876"):
         copy = by_barcode.get(_joined(field, "p"))
-        if copy is None:
+        if copy is None:  # also an 876 without $p: it names no copy
             continue
         copy.acquired_on = _joined(field, "d") or copy.acquired_on
         copy.loan_type = _joined(field, "h") or copy.loan_type

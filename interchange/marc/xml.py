@@ -13,7 +13,7 @@ from xml.parsers import expat
 
 from pymarc import Field, Indicators, Leader, Record
 
-from interchange.marc.binary import VALID_INDICATORS
+from interchange.marc.decoding import VALID_INDICATORS
 from interchange.marc.excerpts import excerpt
 from interchange.marc.mapping import MAPPING, book_from_record
 from interchange.records import BookRecord, Problem, SourceError
@@ -33,6 +33,7 @@ class _RecordBuilder:
     def __init__(self) -> None:
         self.finished: list[tuple[Record, list[Problem]]] = []
         self.records_seen = 0
+        self.collection_seen = False  # an empty <collection/> is a file of no records
         self._record: Record | None = None
         self._problems: list[Problem] = []
         self._field: Field | None = None
@@ -42,7 +43,9 @@ class _RecordBuilder:
     def start(self, name: str, attributes: dict[str, str]) -> None:
         element = _marc_element(name)
         self._text = []
-        if element == "record":
+        if element == "collection":
+            self.collection_seen = True
+        elif element == "record":
             self.records_seen += 1
             self._record, self._problems = Record(), []
         elif self._record is None:
@@ -183,7 +186,7 @@ class MarcXmlSource:
             if not block:
                 break
             block = self._file.read(READ_BLOCK)
-        if number == 0:
+        if number == 0 and not builder.collection_seen:
             raise SourceError(
                 "This XML file holds no MARC records: MARCXML has <record> elements in the "
                 f"namespace {MARC_NAMESPACE} (or in none). Check that it is a MARCXML export."

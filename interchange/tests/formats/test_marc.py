@@ -4,15 +4,21 @@ broken files (tests/data/broken/marc_*), each with its exact outcome."""
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
 from pymarc import Field, Indicators, Record, Subfield
 
 from interchange.formats.marc import open_marc_source
-from interchange.marc.mapping import book_from_record
+from interchange.marc.damage import (
+    DAMAGED_FIELD_UNUSED,
+    DAMAGED_TEXT_REFUSED,
+)
+from interchange.marc.mapping import MAPPING, READ_FROM, book_from_record
 from interchange.records import BookRecord, SourceError
 
+TAG = re.compile(r"\b\d{3}\b")
 DATA = Path(__file__).parent.parent / "data"
 SAMPLES = DATA / "marc"
 BROKEN = DATA / "broken"
@@ -186,13 +192,30 @@ def test_041_when_008_has_no_language() -> None:
     assert book_from_record(record, 1).language == "en"
 
 
-def test_a_copy_without_barcode_is_a_problem() -> None:
-    record = record_with(datafield("852", "  ", "b", "Main", "h", "PR4034"))
+def test_a_holding_without_barcode_is_a_copy_with_barcode_blank() -> None:
+    """Most catalogs export holdings as call number and location only: the reader never refuses
+    the book for it; the import decides what such a copy becomes."""
+    record = record_with(
+        datafield("050", "00", "a", "PR4034", "b", ".P7 2003"),
+        datafield("852", "  ", "b", "Main", "h", "PR4034 .P7"),
+        datafield("852", "  ", "b", "Stacks"),  # no call number: the record's (050)
+        datafield("952", "  ", "c", "FIC", "o", "F AUS", "z", "Signed"),
+        datafield("876", "  ", "d", "2019-03-04"),  # no $p: it names no copy
+    )
     book = book_from_record(record, 7)
-    assert book.copies == []
-    (problem,) = book.problems
-    assert problem.field == "copies"
-    assert problem.reason.startswith("A copy (852 field) has no barcode ($p)")
+    assert [(c.barcode, c.call_number, c.location, c.note) for c in book.copies] == [
+        ("", "PR4034 .P7", "Main", ""),
+        ("", "PR4034 .P7 2003", "Stacks", ""),
+        ("", "F AUS", "FIC", "Signed"),
+    ]
+    assert [c.acquired_on for c in book.copies] == ["", "", ""]
+    assert (book.problems, book.warnings) == ([], [])
+
+
+def test_every_tag_read_is_named_in_the_mapping() -> None:
+    """READ_FROM (which damage costs a record) and MAPPING (the preview) name the same tags."""
+    named = {tag for key in MAPPING for tag in TAG.findall(key)}
+    assert named == set(READ_FROM)
 
 
 # --- broken files -------------------------------------------------------------------------
@@ -260,14 +283,30 @@ def test_truncated_file() -> None:
     )
 
 
-def test_directory_pointing_past_the_end() -> None:
+def test_directory_pointing_past_the_end_of_a_field_not_read() -> None:
+    """The 001 (control number) is not read: the record goes in without it, with a warning."""
     books = read(BROKEN / "marc_directory_past_end.mrc")
-    assert [summary(book) for book in books] == [(1, PRIDE, 1), (2, HOBBIT, 0)]
+    assert [summary(book) for book in books] == [(1, PRIDE, 0), (2, HOBBIT, 0)]
+    (warning,) = books[0].warnings
+    assert warning.reason == DAMAGED_FIELD_UNUSED
+    assert warning.value.startswith(
+        "001: the directory says 9 bytes at offset 90000, but no field ends there"
+    )
+    assert not warning.refused_when_strict
+
+
+def test_directory_pointing_past_the_end_of_a_field_read() -> None:
+    data = (BROKEN / "marc_directory_past_end.mrc").read_bytes()
+    base = int(data[12:17])
+    entry = data.index(b"245", 24, base)  # the 245's directory entry
+    broken = data[: entry + 7] + b"90000" + data[entry + 12 :]
+    books = list(open_marc_source(io.BytesIO(broken), kind="marc").records())
+    assert [summary(book) for book in books] == [(1, "", 1), (2, HOBBIT, 0)]
     assert (
         books[0]
         .problems[0]
         .reason.startswith(
-            "The record's directory says field 001 is 9 bytes at offset 90000, but no field ends"
+            "The record's directory says field 245 is 96 bytes at offset 90000, but no field ends"
         )
     )
 
@@ -287,15 +326,13 @@ def test_record_without_245_is_still_a_record() -> None:
 
 
 def test_undecodable_utf8() -> None:
+    """Leader/09 says UTF-8, the title holds ISO 8859-1 ("Prédé"): neither UTF-8 nor plausible
+    MARC-8 ("Prďe"), so the title is damaged and the record refused."""
     books = read(BROKEN / "marc_bad_utf8.mrc")
-    assert [summary(book) for book in books] == [(1, "", 1), (2, HOBBIT, 0)]
-    assert (
-        books[0]
-        .problems[0]
-        .reason.startswith(
-            "The record's text cannot be decoded as UTF-8, which its leader (position 09) says"
-        )
-    )
+    assert [summary(book) for book in books] == [(1, "Pr\ufffdde and prejudice", 1), (2, HOBBIT, 0)]
+    (problem,) = books[0].problems
+    assert (problem.field, problem.reason) == ("title", DAMAGED_TEXT_REFUSED)
+    assert problem.value == "245 $a: undecodable bytes: Pr\ufffdde and prejudice /"
 
 
 def test_junk_between_records() -> None:

@@ -5,8 +5,24 @@
   the MARC-8 bytes are written by hand: a combining diacritic (0xE2 acute, 0xE4 tilde) comes
   before its base letter, and pymarc writes our str as ISO 8859-1, byte for byte.
 - ``loc.xml``: the UTF-8 records as MARCXML with a ``marc:`` namespace prefix
+- ``loc_holdings_broken_752.mrc``: three MARC-8 records as a Library of Congress file has them:
+  a 752 (hierarchical place name, which the import does not read) whose indicators are broken,
+  and 852 holdings with call number and location but no barcode ($p)
+- ``marc8_bad_escapes.mrc``: MARC-8 records whose text pymarc's decoder loses in silence: an
+  escape sequence naming no character set in the title, an accent with nothing after it in the
+  publisher, a control byte in a note (500, not read)
+- ``marc8_labelled_utf8.mrc``: a MARC-8 record whose leader/09 says UTF-8
+- ``russian_cp1251_labelled_marc8.mrc`` and ``russian_cp866_labelled_marc8.mrc``: Russian
+  records in Windows-1251 and DOS 866 whose leader/09 says MARC-8
+- ``leader_4504.mrc``: a record whose leader ends "4504" (not "4500")
+- ``empty_collection.xml``: the MARCXML export of an empty catalog
+- ``unimarc_cp866.mrc``: a UNIMARC record (title in 200) in DOS 866, and
+  ``unimarc_cp866_blank_leader_counts.mrc``, the same with a long note and no MARC-like leader
 - ``../broken/marc_*``: broken files, each with a test in ``tests/formats/test_marc.py``
 """
+
+# Russian records are what some of these files hold: their letters are no Latin look-alikes.
+# ruff: noqa: RUF001
 
 from __future__ import annotations
 
@@ -112,7 +128,10 @@ def cien_anos(marc8: bool = False) -> Record:
         data(
             "245", "10",
             "a", text("Cien años de soledad /", "Cien a\xe4nos de soledad /"),
-            "c", "Gabriel García Márquez ; edición de Jacques Joset.",
+            "c", text(
+                "Gabriel García Márquez ; edición de Jacques Joset.",
+                "Gabriel Garc\xe2ia M\xe2arquez ; edici\xe2on de Jacques Joset.",
+            ),
         ),
         data("260", "  ", "a", "Madrid :", "b", text("Cátedra,", "C\xe2atedra,"), "c", "c2007."),
         data("300", "  ", "a", "549 p. ;", "c", "18 cm."),
@@ -154,6 +173,75 @@ def norwegian_wood() -> Record:
     )  # fmt: skip
 
 
+def war_and_peace() -> Record:
+    """A Russian record as a national library writes it (text in Cyrillic)."""
+    return record(
+        Field(tag="008", data=fixed("980312", "1978", "ru ", "rus", "1")),
+        data("100", "1 ", "a", "Толстой, Лев Николаевич,", "d", "1828-1910."),
+        data(
+            "245", "10", "a", "Война и мир :", "b", "роман в четырех томах /",
+            "c", "Л. Н. Толстой.",
+        ),
+        data("260", "  ", "a", "Москва :", "b", "Художественная литература,", "c", "1978."),
+        data("300", "  ", "a", "1232 с. ;", "c", "22 см."),
+        data("650", " 7", "a", "Русская литература", "y", "19 век."),
+    )  # fmt: skip
+
+
+def crime_and_punishment() -> Record:
+    return record(
+        Field(tag="008", data=fixed("990101", "1970", "ru ", "rus", "1")),
+        data("100", "1 ", "a", "Достоевский, Федор Михайлович,", "d", "1821-1881."),
+        data("245", "10", "a", "Преступление и наказание /", "c", "Ф. М. Достоевский."),
+        data("260", "  ", "a", "Ленинград :", "b", "Наука,", "c", "1970."),
+        data("650", " 7", "a", "Русская литература"),
+    )  # fmt: skip
+
+
+def in_code_page(source: Record, encoding: str) -> bytes:
+    """The record with its text in ``encoding`` and a leader saying MARC-8, as a system that
+    never converted its old records writes them."""
+    legacy = record(leader="00000cam  2200000 a 4500", unicode=False)
+    for field in source.fields:
+        if field.is_control_field():
+            legacy.add_field(field)
+            continue
+        subfields = [
+            Subfield(sub.code, sub.value.encode(encoding).decode("latin-1")) for sub in field
+        ]
+        legacy.add_field(Field(tag=field.tag, indicators=field.indicators, subfields=subfields))
+    return legacy.as_marc()
+
+
+def loc_with_holdings(title: str, call_number: str, marc8_name: str) -> bytes:
+    """A Library of Congress record in MARC-8, with a broken 752 and holdings without barcode."""
+    built = record(
+        Field(tag="001", data="  2001012345"),
+        Field(tag="008", data=fixed("010315", "1998", "fr ", "fre", "0")),
+        data("050", "00", "a", call_number),
+        data("100", "1 ", "a", marc8_name),
+        data("245", "10", "a", title),
+        data("260", "  ", "a", "Paris :", "b", "Gallimard,", "c", "1998."),
+        data("752", "  ", "a", "France", "d", "Paris."),
+        data("852", "  ", "a", "DLC", "b", "c-GenColl", "h", call_number, "t", "Copy 1"),
+        leader="00000cam  2200000 a 4500",
+        unicode=False,
+    ).as_marc()
+    # The 752 lost its indicators: the directory entry is 2 bytes shorter, later offsets move.
+    return _field_shortened(built, b"752", b"  \x1faFrance", b"\x1faFrance", 2)
+
+
+def marc8_damaged(title: str, publisher: str, note: str) -> bytes:
+    return record(
+        Field(tag="008", data=fixed("050101", "1905", "fr ", "fre", "0")),
+        data("245", "00", "a", title),
+        data("260", "  ", "a", "Lyon :", "b", publisher, "c", "1905."),
+        data("500", "  ", "a", note),
+        leader="00000cas  2200000 a 4500",
+        unicode=False,
+    ).as_marc()
+
+
 def utf8_records() -> list[Record]:
     return [pride_and_prejudice(), the_hobbit(), cien_anos(), les_miserables(), norwegian_wood()]
 
@@ -178,6 +266,51 @@ def main() -> None:
     marc8 = [cien_anos(marc8=True), les_miserables(marc8=True)]
     (HERE / "loc_marc8.mrc").write_bytes(b"".join(r.as_marc() for r in marc8))
     (HERE / "loc.xml").write_bytes(marcxml(utf8_records()))
+    (HERE / "loc_holdings_broken_752.mrc").write_bytes(
+        loc_with_holdings("Les mis\xe2erables /", "PQ2286 .M5 1998", "Hugo, Victor,")
+        + loc_with_holdings("Germinal /", "PQ2504 .G4 1998", "Zola, \xe2Emile,")
+        + loc_with_holdings("Notre-Dame de Paris /", "PQ2286 .N6 1998", "Hugo, Victor,")
+    )
+    (HERE / "marc8_bad_escapes.mrc").write_bytes(
+        # ESC ) followed by no set's final byte: pymarc swallows the accent that follows.
+        marc8_damaged(
+            "Bulletin mensuel de la Soci\xe2et\xe2e linn\x1b)\xe2eenne de Lyon.",
+            "Soci\xe2et\xe2e linn\xe2eenne,",
+            "Publi\xe2e depuis 1822.",
+        )
+        # An accent with no letter after it: pymarc drops it ("La Sociét").
+        + marc8_damaged("Annales de la Soci\xe2et\xe2e botanique /", "La Soci\xe2et\xe2", "Vol. 1.")
+        # A control byte (0x07) in a note, which the import does not read.
+        + marc8_damaged("Revue horticole /", "Librairie agricole,", "Bell\x07 here.")
+    )
+    cien_marc8 = cien_anos(marc8=True).as_marc()
+    (HERE / "marc8_labelled_utf8.mrc").write_bytes(cien_marc8[:9] + b"a" + cien_marc8[10:])
+    russian = [war_and_peace(), crime_and_punishment()]
+    for encoding in ("cp1251", "cp866"):
+        path = HERE / f"russian_{encoding}_labelled_marc8.mrc"
+        path.write_bytes(b"".join(in_code_page(item, encoding) for item in russian))
+    pride = pride_and_prejudice().as_marc()
+    (HERE / "leader_4504.mrc").write_bytes(pride[:20] + b"4504" + pride[24:])
+    (HERE / "empty_collection.xml").write_bytes(
+        b'<?xml version="1.0" encoding="UTF-8"?>\n'
+        b'<collection xmlns="http://www.loc.gov/MARC21/slim">\n</collection>\n'
+    )
+    unimarc = record(
+        Field(tag="001", data="RU\\NLR\\bibl\\1"),
+        data("010", "  ", "a", "5-280-00001-1"),
+        data("200", "1 ", "a", "Война и мир", "f", "Л. Н. Толстой"),
+        data("700", " 1", "a", "Толстой", "b", "Л. Н."),
+        leader="00000nam0 2200000 i 450 ",
+    )
+    (HERE / "unimarc_cp866.mrc").write_bytes(in_code_page(unimarc, "cp866") * 20)
+    # The same with a long note, and the leader's indicator and subfield counts (10-11) blank,
+    # as some writers leave them: no MARC leader to recognise.
+    summary = "Роман-эпопея Льва Толстого о русском обществе в эпоху войн против Наполеона. "
+    unimarc.add_field(data("330", "  ", "a", summary * 8))
+    blank_counts = in_code_page(unimarc, "cp866")
+    (HERE / "unimarc_cp866_blank_leader_counts.mrc").write_bytes(
+        (blank_counts[:10] + b"  " + blank_counts[12:]) * 5
+    )
     write_broken()
 
 
@@ -240,6 +373,25 @@ def write_broken() -> None:
         "marc_xml_bad_indicators.xml",
         xml_good.replace('ind1="1" ind2="0" tag="245"', 'ind1="10" ind2="0" tag="245"', 1).encode(),
     )
+
+
+def _field_shortened(raw: bytes, tag: bytes, old: bytes, new: bytes, by: int) -> bytes:
+    """The record with ``old`` replaced by ``new`` in the field ``tag``, which is ``by`` bytes
+    shorter: its directory length and every later offset are changed to match."""
+    base = int(raw[12:17])
+    directory = bytearray(raw[24 : base - 1])
+    shift = 0
+    for start in range(0, len(directory), 12):
+        entry_tag = bytes(directory[start : start + 3])
+        length = int(directory[start + 3 : start + 7])
+        offset = int(directory[start + 7 : start + 12]) - shift
+        if entry_tag == tag:
+            length -= by
+            shift = by
+        directory[start + 3 : start + 12] = f"{length:04d}{offset:05d}".encode()
+    body = raw[base:].replace(old, new, 1)
+    total = len(raw) - by
+    return f"{total:05d}".encode() + raw[5:24] + bytes(directory) + raw[base - 1 : base] + body
 
 
 def _one_indicator_245() -> bytes:
