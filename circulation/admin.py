@@ -1,8 +1,8 @@
 """Circulation in the Django admin.
 
 Notices: staff edit each notice's wording (checked and previewed here, saved through
-circulation.services.notices), and read the log of notices sent. The schedule's jobs are shown
-for a look at when the periodic work last ran.
+circulation.services.notices), and read the log of notices sent. When the periodic work last
+ran is core's (core/admin.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 
-from circulation.models import Notice, NoticeTemplate, ScheduledJob
+from circulation.models import Notice, NoticeTemplate
 from circulation.notices import (
     ALLOWED_FILTERS,
     PLACEHOLDERS,
@@ -125,22 +125,6 @@ class NoticeAdmin(admin.ModelAdmin):
     search_fields = ["patron__name", "patron__card_number", "email", "subject"]
     list_select_related = ["patron"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-@admin.register(ScheduledJob)
-class ScheduledJobAdmin(admin.ModelAdmin):
-    """When each periodic task last ran and runs next: read only."""
-
-    list_display = ["name", "last_enqueued_at", "next_run_at", "last_task_id"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

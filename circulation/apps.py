@@ -1,3 +1,5 @@
+import datetime
+
 from django.apps import AppConfig
 
 
@@ -75,8 +77,10 @@ class CirculationConfig(AppConfig):
 
     def ready(self) -> None:
         from catalog.extensions import BookExtension, register_book_extension
+        from circulation import tasks
         from circulation.selectors.rows import BOOK_KEYS, book_circulation_add
         from circulation.serializers import book_circulation_fields
+        from core.schedule import Periodic, schedule_register
 
         # Books gain their hold queue's length and, for a patron, whether they may hold them.
         register_book_extension(
@@ -87,3 +91,9 @@ class CirculationConfig(AppConfig):
                 schema_fields=book_circulation_fields,
             )
         )
+        # The periodic work (core.schedule). Notices often, so a patron hears that their hold is
+        # ready soon after the copy is checked in.
+        schedule_register(
+            Periodic("send_notices", tasks.send_notices, datetime.timedelta(minutes=15))
+        )
+        schedule_register(Periodic("expire_holds", tasks.expire_holds, datetime.timedelta(hours=1)))

@@ -17,7 +17,6 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 
 from catalog.models import Book, Copy, LoanType
-from shelfmark.idempotency import IdempotencyKeyBase
 
 
 class PatronCategory(models.Model):
@@ -401,7 +400,7 @@ class CalendarFeed(models.Model):
         return f"Calendar of {self.patron.card_number}"
 
 
-# --- Notices and scheduled work (circulation.notices, circulation.schedule) ---------------------
+# --- Notices (circulation.notices) -------------------------------------------------------------
 
 
 class NoticeKind(models.TextChoices):
@@ -523,30 +522,3 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.patron.card_number} ({self.status})"
-
-
-class ScheduledJob(models.Model):
-    """When a periodic task (circulation.schedule) is next due. Schedule runners claim a run by
-    moving ``next_run_at`` forward with a conditional UPDATE: with several runners, exactly one
-    of them enqueues each run."""
-
-    name = models.CharField(max_length=100, unique=True)
-    next_run_at = models.DateTimeField()
-    last_enqueued_at = models.DateTimeField(null=True, blank=True)
-    last_task_id = models.CharField(max_length=64, blank=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class IdempotencyKey(IdempotencyKeyBase):
-    """The answers to API requests sent with an Idempotency-Key (checkout, check-in, renewals,
-    holds, new patrons): the project's table of them (settings.IDEMPOTENCY_KEY_MODEL). Here
-    because circulation is where retried requests must not lend or queue twice; the code that
-    uses it is the project's (shelfmark.api.idempotency)."""
-
-    class Meta(IdempotencyKeyBase.Meta):
-        verbose_name = "idempotency key"

@@ -1,3 +1,5 @@
+import datetime
+
 from django.apps import AppConfig
 
 
@@ -6,11 +8,10 @@ class InterchangeConfig(AppConfig):
     verbose_name = "Imports and exports"
 
     def ready(self) -> None:
-        import datetime
-
-        from circulation.schedule import Periodic, schedule_register
+        from core.schedule import Periodic, schedule_register
         from interchange import tasks
 
+        # Daily, on the project's schedule (core.schedule; manage.py run_schedule).
         schedule_register(
             Periodic(
                 "purge_interchange_records",

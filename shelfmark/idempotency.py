@@ -16,13 +16,13 @@ desk's scans). What a request with the header gets:
   until the first one's transaction ends, then replays its answer (or, when the first kept
   nothing, runs itself). So they never both run.
 
-The table belongs to an app, named by ``settings.IDEMPOTENCY_KEY_MODEL`` ("app_label.Model", as
-AUTH_USER_MODEL names the user model) and built on the abstract model here: the project's
-plumbing names no app, and has no tables of its own. Here rather than in ``shelfmark.api`` so
-that an app's models import no web layer.
+The table is core's (``core.IdempotencyKey``, below every app, so any app's views may use it),
+named by ``settings.IDEMPOTENCY_KEY_MODEL`` ("app_label.Model", as AUTH_USER_MODEL names the
+user model) and built on the abstract model here: the project's plumbing names no app, and has
+no tables of its own. Here rather than in ``shelfmark.api`` so that models import no web layer.
 
 Keys are per user and kept at least ``KEEP`` (24 hours); ``idempotency_keys_purge`` removes
-older ones, for scheduled work to call.
+older ones, for scheduled work to call (core's daily ``purge_old_records``).
 """
 
 from __future__ import annotations

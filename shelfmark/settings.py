@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "shelfmark",
+    # Below the apps: the schedule of periodic work and the Idempotency-Key table, for every app.
+    "core",
     "catalog",
     "circulation",
     "accounts",
@@ -302,8 +304,8 @@ if not (
 # --- Scheduled and background work -------------------------------------------------------------
 # Django's Tasks API (the django-tasks backport until Django 6) with the database backend: tasks
 # wait in a table of the database the site already has (SQLite or PostgreSQL), so no other
-# server is needed. `manage.py run_schedule --worker` enqueues the periodic work and runs it
-# (circulation.schedule); compose.yaml's worker service runs exactly that.
+# server is needed. `manage.py run_schedule --worker` enqueues the periodic work each app puts on
+# the schedule (core.schedule) and runs it; compose.yaml's worker service runs exactly that.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # --- Imports -----------------------------------------------------------------------------------
@@ -429,9 +431,9 @@ if not REDIS_URL:
 
 # --- REST framework ----------------------------------------------------------------------------
 API_MAX_PAGE_SIZE = 100
-# The table of Idempotency-Key answers (shelfmark.idempotency): an app's model, as
+# The table of Idempotency-Key answers (shelfmark.idempotency): core's model, named here as
 # AUTH_USER_MODEL names the user model, so the project's plumbing names no app in its code.
-IDEMPOTENCY_KEY_MODEL = "circulation.IdempotencyKey"
+IDEMPOTENCY_KEY_MODEL = "core.IdempotencyKey"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",

@@ -1,18 +1,15 @@
-"""Notices and the schedule under concurrent runs, on PostgreSQL: real threads with their own
+"""Notices under concurrent runs, on PostgreSQL: real threads with their own
 connections, released together by a barrier (shelfmark.testing.races)."""
 
 from __future__ import annotations
 
-import datetime
 from functools import partial
 from unittest import mock
 
 import pytest
 from django.core import mail
-from django_tasks_db.models import DBTaskResult
 
-from circulation.models import Notice, NoticeStatus, ScheduledJob
-from circulation.schedule import SCHEDULE, schedule_prepare, schedule_tick
+from circulation.models import Notice, NoticeStatus
 from circulation.services.notices import notices_send
 from circulation.tests.factories import PatronFactory
 from circulation.tests.notice_helpers import TODAY, days, lend, ready_hold
@@ -21,7 +18,6 @@ from shelfmark.testing.races import race
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 RUNS = 8
-T0 = datetime.datetime(2026, 3, 10, 9, 0, 0, tzinfo=datetime.UTC)
 
 
 def test_concurrent_runs_send_each_notice_once():
@@ -54,18 +50,3 @@ def test_concurrent_runs_retry_a_failed_notice_once():
     assert len(mail.outbox) == 1
     notice = Notice.objects.get()
     assert (notice.status, notice.attempts) == (NoticeStatus.SENT, 2)
-
-
-def test_several_schedule_runners_enqueue_each_run_once():
-    schedule_prepare(now=T0)
-
-    outcomes = race(
-        *(partial(schedule_prepare, now=T0) for _ in range(3)),
-        *(partial(schedule_tick, now=T0) for _ in range(RUNS)),
-    )
-
-    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
-    enqueued = [e.name for batch in outcomes[3:] for e in batch]
-    assert sorted(enqueued) == sorted(job.name for job in SCHEDULE)
-    assert DBTaskResult.objects.count() == len(SCHEDULE)
-    assert ScheduledJob.objects.count() == len(SCHEDULE)

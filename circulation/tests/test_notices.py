@@ -209,7 +209,6 @@ def test_templates_cannot_be_added_or_deleted_and_the_log_is_read_only(admin_cli
     assert admin_client.get(delete).status_code == 403
     assert admin_client.get(reverse("admin:circulation_notice_changelist")).status_code == 200
     assert admin_client.get(reverse("admin:circulation_notice_add")).status_code == 403
-    assert admin_client.get(reverse("admin:circulation_scheduledjob_changelist")).status_code == 200
 
 
 def test_the_admin_action_puts_the_default_wording_back(admin_client):

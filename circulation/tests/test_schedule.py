@@ -1,6 +1,6 @@
-"""The scheduled work: the schedule (circulation.schedule), the tasks (circulation.tasks) run by
-the worker of django-tasks, and the commands (run_schedule, send_notices, expire_holds,
-purge_old_records)."""
+"""Circulation's scheduled work: its tasks (circulation.tasks) on the project's schedule
+(core.schedule; core/tests has the schedule's own tests), run by the worker of django-tasks,
+and its commands (send_notices, expire_holds)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from io import StringIO
 
 import pytest
 import time_machine
-from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.utils import timezone
@@ -17,11 +16,9 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from circulation import tasks
-from circulation.models import HoldStatus, IdempotencyKey, Notice, ScheduledJob
-from circulation.schedule import SCHEDULE, Periodic, schedule_prepare, schedule_tick
+from circulation.models import HoldStatus, Notice
 from circulation.tests.factories import PatronFactory
 from circulation.tests.notice_helpers import TODAY, days, lend, ready_hold
-from shelfmark.idempotency import KEEP
 
 pytestmark = pytest.mark.django_db
 
@@ -48,52 +45,7 @@ def worker_runs_everything() -> None:
     call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
 
 
-# --- The schedule -----------------------------------------------------------------------------
-
-
-def test_runs_fall_on_fixed_marks_of_the_clock():
-    quarter = Periodic("q", tasks.send_notices, minutes(15))
-    daily = Periodic("d", tasks.purge_old_records, datetime.timedelta(days=1))
-
-    assert quarter.next_mark(T0) == T0 + minutes(15)
-    assert quarter.next_mark(T0 + minutes(14.9)) == T0 + minutes(15)
-    assert quarter.next_mark(T0 + minutes(16)) == T0 + minutes(30)
-    assert daily.next_mark(T0) == datetime.datetime(2026, 3, 11, tzinfo=datetime.UTC)
-
-
-def test_each_job_is_enqueued_once_per_mark():
-    schedule_prepare(now=T0)
-
-    def names(at):
-        return sorted(e.name for e in schedule_tick(now=at))
-
-    assert names(T0) == [
-        "expire_holds", "purge_interchange_records", "purge_old_records", "send_notices",
-    ]  # fmt: skip
-    assert names(T0) == []
-    assert names(T0 + minutes(14)) == []
-    assert names(T0 + minutes(15)) == ["send_notices"]
-    assert names(T0 + minutes(20)) == []
-    assert names(T0 + minutes(60)) == ["expire_holds", "send_notices"]
-    # The daily jobs, circulation's and interchange's (registered by its AppConfig).
-    assert names(T0 + minutes(15 * 60)) == [
-        "expire_holds", "purge_interchange_records", "purge_old_records", "send_notices",
-    ]  # fmt: skip
-    assert DBTaskResult.objects.count() == 4 + 1 + 2 + 4
-    job = ScheduledJob.objects.get(name="send_notices")
-    assert job.next_run_at == T0 + minutes(15 * 60 + 15)
-    assert job.last_enqueued_at == T0 + minutes(15 * 60)
-    assert DBTaskResult.objects.filter(pk=job.last_task_id).exists()
-
-
-def test_preparing_again_keeps_the_schedule():
-    schedule_prepare(now=T0)
-    schedule_tick(now=T0)
-
-    schedule_prepare(now=T0 + minutes(1))
-
-    assert ScheduledJob.objects.count() == len(SCHEDULE)
-    assert schedule_tick(now=T0 + minutes(1)) == []
+# --- On the schedule ---------------------------------------------------------------------------
 
 
 @real_commits
@@ -137,29 +89,6 @@ def test_the_tasks_do_the_work_in_the_worker():
     hold.refresh_from_db()
     assert hold.status == HoldStatus.EXPIRED
     assert results[1].return_value["sent"] == {}  # an expired hold is not announced
-
-
-@real_commits
-def test_purging_deletes_only_old_finished_task_results_and_idempotency_keys():
-    old, recent = tasks.purge_old_records.enqueue(), tasks.purge_old_records.enqueue()
-    waiting = tasks.send_notices.using(run_after=timezone.now() + minutes(60)).enqueue()
-    worker_runs_everything()
-    DBTaskResult.objects.filter(pk=old.id).update(
-        finished_at=timezone.now() - datetime.timedelta(days=tasks.TASK_RESULTS_KEEP_DAYS + 1)
-    )
-    user = get_user_model().objects.create_user("client")
-    for key, age in (("old", KEEP + minutes(1)), ("new", KEEP - minutes(1))):
-        IdempotencyKey.objects.create(
-            user=user, key=key, method="POST", path="/api/v1/circulation/checkin/",
-            fingerprint="-", status_code=200, created_at=timezone.now() - age,
-        )  # fmt: skip
-
-    assert run("purge_old_records") == "Purged: 1 task results, 1 idempotency keys.\n"
-    assert set(DBTaskResult.objects.values_list("pk", flat=True)) == {
-        DBTaskResult.objects.get(pk=recent.id).pk,
-        DBTaskResult.objects.get(pk=waiting.id).pk,
-    }
-    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
 
 
 # --- The one-shot commands ---------------------------------------------------------------------

@@ -1,7 +1,7 @@
-"""What the interchange app keeps only for a while, deleted daily (the schedule's
-``purge_interchange_records``, circulation.schedule): previews nobody confirmed, the stored
-files of finished imports (their runs and error reports stay in the history), and Open Library
-answers past their time in the cache."""
+"""What the interchange app keeps only for a while, deleted daily (``purge_interchange_records``,
+which interchange's AppConfig puts on the project's schedule, core.schedule): previews nobody
+confirmed, the stored files of finished imports (their runs and error reports stay in the
+history), and Open Library answers past their time in the cache."""
 
 from __future__ import annotations
 

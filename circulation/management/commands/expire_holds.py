@@ -6,7 +6,7 @@ from django.core.management.base import CommandParser
 from django.utils import timezone
 
 from circulation import tasks
-from circulation.management.task_command import TaskCommand, parse_date
+from core.management.task_command import TaskCommand, parse_date
 
 
 class Command(TaskCommand):

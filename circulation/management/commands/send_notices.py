@@ -7,10 +7,10 @@ from django.core.management.base import CommandParser
 from django.utils import timezone
 
 from circulation import tasks
-from circulation.management.task_command import TaskCommand, parse_date
 from circulation.models import NoticeKind
 from circulation.selectors.notices import notices_due
 from circulation.services.notices import notices_send
+from core.management.task_command import TaskCommand, parse_date
 
 
 class Command(TaskCommand):

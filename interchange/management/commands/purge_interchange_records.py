@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from circulation.management.task_command import TaskCommand
+from core.management.task_command import TaskCommand
 from interchange import tasks
 from interchange.services.purge import interchange_purge
 

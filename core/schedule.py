@@ -1,12 +1,15 @@
 """The periodic work, and the runner that enqueues it on time.
 
-``SCHEDULE`` says what runs how often. ``schedule_tick`` enqueues each periodic task whose time
-has come; `manage.py run_schedule` calls it every few seconds (with ``--worker`` it also runs
-the tasks, in the same process). Runs fall on fixed marks of the clock (every 15 minutes: at
-:00, :15, :30, :45 UTC; daily: at midnight UTC), and each mark is enqueued once, whatever the
-number of runners: a runner claims it by moving the job's ``next_run_at`` past it with a
-conditional UPDATE, which only one runner's UPDATE matches. Marks missed while nothing ran are
-not made up: the tasks catch up by themselves (all that is due today is sent today).
+Each app registers its own periodic jobs with ``schedule_register`` from its
+``AppConfig.ready()`` (circulation: notices and hold expiry; interchange: its purge; core: the
+purge of old task results and Idempotency-Key answers), so this module names no app and one
+runner and one worker do all of it. ``schedule_tick`` enqueues each job whose time has come;
+`manage.py run_schedule` calls it every few seconds (with ``--worker`` it also runs the tasks,
+in the same process). Runs fall on fixed marks of the clock (every 15 minutes: at :00, :15,
+:30, :45 UTC; daily: at midnight UTC), and each mark is enqueued once, whatever the number of
+runners: a runner claims it by moving the job's ``next_run_at`` past it with a conditional
+UPDATE, which only one runner's UPDATE matches. Marks missed while nothing ran are not made up:
+the tasks catch up by themselves (all that is due today is sent today).
 """
 
 from __future__ import annotations
@@ -19,14 +22,16 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks.base import Task
 
-from circulation import tasks
-from circulation.models import ScheduledJob
+from core.models import ScheduledJob
 
 EPOCH = datetime.datetime(2000, 1, 3, tzinfo=datetime.UTC)  # a Monday, midnight UTC
 
 
 @dataclass(frozen=True)
 class Periodic:
+    """A job of the schedule: ``task`` (which takes no arguments) enqueued ``every`` so often.
+    ``name`` is its row in ScheduledJob, so it outlives a move of the task to another module."""
+
     name: str
     task: Task[[], Any]
     every: datetime.timedelta
@@ -37,19 +42,24 @@ class Periodic:
         return EPOCH + (marks_passed + 1) * self.every
 
 
-SCHEDULE: list[Periodic] = [
-    # Often, so a patron hears that their hold is ready soon after the copy is checked in.
-    Periodic("send_notices", tasks.send_notices, datetime.timedelta(minutes=15)),
-    Periodic("expire_holds", tasks.expire_holds, datetime.timedelta(hours=1)),
-    Periodic("purge_old_records", tasks.purge_old_records, datetime.timedelta(days=1)),
-]
+# Filled by the apps' AppConfig.ready(), in INSTALLED_APPS order (which is the order a tick
+# enqueues what is due at the same mark).
+SCHEDULE: list[Periodic] = []
 
 
 def schedule_register(job: Periodic) -> None:
-    """Add another app's periodic work (from its ``AppConfig.ready()``: interchange's purge),
-    so one schedule runner and one worker do it all. Registering a name twice keeps the first."""
-    if all(existing.name != job.name for existing in SCHEDULE):
-        SCHEDULE.append(job)
+    """Add an app's periodic job to the schedule. Registering the same job again changes
+    nothing (ready() may run twice); another job under a name already taken is a mistake that
+    would silently never run, so it raises."""
+    for existing in SCHEDULE:
+        if existing.name == job.name:
+            if existing != job:
+                raise ValueError(
+                    f"The schedule already has a job named {job.name!r} ({existing}); "
+                    "give this one another name."
+                )
+            return
+    SCHEDULE.append(job)
 
 
 @dataclass(frozen=True)

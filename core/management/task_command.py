@@ -1,5 +1,6 @@
-"""What the one-shot commands for scheduled work share (send_notices, expire_holds,
-purge_old_records): run the work here and now (for cron), or hand it to the worker."""
+"""What the one-shot commands for scheduled work share, in every app (send_notices,
+expire_holds, purge_old_records, purge_interchange_records): run the work here and now (for
+cron), or hand it to the worker."""
 
 from __future__ import annotations
 

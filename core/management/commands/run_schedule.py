@@ -13,9 +13,9 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
-from circulation.schedule import SCHEDULE, Periodic, schedule_prepare, schedule_tick
+from core.schedule import SCHEDULE, Periodic, schedule_prepare, schedule_tick
 
-logger = logging.getLogger("circulation.schedule")
+logger = logging.getLogger("core.schedule")
 
 
 def _every(job: Periodic) -> str:
@@ -28,8 +28,9 @@ def _every(job: Periodic) -> str:
 
 class Command(BaseCommand):
     help = (
-        "Enqueue the periodic work (notices every 15 minutes, hold expiry hourly, purging old "
-        "records daily) when it is due. Any number of these may run: each run is enqueued once. "
+        "Enqueue the periodic work the apps put on the schedule (notices, hold expiry, purges; "
+        "it lists them as it starts) when it is due. Any number of these may run: each run is "
+        "enqueued once. "
         "With --worker, also run the tasks (the worker of django-tasks, db_worker), in this "
         "process: what compose.yaml's worker service and ./scripts/serve run. With --once, do "
         "what is due now and exit (from cron: `run_schedule --once --worker` every few minutes)."

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from circulation import tasks
-from circulation.management.task_command import TaskCommand
+from core import tasks
+from core.management.task_command import TaskCommand
 
 
 class Command(TaskCommand):
