@@ -3,6 +3,8 @@ that two different books are never merged on a guess (issue 14, point 2)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -128,7 +130,7 @@ def test_without_isbns_the_same_book_is_matched_whatever_its_spelling():
     ],
 )
 def test_a_near_match_is_added_with_a_warning_never_merged(field, value):
-    base = {
+    base: dict[str, Any] = {
         "title": "Les Misérables",
         "authors": ["Victor Hugo"],
         "year": "1862",

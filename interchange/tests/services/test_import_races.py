@@ -11,8 +11,7 @@ import functools
 import pytest
 
 from catalog.models import Author, Book, Copy, Subject
-from catalog.services.bulk import importing
-from catalog.services.bulk import Result, books_import
+from catalog.services.bulk import Result, books_import, importing
 from interchange.records import BookRecord, CopyRecord
 from shelfmark.testing.races import race
 
