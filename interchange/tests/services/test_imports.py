@@ -59,7 +59,7 @@ FILE = [
     book(3, "Emma", isbn="978-0-14-143958-7", barcodes=["E-2"]),  # the same book, one more copy
     book(4, "Persuasion", year="20233", isbn="9780141439588"),  # two problems
     book(5, "Dune", author="Frank Herbert", barcodes=["D-1"], subjects=["SF", "Deserts", "sf"]),
-    book(6, "DUNE", author="frank herbert", barcodes=["D-2"]),  # by title and first author
+    book(6, "DUNE", author="frank herbert", barcodes=["D-2"]),  # by title and authors
     book(7, "", barcodes=["E-1"]),  # no title, and a barcode of another book
 ]
 
