@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
+from catalog.services.bulk import DEFAULT_PREFIX, barcodes_option
 from interchange.formats import FORMATS
 from interchange.models import ImportKind
 from interchange.records import SourceError
@@ -36,6 +37,10 @@ ON_DUPLICATE_CHOICES = [
     ("skip", "Leave them as they are (new copies are still added)"),
     ("update", "Fill in their details from the file (its non-empty values win)"),
 ]
+BARCODES_CHOICES = [
+    ("", "Make no copy; list them in the report"),
+    ("generate", "Make copies with new barcodes"),
+]
 MEGABYTE = 1024 * 1024
 
 
@@ -61,8 +66,25 @@ class ImportUploadForm(forms.Form):
         choices=ON_DUPLICATE_CHOICES,
         initial="skip",
         widget=forms.RadioSelect,
-        help_text="A book is already there when its ISBN matches, or its title and first "
-        "author do; a patron, when their card number does.",
+        help_text="A book is already there when its ISBN matches, or (without ISBNs) its "
+        "title, subtitle and authors do, and its year and publisher where both have one; one "
+        "that only may be is added and reported as a possible duplicate. Never changes an ISBN. "
+        "A patron is there when their card number matches.",
+    )
+    barcodes = forms.ChoiceField(
+        label="Holdings without a barcode (a call number or location only)",
+        choices=BARCODES_CHOICES,
+        initial="",
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Books come in either way. New barcodes are the prefix and a six-digit number, "
+        "after the highest the catalog has; importing the file again makes none twice.",
+    )
+    barcode_prefix = forms.CharField(
+        label="Prefix of new barcodes",
+        required=False,
+        max_length=40,
+        help_text=f"Letters, digits and hyphens; {DEFAULT_PREFIX} when left empty.",
     )
 
     def __init__(self, *args: Any, kinds: Sequence[str], max_megabytes: int, **kwargs: Any):
@@ -95,9 +117,22 @@ class ImportUploadForm(forms.Form):
                 ) from None
         return encoding
 
+    def clean_barcode_prefix(self) -> str:
+        prefix: str = self.cleaned_data["barcode_prefix"].strip()
+        return prefix
+
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
+        # Kept as the command's --barcodes keeps it ("" or "generate:PREFIX"): one rule for both.
+        if data.get("barcodes") == "generate":
+            prefix = data.get("barcode_prefix", "")
+            try:
+                data["barcodes"] = barcodes_option(f"generate:{prefix}" if prefix else "generate")
+            except ValueError as error:
+                self.add_error("barcode_prefix", str(error))
+        else:
+            data["barcodes"] = ""
         if data.get("kind") == ImportKind.PATRONS and not patron_imports_available():
             self.add_error("kind", "Patron imports are not available in this version yet.")
             return data

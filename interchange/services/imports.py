@@ -20,14 +20,16 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
 
 from catalog.services.bulk import (
+    POSSIBLE_DUPLICATE,
+    BarcodeMaker,
     CleanBook,
+    KeyIndex,
     Outcome,
     Problem,
     Result,
@@ -65,14 +67,6 @@ class StrictStop(Exception):
         super().__init__(f"Record {number}{where}: {first.reason}")
 
 
-@dataclass
-class _DryRunMemory:
-    """What a dry run would have created in earlier (rolled back) batches: keys of new books."""
-
-    isbns: set[str]
-    titles: set[tuple[str, str]]
-
-
 # How a kind of import handles a batch: the items ``prepare`` made of its records (each with
 # the record's ``number``), on_duplicate -> one outcome per item.
 BatchImport = Callable[[list[Any], str], list[Outcome]]
@@ -96,15 +90,19 @@ def catalog_import(
     problem_sink: ProblemSink | None = None,
 ) -> ImportRun:
     """Import ``source``'s books as ``run`` says (``run.options``: ``on_duplicate``,
-    ``dry_run``, ``strict``); returns the run, finished. ``progress`` is called after each
-    batch; ``problem_sink`` gets each record's number, problems and their severity (the report
+    ``barcodes`` ("" or "generate:PREFIX": ``catalog.services.bulk.holdings``), ``dry_run``,
+    ``strict``); returns the run, finished. ``progress`` is called after each batch;
+    ``problem_sink`` gets each record's number, problems and their severity (the report
     file)."""
     options = run.options or {}
-    memory = _DryRunMemory(set(), set()) if options.get("dry_run") else None
+    # What a dry run would have created in earlier (rolled back) batches, by title.
+    memory: KeyIndex[str] | None = KeyIndex() if options.get("dry_run") else None
+    # One for the whole run: a dry run's numbers go on from batch to batch, as a real run's.
+    barcodes = BarcodeMaker.for_option(options.get("barcodes") or "")
 
     def import_batch(batch: list[CheckedRecord], on_duplicate: str) -> list[Outcome]:
         outcomes = books_import_checked(
-            [record.verdict for record in batch], on_duplicate=on_duplicate
+            [record.verdict for record in batch], on_duplicate=on_duplicate, barcodes=barcodes
         )
         for record, outcome in zip(batch, outcomes, strict=True):
             outcome.warnings[:0] = record.warnings
@@ -217,21 +215,27 @@ def _check_records(records: list[BookRecord], *, strict: bool) -> list[CheckedRe
 
 
 def _count_repeats_once(
-    batch: list[CheckedRecord], outcomes: list[Outcome], memory: _DryRunMemory
+    batch: list[CheckedRecord], outcomes: list[Outcome], memory: KeyIndex[str]
 ) -> None:
     """In a dry run, a book created by an earlier (rolled back) batch is not there for the next
-    one: one listed again later counts as met again, not as created twice."""
+    one: one listed again later counts as met again, not as created twice, and one that may be
+    it is reported as the real run would."""
     for record, outcome in zip(batch, outcomes, strict=True):
         if outcome.result is not Result.CREATED or outcome.key is None:
             continue
-        isbn, title = outcome.key
-        if (isbn and isbn in memory.isbns) or (not isbn and title in memory.titles):
-            has_copies = isinstance(record.verdict, CleanBook) and record.verdict.copies
+        same, near = memory.find(outcome.key)
+        if same is not None:
+            verdict = record.verdict
+            copies = verdict.copies if isinstance(verdict, CleanBook) else []
+            has_copies = any(copy["barcode"] for copy in copies)
             outcome.result = Result.UPDATED if has_copies else Result.SKIPPED
-        else:
-            if isbn:
-                memory.isbns.add(isbn)
-            memory.titles.add(title)
+            continue
+        outcome.warnings += [
+            Problem("title", POSSIBLE_DUPLICATE, f"a book earlier in this file: {title}")
+            for title in near
+        ]
+        if isinstance(record.verdict, CleanBook):
+            memory.add(outcome.key, record.verdict.fields["title"])
 
 
 def _record(

@@ -82,10 +82,14 @@ def import_preview_create(
     encoding: str,
     on_duplicate: str,
     user: User | None,
+    barcodes: str = "",
 ) -> ImportRun:
-    """Store ``upload`` and queue a dry run of it: the preview staff confirm or cancel."""
+    """Store ``upload`` and queue a dry run of it: the preview staff confirm or cancel.
+    ``barcodes``: "" or "generate:PREFIX" (``catalog.services.bulk.barcodes_option``), which the
+    worker's run honours as the command's ``--barcodes`` does."""
     options = {
         "on_duplicate": on_duplicate,
+        "barcodes": barcodes,
         "dry_run": True,
         "strict": False,
         # What was asked for; the run's own format and encoding become what the reader found.

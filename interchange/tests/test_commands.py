@@ -128,3 +128,85 @@ def test_a_marcxml_export_reads_back_to_the_same_catalog(tmp_path):
     call_command("export_catalog", "--format", "json", "--output", str(after), stderr=StringIO())
 
     assert before.read_bytes() == after.read_bytes()
+
+
+PERL_CSV = (
+    "title,subtitle,authors,isbn,pages\n"
+    "Perl,the complete reference,Martin C. Brown,9780072126532,1179\n"
+    "Perl,programmer's reference,Martin C. Brown,,\n"
+)
+
+
+def test_two_books_with_one_title_and_author_are_two_books_and_reported(tmp_path):
+    source = tmp_path / "perl.csv"
+    source.write_text(PERL_CSV)
+
+    out = run("import_catalog", str(source), "--report", str(tmp_path / "errors.csv"))
+
+    assert "2 created, 0 updated, 0 skipped (already there), 0 failed" in out
+    assert "Warning (1): Possible duplicate of a book already in the catalog" in out
+    assert sorted(Book.objects.values_list("subtitle", "isbn")) == [
+        ("programmer's reference", None),
+        ("the complete reference", "9780072126532"),
+    ]
+
+
+def test_update_leaves_the_other_books_subtitle_and_isbn_alone(tmp_path):
+    complete, programmers = tmp_path / "complete.csv", tmp_path / "programmers.csv"
+    header, first, second = PERL_CSV.splitlines()
+    complete.write_text(f"{header}\n{first}\n")
+    programmers.write_text(f"{header}\n{second}\n")
+    report = ["--report", str(tmp_path / "errors.csv")]
+    run("import_catalog", str(complete), *report)
+
+    out = run("import_catalog", str(programmers), "--on-duplicate", "update", *report)
+
+    assert "1 created, 0 updated, 0 skipped" in out
+    book = Book.objects.get(isbn="9780072126532")
+    assert (book.subtitle, book.pages) == ("the complete reference", 1179)
+
+
+HOLDINGS_CSV = "title,call_number,location\nEmma,823.7 AUS,Stacks\nDune,SF HER,\n"
+
+
+def test_holdings_without_barcodes_come_in_without_copies_by_default(tmp_path):
+    source = tmp_path / "holdings.csv"
+    source.write_text(HOLDINGS_CSV)
+    report = tmp_path / "errors.csv"
+
+    out = run("import_catalog", str(source), "--report", str(report))
+
+    assert "2 created" in out
+    assert "Warning (2): Holding without a barcode: no copy made (import with --barcodes" in out
+    assert Book.objects.count() == 2
+    assert Copy.objects.count() == 0
+    rows = list(csv.reader(report.open(encoding="utf-8")))
+    assert rows[1][3:] == ["call number 823.7 AUS, location Stacks", "warning"]
+
+
+def test_barcodes_generate_makes_copies_once_however_often_the_file_is_run(tmp_path):
+    source = tmp_path / "holdings.csv"
+    source.write_text(HOLDINGS_CSV)
+    report = ["--report", str(tmp_path / "errors.csv")]
+
+    out = run("import_catalog", str(source), "--barcodes", "generate:main-", *report)
+    again = run("import_catalog", str(source), "--barcodes", "generate:MAIN-", *report)
+
+    assert "Warning (2): Barcode generated for a holding without one" in out
+    assert ImportRun.objects.first().options["barcodes"] == "generate:MAIN-"
+    assert sorted(Copy.objects.values_list("barcode", "book__title", "call_number")) == [
+        ("MAIN-000001", "Emma", "823.7 AUS"),
+        ("MAIN-000002", "Dune", "SF HER"),
+    ]
+    assert "0 created, 0 updated, 2 skipped" in again
+
+
+@pytest.mark.parametrize("option", ["generated", "generate:", "generate:A B"])
+def test_a_bad_barcodes_option_is_refused_with_the_reason(tmp_path, option):
+    source = tmp_path / "holdings.csv"
+    source.write_text(HOLDINGS_CSV)
+
+    with pytest.raises(CommandError, match="--barcodes"):
+        run("import_catalog", str(source), "--barcodes", option)
+
+    assert ImportRun.objects.count() == 0

@@ -166,6 +166,7 @@ def _import_new_checked(request: HttpRequest, max_megabytes: int) -> HttpRespons
             format=data["format"],
             encoding=data["encoding"],
             on_duplicate=data["on_duplicate"],
+            barcodes=data["barcodes"],
             user=request.user,  # type: ignore[arg-type]  # signed in (imports_view)
         )
         return redirect("import-detail", pk=run.pk)
@@ -205,6 +206,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "progress": progress,
             "dry_run": bool(run.options.get("dry_run")),
             "on_duplicate": run.options.get("on_duplicate", "skip"),
+            "barcode_prefix": (run.options.get("barcodes") or "").partition(":")[2],
             "problems": problems,
             "warning_counts": selectors.warning_counts(run.pk) if finished else [],
             "problem_count": selectors.import_problem_count(run.pk) if finished else 0,

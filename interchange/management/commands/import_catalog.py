@@ -3,10 +3,12 @@ MARC, MARCXML or Shelfmark's own JSON export."""
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 from django.core.management.base import CommandParser
 
+from catalog.services.bulk import DEFAULT_PREFIX, barcodes_option
 from interchange.formats import FORMATS, open_catalog_source
 from interchange.management.import_command import ImportCommand
 from interchange.models import ImportKind
@@ -18,8 +20,9 @@ class Command(ImportCommand):
         "Import books and copies from FILE. The format is recognised from the file (or given "
         "with --format); every bad record goes to an error report with all its problems, the "
         "good ones go in. Safe to run again: books already in the catalog are matched by ISBN, "
-        "then by title and first author, and not added twice — which also resumes a run that "
-        "was interrupted."
+        "else by title, subtitle, authors, year and publisher, and not added twice — which also "
+        "resumes a run that was interrupted. A book that only may be one of the catalog's is "
+        "added, and reported as a possible duplicate."
     )
     kind = ImportKind.CATALOG
 
@@ -36,16 +39,36 @@ class Command(ImportCommand):
             default="skip",
             choices=["skip", "update"],
             help="A book already in the catalog: leave it as it is (skip, the default) or give "
-            "it the file's non-empty values (update). New copies are added either way.",
+            "it the file's non-empty values (update; never its ISBN). New copies are added "
+            "either way.",
+        )
+        parser.add_argument(
+            "--barcodes",
+            default="",
+            type=_barcodes_argument,
+            metavar="generate[:PREFIX]",
+            help="Holdings without a barcode (a call number or location only): by default the "
+            "book goes in without a copy for them, and the report lists them. 'generate' makes "
+            f"them copies with new barcodes, PREFIX and a six-digit number ({DEFAULT_PREFIX}000001 "
+            "by default; PREFIX: letters, digits and hyphens). Running the file again makes "
+            "none twice.",
         )
 
     def run_import(self, source: Any, run: Any, **options: Any) -> Any:
         return catalog_import(source, run, progress=self.on_progress, problem_sink=self.on_problems)
 
     def options_for_run(self, options: dict[str, Any]) -> dict[str, Any]:
-        return {"on_duplicate": options["on_duplicate"]}
+        return {"on_duplicate": options["on_duplicate"], "barcodes": options["barcodes"]}
 
     def open_source(self, file: Any, options: dict[str, Any]) -> Any:
         return open_catalog_source(
             file, format=options["format"], encoding=options["encoding"], size=self.size
         )
+
+
+def _barcodes_argument(text: str) -> str:
+    """--barcodes in the form a run keeps it ("generate:PREFIX"); argparse reports a bad one."""
+    try:
+        return barcodes_option(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None

@@ -11,8 +11,7 @@ import functools
 import pytest
 
 from catalog.models import Author, Book, Copy, Subject
-from catalog.services import bulk
-from catalog.services.bulk import Result, books_import
+from catalog.services.bulk import Result, books_import, importing
 from interchange.records import BookRecord, CopyRecord
 from shelfmark.testing.races import race
 
@@ -68,15 +67,15 @@ def test_a_book_committed_between_the_look_ups_is_matched_not_failed(monkeypatch
     # the commits before it). Books were once looked up before barcodes: the copies were then
     # found taken by books this import did not know, and every book failed.
     batch = records(0)[:3]
-    look_up_barcodes = bulk._barcodes_taken
+    look_up_barcodes = importing.barcodes_taken
 
     def other_import_commits_first(books):
-        monkeypatch.setattr(bulk, "_barcodes_taken", look_up_barcodes)
+        monkeypatch.setattr(importing, "barcodes_taken", look_up_barcodes)
         [other] = race(functools.partial(books_import, batch))
         assert [o.result for o in other] == [Result.CREATED] * 3
         return look_up_barcodes(books)
 
-    monkeypatch.setattr(bulk, "_barcodes_taken", other_import_commits_first)
+    monkeypatch.setattr(importing, "barcodes_taken", other_import_commits_first)
     outcomes = books_import(batch)
 
     assert [(o.result, o.problems) for o in outcomes] == [(Result.SKIPPED, [])] * 3

@@ -59,7 +59,7 @@ FILE = [
     book(3, "Emma", isbn="978-0-14-143958-7", barcodes=["E-2"]),  # the same book, one more copy
     book(4, "Persuasion", year="20233", isbn="9780141439588"),  # two problems
     book(5, "Dune", author="Frank Herbert", barcodes=["D-1"], subjects=["SF", "Deserts", "sf"]),
-    book(6, "DUNE", author="frank herbert", barcodes=["D-2"]),  # by title and first author
+    book(6, "DUNE", author="frank herbert", barcodes=["D-2"]),  # by title and authors
     book(7, "", barcodes=["E-1"]),  # no title, and a barcode of another book
 ]
 
@@ -195,3 +195,42 @@ def test_strict_refuses_a_record_for_a_warning_it_marks_so_and_only_then():
     assert "752" in refused.message
     assert let_in.status == ImportStatus.DONE
     assert sorted(Book.objects.values_list("title", flat=True)) == ["Emma", "Persuasion"]
+
+
+def test_a_dry_run_reports_a_possible_duplicate_in_an_earlier_batch_as_the_real_run_does():
+    records = [
+        book(2, "Perl", isbn="9780072126532", subtitle="the complete reference"),
+        book(3, "Emma"),
+        book(4, "Dune"),
+        book(5, "Perl", subtitle="programmer's reference"),  # the next batch
+    ]
+
+    dry = run_import(records, dry_run=True)
+    real = run_import(records)
+
+    assert counts(dry) == counts(real) == (4, 0, 0, 0)
+    assert list(dry.problems.values_list("number", "reason", "value")) == [
+        (
+            5,
+            "Possible duplicate of a book already in the catalog",
+            "a book earlier in this file: Perl",
+        )
+    ]
+    [(number, value)] = real.problems.values_list("number", "value")
+    assert number == 5
+    complete = Book.objects.get(isbn="9780072126532")
+    assert value == f"book {complete.pk}: Perl : the complete reference"
+
+
+def test_a_dry_run_numbers_generated_barcodes_on_from_batch_to_batch():
+    records = [book(n, f"Book {n}") for n in range(2, 7)]
+    for record in records:
+        record.copies.append(CopyRecord(call_number=f"C{record.number}"))  # no barcode
+
+    dry = run_import(records, dry_run=True, barcodes="generate:SM-")
+
+    assert dry.warnings == 5
+    assert [value.split(":")[0] for value in dry.problems.values_list("value", flat=True)] == [
+        "SM-000001", "SM-000002", "SM-000003", "SM-000004", "SM-000005",
+    ]  # fmt: skip
+    assert Copy.objects.count() == 0

@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from catalog.models import Book
+from catalog.models import Book, Copy
 from circulation.models import Patron
 from circulation.tests.factories import PatronCategoryFactory
 from interchange.models import ImportKind, ImportProblem, ImportRun, ImportStatus
@@ -105,6 +105,7 @@ def test_upload_preview_confirm_and_done(desk, librarian, settings):
     assert preview.status == ImportStatus.DONE
     assert preview.options == {
         "on_duplicate": "skip",
+        "barcodes": "",
         "dry_run": True,
         "strict": False,
         "format": "auto",
@@ -183,6 +184,51 @@ def test_update_and_an_explicit_format_and_encoding_are_kept_for_the_real_run(de
     assert (run.options["format"], run.options["encoding"]) == ("csv", "latin-1")
     assert run.created == preview.created > 0
     assert Book.objects.count() == preview.created
+
+
+def test_holdings_without_barcodes_get_generated_ones_when_asked(desk, tmp_path):
+    holdings = tmp_path / "holdings.csv"
+    holdings.write_text("title,call_number,location\nEmma,823.7 AUS,Stacks\nDune,SF HER,\n")
+
+    post_file(desk, holdings, barcodes="generate", barcode_prefix="br-")
+    preview = ImportRun.objects.get()
+    html = desk.get(f"/staff/imports/{preview.pk}/").content.decode()
+    desk.post(f"/staff/imports/{preview.pk}/confirm/")
+
+    assert preview.options["barcodes"] == "generate:BR-"
+    assert "copies with new barcodes (BR-000001, …)" in html
+    assert "Barcode generated for a holding without one" in html
+    run = ImportRun.objects.get()
+    assert run.options["barcodes"] == "generate:BR-"
+    assert sorted(Copy.objects.values_list("barcode", "book__title")) == [
+        ("BR-000001", "Emma"),
+        ("BR-000002", "Dune"),
+    ]
+
+
+def test_by_default_holdings_without_barcodes_are_listed_not_copied(desk, tmp_path):
+    holdings = tmp_path / "holdings.csv"
+    holdings.write_text("title,call_number\nEmma,823.7 AUS\n")
+
+    post_file(desk, holdings)
+    preview = ImportRun.objects.get()
+    html = desk.get(f"/staff/imports/{preview.pk}/").content.decode()
+
+    assert preview.options["barcodes"] == ""
+    assert (preview.created, preview.failed, preview.warnings) == (1, 0, 1)
+    assert "no copy; listed in the report" in html
+    assert "Holding without a barcode: no copy made" in html
+
+
+def test_a_bad_barcode_prefix_is_refused_on_the_form(desk, tmp_path):
+    holdings = tmp_path / "holdings.csv"
+    holdings.write_text("title,call_number\nEmma,823.7 AUS\n")
+
+    response = post_file(desk, holdings, barcodes="generate", barcode_prefix="A/B")
+
+    assert response.status_code == 400
+    assert "letters A to Z, digits and hyphens only" in response.content.decode()
+    assert ImportRun.objects.count() == 0
 
 
 def test_cancel_deletes_the_preview_and_its_file(desk, settings):
