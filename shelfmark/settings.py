@@ -502,5 +502,7 @@ LOGGING = {
     # django-axes says INFO at every process start (manage.py commands too, into output that
     # scripts read) and at each sign-in; its warnings, one per failed sign-in, stay, and so do
     # the lockouts on shelfmark.logins.
-    "loggers": {"axes": {"level": "WARNING"}},
+    # pymarc warns once per damaged field it meets; the import's report already lists each one
+    # against its record (interchange/marc/damage.py), so the log keeps only its errors.
+    "loggers": {"axes": {"level": "WARNING"}, "pymarc": {"level": "ERROR"}},
 }
