@@ -2,8 +2,9 @@
 backport): imports uploaded on the staff website, run by the worker (`manage.py run_schedule
 --worker` with Docker and ./scripts/serve, or `manage.py db_worker`).
 
-The work is ``interchange.services.uploads.import_execute``: the task is a thin wrapper, whose
-JSON result (kept with the task, in the admin) says how the run ended.
+The work is ``interchange.services.execution.import_execute``: the task is a thin wrapper, whose
+JSON result (kept with the task, in the admin) says how the run ended. The services that queue
+it (``interchange.services.uploads``) import this module; it imports only the one it runs.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from typing import Any
 
 from django_tasks import task
 
+from interchange.services.execution import import_execute
 from interchange.services.purge import interchange_purge
-from interchange.services.uploads import import_execute
 
 
 @task()
-def run_import(run_id: int) -> dict[str, Any]:
+def execute_import(run_id: int) -> dict[str, Any]:
     """Run the queued import ``run_id`` (a preview's dry run, or the real import)."""
     run = import_execute(run_id=run_id)
     if run is None:
@@ -30,6 +31,7 @@ def run_import(run_id: int) -> dict[str, Any]:
         "updated": run.updated,
         "skipped": run.skipped,
         "failed": run.failed,
+        "warnings": run.warnings,
         "message": run.message,
     }
 

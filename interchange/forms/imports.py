@@ -14,7 +14,7 @@ from catalog.services.bulk import DEFAULT_PREFIX, barcodes_option
 from interchange.formats import FORMATS
 from interchange.models import ImportKind
 from interchange.records import SourceError
-from interchange.services.uploads import import_source_check, patron_imports_available
+from interchange.services.uploads import import_source_check
 
 FORMAT_LABELS = {
     "csv": "CSV or spreadsheet text (any columns with a title column)",
@@ -133,9 +133,6 @@ class ImportUploadForm(forms.Form):
                 self.add_error("barcode_prefix", str(error))
         else:
             data["barcodes"] = ""
-        if data.get("kind") == ImportKind.PATRONS and not patron_imports_available():
-            self.add_error("kind", "Patron imports are not available in this version yet.")
-            return data
         upload: UploadedFile | None = data.get("file")
         if upload is None or self.errors:
             return data

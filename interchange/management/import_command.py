@@ -18,7 +18,8 @@ from interchange.models import ImportRun, ImportStatus
 from interchange.progress import Progress
 from interchange.records import SourceError
 from interchange.selectors import warning_counts
-from interchange.services.imports import REPORT_HEADER, report_row
+from interchange.services.imports import REPORT_HEADER, import_records, report_row
+from interchange.services.kinds import importer_for, source_open
 
 
 class ImportCommand(BaseCommand):
@@ -48,15 +49,9 @@ class ImportCommand(BaseCommand):
             "value). Default: FILE's name with .errors.csv, in the current folder.",
         )
 
-    # Subclasses: the source, the options saved on the run, and the service to run.
-    def open_source(self, file: IO[bytes], options: dict[str, Any]) -> Any:
-        raise NotImplementedError
-
+    # Subclasses: their own options, as the run keeps them (the kind's importer reads them).
     def options_for_run(self, options: dict[str, Any]) -> dict[str, Any]:
         return {}
-
-    def run_import(self, source: Any, run: ImportRun, **options: Any) -> ImportRun:
-        raise NotImplementedError
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
@@ -67,7 +62,13 @@ class ImportCommand(BaseCommand):
         self.size: int | None = path.stat().st_size if path.is_file() else None
         with file:
             try:
-                source = self.open_source(file, options)
+                source = source_open(
+                    file,
+                    kind=self.kind,
+                    format=options.get("format", "auto"),
+                    encoding=options["encoding"],
+                    size=self.size,
+                )
             except SourceError as error:
                 raise CommandError(f"{path.name}: {error}") from None
             self.stdout.write(
@@ -90,7 +91,13 @@ class ImportCommand(BaseCommand):
             self.report_file: IO[str] | None = None
             self.progress = Progress(total_bytes=source.size, stream=sys.stderr)
             try:
-                run = self.run_import(source, run, **options)
+                run = import_records(
+                    source,
+                    run,
+                    importer_for(run),
+                    progress=self.on_progress,
+                    problem_sink=self.on_problems,
+                )
             except KeyboardInterrupt:
                 self.progress.close()
                 run.refresh_from_db()

@@ -17,10 +17,9 @@ One run, from the command line or a worker, goes like this:
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple, Protocol
 
 from django.db import transaction
 from django.utils import timezone
@@ -38,9 +37,10 @@ from catalog.services.bulk import (
     books_import_checked,
 )
 from interchange.cells import inert
+from interchange.formats import open_catalog_source
 from interchange.models import ImportProblem, ImportRun, ImportStatus, Severity
 from interchange.records import BookRecord, Source
-from interchange.services.reading import Batch, Prepare, read_ahead
+from interchange.services.reading import Batch, read_ahead
 
 logger = logging.getLogger(__name__)
 
@@ -67,9 +67,25 @@ class StrictStop(Exception):
         super().__init__(f"Record {number}{where}: {first.reason}")
 
 
-# How a kind of import handles a batch: the items ``prepare`` made of its records (each with
-# the record's ``number``), on_duplicate -> one outcome per item.
-BatchImport = Callable[[list[Any], str], list[Outcome]]
+class Importer(Protocol):
+    """A kind of import (``interchange.services.kinds`` registers one per ``ImportKind``), made
+    for one run:
+
+    - ``open``: the file opened by the kind's reader (``SourceError`` when refused whole);
+    - ``check``: a batch of records -> the items ``write`` takes, each with its record's
+      ``number``, without the database (the rules): run ahead by the reader (``reading``);
+    - ``write``: the items, on_duplicate -> one outcome per item, in the run's transaction.
+    """
+
+    def __init__(self, run: ImportRun) -> None: ...
+
+    @staticmethod
+    def open(file: BinaryIO, *, format: str, encoding: str | None, size: int | None) -> Any:
+        """A ``Source`` of the kind's records (``BookRecord``, ``PatronRecord``)."""
+
+    def check(self, records: list[Any]) -> list[Any]: ...
+
+    def write(self, items: list[Any], on_duplicate: str) -> list[Outcome]: ...
 
 
 class CheckedRecord(NamedTuple):
@@ -82,6 +98,53 @@ class CheckedRecord(NamedTuple):
     warnings: list[Problem]
 
 
+class CatalogImport:
+    """Books and copies, through the catalog's bulk service. ``run.options``: ``on_duplicate``,
+    ``barcodes`` ("" or "generate:PREFIX": ``catalog.services.bulk.holdings``), ``dry_run``,
+    ``strict``."""
+
+    def __init__(self, run: ImportRun) -> None:
+        options = run.options or {}
+        self.strict = bool(options.get("strict"))
+        # What a dry run would have created in earlier (rolled back) batches, by title.
+        self.memory: KeyIndex[str] | None = KeyIndex() if options.get("dry_run") else None
+        # One for the whole run: a dry run's numbers go on from batch to batch, as a real run's.
+        self.barcodes = BarcodeMaker.for_option(options.get("barcodes") or "")
+
+    @staticmethod
+    def open(file: BinaryIO, *, format: str, encoding: str | None, size: int | None) -> Source:
+        return open_catalog_source(file, format=format, encoding=encoding, size=size)
+
+    def check(self, records: list[BookRecord]) -> list[CheckedRecord]:
+        """The verdict on each record, which needs no database: a record the reader found
+        broken fails with all its problems, the reader's and the rules'. Under --strict, a
+        warning that --strict refuses is a problem."""
+        checked = []
+        for record, verdict in zip(records, books_check(records), strict=True):
+            refused = [w for w in record.warnings if self.strict and w.refused_when_strict]
+            warnings = [
+                Problem(w.field, w.reason, w.value) for w in record.warnings if w not in refused
+            ]
+            if record.problems or refused:
+                problems = [Problem(p.field, p.reason, p.value) for p in record.problems + refused]
+                seen = {problem.field for problem in problems}
+                if isinstance(verdict, list):
+                    problems += [p for p in verdict if p.field not in seen]
+                verdict = problems
+            checked.append(CheckedRecord(record.number, verdict, warnings))
+        return checked
+
+    def write(self, items: list[CheckedRecord], on_duplicate: str) -> list[Outcome]:
+        outcomes = books_import_checked(
+            [item.verdict for item in items], on_duplicate=on_duplicate, barcodes=self.barcodes
+        )
+        for item, outcome in zip(items, outcomes, strict=True):
+            outcome.warnings[:0] = item.warnings
+        if self.memory is not None:
+            _count_repeats_once(items, outcomes, self.memory)
+        return outcomes
+
+
 def catalog_import(
     source: Source,
     run: ImportRun,
@@ -89,50 +152,25 @@ def catalog_import(
     progress: Progress | None = None,
     problem_sink: ProblemSink | None = None,
 ) -> ImportRun:
-    """Import ``source``'s books as ``run`` says (``run.options``: ``on_duplicate``,
-    ``barcodes`` ("" or "generate:PREFIX": ``catalog.services.bulk.holdings``), ``dry_run``,
-    ``strict``); returns the run, finished. ``progress`` is called after each batch;
-    ``problem_sink`` gets each record's number, problems and their severity (the report
-    file)."""
-    options = run.options or {}
-    # What a dry run would have created in earlier (rolled back) batches, by title.
-    memory: KeyIndex[str] | None = KeyIndex() if options.get("dry_run") else None
-    # One for the whole run: a dry run's numbers go on from batch to batch, as a real run's.
-    barcodes = BarcodeMaker.for_option(options.get("barcodes") or "")
-
-    def import_batch(batch: list[CheckedRecord], on_duplicate: str) -> list[Outcome]:
-        outcomes = books_import_checked(
-            [record.verdict for record in batch], on_duplicate=on_duplicate, barcodes=barcodes
-        )
-        for record, outcome in zip(batch, outcomes, strict=True):
-            outcome.warnings[:0] = record.warnings
-        if memory is not None:
-            _count_repeats_once(batch, outcomes, memory)
-        return outcomes
-
-    return run_import(
-        source,
-        run,
-        import_batch,
-        prepare=functools.partial(_check_records, strict=bool(options.get("strict"))),
-        progress=progress,
-        problem_sink=problem_sink,
+    """Import ``source``'s books as ``run`` says (``CatalogImport``); see ``import_records``."""
+    return import_records(
+        source, run, CatalogImport(run), progress=progress, problem_sink=problem_sink
     )
 
 
-def run_import(
-    source: Any,
+def import_records(
+    source: Source | Any,
     run: ImportRun,
-    import_batch: BatchImport,
+    importer: Importer,
     *,
-    prepare: Prepare | None = None,
     progress: Progress | None = None,
     problem_sink: ProblemSink | None = None,
 ) -> ImportRun:
-    """Run ``source``'s records through ``import_batch``, batch by batch (the module docstring
-    says how dry runs, --strict and interruptions go). ``prepare`` turns a batch of records
-    into the items ``import_batch`` takes, each with its record's ``number``, without the
-    database (checking the rules): the reader does it ahead (``reading``)."""
+    """Run ``source``'s records through ``importer`` (checked ahead by the reader, written
+    batch by batch: the module docstring says how dry runs, --strict and interruptions go) as
+    ``run.options`` say; returns the run, finished. ``progress`` is called after each batch;
+    ``problem_sink`` gets each record's number, problems and their severity (the report
+    file)."""
     options = run.options or {}
     on_duplicate = options.get("on_duplicate", "skip")
     dry_run = bool(options.get("dry_run"))
@@ -141,16 +179,16 @@ def run_import(
     run.status, run.started_at = ImportStatus.RUNNING, timezone.now()
     run.save()
 
-    batches = read_ahead(source, BATCH_SIZE, prepare or (lambda records: records))
+    batches = read_ahead(source, BATCH_SIZE, importer.check)
 
     def one_batch(read: Batch) -> None:
         batch = read.items
         if dry_run and not strict:
             with transaction.atomic():
-                outcomes = import_batch(batch, on_duplicate)
+                outcomes = importer.write(batch, on_duplicate)
                 transaction.set_rollback(True)
         else:
-            outcomes = import_batch(batch, on_duplicate)
+            outcomes = importer.write(batch, on_duplicate)
         if strict:
             for record, outcome in zip(batch, outcomes, strict=True):
                 if outcome.result is Result.FAILED:
@@ -192,26 +230,6 @@ def run_import(
             f"The first {DRY_RUN_PROBLEMS_KEPT} problems are kept; {run.failed} records failed."
         )
     return _finish(run, ImportStatus.DONE, run.message)
-
-
-def _check_records(records: list[BookRecord], *, strict: bool) -> list[CheckedRecord]:
-    """The verdict on each record, which needs no database (the reader's work, ``reading``):
-    a record the reader found broken fails with all its problems, the reader's and the
-    rules'. Under ``strict``, a warning that --strict refuses is a problem."""
-    checked = []
-    for record, verdict in zip(records, books_check(records), strict=True):
-        refused = [w for w in record.warnings if strict and w.refused_when_strict]
-        warnings = [
-            Problem(w.field, w.reason, w.value) for w in record.warnings if w not in refused
-        ]
-        if record.problems or refused:
-            problems = [Problem(p.field, p.reason, p.value) for p in record.problems + refused]
-            seen = {problem.field for problem in problems}
-            if isinstance(verdict, list):
-                problems += [p for p in verdict if p.field not in seen]
-            verdict = problems
-        checked.append(CheckedRecord(record.number, verdict, warnings))
-    return checked
 
 
 def _count_repeats_once(

@@ -12,7 +12,7 @@ same rules and messages as the desk and the API, no bulk path of its own.
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.db import transaction
 from django.db.models import Value
@@ -23,10 +23,34 @@ from catalog.services.bulk import Outcome, Problem, Result
 from circulation.models import Patron, PatronCategory
 from circulation.rules import PATRON_RULES
 from circulation.services import patron_create, patron_update
+from interchange.formats import open_patron_source
+from interchange.formats.patrons import PatronSource
 from interchange.models import ImportRun
 from interchange.records import PatronRecord
-from interchange.services.imports import ProblemSink, Progress, run_import
+from interchange.services.imports import ProblemSink, Progress, import_records
 from shelfmark.errors import DomainError, RuleError
+
+
+class PatronImport:
+    """Patrons, one by one through circulation's services. ``run.options``: ``on_duplicate``,
+    ``dry_run``, ``strict``."""
+
+    def __init__(self, run: ImportRun) -> None:
+        self.categories = _Categories()  # looked up once each per run
+
+    @staticmethod
+    def open(
+        file: BinaryIO, *, format: str, encoding: str | None, size: int | None
+    ) -> PatronSource:
+        # One layout (a class list's columns), so no format to choose.
+        return open_patron_source(file, encoding=encoding, size=size)
+
+    def check(self, records: list[PatronRecord]) -> list[PatronRecord]:
+        # Circulation's rules are checked by its services, in ``write``.
+        return records
+
+    def write(self, items: list[PatronRecord], on_duplicate: str) -> list[Outcome]:
+        return [_import_one(record, on_duplicate, self.categories) for record in items]
 
 
 def patrons_import(
@@ -36,14 +60,10 @@ def patrons_import(
     progress: Progress | None = None,
     problem_sink: ProblemSink | None = None,
 ) -> ImportRun:
-    """Import ``source``'s patrons (``interchange.formats.open_patron_source``) as ``run``
-    says; see ``catalog_import`` for the options and callbacks."""
-    categories = _Categories()
-
-    def import_batch(batch: list[PatronRecord], on_duplicate: str) -> list[Outcome]:
-        return [_import_one(record, on_duplicate, categories) for record in batch]
-
-    return run_import(source, run, import_batch, progress=progress, problem_sink=problem_sink)
+    """Import ``source``'s patrons (``PatronImport``); see ``import_records``."""
+    return import_records(
+        source, run, PatronImport(run), progress=progress, problem_sink=problem_sink
+    )
 
 
 class _Categories:

@@ -1,6 +1,6 @@
-"""interchange.tasks.run_import (and the service it wraps, uploads.import_execute): a queued run
-is claimed once, read from the stored file and finished DONE or FAILED with a message, never
-left RUNNING."""
+"""interchange.tasks.execute_import (and the service it wraps, execution.import_execute): a
+queued run is claimed once, read from the stored file and finished DONE or FAILED with a
+message, never left RUNNING."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from circulation.models import Patron
 from circulation.tests.factories import PatronCategoryFactory
 from interchange import tasks
 from interchange.models import ImportKind, ImportRun, ImportStatus
-from interchange.services import imports, uploads
+from interchange.services import execution, imports, uploads
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +46,7 @@ def queued(sample: str | None, *, kind: str = ImportKind.CATALOG, **options) -> 
 
 
 def run_now(run: ImportRun) -> ImportRun:
-    tasks.run_import.call(run.pk)
+    tasks.execute_import.call(run.pk)
     run.refresh_from_db()
     return run
 
@@ -54,7 +54,7 @@ def run_now(run: ImportRun) -> ImportRun:
 def test_a_queued_run_is_imported_from_its_stored_file():
     run = queued("goodreads_library_export.csv")
 
-    result = tasks.run_import.call(run.pk)
+    result = tasks.execute_import.call(run.pk)
 
     run.refresh_from_db()
     assert run.status == ImportStatus.DONE
@@ -74,6 +74,7 @@ def test_a_queued_run_is_imported_from_its_stored_file():
         "updated": 0,
         "skipped": 0,
         "failed": 1,
+        "warnings": 0,
         "message": "",
     }
 
@@ -81,13 +82,13 @@ def test_a_queued_run_is_imported_from_its_stored_file():
 def test_each_batch_tells_the_run_is_alive(monkeypatch):
     monkeypatch.setattr(imports, "BATCH_SIZE", 4)
     seen = []
-    heartbeat = uploads._heartbeat
+    heartbeat = execution._heartbeat
 
     def spy(run):
         heartbeat(run)
         seen.append(ImportRun.objects.values_list("records", "last_progress_at").get(pk=run.pk))
 
-    monkeypatch.setattr(uploads, "_heartbeat", spy)
+    monkeypatch.setattr(execution, "_heartbeat", spy)
 
     run_now(queued("goodreads_library_export.csv"))
 
@@ -101,11 +102,11 @@ def test_a_run_is_run_once_whatever_the_number_of_tasks():
     run = queued("goodreads_library_export.csv")
     run_now(run)
 
-    second = tasks.run_import.call(run.pk)
+    second = tasks.execute_import.call(run.pk)
 
     assert second == {"run": run.pk, "status": "not queued"}
     assert ImportRun.objects.get(pk=run.pk).records == 13
-    assert tasks.run_import.call(987654) == {"run": 987654, "status": "not queued"}
+    assert tasks.execute_import.call(987654) == {"run": 987654, "status": "not queued"}
 
 
 def test_a_missing_file_fails_the_run_with_a_message():
@@ -145,15 +146,15 @@ def test_a_file_broken_further_in_fails_with_the_readers_message():
 
 
 def test_a_crash_fails_the_run_and_the_task(monkeypatch):
-    def crash(source, run, **kwargs):
+    def crash(source, run, importer, **kwargs):
         run.status = ImportStatus.RUNNING
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(uploads, "catalog_import", crash)
+    monkeypatch.setattr(execution, "import_records", crash)
     run = queued("goodreads_library_export.csv")
 
     with pytest.raises(RuntimeError):
-        tasks.run_import.call(run.pk)
+        tasks.execute_import.call(run.pk)
 
     run.refresh_from_db()
     assert run.status == ImportStatus.FAILED
@@ -168,20 +169,11 @@ def test_a_crash_inside_the_import_service_keeps_its_message(monkeypatch):
     run = queued("goodreads_library_export.csv")
 
     with pytest.raises(RuntimeError):
-        tasks.run_import.call(run.pk)
+        tasks.execute_import.call(run.pk)
 
     run.refresh_from_db()
     assert run.status == ImportStatus.FAILED
     assert "(RuntimeError: disk on fire)" in run.message
-
-
-def test_patron_runs_fail_clearly_without_the_patron_service(monkeypatch):
-    monkeypatch.setattr(uploads, "patron_imports_available", lambda: False)
-
-    run = run_now(queued("patrons.csv", kind=ImportKind.PATRONS))
-
-    assert run.status == ImportStatus.FAILED
-    assert run.message == "Patron imports are not available in this version of Shelfmark."
 
 
 def test_patron_runs_go_to_the_patron_service():
@@ -214,7 +206,7 @@ def test_the_database_worker_runs_an_uploaded_preview(settings):
         upload=upload, kind="catalog", format="auto", encoding="", on_duplicate="skip", user=None
     )
     assert ImportRun.objects.get(pk=run.pk).status == ImportStatus.QUEUED
-    assert DBTaskResult.objects.get().task_path == "interchange.tasks.run_import"
+    assert DBTaskResult.objects.get().task_path == "interchange.tasks.execute_import"
 
     call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
 

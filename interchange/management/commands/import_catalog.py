@@ -9,10 +9,9 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from catalog.services.bulk import DEFAULT_PREFIX, barcodes_option
-from interchange.formats import FORMATS, open_catalog_source
+from interchange.formats import FORMATS
 from interchange.management.import_command import ImportCommand
 from interchange.models import ImportKind
-from interchange.services.imports import catalog_import
 
 
 class Command(ImportCommand):
@@ -54,16 +53,8 @@ class Command(ImportCommand):
             "none twice.",
         )
 
-    def run_import(self, source: Any, run: Any, **options: Any) -> Any:
-        return catalog_import(source, run, progress=self.on_progress, problem_sink=self.on_problems)
-
     def options_for_run(self, options: dict[str, Any]) -> dict[str, Any]:
         return {"on_duplicate": options["on_duplicate"], "barcodes": options["barcodes"]}
-
-    def open_source(self, file: Any, options: dict[str, Any]) -> Any:
-        return open_catalog_source(
-            file, format=options["format"], encoding=options["encoding"], size=self.size
-        )
 
 
 def _barcodes_argument(text: str) -> str:

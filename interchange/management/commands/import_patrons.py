@@ -6,10 +6,8 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from interchange.formats import open_patron_source
 from interchange.management.import_command import ImportCommand
-from interchange.models import ImportKind, ImportRun
-from interchange.services.patrons import patrons_import
+from interchange.models import ImportKind
 
 
 class Command(ImportCommand):
@@ -31,11 +29,5 @@ class Command(ImportCommand):
             "default) or give them the file's non-empty values (update).",
         )
 
-    def open_source(self, file: Any, options: dict[str, Any]) -> Any:
-        return open_patron_source(file, encoding=options["encoding"], size=self.size)
-
     def options_for_run(self, options: dict[str, Any]) -> dict[str, Any]:
         return {"on_duplicate": options["on_duplicate"]}
-
-    def run_import(self, source: Any, run: ImportRun, **options: Any) -> ImportRun:
-        return patrons_import(source, run, progress=self.on_progress, problem_sink=self.on_problems)

@@ -40,7 +40,7 @@ def book(number: int, title: str, *, isbn: str = "", author: str = "Ann Author",
     return BookRecord(number, title=title, isbn=isbn, authors=[author], copies=copies, **more)
 
 
-def run_import(records, **options) -> ImportRun:
+def imported(records, **options) -> ImportRun:
     run = ImportRun.objects.create(source_name="test.csv", options=options)
     return imports.catalog_import(ListSource(records), run)
 
@@ -65,7 +65,7 @@ FILE = [
 
 
 def test_a_file_goes_in_batch_by_batch_with_every_problem_reported():
-    run = run_import(FILE)
+    run = imported(FILE)
 
     assert run.status == ImportStatus.DONE
     assert run.records == 6
@@ -83,10 +83,10 @@ def test_a_file_goes_in_batch_by_batch_with_every_problem_reported():
 
 
 def test_the_same_file_twice_changes_nothing_the_second_time():
-    run_import(FILE)
+    imported(FILE)
     before = list(Book.objects.values_list("pk", "title", "updated_at"))
 
-    again = run_import(FILE)
+    again = imported(FILE)
 
     assert counts(again) == (0, 0, 4, 2)
     assert list(Book.objects.values_list("pk", "title", "updated_at")) == before
@@ -94,7 +94,7 @@ def test_the_same_file_twice_changes_nothing_the_second_time():
 
 
 def test_a_dry_run_counts_as_a_real_run_would_and_changes_nothing():
-    dry = run_import(FILE, dry_run=True)
+    dry = imported(FILE, dry_run=True)
 
     assert counts(dry) == (2, 2, 0, 2)
     assert Book.objects.count() == Copy.objects.count() == Author.objects.count() == 0
@@ -102,7 +102,7 @@ def test_a_dry_run_counts_as_a_real_run_would_and_changes_nothing():
 
 
 def test_strict_stops_at_the_first_bad_record_and_imports_nothing():
-    run = run_import(FILE, strict=True)
+    run = imported(FILE, strict=True)
 
     assert run.status == ImportStatus.FAILED
     assert "nothing imported" in run.message
@@ -112,7 +112,7 @@ def test_strict_stops_at_the_first_bad_record_and_imports_nothing():
 
 
 def test_strict_imports_a_clean_file_whole():
-    run = run_import([FILE[0], FILE[1], FILE[3]], strict=True)
+    run = imported([FILE[0], FILE[1], FILE[3]], strict=True)
 
     assert run.status == ImportStatus.DONE
     assert counts(run) == (2, 1, 0, 0)
@@ -129,7 +129,7 @@ def test_an_interrupted_run_keeps_whole_batches_and_running_again_finishes_it():
     assert "Interrupted after 6 records" in run.message
     assert Book.objects.count() == 6  # two whole batches of three
 
-    again = run_import(records)
+    again = imported(records)
     assert counts(again) == (4, 0, 6, 0)
     assert Book.objects.count() == Copy.objects.count() == 10
 
@@ -138,19 +138,19 @@ def test_a_record_the_reader_found_broken_fails_with_the_rules_problems_too():
     broken = book(2, "", isbn="123")
     broken.problems.append(Problem("", "Expected 12 columns, found 9.", "a,b,c"))
 
-    run = run_import([broken])
+    run = imported([broken])
 
     assert list(run.problems.values_list("field", flat=True)) == ["", "title", "isbn"]
     assert Book.objects.count() == 0
 
 
 def test_update_gives_a_matched_book_the_files_values_once():
-    run_import([book(2, "Emma", isbn="9780141439587")])
+    imported([book(2, "Emma", isbn="9780141439587")])
 
-    first = run_import(
+    first = imported(
         [book(2, "Emma", isbn="9780141439587", publisher="Penguin")], on_duplicate="update"
     )
-    second = run_import(
+    second = imported(
         [book(2, "Emma", isbn="9780141439587", publisher="Penguin")], on_duplicate="update"
     )
 
@@ -186,9 +186,9 @@ def test_a_warning_lets_the_record_in_and_is_reported_with_its_severity():
 
 
 def test_strict_refuses_a_record_for_a_warning_it_marks_so_and_only_then():
-    kept = run_import([warned(1, "Emma", strict_refuses=False)], strict=True)
-    refused = run_import([warned(1, "Persuasion", strict_refuses=True)], strict=True)
-    let_in = run_import([warned(1, "Persuasion", strict_refuses=True)])
+    kept = imported([warned(1, "Emma", strict_refuses=False)], strict=True)
+    refused = imported([warned(1, "Persuasion", strict_refuses=True)], strict=True)
+    let_in = imported([warned(1, "Persuasion", strict_refuses=True)])
 
     assert (kept.status, kept.warnings) == (ImportStatus.DONE, 1)
     assert refused.status == ImportStatus.FAILED
@@ -205,8 +205,8 @@ def test_a_dry_run_reports_a_possible_duplicate_in_an_earlier_batch_as_the_real_
         book(5, "Perl", subtitle="programmer's reference"),  # the next batch
     ]
 
-    dry = run_import(records, dry_run=True)
-    real = run_import(records)
+    dry = imported(records, dry_run=True)
+    real = imported(records)
 
     assert counts(dry) == counts(real) == (4, 0, 0, 0)
     assert list(dry.problems.values_list("number", "reason", "value")) == [
@@ -227,7 +227,7 @@ def test_a_dry_run_numbers_generated_barcodes_on_from_batch_to_batch():
     for record in records:
         record.copies.append(CopyRecord(call_number=f"C{record.number}"))  # no barcode
 
-    dry = run_import(records, dry_run=True, barcodes="generate:SM-")
+    dry = imported(records, dry_run=True, barcodes="generate:SM-")
 
     assert dry.warnings == 5
     assert [value.split(":")[0] for value in dry.problems.values_list("value", flat=True)] == [

@@ -22,7 +22,7 @@ Cleo,P0003,not-an-email,Teacher,30/06/2027
 """
 
 
-def run_import(text: str, **options) -> ImportRun:
+def imported(text: str, **options) -> ImportRun:
     run = ImportRun.objects.create(kind="patrons", source_name="class.csv", options=options)
     return patrons_import(open_patron_source(io.BytesIO(text.encode())), run)
 
@@ -33,7 +33,7 @@ def _category():
 
 
 def test_a_class_list_goes_in_with_every_problem_of_a_bad_row_reported():
-    run = run_import(CLASS_LIST)
+    run = imported(CLASS_LIST)
 
     assert run.status == ImportStatus.DONE
     assert (run.created, run.skipped, run.failed) == (2, 0, 2)
@@ -47,12 +47,12 @@ def test_a_class_list_goes_in_with_every_problem_of_a_bad_row_reported():
 
 
 def test_running_it_again_changes_nothing_and_update_takes_the_new_values():
-    run_import(CLASS_LIST)
+    imported(CLASS_LIST)
 
-    again = run_import(CLASS_LIST)
+    again = imported(CLASS_LIST)
     assert (again.created, again.updated, again.skipped) == (0, 0, 2)
 
-    moved = run_import(
+    moved = imported(
         "Name,Card Number,Email,Category\nAna López,P0001,new@example.org,Child\n",
         on_duplicate="update",
     )
@@ -63,14 +63,14 @@ def test_running_it_again_changes_nothing_and_update_takes_the_new_values():
 def test_a_card_number_is_matched_whatever_the_name_says():
     PatronFactory(card_number="P0001", name="Someone Else")
 
-    run = run_import(CLASS_LIST)
+    run = imported(CLASS_LIST)
 
     assert run.skipped == 1
     assert Patron.objects.get(card_number="P0001").name == "Someone Else"
 
 
 def test_strict_imports_no_patron_when_one_row_is_bad():
-    run = run_import(CLASS_LIST, strict=True)
+    run = imported(CLASS_LIST, strict=True)
 
     assert run.status == ImportStatus.FAILED
     assert Patron.objects.count() == 0

@@ -370,15 +370,6 @@ def test_a_patron_file_goes_through_preview_and_confirm(desk):
     assert Patron.objects.count() == 4
 
 
-def test_patron_imports_wait_for_their_service(desk, monkeypatch):
-    monkeypatch.setattr("interchange.forms.imports.patron_imports_available", lambda: False)
-
-    response = post_file(desk, DATA / "patrons.csv", kind="patrons")
-
-    assert response.status_code == 400
-    assert "Patron imports are not available in this version yet" in response.content.decode()
-
-
 # --- Who may ------------------------------------------------------------------------------------
 
 
