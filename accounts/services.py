@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import TOKEN_PREFIX, ApiToken, hash_key
+from accounts.selectors import REVOKE_OTHERS_PERMISSION
 from shelfmark.errors import InvalidInput, NotAllowed
 from shelfmark.transactions import lock_row, service_transaction
 
@@ -111,9 +112,13 @@ def _check_lifetime(*, expires_at: datetime | None, via_token: ApiToken | None) 
 
 
 def token_revoke_check(*, token: ApiToken, actor: User) -> None:
-    """Raise NotAllowed unless ``actor`` may revoke ``token`` (the admin asks this too)."""
-    if token.user_id != actor.pk and not actor.is_staff:
-        raise NotAllowed("You can only revoke your own tokens.")
+    """Raise NotAllowed unless ``actor`` may revoke ``token`` (the admin asks this too): their
+    own, or anyone's with ``accounts.delete_apitoken``."""
+    if token.user_id != actor.pk and not actor.has_perm(REVOKE_OTHERS_PERMISSION):
+        raise NotAllowed(
+            "Revoking another user's token needs the permission 'Can delete API token' "
+            f"({REVOKE_OTHERS_PERMISSION}); you can revoke your own."
+        )
     # The line token_issue draws: staff have no say over superusers' accounts, and revoking
     # their tokens would let staff break the administrators' scripts.
     if not actor.is_superuser and token.user.is_superuser:
