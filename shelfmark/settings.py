@@ -113,6 +113,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A query string with NUL or another control character is a 400 before any view, filter or
+    # admin changelist passes it to the database (which refuses NUL: a 500); after the
+    # middleware the 400 page's layout needs (the signed-in user, messages).
+    "shelfmark.middleware.ControlCharacterGuard",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout response.
     "axes.middleware.AxesMiddleware",
 ]
