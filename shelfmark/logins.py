@@ -1,8 +1,9 @@
 """Sign-in throttling: the project's pieces that django-axes calls (the AXES_* settings).
 
-Failed sign-ins at /admin/login/ and /api-auth/login/ are counted in Django's cache (Redis when
-REDIS_URL is set, so every worker and container shares the counts), once per username and once
-per client address. At LOGIN_FAILURE_LIMIT either is locked for LOGIN_COOLOFF_MINUTES, counted
+Failed sign-ins (the site's sign-in page, /admin/login/ and /api-auth/login/) are counted once per
+username and once per client address, where every worker process and container shares the
+counts: in Redis when REDIS_URL is set (axes' cache handler), else in the database (axes'
+database handler; settings.AXES_HANDLER). At LOGIN_FAILURE_LIMIT either is locked for LOGIN_COOLOFF_MINUTES, counted
 from the last failed try; a locked try is refused before the password is checked, so a flood
 costs no password hashing.
 """

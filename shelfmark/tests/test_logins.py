@@ -1,7 +1,9 @@
 """Signing in: throttling of failed sign-ins (shelfmark/logins.py and the AXES_* settings) on
 both sign-in pages, and where a sign-in without ?next= lands.
 
-The counts live in Django's cache, which the autouse fixture in conftest.py clears per test.
+Without REDIS_URL, as here, the counts live in the database (axes' database handler), which
+each test rolls back; accounts/tests/test_throttles_gunicorn.py shows them shared by the worker
+processes of a real server.
 """
 
 from __future__ import annotations
