@@ -168,13 +168,14 @@ def rate_count(*, key: str, window: timedelta) -> int:
     now = timezone.now()
     seconds = int(window.total_seconds())
     start = datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, tz=UTC)
-    table = connection.ops.quote_name(RateCount._meta.db_table)
-    key_column, start_column, count_column = (
-        connection.ops.quote_name(RateCount._meta.get_field(name).column)
-        for name in ("key", "window_start", "count")
+    # The model's own names (its fields have no db_column), quoted as the database wants.
+    table, key_column, start_column, count_column = (
+        connection.ops.quote_name(name)
+        for name in (RateCount._meta.db_table, "key", "window_start", "count")
     )
+    # Every name comes from the model, every value is a parameter.
     sql = (
-        f"INSERT INTO {table} ({key_column}, {start_column}, {count_column}) "  # noqa: S608 - names from the model
+        f"INSERT INTO {table} ({key_column}, {start_column}, {count_column}) "  # noqa: S608
         f"VALUES (%s, %s, 1) ON CONFLICT ({key_column}, {start_column}) "
         f"DO UPDATE SET {count_column} = {table}.{count_column} + 1 RETURNING {count_column}"
     )
@@ -203,9 +204,7 @@ def password_reset_allowed(*, email: str, client: str | None) -> bool:
         key=f"password-reset:email:{_email_key(email)}", window=PASSWORD_RESET_WINDOW
     )
     by_client = (
-        rate_count(key=f"password-reset:ip:{client}", window=PASSWORD_RESET_WINDOW)
-        if client
-        else 0
+        rate_count(key=f"password-reset:ip:{client}", window=PASSWORD_RESET_WINDOW) if client else 0
     )
     if by_email > settings.PASSWORD_RESET_LIMIT_PER_EMAIL:
         logger.warning(

@@ -3,9 +3,9 @@
 Failed sign-ins (the site's sign-in page, /admin/login/ and /api-auth/login/) are counted once per
 username and once per client address, where every worker process and container shares the
 counts: in Redis when REDIS_URL is set (axes' cache handler), else in the database (axes'
-database handler; settings.AXES_HANDLER). At LOGIN_FAILURE_LIMIT either is locked for LOGIN_COOLOFF_MINUTES, counted
-from the last failed try; a locked try is refused before the password is checked, so a flood
-costs no password hashing.
+database handler; settings.AXES_HANDLER). At LOGIN_FAILURE_LIMIT either is locked for
+LOGIN_COOLOFF_MINUTES, counted from the last failed try; a locked try is refused before the
+password is checked, so a flood costs no password hashing.
 """
 
 from __future__ import annotations

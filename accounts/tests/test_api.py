@@ -191,14 +191,15 @@ def test_the_list_shows_who_created_each_token(token_admin_client, superuser, pa
     }
 
 
-def test_a_token_keeps_its_row_when_its_creator_is_deleted(token_admin_client, superuser, patron_user):
+def test_a_token_keeps_its_row_when_its_creator_is_deleted(
+    token_admin_client, superuser, patron_user
+):
     token = token_issue(actor=superuser, name="given", user_id=patron_user.pk, via_token=None)[0]
 
     superuser.delete()
 
     (row,) = token_admin_client.get(TOKENS_URL).json()["results"]
     assert (row["id"], row["created_by"], row["created_by_username"]) == (token.id, None, None)
-
 
 
 # --- staff without the token model's permissions (a cataloguer) ----------------------------------
@@ -236,9 +237,7 @@ def test_staff_without_the_permission_get_403_listing_another_users_tokens(
     assert "accounts.view_apitoken" in error["message"]
 
 
-def test_staff_without_the_permission_may_ask_for_their_own_by_user(
-    cataloguer_client, staff_user
-):
+def test_staff_without_the_permission_may_ask_for_their_own_by_user(cataloguer_client, staff_user):
     mine, _ = token_create(user=staff_user, name="desk script")
 
     response = cataloguer_client.get(TOKENS_URL, {"user": staff_user.id})
@@ -298,6 +297,7 @@ def test_the_delete_permission_alone_revokes_anothers_token(staff_user, patron_u
 
     assert response.status_code == 204
     assert not authenticates(key)
+
 
 def test_the_schema_documents_who_created_a_token(client):
     components = client.get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]

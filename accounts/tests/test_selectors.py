@@ -107,9 +107,7 @@ def test_token_list_shows_non_staff_only_their_own(patron_user, other_user):
     assert list(token_list(actor=patron_user)) == [mine]
 
 
-def test_token_list_shows_everyones_with_the_view_permission(
-    token_admin, patron_user, other_user
-):
+def test_token_list_shows_everyones_with_the_view_permission(token_admin, patron_user, other_user):
     first, _ = token_create(user=patron_user, name="1")
     second, _ = token_create(user=other_user, name="2")
     third, _ = token_create(user=token_admin, name="3")

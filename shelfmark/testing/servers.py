@@ -148,7 +148,6 @@ class HeldWorker:
         time.sleep(HOLD_SETTLE_SECONDS)  # for the worker to see the end and wait for the next
 
 
-
 def _wait_until_healthy(server: subprocess.Popen[bytes], url: str) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
