@@ -221,13 +221,12 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Where the counts live: with REDIS_URL, the shared cache; without it, the database (axes'
-# database handler, whose rows every worker process and container share; an in-process cache
-# would count per worker, so that with 4 workers a client got ~4 times the tries and a locked
-# account still signed in on the workers that had not counted to the limit).
+# database handler, kept from growing under a flood by shelfmark.logins), whose rows every
+# worker process and container share. An in-process cache would count per worker: with 4
+# workers a client got ~4 times the tries, and a locked account still signed in on the workers
+# that had not counted to the limit.
 AXES_HANDLER = (
-    "axes.handlers.cache.AxesCacheHandler"
-    if REDIS_URL
-    else "axes.handlers.database.AxesDatabaseHandler"
+    "axes.handlers.cache.AxesCacheHandler" if REDIS_URL else "shelfmark.logins.DatabaseLoginCounts"
 )
 # The database handler would also keep a row for every successful sign-in, forever: not needed.
 AXES_DISABLE_ACCESS_LOG = True

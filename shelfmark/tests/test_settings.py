@@ -313,7 +313,7 @@ def test_sign_in_failures_are_counted_in_the_database_without_a_shared_cache(run
     without_redis = settings_in(run, **LOCAL, REDIS_URL="")
     with_redis = settings_in(run, **LOCAL, REDIS_URL="redis://cache.internal:6379/0")
 
-    assert without_redis["AXES_HANDLER"] == "axes.handlers.database.AxesDatabaseHandler"
+    assert without_redis["AXES_HANDLER"] == "shelfmark.logins.DatabaseLoginCounts"
     assert with_redis["AXES_HANDLER"] == "axes.handlers.cache.AxesCacheHandler"
     assert with_redis["CACHE"] == "django.core.cache.backends.redis.RedisCache"
 
