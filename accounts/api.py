@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from accounts.filters import TokenFilter
 from accounts.models import ApiToken
-from accounts.selectors import TOKEN_ROWS, token_list
+from accounts.selectors import TOKEN_ROWS, token_list, tokens_to_revoke
 from accounts.services import token_issue, token_revoke
 from shelfmark.api.fields import MAX_ID, TextField
 from shelfmark.api.views import CreateMixin, DestroyMixin, ListMixin, ResourceApi
@@ -93,8 +93,9 @@ class ApiTokenCreateSerializer(serializers.Serializer):
 
 
 class TokenApi(ResourceApi):
-    """Any signed-in user (the project default permission); each sees their own tokens, staff
-    everyone's. The services hold the rules on who may issue and revoke what."""
+    """Any signed-in user (the project default permission); each sees their own tokens, and
+    accounts with accounts.view_apitoken everyone's. The selectors and services hold the rules
+    on who may see, issue and revoke what."""
 
     row_shape = TOKEN_ROWS
     serializer_class = ApiTokenSerializer
@@ -114,7 +115,9 @@ class TokenApi(ResourceApi):
 
 @extend_schema_view(post=extend_schema(responses={201: ApiTokenCreatedSerializer}))
 class ApiTokenListCreateApi(ListMixin, CreateMixin, TokenApi):
-    """Your API tokens (staff see everyone's; filter with `?user=`), each with who issued it.
+    """Your API tokens, each with who issued it. Accounts with the permission
+    `accounts.view_apitoken` (superusers, or as granted) see everyone's, and may ask for one
+    user's with `?user=`; anyone else asking for another user's tokens gets a 403.
 
     POST issues a new token; the response carries its key, which is never shown again. A request
     signed with an API token that expires can only issue tokens that expire no later than that
@@ -144,8 +147,12 @@ class ApiTokenListCreateApi(ListMixin, CreateMixin, TokenApi):
 
 
 class ApiTokenDetailApi(DestroyMixin, TokenApi):
-    """Revoke a token: yours, or anyone's for staff, except that only a superuser may revoke a
-    superuser's tokens (403)."""
+    """Revoke a token: yours, or anyone's with the permission `accounts.delete_apitoken` (403
+    for staff without it), except that only a superuser may revoke a superuser's tokens
+    (403)."""
+
+    def get_scope(self) -> QuerySet[ApiToken]:
+        return tokens_to_revoke(actor=self.request.user)
 
     def delete_object(self, obj: ApiToken) -> None:
         token_revoke(token=obj, actor=self.actor())

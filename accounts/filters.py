@@ -10,8 +10,8 @@ from django import forms
 from django.db.models import QuerySet
 
 from accounts.models import ApiToken
+from accounts.selectors import VIEW_OTHERS_PERMISSION, token_list_check
 from shelfmark.api.fields import ID_PATTERN
-from shelfmark.api.permissions import is_staff
 
 
 class UserIdField(forms.Field):
@@ -33,13 +33,18 @@ class UserIdFilter(filters.Filter):
 
 
 class TokenFilter(filters.FilterSet):
-    user = UserIdFilter(method="filter_user", help_text="Staff only: one user's tokens.")
+    user = UserIdFilter(
+        method="filter_user",
+        help_text=f"One user's tokens: another user's need {VIEW_OTHERS_PERMISSION} (403).",
+    )
 
     class Meta:
         model = ApiToken
         fields: list[str] = []
 
     def filter_user(self, tokens: QuerySet[ApiToken], name: str, value: int) -> QuerySet[ApiToken]:
-        # Staff pick one user's tokens; anyone else sees only their own whatever they ask.
+        # ``tokens`` is already the actor's scope (token_list); asking for another user's
+        # tokens without the permission is a 403, not a quietly different list.
         assert self.request is not None  # the API's filter backend always passes it
-        return tokens.filter(user_id=value) if is_staff(self.request.user) else tokens
+        token_list_check(actor=self.request.user, user_id=value)
+        return tokens.filter(user_id=value)

@@ -68,3 +68,24 @@ class ApiToken(models.Model):
     @property
     def is_expired(self) -> bool:
         return self.expires_at is not None and self.expires_at <= timezone.now()
+
+
+class RateCount(models.Model):
+    """How many times something was done under one key (a password reset for one email address,
+    or from one client address) in the window starting at ``window_start``. In the database so
+    that every worker process and container counts together, with or without a shared cache;
+    ``accounts.services.rate_count`` bumps a count in one atomic statement."""
+
+    key = models.CharField(max_length=200)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window_start"], name="ratecount_key_window")
+        ]
+        # Old windows are deleted by their start.
+        indexes = [models.Index(fields=["window_start"], name="ratecount_window_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count} since {self.window_start:%Y-%m-%d %H:%M}"

@@ -1,16 +1,21 @@
-"""Writes for accounts: issuing and revoking API tokens, the first admin account."""
+"""Writes for accounts: issuing and revoking API tokens, the first admin account, and the
+counters that throttle password-reset emails."""
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import TOKEN_PREFIX, ApiToken, hash_key
+from accounts.models import TOKEN_PREFIX, ApiToken, RateCount, hash_key
+from accounts.selectors import REVOKE_OTHERS_PERMISSION
 from shelfmark.errors import InvalidInput, NotAllowed
 from shelfmark.transactions import lock_row, service_transaction
 
@@ -19,6 +24,8 @@ if TYPE_CHECKING:  # the user model (AUTH_USER_MODEL is Django's own)
 
 
 ISSUE_FOR_OTHERS_PERMISSION = "accounts.issue_token_for_others"
+
+logger = logging.getLogger("shelfmark.logins")
 
 
 @service_transaction
@@ -111,9 +118,13 @@ def _check_lifetime(*, expires_at: datetime | None, via_token: ApiToken | None) 
 
 
 def token_revoke_check(*, token: ApiToken, actor: User) -> None:
-    """Raise NotAllowed unless ``actor`` may revoke ``token`` (the admin asks this too)."""
-    if token.user_id != actor.pk and not actor.is_staff:
-        raise NotAllowed("You can only revoke your own tokens.")
+    """Raise NotAllowed unless ``actor`` may revoke ``token`` (the admin asks this too): their
+    own, or anyone's with ``accounts.delete_apitoken``."""
+    if token.user_id != actor.pk and not actor.has_perm(REVOKE_OTHERS_PERMISSION):
+        raise NotAllowed(
+            "Revoking another user's token needs the permission 'Can delete API token' "
+            f"({REVOKE_OTHERS_PERMISSION}); you can revoke your own."
+        )
     # The line token_issue draws: staff have no say over superusers' accounts, and revoking
     # their tokens would let staff break the administrators' scripts.
     if not actor.is_superuser and token.user.is_superuser:
@@ -138,3 +149,76 @@ def admin_ensure(*, username: str, password: str, email: str = "") -> tuple[User
             user.set_password(password)
             user.save(update_fields=["password"])
     return user, created
+
+
+# --- Throttling password-reset emails ----------------------------------------------------------
+
+PASSWORD_RESET_WINDOW = timedelta(hours=1)
+
+
+def rate_count(*, key: str, window: timedelta) -> int:
+    """Count one more under ``key`` in the current window (fixed windows of ``window``, from
+    the Unix epoch: whole clock hours for an hour) and return the window's count, this one
+    included.
+
+    One statement, INSERT … ON CONFLICT DO UPDATE … RETURNING (PostgreSQL and SQLite alike),
+    so requests at the same moment in any worker process or container each get a number of
+    their own and none is lost, as a read-then-write would lose them. Windows that have ended
+    are deleted on the way."""
+    now = timezone.now()
+    seconds = int(window.total_seconds())
+    start = datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, tz=UTC)
+    # The model's own names (its fields have no db_column), quoted as the database wants.
+    table, key_column, start_column, count_column = (
+        connection.ops.quote_name(name)
+        for name in (RateCount._meta.db_table, "key", "window_start", "count")
+    )
+    # Every name comes from the model, every value is a parameter.
+    sql = (
+        f"INSERT INTO {table} ({key_column}, {start_column}, {count_column}) "  # noqa: S608
+        f"VALUES (%s, %s, 1) ON CONFLICT ({key_column}, {start_column}) "
+        f"DO UPDATE SET {count_column} = {table}.{count_column} + 1 RETURNING {count_column}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key, connection.ops.adapt_datetimefield_value(start)])
+        (count,) = cursor.fetchone()
+    RateCount.objects.filter(window_start__lt=start).delete()
+    return int(count)
+
+
+def _email_key(email: str) -> str:
+    # Hashed: the table needs to tell addresses apart, not to hold them.
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+@service_transaction
+def password_reset_allowed(*, email: str, client: str | None) -> bool:
+    """Count a password-reset request for ``email`` from ``client`` (its address, by the sign-in
+    throttle's rule) and say whether its email may be sent: at most
+    PASSWORD_RESET_LIMIT_PER_EMAIL per email address and PASSWORD_RESET_LIMIT_PER_IP per client
+    address in each clock hour. Every request counts, whether or not an account has the
+    address, so that the limit says nothing about which addresses have accounts; the page
+    answers the same either way (the caller's part). The counts are taken in the same order
+    every time (the email's, then the client's), so two requests cannot deadlock on them."""
+    by_email = rate_count(
+        key=f"password-reset:email:{_email_key(email)}", window=PASSWORD_RESET_WINDOW
+    )
+    by_client = (
+        rate_count(key=f"password-reset:ip:{client}", window=PASSWORD_RESET_WINDOW) if client else 0
+    )
+    if by_email > settings.PASSWORD_RESET_LIMIT_PER_EMAIL:
+        logger.warning(
+            "Password reset not sent: request %d this hour for one email address (limit %d)",
+            by_email,
+            settings.PASSWORD_RESET_LIMIT_PER_EMAIL,
+        )
+        return False
+    if by_client > settings.PASSWORD_RESET_LIMIT_PER_IP:
+        logger.warning(
+            "Password reset not sent: request %d this hour from address %s (limit %d)",
+            by_client,
+            client,
+            settings.PASSWORD_RESET_LIMIT_PER_IP,
+        )
+        return False
+    return True

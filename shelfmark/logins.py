@@ -1,10 +1,11 @@
 """Sign-in throttling: the project's pieces that django-axes calls (the AXES_* settings).
 
-Failed sign-ins at /admin/login/ and /api-auth/login/ are counted in Django's cache (Redis when
-REDIS_URL is set, so every worker and container shares the counts), once per username and once
-per client address. At LOGIN_FAILURE_LIMIT either is locked for LOGIN_COOLOFF_MINUTES, counted
-from the last failed try; a locked try is refused before the password is checked, so a flood
-costs no password hashing.
+Failed sign-ins (the site's sign-in page, /admin/login/ and /api-auth/login/) are counted once per
+username and once per client address, where every worker process and container shares the
+counts: in Redis when REDIS_URL is set (axes' cache handler), else in the database (axes'
+database handler; settings.AXES_HANDLER). At LOGIN_FAILURE_LIMIT either is locked for
+LOGIN_COOLOFF_MINUTES, counted from the last failed try; a locked try is refused before the
+password is checked, so a flood costs no password hashing.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ import logging
 from typing import Any
 
 from axes.backends import AxesStandaloneBackend
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username
+from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse
@@ -39,6 +43,41 @@ class LoginThrottleBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username, password, **kwargs)
+
+
+class DatabaseLoginCounts(AxesDatabaseHandler):
+    """axes' database handler (settings.AXES_HANDLER without REDIS_URL), except for tries made
+    while locked out. axes writes each failed try's GET and POST data onto the end of its row,
+    locked tries too, so a flood against a locked username would grow one row without end,
+    each update rewriting all of it. A locked try only moves the rows' time on here (the
+    lockout lasts the cool-off after the last try, as with the cache handler); the tries
+    before the lockout, at most the limit per username and per address, are recorded as axes
+    records them."""
+
+    def user_login_failed(
+        self,
+        sender: Any,
+        credentials: dict[str, Any],
+        request: HttpRequest | None = None,
+        **kwargs: Any,
+    ) -> None:
+        # The backend refused a locked try before its password check but, with axes' default
+        # AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT, did not mark the request; ask again.
+        if request is None or not self.is_locked(request, credentials):
+            super().user_login_failed(sender, credentials, request=request, **kwargs)
+            return
+        attempt_time = request.axes_attempt_time  # type: ignore[attr-defined]  # set by axes
+        for attempts in self.get_user_attempts(request, credentials):
+            attempts.update(attempt_time=attempt_time)
+        # What axes' handlers set on a locked try: the middleware answers it with the lockout.
+        request.axes_locked_out = True  # type: ignore[attr-defined]
+        request.axes_credentials = credentials  # type: ignore[attr-defined]
+        user_locked_out.send(
+            "axes",
+            request=request,
+            username=get_client_username(request, credentials),
+            ip_address=request.axes_ip_address,  # type: ignore[attr-defined]  # set by axes
+        )
 
 
 def client_address(request: HttpRequest) -> str | None:

@@ -115,6 +115,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A query string with NUL or another control character is a 400 before any view, filter or
+    # admin changelist passes it to the database (which refuses NUL: a 500); after the
+    # middleware the 400 page's layout needs (the signed-in user, messages).
+    "shelfmark.middleware.ControlCharacterGuard",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -210,15 +214,24 @@ LOGIN_REDIRECT_URL = "api-root"
 
 # Sign-in throttling (django-axes; the project's pieces are in shelfmark/logins.py). Failed
 # sign-ins are counted per username and per client address (the API rate limits' rule,
-# NUM_PROXIES) in the cache: shared by every worker and container with REDIS_URL, counted by each
-# worker process on its own without it. LOGIN_FAILURE_LIMIT failures lock the username or address
-# for LOGIN_COOLOFF_MINUTES after the last failure: 429 with Retry-After, and a log line.
+# NUM_PROXIES), shared by every worker and container (below). LOGIN_FAILURE_LIMIT failures lock
+# the username or address for LOGIN_COOLOFF_MINUTES after the last failure: 429 with
+# Retry-After, and a log line.
 AUTHENTICATION_BACKENDS = [
     # Refuses a locked sign-in before any password check.
     "shelfmark.logins.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+# Where the counts live: with REDIS_URL, the shared cache; without it, the database (axes'
+# database handler, kept from growing under a flood by shelfmark.logins), whose rows every
+# worker process and container share. An in-process cache would count per worker: with 4
+# workers a client got ~4 times the tries, and a locked account still signed in on the workers
+# that had not counted to the limit.
+AXES_HANDLER = (
+    "axes.handlers.cache.AxesCacheHandler" if REDIS_URL else "shelfmark.logins.DatabaseLoginCounts"
+)
+# The database handler would also keep a row for every successful sign-in, forever: not needed.
+AXES_DISABLE_ACCESS_LOG = True
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
 if AXES_FAILURE_LIMIT < 1 or timedelta(minutes=1) > AXES_COOLOFF_TIME:
@@ -231,8 +244,21 @@ AXES_CLIENT_IP_CALLABLE = "shelfmark.logins.client_address"
 AXES_USERNAME_CALLABLE = "shelfmark.logins.username_key"
 AXES_LOCKOUT_CALLABLE = "shelfmark.logins.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
-# axes' admin pages list database records, which the cache handler keeps none of.
+# axes' admin pages list database records, which the cache handler keeps none of; to lift a
+# lockout: manage.py axes_reset_username user:<name>, or axes_reset_ip <address>.
 AXES_ENABLE_ADMIN = False
+
+# Password-reset emails ("Forgot your password?"): at most this many per email address and per
+# client address in each clock hour (accounts.services.password_reset_allowed). Further requests
+# get the same page but send nothing, so the page tells nobody which addresses have accounts.
+# Counted in the database, which every worker and container shares.
+PASSWORD_RESET_LIMIT_PER_EMAIL = env.int("PASSWORD_RESET_LIMIT_PER_EMAIL", default=3)
+PASSWORD_RESET_LIMIT_PER_IP = env.int("PASSWORD_RESET_LIMIT_PER_IP", default=10)
+if PASSWORD_RESET_LIMIT_PER_EMAIL < 1 or PASSWORD_RESET_LIMIT_PER_IP < 1:
+    raise ImproperlyConfigured(
+        "PASSWORD_RESET_LIMIT_PER_EMAIL and PASSWORD_RESET_LIMIT_PER_IP must be whole numbers of "
+        "at least 1 (defaults: 3 and 10 emails an hour)."
+    )
 
 # --- The library -------------------------------------------------------------------------------
 # The library's own name, shown in the site's header, page titles and footer, and in its emails
@@ -423,11 +449,6 @@ SILENCED_SYSTEM_CHECKS = [
     "security.W005",
     "security.W021",
 ]
-if not REDIS_URL:
-    # axes.W001 warns that an in-process cache does not share sign-in counts between processes:
-    # without REDIS_URL each worker counts on its own (documented in README, like the API rate
-    # limits); REDIS_URL shares them.
-    SILENCED_SYSTEM_CHECKS.append("axes.W001")
 
 # --- REST framework ----------------------------------------------------------------------------
 API_MAX_PAGE_SIZE = 100

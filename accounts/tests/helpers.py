@@ -13,3 +13,12 @@ def grant_issue_for_others(user):
         )
     )
     return get_user_model().objects.get(pk=user.pk)
+
+
+def grant_token_permissions(user, codenames=("view_apitoken", "delete_apitoken")):
+    """``user`` with the token model's permissions (seeing and revoking everyone's tokens, as
+    the admin grants them), freshly read."""
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="accounts", codename__in=codenames)
+    )
+    return get_user_model().objects.get(pk=user.pk)

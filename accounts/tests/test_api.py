@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, hash_key
 from accounts.services import token_create, token_issue
-from accounts.tests.helpers import grant_issue_for_others
+from accounts.tests.helpers import grant_issue_for_others, grant_token_permissions
 from shelfmark.tests.helpers import assert_error
 
 pytestmark = pytest.mark.django_db
@@ -116,22 +116,24 @@ def test_a_user_cannot_list_another_users_tokens_with_the_filter(
     mine, _ = token_create(user=patron_user, name="mine")
     token_create(user=other_user, name="theirs")
 
-    response = patron_client.get(TOKENS_URL, {"user": other_user.id})
+    refused = patron_client.get(TOKENS_URL, {"user": other_user.id})
+    own = patron_client.get(TOKENS_URL, {"user": patron_user.id})
 
-    assert response.status_code == 200
-    assert [row["id"] for row in response.json()["results"]] == [mine.id]
+    error = assert_error(refused, 403, "permission_denied")
+    assert "accounts.view_apitoken" in error["message"]
+    assert [row["id"] for row in own.json()["results"]] == [mine.id]
 
 
-def test_staff_list_everyones_tokens_and_filter_by_user(
-    staff_client, staff_user, patron_user, other_user
+def test_token_admins_list_everyones_tokens_and_filter_by_user(
+    token_admin_client, token_admin, patron_user, other_user
 ):
     patron_token, _ = token_create(user=patron_user, name="p")
     other_token, _ = token_create(user=other_user, name="o")
-    staff_token, _ = token_create(user=staff_user, name="s")
+    staff_token, _ = token_create(user=token_admin, name="s")
 
-    everyone = staff_client.get(TOKENS_URL)
-    one_user = staff_client.get(TOKENS_URL, {"user": other_user.id})
-    nobody = staff_client.get(TOKENS_URL, {"user": "999999999999999999"})
+    everyone = token_admin_client.get(TOKENS_URL)
+    one_user = token_admin_client.get(TOKENS_URL, {"user": other_user.id})
+    nobody = token_admin_client.get(TOKENS_URL, {"user": "999999999999999999"})
 
     assert [row["id"] for row in everyone.json()["results"]] == [
         staff_token.id,
@@ -156,26 +158,27 @@ def test_the_user_filter_must_be_a_user_id(staff_client, value):
 
 
 def test_listing_tokens_takes_one_query(
-    staff_client, staff_user, patron_user, other_user, django_assert_num_queries
+    token_admin_client, token_admin, patron_user, other_user, django_assert_num_queries
 ):
-    for user in (staff_user, patron_user, other_user, patron_user):
-        token_create(user=user, name="t", created_by=staff_user)
+    for user in (token_admin, patron_user, other_user, patron_user):
+        token_create(user=user, name="t", created_by=token_admin)
     token_create(user=patron_user, name="from the command line")
+    token_admin_client.get(TOKENS_URL)  # reads the account's permissions, which it then caches
 
     with django_assert_num_queries(1):
-        response = staff_client.get(TOKENS_URL)
+        response = token_admin_client.get(TOKENS_URL)
 
     assert len(response.json()["results"]) == 5
 
 
-def test_the_list_shows_who_created_each_token(staff_client, superuser, patron_user):
+def test_the_list_shows_who_created_each_token(token_admin_client, superuser, patron_user):
     self_issued = token_issue(actor=patron_user, name="mine", via_token=None)[0]
     for_the_patron = token_issue(
         actor=superuser, name="given", user_id=patron_user.pk, via_token=None
     )[0]
     from_the_command = token_create(user=patron_user, name="command line")[0]
 
-    response = staff_client.get(TOKENS_URL, {"user": patron_user.id})
+    response = token_admin_client.get(TOKENS_URL, {"user": patron_user.id})
 
     assert response.status_code == 200
     assert {
@@ -188,13 +191,112 @@ def test_the_list_shows_who_created_each_token(staff_client, superuser, patron_u
     }
 
 
-def test_a_token_keeps_its_row_when_its_creator_is_deleted(staff_client, superuser, patron_user):
+def test_a_token_keeps_its_row_when_its_creator_is_deleted(
+    token_admin_client, superuser, patron_user
+):
     token = token_issue(actor=superuser, name="given", user_id=patron_user.pk, via_token=None)[0]
 
     superuser.delete()
 
-    (row,) = staff_client.get(TOKENS_URL).json()["results"]
+    (row,) = token_admin_client.get(TOKENS_URL).json()["results"]
     assert (row["id"], row["created_by"], row["created_by_username"]) == (token.id, None, None)
+
+
+# --- staff without the token model's permissions (a cataloguer) ----------------------------------
+
+
+@pytest.fixture
+def cataloguer_client(staff_user) -> APIClient:
+    """conftest's staff_user: every catalog and circulation permission, none on tokens."""
+    client = APIClient()
+    client.force_authenticate(staff_user)
+    return client
+
+
+def test_staff_without_the_permission_list_only_their_own_tokens(
+    cataloguer_client, staff_user, patron_user, other_user
+):
+    mine, _ = token_create(user=staff_user, name="desk script")
+    token_create(user=patron_user, name="reader's")
+    token_create(user=other_user, name="other's")
+
+    response = cataloguer_client.get(TOKENS_URL)
+
+    assert response.status_code == 200
+    assert [row["id"] for row in response.json()["results"]] == [mine.id]
+
+
+def test_staff_without_the_permission_get_403_listing_another_users_tokens(
+    cataloguer_client, staff_user, patron_user
+):
+    token_create(user=patron_user, name="reader's")
+
+    response = cataloguer_client.get(TOKENS_URL, {"user": patron_user.id})
+
+    error = assert_error(response, 403, "permission_denied")
+    assert "accounts.view_apitoken" in error["message"]
+
+
+def test_staff_without_the_permission_may_ask_for_their_own_by_user(cataloguer_client, staff_user):
+    mine, _ = token_create(user=staff_user, name="desk script")
+
+    response = cataloguer_client.get(TOKENS_URL, {"user": staff_user.id})
+
+    assert [row["id"] for row in response.json()["results"]] == [mine.id]
+
+
+def test_staff_without_the_permission_get_403_revoking_another_users_token(
+    cataloguer_client, patron_user
+):
+    token, key = token_create(user=patron_user, name="reader's script")
+
+    response = cataloguer_client.delete(detail_url(token.id))
+
+    error = assert_error(response, 403, "permission_denied")
+    assert "accounts.delete_apitoken" in error["message"]
+    assert authenticates(key)
+
+
+def test_staff_without_the_permission_still_revoke_their_own_token(cataloguer_client, staff_user):
+    token, key = token_create(user=staff_user, name="desk script")
+
+    response = cataloguer_client.delete(detail_url(token.id))
+
+    assert response.status_code == 204
+    assert not authenticates(key)
+
+
+def test_staff_without_the_permission_still_issue_their_own_tokens(cataloguer_client, staff_user):
+    response = cataloguer_client.post(TOKENS_URL, {"name": "desk script"})
+
+    assert response.status_code == 201
+    assert response.json()["user"] == staff_user.id
+
+
+def test_the_view_permission_alone_lists_everyone_but_does_not_revoke(staff_user, patron_user):
+    viewer = grant_token_permissions(staff_user, codenames=["view_apitoken"])
+    client = APIClient()
+    client.force_authenticate(viewer)
+    token, key = token_create(user=patron_user, name="reader's script")
+
+    listed = client.get(TOKENS_URL, {"user": patron_user.id})
+    revoke = client.delete(detail_url(token.id))
+
+    assert [row["id"] for row in listed.json()["results"]] == [token.id]
+    assert_error(revoke, 403, "permission_denied")
+    assert authenticates(key)
+
+
+def test_the_delete_permission_alone_revokes_anothers_token(staff_user, patron_user):
+    revoker = grant_token_permissions(staff_user, codenames=["delete_apitoken"])
+    client = APIClient()
+    client.force_authenticate(revoker)
+    token, key = token_create(user=patron_user, name="reader's script")
+
+    response = client.delete(detail_url(token.id))
+
+    assert response.status_code == 204
+    assert not authenticates(key)
 
 
 def test_the_schema_documents_who_created_a_token(client):
@@ -625,20 +727,20 @@ def test_revoking_someone_elses_token_as_non_staff_is_404(patron_client, other_u
     assert authenticates(key)
 
 
-def test_staff_can_revoke_anyones_token(staff_client, patron_user):
+def test_a_token_admin_can_revoke_anyones_token(token_admin_client, patron_user):
     token, key = token_create(user=patron_user, name="lost phone")
 
-    response = staff_client.delete(detail_url(token.id))
+    response = token_admin_client.delete(detail_url(token.id))
 
     assert response.status_code == 204
     assert not ApiToken.objects.filter(pk=token.pk).exists()
     assert not authenticates(key)
 
 
-def test_staff_cannot_revoke_a_superusers_token(staff_client, superuser):
+def test_a_token_admin_cannot_revoke_a_superusers_token(token_admin_client, superuser):
     token, key = token_create(user=superuser, name="the boss's script")
 
-    response = staff_client.delete(detail_url(token.id))
+    response = token_admin_client.delete(detail_url(token.id))
 
     error = assert_error(response, 403, "permission_denied")
     assert error["message"] == "Only a superuser may revoke a superuser's tokens."

@@ -154,8 +154,8 @@ def test_token_requests_are_not_subject_to_csrf(patron_user, issued):
     assert response.json()["username"] == "reader"
 
 
-def test_a_staff_token_grants_staff_rights(api_client, staff_user, patron_user):
-    _, staff_key = token_create(user=staff_user, name="desk")
+def test_a_staff_token_grants_staff_rights(api_client, token_admin, patron_user):
+    _, staff_key = token_create(user=token_admin, name="desk")
     patron_token, patron_key = token_create(user=patron_user, name="home")
 
     as_staff = api_client.get(TOKENS_URL, HTTP_AUTHORIZATION=f"Token {staff_key}")

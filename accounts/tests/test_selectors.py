@@ -18,8 +18,10 @@ from accounts.selectors import (
     TOKEN_ROWS,
     token_for_key,
     token_list,
+    token_list_check,
 )
 from accounts.services import token_create
+from shelfmark.errors import NotAllowed
 
 pytestmark = pytest.mark.django_db
 
@@ -105,12 +107,33 @@ def test_token_list_shows_non_staff_only_their_own(patron_user, other_user):
     assert list(token_list(actor=patron_user)) == [mine]
 
 
-def test_token_list_shows_staff_everyones(staff_user, patron_user, other_user):
+def test_token_list_shows_everyones_with_the_view_permission(token_admin, patron_user, other_user):
     first, _ = token_create(user=patron_user, name="1")
     second, _ = token_create(user=other_user, name="2")
-    third, _ = token_create(user=staff_user, name="3")
+    third, _ = token_create(user=token_admin, name="3")
 
-    assert set(token_list(actor=staff_user)) == {first, second, third}
+    assert set(token_list(actor=token_admin)) == {first, second, third}
+
+
+def test_token_list_shows_staff_without_the_permission_their_own_and_those_they_issued(
+    staff_user, patron_user, other_user
+):
+    mine, _ = token_create(user=staff_user, name="mine")
+    issued, _ = token_create(user=patron_user, name="given", created_by=staff_user)
+    token_create(user=other_user, name="theirs")
+    token_create(user=patron_user, name="the patron's own")
+
+    assert set(token_list(actor=staff_user)) == {mine, issued}
+
+
+def test_token_list_check_refuses_another_users_list_without_the_permission(
+    staff_user, token_admin, patron_user
+):
+    token_list_check(actor=patron_user, user_id=patron_user.pk)  # one's own: fine
+    token_list_check(actor=token_admin, user_id=patron_user.pk)
+
+    with pytest.raises(NotAllowed, match=r"accounts\.view_apitoken"):
+        token_list_check(actor=patron_user, user_id=token_admin.pk)
 
 
 # --- TOKEN_ROWS ----------------------------------------------------------------------------------

@@ -265,8 +265,29 @@ def test_token_revoke_refuses_someone_elses_token_for_non_staff(patron_user, oth
     assert token_for_key(key=key) == token
 
 
-def test_token_revoke_lets_staff_revoke_anyones_token(staff_user, patron_user):
+def test_token_revoke_lets_a_token_admin_revoke_anyones_token(token_admin, patron_user):
     token, _ = token_create(user=patron_user, name="lost laptop")
+
+    token_revoke(token=token, actor=token_admin)
+
+    assert not ApiToken.objects.filter(pk=token.pk).exists()
+
+
+def test_token_revoke_refuses_another_users_token_to_staff_without_the_permission(
+    staff_user, patron_user
+):
+    token, key = token_create(user=patron_user, name="lost laptop")
+
+    with pytest.raises(NotAllowed) as excinfo:
+        token_revoke(token=token, actor=staff_user)
+
+    assert excinfo.value.status_code == 403
+    assert "accounts.delete_apitoken" in excinfo.value.message
+    assert token_for_key(key=key) == token
+
+
+def test_token_revoke_lets_staff_without_the_permission_revoke_their_own(staff_user):
+    token, _ = token_create(user=staff_user, name="desk script")
 
     token_revoke(token=token, actor=staff_user)
 
@@ -274,12 +295,12 @@ def test_token_revoke_lets_staff_revoke_anyones_token(staff_user, patron_user):
 
 
 def test_token_revoke_refuses_a_superusers_token_to_staff_who_are_not_superusers(
-    staff_user, superuser
+    token_admin, superuser
 ):
     token, key = token_create(user=superuser, name="the boss's script")
 
     with pytest.raises(NotAllowed) as excinfo:
-        token_revoke(token=token, actor=staff_user)
+        token_revoke(token=token, actor=token_admin)
 
     assert excinfo.value.status_code == 403
     assert excinfo.value.message == "Only a superuser may revoke a superuser's tokens."

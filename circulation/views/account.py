@@ -17,12 +17,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.services import password_reset_allowed
 from catalog.models import Book
 from circulation import services
 from circulation.models import Hold, Loan, Patron
@@ -36,6 +37,7 @@ from circulation.views.hold_forms import (
 )
 from shelfmark.errors import DomainError
 from shelfmark.formats import long_date
+from shelfmark.logins import client_address
 
 # The feed URL made by the last "new link" click, shown on the next page once (the database
 # keeps only its hash). In the session, which lives on the server, not in a cookie.
@@ -89,6 +91,14 @@ class PasswordResetView(auth_views.PasswordResetView):
             "library_name": settings.LIBRARY_NAME,
         }
         return super().get_form_kwargs()
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        # Over the hourly limits (accounts.services.password_reset_allowed): the same page as
+        # a sent email, and nothing sent.
+        email = form.cleaned_data["email"]
+        if not password_reset_allowed(email=email, client=client_address(self.request)):
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 # --- My account ----------------------------------------------------------------------------------

@@ -17,8 +17,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
@@ -44,19 +45,35 @@ def _database_url() -> str:
 
 
 @contextmanager
-def gunicorn(*, workers: int = 2) -> Iterator[str]:
+def gunicorn(
+    *,
+    workers: int = 2,
+    environment: Mapping[str, str] | None = None,
+    access_log: Path | None = None,
+    output: Path | None = None,
+) -> Iterator[str]:
     """A gunicorn serving the site on the tests' PostgreSQL database; its base URL. Local mode
-    (DEBUG: the static files come from the apps, as with ./scripts/serve)."""
+    (DEBUG: the static files come from the apps, as with ./scripts/serve). ``environment`` adds
+    to (or overrides) the settings' variables; with ``access_log``, gunicorn writes a line per
+    request there, the answering worker's pid first (``worker_pids``); with ``output``, the
+    workers' standard output goes to that file (the console email backend's emails)."""
     if connection.vendor != "postgresql":
         raise RuntimeError("gunicorn() serves the PostgreSQL test database only")
     port = _free_port()
-    environment = {
+    variables = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "shelfmark.settings",
         "DEBUG": "true",
         "DATABASE_URL": _database_url(),
         "PYTHONPATH": str(settings.BASE_DIR),
+        **(environment or {}),
     }
+    logging = (
+        ["--access-logfile", str(access_log), "--access-logformat", ACCESS_LOG_FORMAT]
+        if access_log is not None
+        else []
+    )
+    stdout = output.open("ab") if output is not None else None
     server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
         [
             sys.executable,
@@ -71,9 +88,11 @@ def gunicorn(*, workers: int = 2) -> Iterator[str]:
             "120",
             "--log-level",
             "warning",
+            *logging,
         ],
         cwd=settings.BASE_DIR,
-        env=environment,
+        env=variables,
+        stdout=stdout,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -86,6 +105,47 @@ def gunicorn(*, workers: int = 2) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+        if stdout is not None:
+            stdout.close()
+
+
+# The worker's pid, the status and the request line.
+ACCESS_LOG_FORMAT = "%(p)s %(s)s %(r)s"
+
+
+def worker_pids(access_log: Path, method: str, path: str) -> list[str]:
+    """The pid of the worker that answered each ``method`` request for ``path``, in order."""
+    pids = []
+    for line in access_log.read_text(encoding="utf-8").splitlines():
+        pid, _status, requested_method, requested, *_ = line.split()
+        if requested_method == method and urllib.parse.urlsplit(requested).path == path:
+            pids.append(pid)
+    return pids
+
+
+HOLD_SETTLE_SECONDS = 0.5
+
+
+class HeldWorker:
+    """Keeps one idle worker busy, so that the requests sent meanwhile go to the others.
+
+    gunicorn's sync workers serve one connection at a time: a connection whose request never
+    ends (its headers are not finished) holds the worker that took it, the one that was idle,
+    until it is released. With two workers, holding the second before releasing the first
+    moves requests from one worker to the other at will (accounts/tests/
+    test_throttles_gunicorn.py); ``worker_pids`` shows who answered."""
+
+    def __init__(self, url: str) -> None:
+        address = urllib.parse.urlsplit(url)
+        self.connection = socket.create_connection(
+            (address.hostname, address.port or 80), timeout=5
+        )
+        self.connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # unfinished
+        time.sleep(HOLD_SETTLE_SECONDS)  # for an idle worker to take it
+
+    def release(self) -> None:
+        self.connection.close()
+        time.sleep(HOLD_SETTLE_SECONDS)  # for the worker to see the end and wait for the next
 
 
 def _wait_until_healthy(server: subprocess.Popen[bytes], url: str) -> None:

@@ -1,7 +1,9 @@
 """Signing in: throttling of failed sign-ins (shelfmark/logins.py and the AXES_* settings) on
 both sign-in pages, and where a sign-in without ?next= lands.
 
-The counts live in Django's cache, which the autouse fixture in conftest.py clears per test.
+Without REDIS_URL, as here, the counts live in the database (axes' database handler), which
+each test rolls back; accounts/tests/test_throttles_gunicorn.py shows them shared by the worker
+processes of a real server.
 """
 
 from __future__ import annotations
@@ -239,3 +241,34 @@ def test_signing_in_to_the_api_without_next_lands_on_the_api_root(staff_user):
     assert response.status_code == 302
     assert response["Location"] == "/api/"
     assert client.get(response["Location"]).status_code == 200
+
+
+# --- the database's counts (no REDIS_URL) --------------------------------------------------------
+
+
+def test_without_redis_the_counts_are_in_the_database(staff_user, settings):
+    from axes.models import AccessAttempt
+
+    assert settings.AXES_HANDLER == "shelfmark.logins.DatabaseLoginCounts"
+    fail("/admin/login/", 3)
+
+    assert AccessAttempt.objects.get(username="user:librarian").failures_since_start == 3
+
+
+def test_tries_while_locked_keep_the_lockout_but_do_not_grow_its_rows(staff_user, login_page):
+    from axes.models import AccessAttempt
+
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        fail(login_page, 10)
+        sizes = {row.pk: len(row.post_data) for row in AccessAttempt.objects.all()}
+
+        for _ in range(5):
+            clock.shift(timedelta(minutes=10))
+            assert_locked_out(sign_in(login_page, "librarian", "wrong"))
+
+        # Each locked try wrote nothing more of the request into the rows...
+        assert {row.pk: len(row.post_data) for row in AccessAttempt.objects.all()} == sizes
+        # ...but moved the cool-off on (15 minutes from the last try).
+        assert_locked_out(sign_in(login_page, "librarian", PASSWORD))
+        clock.shift(timedelta(minutes=15, seconds=1))
+        assert signed_in(sign_in(login_page, "librarian", PASSWORD))

@@ -63,6 +63,8 @@ print(json.dumps({
     "AXES_COOLOFF_SECONDS": settings.AXES_COOLOFF_TIME.total_seconds(),
     "AXES_HANDLER": settings.AXES_HANDLER,
     "SILENCED_SYSTEM_CHECKS": settings.SILENCED_SYSTEM_CHECKS,
+    "PASSWORD_RESET_LIMIT_PER_EMAIL": settings.PASSWORD_RESET_LIMIT_PER_EMAIL,
+    "PASSWORD_RESET_LIMIT_PER_IP": settings.PASSWORD_RESET_LIMIT_PER_IP,
 }))
 """
 
@@ -304,7 +306,44 @@ def test_sign_in_throttling_defaults_to_ten_failures_and_fifteen_minutes(run):
 
     assert values["AXES_FAILURE_LIMIT"] == 10
     assert values["AXES_COOLOFF_SECONDS"] == 15 * 60
-    assert values["AXES_HANDLER"] == "axes.handlers.cache.AxesCacheHandler"
+
+
+def test_sign_in_failures_are_counted_in_the_database_without_a_shared_cache(run):
+    # Not in an in-process cache, which each worker process would count in on its own.
+    without_redis = settings_in(run, **LOCAL, REDIS_URL="")
+    with_redis = settings_in(run, **LOCAL, REDIS_URL="redis://cache.internal:6379/0")
+
+    assert without_redis["AXES_HANDLER"] == "shelfmark.logins.DatabaseLoginCounts"
+    assert with_redis["AXES_HANDLER"] == "axes.handlers.cache.AxesCacheHandler"
+    assert with_redis["CACHE"] == "django.core.cache.backends.redis.RedisCache"
+
+
+def test_password_reset_limits_default_to_three_per_email_and_ten_per_address(run):
+    values = settings_in(run, **LOCAL)
+    changed = settings_in(
+        run, **LOCAL, PASSWORD_RESET_LIMIT_PER_EMAIL="1", PASSWORD_RESET_LIMIT_PER_IP="50"
+    )
+
+    assert (values["PASSWORD_RESET_LIMIT_PER_EMAIL"], values["PASSWORD_RESET_LIMIT_PER_IP"]) == (
+        3,
+        10,
+    )
+    assert (changed["PASSWORD_RESET_LIMIT_PER_EMAIL"], changed["PASSWORD_RESET_LIMIT_PER_IP"]) == (
+        1,
+        50,
+    )
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"PASSWORD_RESET_LIMIT_PER_EMAIL": "0"}, {"PASSWORD_RESET_LIMIT_PER_IP": "0"}],
+    ids=["per-email", "per-ip"],
+)
+def test_password_reset_limits_cannot_be_switched_off_by_a_zero(run, env):
+    result = run("-c", "import django; django.setup()", env={**LOCAL, **env})
+
+    assert result.returncode != 0
+    assert "PASSWORD_RESET_LIMIT_PER_EMAIL and PASSWORD_RESET_LIMIT_PER_IP must be" in result.stderr
 
 
 def test_sign_in_throttling_is_configurable(run):
@@ -361,12 +400,10 @@ def test_notice_settings_out_of_range_stop_the_start(run, env):
     assert "NOTICE_DUE_SOON_DAYS must be 0 to 60, NOTICE_OVERDUE_REMINDERS 0 to 3" in result.stderr
 
 
-def test_only_a_shared_cache_quiets_the_warning_about_per_process_sign_in_counts(run):
-    # axes.W001: counts in an in-process cache are per worker. Documented and accepted without
-    # REDIS_URL; with it the check stays on (and passes).
-    assert "axes.W001" in settings_in(run, **LOCAL)["SILENCED_SYSTEM_CHECKS"]
-    with_redis = settings_in(run, **LOCAL, REDIS_URL="redis://cache.internal:6379/0")
-    assert "axes.W001" not in with_redis["SILENCED_SYSTEM_CHECKS"]
+def test_no_warning_about_per_process_sign_in_counts_is_silenced(run):
+    # axes.W001 warns of counts in an in-process cache; without REDIS_URL they are in the
+    # database now, so nothing needs silencing.
+    assert "axes.W001" not in settings_in(run, **LOCAL)["SILENCED_SYSTEM_CHECKS"]
 
 
 # --- secrets from files (SECRET_KEY_FILE, DATABASE_PASSWORD_FILE) ---------------------------------
