@@ -12,8 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
-
 from catalog import selectors, services
 from catalog.models import Book, Copy
 from catalog.rules import clean_isbn
@@ -21,6 +19,7 @@ from interchange import openlibrary
 from interchange.openlibrary import BookMetadata, Outcome
 from shelfmark.errors import DomainError, InvalidInput, RuleError
 from shelfmark.rows import Row
+from shelfmark.transactions import service_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -134,11 +133,21 @@ def book_add_with_copy(
     Open Library's ``cover_url``. The cover is fetched after the commit, outside the
     transaction (a network wait must not hold locks), and a cover that cannot be had leaves the
     book without one and a message why."""
-    with transaction.atomic():
-        created = services.book_create(authors=list(authors), subjects=list(subjects), **book)
-        new_copy = services.copy_create(book=created, **copy) if copy else None
+    created, new_copy = _book_and_copy_create(book, authors, subjects, copy)
     problem = _cover_store(created, cover_url) if cover_url else ""
     return BookAdded(created, new_copy, problem)
+
+
+@service_transaction
+def _book_and_copy_create(
+    book: dict[str, Any],
+    authors: Sequence[str],
+    subjects: Sequence[str],
+    copy: dict[str, Any] | None,
+) -> tuple[Book, Copy | None]:
+    """Both or neither: a copy the rules refuse takes its new book back with it."""
+    created = services.book_create(authors=list(authors), subjects=list(subjects), **book)
+    return created, services.copy_create(book=created, **copy) if copy else None
 
 
 def _cover_store(book: Book, cover_url: str) -> str:
