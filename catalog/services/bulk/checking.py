@@ -25,6 +25,7 @@ from catalog.rules import (
     squash_spaces,
 )
 from catalog.search import search_document
+from catalog.services.bulk.matching import MatchKey
 from shelfmark.errors import RuleError
 
 
@@ -82,6 +83,9 @@ class CleanBook(NamedTuple):
     subjects: list[str]
     copies: list[dict[str, Any]]
     search_text: str
+    # What matching compares, worked out here with the rest: in an import, in the reader's
+    # process, beside the one writing to the database.
+    key: MatchKey
 
 
 # The rules' verdict on an item: cleaned, or every problem it has.
@@ -156,7 +160,15 @@ def _clean(item: BookIn) -> Verdict:
         isbn=fields["isbn"],
         author_names=authors,
     )
-    return CleanBook(fields, authors, subjects, copies, search_text)
+    key = MatchKey.of(
+        isbn=fields["isbn"],
+        title=fields["title"],
+        subtitle=fields["subtitle"],
+        authors=authors,
+        year=fields["year"],
+        publisher=fields["publisher"],
+    )
+    return CleanBook(fields, authors, subjects, copies, search_text, key)
 
 
 def _names(raw: Iterable[str], field_name: str, problems: list[Problem]) -> list[str]:

@@ -115,25 +115,16 @@ def _books_import(
             items.append(None)
             continue
         # A fresh Item for each attempt: one rolled back leaves marks (ids, copies dropped).
-        fields = verdict.fields
-        key = MatchKey.of(
-            isbn=fields["isbn"],
-            title=fields["title"],
-            subtitle=fields["subtitle"],
-            authors=verdict.authors,
-            year=fields["year"],
-            publisher=fields["publisher"],
-        )
         attempt = Item(
-            fields,
+            verdict.fields,
             verdict.authors,
             verdict.subjects,
             [copy for copy in verdict.copies if copy["barcode"]],
             [copy for copy in verdict.copies if not copy["barcode"]],
             verdict.search_text,
-            key,
+            verdict.key,
         )
-        outcomes.append(Outcome(Result.SKIPPED, key=key))
+        outcomes.append(Outcome(Result.SKIPPED, key=verdict.key))
         items.append(attempt)
     valid = [item for item in items if item is not None]
     if maker is not None and any(item.holdings for item in valid):
