@@ -45,20 +45,20 @@ north island blue water dead science street murder poems letters girl boy shadow
 french blood golden empire silent fire heart london summer winter mountain road travels house
 complete young queen sea second tales white age nature power lady world war short field wild
 kingdom ghost dream music brief hidden theory practice design south east west first last three
-""".split()
+""".split()  # noqa: SIM905  (a word list reads best as text)
 FIRST_NAMES = """
 Jane Charles Emily Leo Fyodor Gabriel Toni Haruki Virginia George Mary Herman Franz Marcel Italo
 Chinua Isabel Jorge Zadie Kazuo Margaret Ursula Octavia Ray Agatha Arthur Doris Iris Nadine
 Orhan Salman Umberto Wisława Olga Elif Naguib Ngũgĩ Selma Halldór Sigrid José Clarice Machado
 Anne Thomas Edith Henry Willa Zora James Ralph Louisa Walt Edgar Nathaniel Kate Sylvia Ted
-""".split()
+""".split()  # noqa: SIM905  (a word list reads best as text)
 SURNAMES = """
 Austen Dickens Brontë Tolstoy Dostoevsky García Morrison Murakami Woolf Eliot Shelley Melville
 Kafka Proust Calvino Achebe Allende Borges Smith Ishiguro Atwood Le-Guin Butler Bradbury Christie
 Conan Lessing Murdoch Gordimer Pamuk Rushdie Eco Szymborska Tokarczuk Shafak Mahfouz Thiong'o
 Lagerlöf Laxness Undset Saramago Lispector Assis Carson Hardy Wharton James Cather Hurston Baldwin
 Ellison Alcott Whitman Poe Hawthorne Chopin Plath Hughes Næss Øberg Müller Schröder Ñúñez Łukasz
-""".split()
+""".split()  # noqa: SIM905  (a word list reads best as text)
 INITIALS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 SUBJECTS = [
     f"{topic}{suffix}"
@@ -66,7 +66,7 @@ SUBJECTS = [
     for topic in """Fiction Poetry Drama Travel Cooking Gardening Mathematics Physics Chemistry
     Biology Philosophy Religion Music Art Architecture Economics Law Medicine Psychology Sociology
     Geography Astronomy Computing Engineering Education Sports Photography Film Theatre Folklore
-    Mythology Linguistics Politics Military Ships Railways Birds Insects Oceans""".split()
+    Mythology Linguistics Politics Military Ships Railways Birds Insects Oceans""".split()  # noqa: SIM905  (a word list reads best as text)
 ]
 LANGUAGES = ["en"] * 14 + ["fr", "fr", "de", "es", "it", "ru", "ja", "pt"]
 PUBLISHERS = [f"{name} {kind}" for name in SURNAMES[:40] for kind in ("Press", "Books")]
@@ -78,8 +78,8 @@ CATEGORIES = [("Adult", 21, 10), ("Child", 14, 5)]  # name, loan days, max loans
 
 def _syllable_words(count: int, rng: random.Random) -> list[str]:
     """``count`` distinct made-up words (the vocabulary's long tail)."""
-    onsets = "b c d f g h j k l m n p r s t v w z br ch cl dr fl gr pl sh st th tr".split()
-    vowels = "a e i o u ai ea io ou".split()
+    onsets = "b c d f g h j k l m n p r s t v w z br ch cl dr fl gr pl sh st th tr".split()  # noqa: SIM905
+    vowels = "a e i o u ai ea io ou".split()  # noqa: SIM905
     codas = ["", "n", "r", "s", "l", "th", "nd", "st", "x"]
     seen: set[str] = set(COMMON_WORDS)
     words: list[str] = []
@@ -121,27 +121,72 @@ COLUMNS: dict[str, Sequence[str]] = {
     "catalog_author": ("id", "name", "sort_name", "created_at", "updated_at"),
     "catalog_subject": ("id", "name", "created_at"),
     "catalog_book": (
-        "id", "title", "subtitle", "isbn", "publisher", "year", "language", "pages",
-        "description", "cover", "search_text", "created_at", "updated_at",
-    ),  # fmt: skip
+        "id",
+        "title",
+        "subtitle",
+        "isbn",
+        "publisher",
+        "year",
+        "language",
+        "pages",
+        "description",
+        "cover",
+        "search_text",
+        "created_at",
+        "updated_at",
+    ),
     "catalog_bookauthor": ("book_id", "author_id", "position"),
     "catalog_book_subjects": ("book_id", "subject_id"),
     "catalog_copy": (
-        "id", "barcode", "book_id", "call_number", "location", "status", "loan_type",
-        "acquired_on", "note", "created_at", "updated_at",
-    ),  # fmt: skip
+        "id",
+        "barcode",
+        "book_id",
+        "call_number",
+        "location",
+        "status",
+        "loan_type",
+        "acquired_on",
+        "note",
+        "created_at",
+        "updated_at",
+    ),
     "circulation_patroncategory": (
-        "id", "name", "loan_period_days", "max_loans", "max_renewals", "max_holds",
-        "hold_pickup_days", "overdue_blocks", "card_valid_months", "created_at", "updated_at",
-    ),  # fmt: skip
+        "id",
+        "name",
+        "loan_period_days",
+        "max_loans",
+        "max_renewals",
+        "max_holds",
+        "hold_pickup_days",
+        "overdue_blocks",
+        "card_valid_months",
+        "created_at",
+        "updated_at",
+    ),
     "circulation_patron": (
-        "id", "card_number", "name", "email", "phone", "category_id", "expires_on", "blocked",
-        "block_reason", "notes", "created_at", "updated_at",
-    ),  # fmt: skip
+        "id",
+        "card_number",
+        "name",
+        "email",
+        "phone",
+        "category_id",
+        "expires_on",
+        "blocked",
+        "block_reason",
+        "notes",
+        "created_at",
+        "updated_at",
+    ),
     "circulation_loan": (
-        "id", "copy_id", "patron_id", "checked_out_at", "due_on", "checked_in_at", "renewals",
+        "id",
+        "copy_id",
+        "patron_id",
+        "checked_out_at",
+        "due_on",
+        "checked_in_at",
+        "renewals",
         "days_late",
-    ),  # fmt: skip
+    ),
 }
 
 
@@ -173,11 +218,13 @@ def generate(books: int, seed: int = 1) -> Catalog:
         at = EPOCH + datetime.timedelta(seconds=n)
         authors.append((n + 1, name, f"{surname}{suffix}, {first} {initial}.", at, at))
     catalog.tables["catalog_author"] = authors
-    catalog.tables["catalog_subject"] = [
-        (n + 1, name, EPOCH) for n, name in enumerate(SUBJECTS)
-    ]
+    catalog.tables["catalog_subject"] = [(n + 1, name, EPOCH) for n, name in enumerate(SUBJECTS)]
     pick_author = _zipf_sampler(author_count, rng, exponent=0.8)
-    book_rows, links, subject_links, copies, loans = [], [], [], [], []
+    book_rows: list[tuple[Any, ...]] = []
+    links: list[tuple[Any, ...]] = []
+    subject_links: list[tuple[Any, ...]] = []
+    copies: list[tuple[Any, ...]] = []
+    loans: list[tuple[Any, ...]] = []
     title_counts: Counter[str] = Counter()
     patrons = max(10, books // 20)
     copy_id = loan_id = 0
@@ -193,33 +240,51 @@ def generate(books: int, seed: int = 1) -> Catalog:
         at = EPOCH + datetime.timedelta(minutes=n)
         book_rows.append(
             (
-                book_id, title, subtitle, isbn, rng.choice(PUBLISHERS),
+                book_id,
+                title,
+                subtitle,
+                isbn,
+                rng.choice(PUBLISHERS),
                 rng.randint(1850, 2025) if rng.random() < 0.95 else None,
-                rng.choice(LANGUAGES), rng.randint(40, 900) if rng.random() < 0.8 else None,
-                "A book about " + " ".join(title_words) if rng.random() < 0.5 else "", "",
+                rng.choice(LANGUAGES),
+                rng.randint(40, 900) if rng.random() < 0.8 else None,
+                "A book about " + " ".join(title_words) if rng.random() < 0.5 else "",
+                "",
                 search_document(title=title, subtitle=subtitle, isbn=isbn, author_names=names),
-                at, at,
+                at,
+                at,
             )
-        )  # fmt: skip
+        )
         links += [(book_id, author + 1, position) for position, author in enumerate(chosen)]
         subject_links += [
-            (book_id, s + 1) for s in sorted(set(rng.sample(range(len(SUBJECTS)), rng.randint(1, 2))))
+            (book_id, s + 1)
+            for s in sorted(set(rng.sample(range(len(SUBJECTS)), rng.randint(1, 2))))
         ]
         for _ in range(2 if rng.random() < 0.25 else 1):
             copy_id += 1
             roll = rng.random()
             status = (
-                "available" if roll < 0.80
-                else "on_loan" if roll < 0.92
+                "available"
+                if roll < 0.80
+                else "on_loan"
+                if roll < 0.92
                 else rng.choice(OTHER_STATUSES)
-            )  # fmt: skip
+            )
             copies.append(
                 (
-                    copy_id, f"B{copy_id:09d}", book_id, f"{rng.randint(0, 999):03d}.{n % 97}",
-                    rng.choice(("Main shelves", "Children", "Reference", "Stacks")), status,
-                    "reference" if roll > 0.995 else "normal", None, "", at, at,
+                    copy_id,
+                    f"B{copy_id:09d}",
+                    book_id,
+                    f"{rng.randint(0, 999):03d}.{n % 97}",
+                    rng.choice(("Main shelves", "Children", "Reference", "Stacks")),
+                    status,
+                    "reference" if roll > 0.995 else "normal",
+                    None,
+                    "",
+                    at,
+                    at,
                 )
-            )  # fmt: skip
+            )
             out = EPOCH + datetime.timedelta(days=rng.randint(0, 1800), minutes=n % 1440)
             patron_id = rng.randint(1, patrons)
             if status == "on_loan":
@@ -243,11 +308,21 @@ def generate(books: int, seed: int = 1) -> Catalog:
     ]
     catalog.tables["circulation_patron"] = [
         (
-            n, f"C-{n:07d}", f"{FIRST_NAMES[n % len(FIRST_NAMES)]} Reader {n}",
-            f"reader{n}@example.org", "", 1 + (n % 7 == 0), None, False, "", "", EPOCH, EPOCH,
+            n,
+            f"C-{n:07d}",
+            f"{FIRST_NAMES[n % len(FIRST_NAMES)]} Reader {n}",
+            f"reader{n}@example.org",
+            "",
+            1 + (n % 7 == 0),
+            None,
+            False,
+            "",
+            "",
+            EPOCH,
+            EPOCH,
         )
         for n in range(1, patrons + 1)
-    ]  # fmt: skip
+    ]
     catalog.tables["circulation_loan"] = loans
     # The scenarios' words: the most frequent real word (not a stop word), and one in 1-3 titles.
     common = [w for w, _ in title_counts.most_common(20) if len(w) > 3]
@@ -286,7 +361,7 @@ def load(conninfo: str, catalog: Catalog) -> None:
             )
             extra = [(name, _neutral(kind)) for name, kind in cursor if name not in columns]
             names = ", ".join(columns + [name for name, _ in extra])
-            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:  # noqa: S608
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 tail = tuple(value for _, value in extra)
                 for row in rows:
                     copy.write_row(row + tail)

@@ -28,16 +28,20 @@ import orjson
 import psycopg
 
 with open(os.environ["BENCH_FLOOR_SCENARIOS"], encoding="utf-8") as _file:
-    SCENARIOS: dict[str, list[str]] = {url: entry["reads"] for url, entry in json.load(_file).items()}
+    SCENARIOS: dict[str, list[str]] = {
+        url: entry["reads"] for url, entry in json.load(_file).items()
+    }
 _connection: psycopg.Connection[Any] | None = None
 
 
 def _cursor() -> psycopg.Cursor[Any]:
-    global _connection  # noqa: PLW0603  (one connection per worker process, opened after fork)
+    global _connection
     if _connection is None or _connection.closed:
         _connection = psycopg.connect(
             # UTC, as Django sets it: the same rows, the same datetimes.
-            os.environ["BENCH_FLOOR_DSN"], autocommit=True, options="-c timezone=UTC"
+            os.environ["BENCH_FLOOR_DSN"],
+            autocommit=True,
+            options="-c timezone=UTC",
         )
     return _connection.cursor()
 
@@ -55,7 +59,7 @@ def application(
     digest = hashlib.sha256() if "HTTP_X_BENCH_CHECK" in environ else None
     with _cursor() as cursor:
         for sql in statements:
-            cursor.execute(sql)  # type: ignore[arg-type]  (captured, already bound SQL)
+            cursor.execute(sql)  # captured, bound SQL
             if cursor.description is None:
                 continue
             columns = [column.name for column in cursor.description]
