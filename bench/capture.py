@@ -1,11 +1,12 @@
 """Runs each scenario's request once through Django and prints what it did, as JSON on stdout.
 
-    DJANGO_SETTINGS_MODULE=shelfmark.settings python bench/capture.py HOST URL [URL ...]
+    DJANGO_SETTINGS_MODULE=shelfmark.settings python bench/capture.py [--no-rows] HOST URL ...
 
 For each URL: the status, the body's SHA-256, the number of statements, the statements themselves
 (as PostgreSQL ran them: psycopg binds the parameters on the client, so each is runnable as is),
 and the rows each SELECT returns when run again right away (the floor app must get the same rows
-from the same statements). Used by bench/suite.py for Shelfmark and for the stock DRF project.
+from the same statements). ``--cycle HOST TOKEN CARD BARCODE`` captures a checkout and a check-in
+through the API instead. Used by bench/suite.py for Shelfmark and for the stock DRF project.
 Requests are anonymous GETs with ``Host: HOST``, so the links in the bodies are the ones the
 benchmark's HTTP clients get.
 """
@@ -40,8 +41,40 @@ def rows_digest(statements: list[str]) -> str:
     return digest.hexdigest()
 
 
+def cycle(host: str, token: str, card: str, barcode: str) -> dict[str, object]:
+    """A checkout and a check-in of ``barcode`` for ``card`` through the API, twice (the first
+    warms caches): the statements of the second."""
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}", HTTP_HOST=host)
+    out: dict[str, object] = {}
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as checkout:
+            lent = client.post(
+                "/api/v1/circulation/checkout/",
+                {"patron": card, "copy": barcode},
+                "application/json",
+            )
+        with CaptureQueriesContext(connection) as checkin:
+            back = client.post(
+                "/api/v1/circulation/checkin/", {"copy": barcode}, "application/json"
+            )
+        out = {
+            "checkout_status": lent.status_code,
+            "checkin_status": back.status_code,
+            "checkout": [query["sql"] for query in checkout.captured_queries],
+            "checkin": [query["sql"] for query in checkin.captured_queries],
+        }
+    return out
+
+
 def main() -> None:
-    host, *urls = sys.argv[1:]
+    arguments = sys.argv[1:]
+    if arguments[:1] == ["--cycle"]:
+        json.dump(cycle(*arguments[1:5]), sys.stdout)
+        return
+    # Stock DRF's statements are counted, never replayed: re-running its slow searches on a big
+    # catalog would only add minutes.
+    with_rows = arguments[:1] != ["--no-rows"]
+    host, *urls = arguments if with_rows else arguments[1:]
     client = Client()
     out = {}
     for url in urls:
@@ -57,7 +90,7 @@ def main() -> None:
             "body_sha256": hashlib.sha256(response.content).hexdigest(),
             "statements": statements,
             "reads": reads,
-            "rows_sha256": rows_digest(reads),
+            "rows_sha256": rows_digest(reads) if with_rows else None,
         }
     json.dump(out, sys.stdout)
 
