@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class StockAppConfig(AppConfig):
+    name = "bench.stock_drf.stockapp"
+    label = "stockapp"
