@@ -84,7 +84,10 @@ _FACET_VALUE_SCHEMA = {
     "type": "object",
     "required": ["value", "count"],
     "properties": {
-        "value": {"type": "string", "description": "What the list's filter of the same name takes."},
+        "value": {
+            "type": "string",
+            "description": "What the list's filter of the same name takes.",
+        },
         "count": {"type": "integer", "minimum": 1, "description": "Matching books with it."},
         "id": {"type": "integer", "description": "author and subject: the row's id."},
     },
@@ -163,6 +166,7 @@ class BookListApi(ListMixin, CreateMixin, BookApi):
         wanted = facet_names(request.query_params.get(FACETS_PARAMETER, ""))
         matches = self.filter_queryset(self.get_scope())
         page = self.paginate_queryset(self.row_shape.rows(matches))
+        assert page is not None  # every list is paged (KeysetPagination)
         response = self.get_paginated_response(self.present(page))
         if wanted:
             facets = book_facets(matches, wanted)

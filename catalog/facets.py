@@ -129,11 +129,16 @@ FACETS: dict[str, Facet] = {
             "Subjects by name; `id` is the subject's id (either goes to `?subject=`).",
             _by_subject,
         ),
-        Facet("language", "Language", "ISO 639 codes (books without one are not counted).", _by_language),
+        Facet(
+            "language",
+            "Language",
+            "ISO 639 codes (books without one are not counted).",
+            _by_language,
+        ),
         Facet(
             "decade",
             "Decade",
-            "Decades of publication by their first year: `1990` is 1990–1999 (`?decade=1990`).",
+            "Decades of publication by their first year: `1990` is 1990 to 1999 (`?decade=1990`).",
             _by_decade,
         ),
         Facet(

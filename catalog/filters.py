@@ -29,7 +29,7 @@ class IntegerFilter(filters.NumberFilter):
 def _is_a_decade(value: int) -> None:
     if decade_of(value) != value:
         raise ValidationError(
-            "A decade is named by its first year, a multiple of 10: 1990 for 1990–1999.",
+            "A decade is named by its first year, a multiple of 10: 1990 for 1990 to 1999.",
             code="not_a_decade",
         )
 
@@ -76,7 +76,7 @@ class BookFilter(filters.FilterSet):
         min_value=decade_of(YEAR_MIN),
         max_value=decade_of(YEAR_MAX),
         validators=[_is_a_decade],
-        help_text="Published in this decade, named by its first year: 1990 for 1990–1999.",
+        help_text="Published in this decade, named by its first year: 1990 for 1990 to 1999.",
     )
     available = filters.ChoiceFilter(
         method="filter_available",

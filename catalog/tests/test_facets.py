@@ -24,31 +24,49 @@ def shelf() -> dict[str, Book]:
     Fiction on six, History on two; three with a copy on the shelf."""
     books = {
         "bleak": BookFactory(
-            title="Bleak House", authors=["Charles Dickens"], year=1853, language="en",
+            title="Bleak House",
+            authors=["Charles Dickens"],
+            year=1853,
+            language="en",
             subjects=["Fiction", "Law"],
         ),
         "dorrit": BookFactory(
-            title="Little Dorrit", authors=["Charles Dickens"], year=1857, language="en",
+            title="Little Dorrit",
+            authors=["Charles Dickens"],
+            year=1857,
+            language="en",
             subjects=["Fiction"],
         ),
         "cities": BookFactory(
-            title="A Tale of Two Cities", authors=["Charles Dickens"], year=1859, language="en",
+            title="A Tale of Two Cities",
+            authors=["Charles Dickens"],
+            year=1859,
+            language="en",
             subjects=["Fiction", "History"],
         ),
         "twist": BookFactory(
-            title="Oliver Twist", authors=["Charles Dickens"], year=1838, language="fr",
+            title="Oliver Twist",
+            authors=["Charles Dickens"],
+            year=1838,
+            language="fr",
             subjects=["Fiction"],
         ),
         "carol": BookFactory(
-            title="A Christmas Carol", authors=["Charles Dickens"], year=None, language="",
+            title="A Christmas Carol",
+            authors=["Charles Dickens"],
+            year=None,
+            language="",
             subjects=["Fiction"],
         ),
         "emma": BookFactory(
             title="Emma", authors=["Jane Austen"], year=1815, language="en", subjects=["Fiction"]
         ),
         "history": BookFactory(
-            title="A History of England", authors=["Jane Austen", "Cassandra Austen"],
-            year=1791, language="en", subjects=["History"],
+            title="A History of England",
+            authors=["Jane Austen", "Cassandra Austen"],
+            year=1791,
+            language="en",
+            subjects=["History"],
         ),
     }
     for name in ("bleak", "emma", "history"):

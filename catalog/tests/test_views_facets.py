@@ -27,7 +27,10 @@ def shelf():
     )
     BookFactory(title="Little Dorrit", authors=["Charles Dickens"], year=1857, subjects=["Fiction"])
     BookFactory(
-        title="Oliver Twist", authors=["Charles Dickens"], year=1838, language="fr",
+        title="Oliver Twist",
+        authors=["Charles Dickens"],
+        year=1838,
+        language="fr",
         subjects=["Fiction", "1984"],  # a subject whose name reads as an id
     )
     BookFactory(title="Emma", authors=["Jane Austen"], year=1815, subjects=["Fiction"])
