@@ -9,9 +9,14 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from catalog import selectors, services
+from catalog.facets import FACET_NAMES, FACETS, book_facets, facet_names
 from catalog.filters import BookFilter, CopyFilter, NameFilter
 from catalog.models import Author, Book, Copy, Subject
 from catalog.serializers import (
@@ -24,6 +29,7 @@ from catalog.serializers import (
     SubjectInputSerializer,
     SubjectSerializer,
 )
+from shelfmark.api.pagination import KeysetPagination
 from shelfmark.api.permissions import AnyoneReadsStaffWrites
 from shelfmark.api.views import (
     CreateMixin,
@@ -72,16 +78,65 @@ class BookApi(CatalogApi):
         return rows
 
 
+FACETS_PARAMETER = "facets"
+
+_FACET_VALUE_SCHEMA = {
+    "type": "object",
+    "required": ["value", "count"],
+    "properties": {
+        "value": {
+            "type": "string",
+            "description": "What the list's filter of the same name takes.",
+        },
+        "count": {"type": "integer", "minimum": 1, "description": "Matching books with it."},
+        "id": {"type": "integer", "description": "author and subject: the row's id."},
+    },
+}
+
+
+class BookPagination(KeysetPagination):
+    """The book list's page, with the facets when `?facets=` asks for them (the schema only:
+    BookListApi.get adds them to the answer)."""
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"]["facets"] = {
+            "type": "object",
+            "description": (
+                "Only with `?facets=`: for each facet asked for, its most frequent values among "
+                "all the matching books (not only this page), at most 10, the most frequent "
+                "first. Each value is what the list's filter of the same name takes."
+            ),
+            "properties": {
+                name: {"type": "array", "items": _FACET_VALUE_SCHEMA, "description": f.description}
+                for name, f in FACETS.items()
+            },
+        }
+        paginated["properties"]["facets_estimated"] = {
+            "type": "boolean",
+            "description": (
+                "Only with `?facets=`. true when more books match than "
+                f"{settings.CATALOG_FACETS_EXACT_LIMIT:,}: every facet is then counted over the "
+                "first that many matches by id (the books catalogued first), so its counts are "
+                "lower bounds."
+            ),
+        }
+        return paginated
+
+
 class BookListApi(ListMixin, CreateMixin, BookApi):
     """Books in the catalog.
 
     Search with `q` (every word must appear in title, subtitle, author or ISBN; an ISBN typed
-    any way finds its book), filter by author, subject, language, year range and availability.
-    Cursor-paginated: follow `next` and `previous`. POST (staff) adds a book; `authors` and
-    `subjects` take ids or names, and unknown names are created.
+    any way finds its book), filter by author, subject, language, decade, year range and
+    availability. With `facets`, the answer also counts the matching books by author, subject,
+    language, decade and availability (`facets`, `facets_estimated`). Cursor-paginated: follow
+    `next` and `previous`. POST (staff) adds a book; `authors` and `subjects` take ids or
+    names, and unknown names are created.
     """
 
     filterset_class = BookFilter
+    pagination_class = BookPagination
     ordering_fields = {
         "title": ("title", "id"),
         "year": ("sort_year", "id"),
@@ -89,6 +144,35 @@ class BookListApi(ListMixin, CreateMixin, BookApi):
         "updated": ("updated_at", "id"),
     }
     ordering_default = "title"
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                FACETS_PARAMETER,
+                {"type": "array", "items": {"type": "string", "enum": list(FACET_NAMES)}},
+                OpenApiParameter.QUERY,
+                required=False,
+                style="form",
+                explode=False,
+                description=(
+                    "Comma-separated facets to count over all the matching books, e.g. "
+                    "`author,subject,language,decade,available`; an unknown name is a 400."
+                ),
+            )
+        ]
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Checked first: a bad ?facets= costs no query.
+        wanted = facet_names(request.query_params.get(FACETS_PARAMETER, ""))
+        matches = self.filter_queryset(self.get_scope())
+        page = self.paginate_queryset(self.row_shape.rows(matches))
+        assert page is not None  # every list is paged (KeysetPagination)
+        response = self.get_paginated_response(self.present(page))
+        if wanted:
+            facets = book_facets(matches, wanted)
+            response.data["facets"] = facets.values
+            response.data["facets_estimated"] = facets.estimated
+        return response
 
     def create_object(self, data: dict[str, Any]) -> Book:
         return services.book_create(**data)

@@ -6,10 +6,12 @@ import re
 
 import django_filters as filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet, Value
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 
+from catalog.facets import decade_of, decade_years
 from catalog.models import YEAR_MAX, YEAR_MIN, Book, Copy, CopyStatus
 from catalog.rules import squash_spaces
 from catalog.selectors import book_filter_available, book_search
@@ -22,6 +24,14 @@ class IntegerFilter(filters.NumberFilter):
     # django-filter's way to change a filter's form field; the stubs pin NumberFilter's to
     # DecimalField.
     field_class = forms.IntegerField  # type: ignore[assignment]
+
+
+def _is_a_decade(value: int) -> None:
+    if decade_of(value) != value:
+        raise ValidationError(
+            "A decade is named by its first year, a multiple of 10: 1990 for 1990 to 1999.",
+            code="not_a_decade",
+        )
 
 
 def _by_id_or_name(books: QuerySet, value: str, *, id_path: str, name_path: str) -> QuerySet:
@@ -61,6 +71,13 @@ class BookFilter(filters.FilterSet):
         max_value=YEAR_MAX,
         help_text="Published in or before this year.",
     )
+    decade = IntegerFilter(
+        method="filter_decade",
+        min_value=decade_of(YEAR_MIN),
+        max_value=decade_of(YEAR_MAX),
+        validators=[_is_a_decade],
+        help_text="Published in this decade, named by its first year: 1990 for 1990 to 1999.",
+    )
     available = filters.ChoiceFilter(
         method="filter_available",
         choices=BOOLEAN_CHOICES,
@@ -84,6 +101,9 @@ class BookFilter(filters.FilterSet):
 
     def filter_language(self, books: QuerySet, name: str, value: str) -> QuerySet:
         return books.filter(language=value.strip().lower())
+
+    def filter_decade(self, books: QuerySet, name: str, value: int) -> QuerySet:
+        return books.filter(year__range=decade_years(value))
 
     def filter_available(self, books: QuerySet, name: str, value: str) -> QuerySet:
         return book_filter_available(books, available=value == "true")

@@ -147,9 +147,15 @@ def book_search(books: QuerySet[Book], query: str) -> QuerySet[Book]:
     return filter_by_query(books, query)
 
 
+def book_on_shelf() -> Exists:
+    """Whether a book (the outer query's row) has a copy on the shelf now: the one test behind
+    ``?available=`` and the availability facet (catalog.facets)."""
+    return Exists(Copy.objects.filter(book=OuterRef("pk"), status=CopyStatus.AVAILABLE))
+
+
 def book_filter_available(books: QuerySet[Book], *, available: bool = True) -> QuerySet[Book]:
     """Books with a copy on the shelf now (or, with available=False, with none)."""
-    on_shelf = Exists(Copy.objects.filter(book=OuterRef("pk"), status=CopyStatus.AVAILABLE))
+    on_shelf = book_on_shelf()
     return books.filter(on_shelf if available else ~on_shelf)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.conf.locale import LANG_INFO
@@ -13,9 +15,11 @@ from django.views.decorators.http import require_GET
 
 from catalog import rules, selectors
 from catalog.extensions import book_page_includes
+from catalog.facets import FACET_NAMES, FACETS, BookFacets, book_facets
 from catalog.filters import BookFilter
 from catalog.models import Book, CopyStatus
 from shelfmark import keyset
+from shelfmark.api.fields import ID_PATTERN
 
 PAGE_SIZE = 25
 # Like the API, the page honours ?ordering=, ?page_size= and ?cursor=, with the same checks.
@@ -53,13 +57,110 @@ def book_list(request: HttpRequest) -> HttpResponse:
     except keyset.KeysetError as error:  # e.g. a damaged cursor in the URL
         context["errors"] = {_PARAMETER_OF_ERROR[type(error)]: [str(error)]}
         return render(request, "catalog/book_list.html", context, status=400)
+    filtered = any(request.GET.get(name) for name in filterset.filters)
+    query = request.GET.get("q", "")
+    # Facets narrow a search or a filtered list. Not the bare home page, the busiest page: its
+    # facets would count the whole catalog (at a million books, estimated from a sample); nor
+    # a search that found nothing.
+    facets = book_facets(filterset.qs, FACET_NAMES) if filtered and page.rows else None
     context.update(
         books=selectors.book_representations(page.rows, viewer=request.user),
-        filtered=any(request.GET.get(name) for name in filterset.filters),
+        filtered=filtered,
         next_url=_page_url(request, page.next),
         previous_url=_page_url(request, page.previous),
+        facets=_facet_groups(request, facets) if facets else [],
+        facets_estimated=facets.estimated if facets else False,
+        facets_limit=facets.limit if facets else 0,
+        facets_limit_text=f"{facets.limit:,}" if facets else "",
+        active_filters=_active_filters(request, filterset, facets),
+        # Every filter off, the search kept.
+        clear_filters_url=f"{request.path}?{urlencode({'q': query})}" if query else request.path,
     )
     return render(request, "catalog/book_list.html", context)
+
+
+# Labels of the list's filters that are not facets (the facets' own are in catalog.facets).
+FILTER_LABELS = {"year_min": "Published from", "year_max": "Published until"}
+
+
+def _with_parameter(request: HttpRequest, name: str, value: str | None) -> str:
+    """This list's URL with ``name`` set to ``value`` (or removed, for None), from its first
+    page: a cursor belongs to the list it was made for."""
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    query.pop(name, None)
+    if value is not None:
+        query[name] = value
+    return f"{request.path}?{query.urlencode()}" if query else request.path
+
+
+def _value_label(name: str, value: str) -> str:
+    if name == "language":
+        return str(LANG_INFO.get(value, {}).get("name", value))
+    if name == "decade":
+        return f"{value}s"
+    if name == "available":
+        return "On the shelf now" if value == "true" else "None on the shelf"
+    return value
+
+
+def _parameter_of(name: str, entry: dict[str, Any]) -> str:
+    """What a facet value's link sends: the value, or the id for an author or subject whose
+    name the filter would read as an id (a subject called "1984")."""
+    if "id" in entry and re.fullmatch(ID_PATTERN, entry["value"]):
+        return str(entry["id"])
+    return str(entry["value"])
+
+
+def _is_current(given: str, entry: dict[str, Any]) -> bool:
+    """Whether the filter's value in the URL (as typed: a name in any capitals, or an id)
+    selects this facet value."""
+    given = given.strip()
+    return given.casefold() == entry["value"].casefold() or given == str(entry.get("id"))
+
+
+def _facet_groups(request: HttpRequest, facets: BookFacets) -> list[dict[str, Any]]:
+    groups = []
+    for name, entries in facets.values.items():
+        given = request.GET.get(name, "")
+        values = [
+            {
+                "label": _value_label(name, entry["value"]),
+                "count": entry["count"],
+                "current": bool(given) and _is_current(given, entry),
+                "url": _with_parameter(request, name, _parameter_of(name, entry)),
+            }
+            for entry in entries
+        ]
+        if values:
+            groups.append({"name": name, "label": FACETS[name].label, "values": values})
+    return groups
+
+
+def _active_filters(
+    request: HttpRequest, filterset: BookFilter, facets: BookFacets | None
+) -> list[dict[str, str]]:
+    """The filters in the URL (the search box shows ``q``), each with a link that removes it."""
+    active = []
+    for name in filterset.filters:
+        given = request.GET.get(name, "")
+        if name == "q" or not given:
+            continue
+        value = given
+        if name in FACETS:
+            # A value given by id shows its name when the facets have it (they count the
+            # filtered books, so the filter's own value is among them).
+            entries = facets.values.get(name, []) if facets else []
+            match = next((entry for entry in entries if _is_current(given, entry)), None)
+            value = _value_label(name, match["value"] if match else given.strip())
+        active.append(
+            {
+                "label": FACETS[name].label if name in FACETS else FILTER_LABELS.get(name, name),
+                "value": value,
+                "remove_url": _with_parameter(request, name, None),
+            }
+        )
+    return active
 
 
 def _page_url(request: HttpRequest, position: keyset.Position | None) -> str | None:

@@ -349,6 +349,9 @@ if IMPORT_MAX_UPLOAD_MB < 1:
 # the catalog importing it (catalog/extensions.py). Circulation's shows the holds and the
 # "Place hold" button.
 CATALOG_BOOK_PAGE_INCLUDES = ["circulation/book_page/holds.html"]
+# Facets of a search (catalog/facets.py) are counted exactly up to this many matching books;
+# beyond it, over the first this many by id, and marked as estimated: bounded work per request.
+CATALOG_FACETS_EXACT_LIMIT = 20_000
 
 # --- ISBN lookup (Open Library) ---------------------------------------------------------------
 # interchange/openlibrary/ asks Open Library for a book's metadata and cover. Open Library

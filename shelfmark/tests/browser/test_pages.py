@@ -247,6 +247,8 @@ def test_a_visitors_pages_fit_a_phone_and_pass_axe(browser, live_server, setting
 
     visits.visit("Catalog home", "/")
     visits.visit("Catalog search results", "/?q=the")
+    # The facets, with a long subject among them, and two filters in use.
+    visits.visit("Catalog search narrowed by facets", "/?q=a&decade=1900&subject=Libraries")
     visits.visit("Book page with copies and holds", f"/books/{library['long_book'].pk}/")
     visits.visit("Sign in", "/account/sign-in/")
     visits.visit("Password reset", "/account/password/reset/")
