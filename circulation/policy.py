@@ -12,7 +12,8 @@ import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Case, DateField, Expression, IntegerField, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 
 from circulation.models import CirculationRule, ClosedDate, ClosedWeekday, PatronCategory
 from shelfmark.errors import Conflict
@@ -54,6 +55,37 @@ def terms_for(category: PatronCategory, loan_type: str) -> Terms:
     )
 
 
+TERMS_FIELDS = ("loan_period_days", "max_loans", "max_renewals")
+
+
+def terms_annotations(category: PatronCategory, loan_type: Expression) -> dict[str, Expression]:
+    """``terms_for(category, <loan_type>)`` as annotations (``terms_loan_period_days`` …) of a
+    query whose rows have the loan type ``loan_type`` (``OuterRef("loan_type")`` on copies):
+    the same most-specific-rule-first lookup, read in the statement that reads the copy, where
+    ``terms_for`` costs a query of its own. ``terms_from`` reads them back."""
+    rules = CirculationRule.objects.filter(
+        (Q(category=category) | Q(category__isnull=True))
+        & (Q(loan_type=loan_type) | Q(loan_type=""))
+    ).order_by(
+        # The most specific rule first: for the category, then for the loan type.
+        Case(When(category__isnull=True, then=Value(1)), default=Value(0)),
+        Case(When(loan_type="", then=Value(1)), default=Value(0)),
+    )
+    return {
+        f"terms_{name}": Coalesce(
+            Subquery(rules.filter(**{f"{name}__isnull": False}).values(name)[:1]),
+            Value(getattr(category, name)),
+            output_field=IntegerField(),
+        )
+        for name in TERMS_FIELDS
+    }
+
+
+def terms_from(row: object) -> Terms:
+    """The Terms a row annotated with ``terms_annotations`` carries."""
+    return Terms(**{name: int(getattr(row, f"terms_{name}")) for name in TERMS_FIELDS})
+
+
 def general_max_loans(category_limits: Mapping[int, int]) -> dict[int, int]:
     """For each category (id: its own ``max_loans``), the loan limit for every loan type, as
     ``terms_for(category, "")`` gives it, for all of them in one query."""
@@ -79,12 +111,28 @@ def general_max_loans(category_limits: Mapping[int, int]) -> dict[int, int]:
 
 def next_open_day(day: datetime.date) -> datetime.date:
     """``day`` itself when the library is open then, else the next day it is."""
-    closed_weekdays = set(ClosedWeekday.objects.values_list("weekday", flat=True))
-    closed_dates = set(
+    # The closed weekdays and the closed dates of the coming year, in one statement (each
+    # checkout and check-in that sets a hold aside asks).
+    weekdays = (
+        ClosedWeekday.objects.annotate(date=Value(None, output_field=DateField()))
+        .values_list("weekday", "date")
+        .order_by()
+    )
+    dates = (
         ClosedDate.objects.filter(
             date__gte=day, date__lte=day + datetime.timedelta(days=MAX_CLOSED_RUN_DAYS)
-        ).values_list("date", flat=True)
+        )
+        .annotate(weekday=Value(None, output_field=IntegerField()))
+        .values_list("weekday", "date")
+        .order_by()
     )
+    closed_weekdays: set[int] = set()
+    closed_dates: set[datetime.date] = set()
+    for weekday, date in weekdays.union(dates, all=True):
+        if weekday is not None:
+            closed_weekdays.add(weekday)
+        elif date is not None:
+            closed_dates.add(date)
     for offset in range(MAX_CLOSED_RUN_DAYS + 1):
         candidate = day + datetime.timedelta(days=offset)
         if candidate.weekday() not in closed_weekdays and candidate not in closed_dates:

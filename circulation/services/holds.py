@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from catalog.models import Book, Copy, CopyStatus, LoanType
-from catalog.services import copy_circulation_move
+from catalog.services import copy_circulation_move_locked
 from circulation.models import (
     ACTIVE_HOLD_STATUSES,
     EventKind,
@@ -147,7 +147,7 @@ def copy_pass_on(copy: Copy, *, actor: Any) -> Hold | None:
     back to the shelf. The caller holds the book's and the copy's locks."""
     hold = trap_hold(copy, actor=actor)
     if hold is None:
-        copy_circulation_move(copy=copy, status=CopyStatus.AVAILABLE)
+        copy_circulation_move_locked(copy=copy, status=CopyStatus.AVAILABLE)
     return hold
 
 
@@ -231,13 +231,16 @@ def hold_suspend(*, hold: Hold, until: datetime.date | None, actor: Any = None) 
 def trap_hold(copy: Copy, *, actor: Any) -> Hold | None:
     """Set ``copy`` aside for the first patron waiting for its book (suspended holds passed
     over), if any: their hold becomes ready with a pickup deadline and the copy goes to the
-    hold shelf. The caller holds the
-    book's and the copy's locks; the copy is available or on the hold shelf for a hold that
-    was just closed."""
+    hold shelf. The caller holds the book's and the copy's locks and read ``copy`` under them;
+    the copy is available, on loan (being checked in: it goes straight to the hold shelf), or
+    on the hold shelf for a hold that was just closed."""
     if copy.loan_type == LoanType.REFERENCE:
         return None  # not for loan, so it cannot satisfy a hold
     hold = (
-        Hold.objects.select_for_update(no_key=True)
+        # Only the hold's row is locked (OF): the patron's and the category's rows are read
+        # for the pickup deadline and the desk's message, and other check-ins trapping holds
+        # for patrons of the same category must not queue behind this one.
+        Hold.objects.select_for_update(no_key=True, of=("self",))
         .filter(book_id=copy.book_id, status=HoldStatus.WAITING)
         .filter(not_suspended(timezone.localdate()))  # a suspended hold keeps its place
         .order_by("sequence")
@@ -254,7 +257,7 @@ def trap_hold(copy: Copy, *, actor: Any) -> Hold | None:
     hold.ready_at = now
     hold.pickup_by = next_open_day(timezone.localdate(now) + datetime.timedelta(days=days))
     if copy.status != CopyStatus.ON_HOLD_SHELF:
-        copy_circulation_move(copy=copy, status=CopyStatus.ON_HOLD_SHELF)
+        copy_circulation_move_locked(copy=copy, status=CopyStatus.ON_HOLD_SHELF)
     hold.save(update_fields=["status", "copy", "suspended_until", "ready_at", "pickup_by"])
     event_record(
         EventKind.HOLD_READY,

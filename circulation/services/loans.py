@@ -12,13 +12,14 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
+from django.db.models import Count, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from catalog.models import Book, Copy, CopyStatus, LoanType
+from catalog.models import Copy, CopyStatus, LoanType
 from catalog.rules import clean_barcode
-from catalog.services import copy_circulation_move
+from catalog.services import copy_circulation_move_locked
 from circulation.models import (
     ACTIVE_HOLD_STATUSES,
     EventKind,
@@ -28,12 +29,12 @@ from circulation.models import (
     Patron,
     not_suspended,
 )
-from circulation.policy import due_date, terms_for
+from circulation.policy import due_date, terms_annotations, terms_for, terms_from
 from circulation.refusals import Refusal, overrides_check, patron_blocks
 from circulation.rules import clean_card_number
 from circulation.services.events import event_record
 from circulation.services.holds import copy_pass_on, hold_requeue, trap_hold
-from circulation.services.standing import patron_standing
+from circulation.services.standing import open_loan_counts, standing_of
 from shelfmark.errors import Conflict, DomainError, InvalidInput, NotFound, RuleError
 from shelfmark.formats import long_date, short_date
 from shelfmark.transactions import lock_row, service_transaction
@@ -71,15 +72,38 @@ def _patron_for_card(card_number: str) -> Patron:
     return patron
 
 
-def _copy_pk_for_barcode(barcode: str) -> tuple[int, int]:
+# Every column of a copy, and of its book only the id: the book's row is locked, not read.
+_COPY_COLUMNS = tuple(field.name for field in Copy._meta.concrete_fields)
+
+
+def _lock_copy_and_book(barcode: str, **annotations: Any) -> Copy:
+    """The copy with ``barcode``, its row and its book's locked in one statement, the book's
+    first (the lock order: the book's row is its queue's lock), with ``annotations`` read in
+    the same statement. NotFound for an unknown barcode; a copy moved to another book while
+    we waited for the lock is a Conflict."""
     try:
         code = clean_barcode(barcode)
     except RuleError as error:
         raise InvalidInput(str(error), field="copy") from None
-    found = Copy.objects.filter(barcode=code).values_list("pk", "book_id").first()
-    if found is None:
+    copy = (
+        Copy.objects.select_related("book")
+        .only(*_COPY_COLUMNS, "book__id")
+        # OF names both rows, the book's first: PostgreSQL locks them in this order.
+        .select_for_update(no_key=True, of=("book", "self"))
+        .annotate(**annotations)
+        .filter(barcode=code)
+        .first()
+    )
+    if copy is None:
+        # Not there; or changed under the lock (PostgreSQL re-checks the join and drops the
+        # row when the copy moved to another book meanwhile): only this rare path asks again.
+        if Copy.objects.filter(barcode=code).exists():
+            raise Conflict(
+                f"Copy {code} was moved to another book just now; scan it again.",
+                code="concurrent_change",
+            )
         raise NotFound(f"No copy has barcode {code}.", code="unknown_barcode")
-    return found
+    return copy
 
 
 def _open_loan(copy: Copy) -> Loan | None:
@@ -107,31 +131,31 @@ def loan_checkout(
     are recorded with ``override_reason``. The loan fills the patron's own hold on the book,
     if they have one (waiting, or ready on the hold shelf)."""
     patron = _patron_for_card(card_number)  # locked: one checkout at a time per patron
-    copy_pk, book_pk = _copy_pk_for_barcode(barcode)
-    # The book's row is its queue's lock: filling holds and passing copies on need it.
-    lock_row(Book, book_pk, no_key=True)
-    copy = lock_row(Copy, copy_pk, no_key=True)
-    if copy.book_id != book_pk:
-        raise Conflict(
-            f"Copy {copy.barcode} was moved to another book just now; scan it again.",
-            code="concurrent_change",
-        )
     now = timezone.now()
     today = timezone.localdate(now)
-    standing = patron_standing(patron, today, loan_type=copy.loan_type)
+    # After the patron's lock, so that this statement sees every loan of theirs. The terms of
+    # the copy's loan type and the patron's loan counts come with the copy (one statement).
+    copy = _lock_copy_and_book(
+        barcode,
+        **terms_annotations(patron.category, OuterRef("loan_type")),
+        **open_loan_counts(patron, today),
+    )
+    terms = terms_from(copy)
+    standing = standing_of(
+        patron,
+        loans_open=copy.loans_open,  # type: ignore[attr-defined]  # annotations
+        loans_overdue=copy.loans_overdue,  # type: ignore[attr-defined]
+        max_loans=terms.max_loans,
+    )
     holds = _holds_for_checkout(copy, patron, today)
     reasons = [*patron_blocks(standing, today), *_copy_refusals(copy, patron, holds)]
     overrides_check(reasons, override, actor)
 
-    terms = terms_for(patron.category, copy.loan_type)
+    due_on = due_date(today, terms.loan_period_days)
     try:
-        with transaction.atomic():
-            loan = Loan.objects.create(
-                copy=copy,
-                patron=patron,
-                checked_out_at=now,
-                due_on=due_date(today, terms.loan_period_days),
-            )
+        # No savepoint of its own: an error here ends the service, whose transaction (or
+        # savepoint, inside an Idempotency-Key's) is rolled back whole.
+        loan = Loan.objects.create(copy=copy, patron=patron, checked_out_at=now, due_on=due_on)
     except IntegrityError:  # the unique index, should the locks ever be bypassed
         raise Conflict(f"Copy {copy.barcode} was just lent.", code="copy_on_loan") from None
     was = copy.status
@@ -139,7 +163,7 @@ def loan_checkout(
         hold_requeue(holds.on_shelf_for_other, actor=actor)
     if holds.own is not None:
         _fill(holds.own, copy, actor=actor, at=now)
-    copy_circulation_move(copy=copy, status=CopyStatus.ON_LOAN)
+    copy_circulation_move_locked(copy=copy, status=CopyStatus.ON_LOAN)
     event_record(
         EventKind.CHECKOUT,
         actor=actor,
@@ -174,8 +198,19 @@ class _CheckoutHolds:
 
 
 def _holds_for_checkout(copy: Copy, patron: Patron, today: datetime.date) -> _CheckoutHolds:
-    """The holds a checkout of ``copy`` by ``patron`` meets (the book's lock is held)."""
+    """The holds a checkout of ``copy`` by ``patron`` meets (the book's lock is held, so they
+    cannot change meanwhile)."""
     active = Hold.objects.filter(book_id=copy.book_id, status__in=ACTIVE_HOLD_STATUSES)
+    # Mostly the patron has no hold on the book and the copy is not on the hold shelf: then
+    # one count says all (how many wait), without reading or locking a hold.
+    if copy.status != CopyStatus.ON_HOLD_SHELF:
+        summary = active.aggregate(
+            own=Count("pk", filter=Q(patron=patron)),
+            waiting=Count("pk", filter=Q(status=HoldStatus.WAITING) & not_suspended(today)),
+        )
+        if not summary["own"]:
+            waiting = summary["waiting"] if copy.status == CopyStatus.AVAILABLE else 0
+            return _CheckoutHolds(own=None, on_shelf_for_other=None, others_ahead=waiting)
     own = (
         active.select_for_update(no_key=True, of=("self",))
         .select_related("copy")
@@ -282,21 +317,15 @@ def _fill(hold: Hold, copy: Copy, *, actor: Any, at: datetime.datetime) -> None:
 def loan_checkin(*, barcode: str, actor: Any = None) -> CheckinResult:
     """Take a copy back. A copy that was not on loan is no error: the result says so. Either
     way, if a patron waits for the book, the copy goes to the hold shelf for the first one."""
-    copy_pk, book_pk = _copy_pk_for_barcode(barcode)
-    lock_row(Book, book_pk, no_key=True)  # the book's queue, before the copy (lock order)
-    copy = lock_row(Copy, copy_pk, no_key=True)
-    if copy.book_id != book_pk:
-        raise Conflict(
-            f"Copy {copy.barcode} was moved to another book just now; scan it again.",
-            code="concurrent_change",
-        )
+    copy = _lock_copy_and_book(barcode)  # the book's queue and the copy, in the lock order
     now = timezone.now()
     loan = _open_loan(copy)
     if loan is not None:
         loan.checked_in_at = now
         loan.days_late = max(0, (timezone.localdate(now) - loan.due_on).days)
         loan.save(update_fields=["checked_in_at", "days_late"])
-        copy = copy_circulation_move(copy=copy, status=CopyStatus.AVAILABLE)
+        # The copy's own move waits until we know where it goes (the hold shelf for the first
+        # patron waiting, or the shelf): one UPDATE of its row, not two.
         event_record(
             EventKind.CHECKIN,
             actor=actor,
@@ -313,7 +342,7 @@ def loan_checkin(*, barcode: str, actor: Any = None) -> CheckinResult:
     found = copy.status in FOUND_AT_CHECKIN
     if found:  # it turned up: found, and then checked in like any other copy
         was = copy.status
-        copy = copy_circulation_move(copy=copy, status=CopyStatus.AVAILABLE)
+        copy = copy_circulation_move_locked(copy=copy, status=CopyStatus.AVAILABLE)
         event_record(
             EventKind.COPY_FOUND,
             actor=actor,
@@ -331,7 +360,7 @@ def loan_checkin(*, barcode: str, actor: Any = None) -> CheckinResult:
             message=f"Copy {copy.barcode} is already on the hold shelf"
             + (f" for {hold.patron.name}." if hold else "."),
         )
-    if copy.status != CopyStatus.AVAILABLE:
+    if copy.status != CopyStatus.AVAILABLE and loan is None:
         label = CopyStatus(copy.status).label.lower()
         return CheckinResult(
             copy=copy,
@@ -340,7 +369,9 @@ def loan_checkin(*, barcode: str, actor: Any = None) -> CheckinResult:
             message=f"Copy {copy.barcode} is {label}, not on loan: nothing to check in. Change "
             "its status in the catalog when it is back in use.",
         )
-    hold = trap_hold(copy, actor=actor)
+    hold = trap_hold(copy, actor=actor)  # from on loan straight to the hold shelf, if so
+    if hold is None and copy.status == CopyStatus.ON_LOAN:
+        copy = copy_circulation_move_locked(copy=copy, status=CopyStatus.AVAILABLE)
     if found:
         returned = f"Copy {copy.barcode} was marked {was}; it is marked found now"
     elif loan:
