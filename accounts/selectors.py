@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, Permission
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery, TextField, Value
+from django.db.models import F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
 from accounts.models import ApiToken, hash_key
 from shelfmark.errors import NotAllowed
+from shelfmark.expressions import JsonArray
 from shelfmark.rows import RowShape, renamed
 
 if TYPE_CHECKING:  # the user model (AUTH_USER_MODEL is Django's own)
@@ -45,31 +46,16 @@ def token_for_key(*, key: str) -> ApiToken | None:
     return token
 
 
-class _PermissionNames(Subquery):
-    """The ``permission`` column of a subquery's rows as one JSON array (text), "[]" for none."""
-
-    output_field = TextField()
-
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:
-        if connection.vendor == "postgresql":
-            template = (
-                '(SELECT COALESCE(json_agg("permission")::text, \'[]\') FROM (%(subquery)s) AS "p")'
-            )
-        else:  # SQLite's JSON1 functions are built in
-            template = '(SELECT json_group_array("permission") FROM (%(subquery)s) AS "p")'
-        return super().as_sql(compiler, connection, template=template, **extra)
-
-
-def permission_annotations(user_id: str) -> dict[str, _PermissionNames]:
+def permission_annotations(user_id: str) -> dict[str, JsonArray]:
     """The permissions of the user whose id is the column ``user_id`` of the query, as the
     model backend names them ("app_label.codename"): granted to them (``user_permissions``)
     and through their groups (``group_permissions``); ``remember_permissions`` reads them."""
 
-    def names(permissions: QuerySet[Permission]) -> _PermissionNames:
+    def names(permissions: QuerySet[Permission]) -> JsonArray:
         named = permissions.annotate(
             permission=Concat("content_type__app_label", Value("."), "codename")
         ).values("permission")
-        return _PermissionNames(named.order_by())
+        return JsonArray(named, "permission")
 
     return {
         "user_permissions": names(Permission.objects.filter(user=OuterRef(user_id))),

@@ -24,7 +24,7 @@ from circulation.models import (
     Patron,
     not_suspended,
 )
-from circulation.policy import next_open_day
+from circulation.policy import calendar_annotations, calendar_from, next_open_day
 from circulation.services.events import event_record
 from circulation.services.standing import check_patron_in_good_standing
 from shelfmark.errors import Conflict, InvalidInput
@@ -245,6 +245,8 @@ def trap_hold(copy: Copy, *, actor: Any) -> Hold | None:
         .filter(not_suspended(timezone.localdate()))  # a suspended hold keeps its place
         .order_by("sequence")
         .select_related("patron__category")
+        # The calendar for the pickup day comes with the hold: no statement of its own.
+        .annotate(**calendar_annotations(timezone.localdate()))
         .first()
     )
     if hold is None:
@@ -255,7 +257,9 @@ def trap_hold(copy: Copy, *, actor: Any) -> Hold | None:
     hold.copy = copy
     hold.suspended_until = None  # a suspension over by now (a ready hold is never suspended)
     hold.ready_at = now
-    hold.pickup_by = next_open_day(timezone.localdate(now) + datetime.timedelta(days=days))
+    hold.pickup_by = next_open_day(
+        timezone.localdate(now) + datetime.timedelta(days=days), calendar_from(hold)
+    )
     if copy.status != CopyStatus.ON_HOLD_SHELF:
         copy_circulation_move_locked(copy=copy, status=CopyStatus.ON_HOLD_SHELF)
     hold.save(update_fields=["status", "copy", "suspended_until", "ready_at", "pickup_by"])
