@@ -257,3 +257,63 @@ def test_a_checkin_trapping_a_hold_does_not_wait_for_the_patrons_category_row():
     assert PatronCategory.objects.get(pk=category.pk).name == "Adult"
     copy.refresh_from_db()
     assert copy.status == CopyStatus.ON_HOLD_SHELF
+
+
+# --- One statement, the lock order kept ---------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("scan", ["checkout", "checkin"])
+def test_waiting_for_the_copy_the_desk_holds_the_book_already(scan):
+    """The copy and its book are locked in one statement, in the lock order (the book's row, the
+    queue's lock, first): while the copy's row is busy, the book's is held already, as when
+    they were locked one after the other."""
+    copy = CopyFactory(barcode="B-7")
+    borrower = PatronFactory(card_number="CARD-7")
+    if scan == "checkin":
+        services.loan_checkout(card_number="CARD-7", barcode="B-7")
+    other = connections.create_connection("default")
+    outcome: list[object] = []
+
+    def desk() -> None:
+        try:
+            if scan == "checkout":
+                outcome.append(
+                    services.loan_checkout(card_number=borrower.card_number, barcode="B-7")
+                )
+            else:
+                outcome.append(services.loan_checkin(barcode="B-7"))
+        except Exception as error:  # reported below
+            outcome.append(error)
+        finally:
+            connections.close_all()
+
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute("SELECT id FROM catalog_copy WHERE id = %s FOR UPDATE", [copy.pk])
+            thread = threading.Thread(target=desk)
+            thread.start()
+            book_held = False
+            for _attempt in range(50):  # until the desk's statement waits for the copy
+                cursor.execute("SAVEPOINT probe")
+                try:
+                    cursor.execute(
+                        "SELECT id FROM catalog_book WHERE id = %s FOR NO KEY UPDATE NOWAIT",
+                        [copy.book_id],
+                    )
+                except Exception:  # LockNotAvailable: the desk holds the book
+                    cursor.execute("ROLLBACK TO SAVEPOINT probe")
+                    book_held = True
+                    break
+                cursor.execute("ROLLBACK TO SAVEPOINT probe")  # lets the book go again
+                threading.Event().wait(0.1)
+            cursor.execute("ROLLBACK")
+        thread.join(10)
+    finally:
+        other.close()
+
+    assert book_held
+    assert not thread.is_alive()
+    assert not [o for o in outcome if isinstance(o, Exception)], outcome
