@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Expression, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Expression, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from circulation.models import Loan, Patron
-from circulation.policy import terms_for
 from circulation.refusals import Standing, card_refusals
 from shelfmark.errors import Conflict
 
@@ -18,20 +17,6 @@ def check_patron_in_good_standing(patron: Patron, today: datetime.date) -> None:
     """Refuse a blocked patron or an expired card (409, each with its own code)."""
     for refusal in card_refusals(patron, today):
         raise Conflict(refusal.message, code=refusal.code)
-
-
-def patron_standing(patron: Patron, today: datetime.date, *, loan_type: str = "") -> Standing:
-    """``patron``'s card and loans as the refusals read them; the loan limit is the one for
-    ``loan_type`` (every loan type: ``""``). One query for the loans, one for the rules."""
-    loans = Loan.objects.filter(patron=patron, checked_in_at__isnull=True).aggregate(
-        open=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today))
-    )
-    return standing_of(
-        patron,
-        loans_open=loans["open"],
-        loans_overdue=loans["overdue"],
-        max_loans=terms_for(patron.category, loan_type).max_loans,
-    )
 
 
 def open_loan_counts(patron: Patron, today: datetime.date) -> dict[str, Expression]:
