@@ -1,4 +1,11 @@
-"""``Authorization: Token <key>`` or ``Authorization: Bearer <key>`` for scripts."""
+"""``Authorization: Token <key>`` or ``Authorization: Bearer <key>`` for scripts.
+
+One statement per request reads the token, its user and the user's permissions
+(``accounts.selectors.token_for_key``); the permission checks that follow (the views'
+``StaffModelPermissions``, a checkout's overrides) ask the database nothing more. Nothing is kept
+between requests, so a revoked token, a deactivated account or a permission taken away counts
+from the very next request.
+"""
 
 from __future__ import annotations
 

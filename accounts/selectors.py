@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AnonymousUser
-from django.db.models import F, Q, QuerySet
+from django.contrib.auth.models import AnonymousUser, Permission
+from django.db.models import F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from accounts.models import ApiToken, hash_key
 from shelfmark.errors import NotAllowed
+from shelfmark.expressions import JsonArray
 from shelfmark.rows import RowShape, renamed
 
 if TYPE_CHECKING:  # the user model (AUTH_USER_MODEL is Django's own)
@@ -22,10 +25,18 @@ LAST_USED_RESOLUTION_SECONDS = 60
 
 
 def token_for_key(*, key: str) -> ApiToken | None:
-    """The valid (unexpired, active user) token with this key, or None."""
-    token = ApiToken.objects.select_related("user").filter(key_hash=hash_key(key)).first()
+    """The valid (unexpired, active user) token with this key, or None. Its user comes with
+    their permissions, read in the same statement (``remember_permissions``)."""
+    token = (
+        ApiToken.objects.select_related("user")
+        .annotate(**permission_annotations("user_id"))
+        .filter(key_hash=hash_key(key))
+        .order_by()  # the key is unique: no sort
+        .first()
+    )
     if token is None or token.is_expired or not token.user.is_active:
         return None
+    remember_permissions(token.user, token)
     now = timezone.now()
     stale = token.last_used_at is None or (
         (now - token.last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS
@@ -33,6 +44,39 @@ def token_for_key(*, key: str) -> ApiToken | None:
     if stale:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token
+
+
+def permission_annotations(user_id: str) -> dict[str, JsonArray]:
+    """The permissions of the user whose id is the column ``user_id`` of the query, as the
+    model backend names them ("app_label.codename"): granted to them (``user_permissions``)
+    and through their groups (``group_permissions``); ``remember_permissions`` reads them."""
+
+    def names(permissions: QuerySet[Permission]) -> JsonArray:
+        named = permissions.annotate(
+            permission=Concat("content_type__app_label", Value("."), "codename")
+        ).values("permission")
+        return JsonArray(named, "permission")
+
+    return {
+        "user_permissions": names(Permission.objects.filter(user=OuterRef(user_id))),
+        "group_permissions": names(Permission.objects.filter(group__user=OuterRef(user_id))),
+    }
+
+
+def remember_permissions(user: User, row: Any) -> None:
+    """Give ``user`` the permissions a row annotated with ``permission_annotations`` holds, as
+    Django's ModelBackend caches them on the user object for the rest of the request: its
+    ``has_perm`` then asks the database nothing. The object lives as long as the request, so a
+    permission taken away counts from the next request on. Superusers are left alone: they hold
+    every permission without a look-up."""
+    if user.is_superuser:
+        return
+    granted = set(json.loads(row.user_permissions))
+    through_groups = set(json.loads(row.group_permissions))
+    # The attributes django.contrib.auth.backends.ModelBackend reads before it queries.
+    user._user_perm_cache = granted  # type: ignore[attr-defined]
+    user._group_perm_cache = through_groups  # type: ignore[attr-defined]
+    user._perm_cache = granted | through_groups  # type: ignore[attr-defined]
 
 
 # Seeing or revoking another user's tokens is the token model's own permissions (the admin's

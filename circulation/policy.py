@@ -9,13 +9,26 @@ for the loan type (every category), then the category's own value. So a library 
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import (
+    Case,
+    DateField,
+    Expression,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 
 from circulation.models import CirculationRule, ClosedDate, ClosedWeekday, PatronCategory
 from shelfmark.errors import Conflict
+from shelfmark.expressions import JsonArray
 
 # No library is closed for a whole year; a calendar that says so is a mistake to report.
 MAX_CLOSED_RUN_DAYS = 366
@@ -54,6 +67,39 @@ def terms_for(category: PatronCategory, loan_type: str) -> Terms:
     )
 
 
+TERMS_FIELDS = ("loan_period_days", "max_loans", "max_renewals")
+
+
+def terms_annotations(
+    category: PatronCategory, loan_type: Expression | OuterRef
+) -> dict[str, Expression]:
+    """``terms_for(category, <loan_type>)`` as annotations (``terms_loan_period_days`` …) of a
+    query whose rows have the loan type ``loan_type`` (``OuterRef("loan_type")`` on copies):
+    the same most-specific-rule-first lookup, read in the statement that reads the copy, where
+    ``terms_for`` costs a query of its own. ``terms_from`` reads them back."""
+    rules = CirculationRule.objects.filter(
+        (Q(category=category) | Q(category__isnull=True))
+        & (Q(loan_type=loan_type) | Q(loan_type=""))
+    ).order_by(
+        # The most specific rule first: for the category, then for the loan type.
+        Case(When(category__isnull=True, then=Value(1)), default=Value(0)),
+        Case(When(loan_type="", then=Value(1)), default=Value(0)),
+    )
+    return {
+        f"terms_{name}": Coalesce(
+            Subquery(rules.filter(**{f"{name}__isnull": False}).values(name)[:1]),
+            Value(getattr(category, name)),
+            output_field=IntegerField(),
+        )
+        for name in TERMS_FIELDS
+    }
+
+
+def terms_from(row: object) -> Terms:
+    """The Terms a row annotated with ``terms_annotations`` carries."""
+    return Terms(**{name: int(getattr(row, f"terms_{name}")) for name in TERMS_FIELDS})
+
+
 def general_max_loans(category_limits: Mapping[int, int]) -> dict[int, int]:
     """For each category (id: its own ``max_loans``), the loan limit for every loan type, as
     ``terms_for(category, "")`` gives it, for all of them in one query."""
@@ -77,25 +123,87 @@ def general_max_loans(category_limits: Mapping[int, int]) -> dict[int, int]:
     }
 
 
-def next_open_day(day: datetime.date) -> datetime.date:
-    """``day`` itself when the library is open then, else the next day it is."""
-    closed_weekdays = set(ClosedWeekday.objects.values_list("weekday", flat=True))
-    closed_dates = set(
+@dataclass(frozen=True)
+class Calendar:
+    """The days the library is closed (the closed dates from some day on)."""
+
+    closed_weekdays: frozenset[int]
+    closed_dates: frozenset[datetime.date]
+
+    def next_open_day(self, day: datetime.date) -> datetime.date:
+        """``day`` itself when the library is open then, else the next day it is."""
+        for offset in range(MAX_CLOSED_RUN_DAYS + 1):
+            candidate = day + datetime.timedelta(days=offset)
+            if candidate.weekday() not in self.closed_weekdays and (
+                candidate not in self.closed_dates
+            ):
+                return candidate
+        raise Conflict(
+            "The library calendar has no open day in the coming year, so no due date can be "
+            "set; check the closed weekdays and dates.",
+            code="calendar_closed",
+        )
+
+
+def calendar_annotations(since: datetime.date) -> dict[str, JsonArray]:
+    """The calendar from ``since`` on as annotations (``closed_weekdays``, ``closed_dates``) of
+    a statement a service runs anyway, so that a due date or a pickup day costs no statement of
+    its own; ``calendar_from`` reads them."""
+    return {
+        "closed_weekdays": JsonArray(ClosedWeekday.objects.values("weekday"), "weekday"),
+        "closed_dates": JsonArray(
+            ClosedDate.objects.filter(date__gte=since).values("date"), "date"
+        ),
+    }
+
+
+def calendar_from(row: object) -> Calendar:
+    """The Calendar a row annotated with ``calendar_annotations`` carries."""
+    return Calendar(
+        closed_weekdays=frozenset(json.loads(row.closed_weekdays)),  # type: ignore[attr-defined]
+        closed_dates=frozenset(
+            datetime.date.fromisoformat(day)
+            for day in json.loads(row.closed_dates)  # type: ignore[attr-defined]
+        ),
+    )
+
+
+def next_open_day(day: datetime.date, calendar: Calendar | None = None) -> datetime.date:
+    """``day`` itself when the library is open then, else the next day it is; ``calendar``
+    read already (``calendar_annotations``), else read now."""
+    if calendar is None:
+        calendar = _calendar(day)
+    return calendar.next_open_day(day)
+
+
+def _calendar(day: datetime.date) -> Calendar:
+    """The calendar of the coming year from ``day``: closed weekdays and dates in one
+    statement."""
+    weekdays = (
+        ClosedWeekday.objects.annotate(date=Value(None, output_field=DateField()))
+        .values_list("weekday", "date")
+        .order_by()
+    )
+    dates = (
         ClosedDate.objects.filter(
             date__gte=day, date__lte=day + datetime.timedelta(days=MAX_CLOSED_RUN_DAYS)
-        ).values_list("date", flat=True)
+        )
+        .annotate(weekday=Value(None, output_field=IntegerField()))
+        .values_list("weekday", "date")
+        .order_by()
     )
-    for offset in range(MAX_CLOSED_RUN_DAYS + 1):
-        candidate = day + datetime.timedelta(days=offset)
-        if candidate.weekday() not in closed_weekdays and candidate not in closed_dates:
-            return candidate
-    raise Conflict(
-        "The library calendar has no open day in the coming year, so no due date can be set; "
-        "check the closed weekdays and dates.",
-        code="calendar_closed",
-    )
+    closed_weekdays: set[int] = set()
+    closed_dates: set[datetime.date] = set()
+    for weekday, date in weekdays.union(dates, all=True):
+        if weekday is not None:
+            closed_weekdays.add(weekday)
+        elif date is not None:
+            closed_dates.add(date)
+    return Calendar(frozenset(closed_weekdays), frozenset(closed_dates))
 
 
-def due_date(start: datetime.date, loan_period_days: int) -> datetime.date:
+def due_date(
+    start: datetime.date, loan_period_days: int, calendar: Calendar | None = None
+) -> datetime.date:
     """The due date of a loan starting on ``start``: moved to an open day."""
-    return next_open_day(start + datetime.timedelta(days=loan_period_days))
+    return next_open_day(start + datetime.timedelta(days=loan_period_days), calendar)

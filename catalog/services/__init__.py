@@ -7,6 +7,7 @@ circulation owns). The functions are re-exported here, so callers write ``servic
 from catalog.services.books import book_create, book_delete, book_update
 from catalog.services.copies import (
     copy_circulation_move,
+    copy_circulation_move_locked,
     copy_create,
     copy_delete,
     copy_update,
@@ -31,6 +32,7 @@ __all__ = [
     "book_delete",
     "book_update",
     "copy_circulation_move",
+    "copy_circulation_move_locked",
     "copy_create",
     "copy_delete",
     "copy_update",

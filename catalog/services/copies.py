@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Unpack
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from catalog.models import CIRCULATION_STATUSES, Book, Copy, CopyStatus
 from catalog.rules import COPY_RULES, CopyFields, clean_fields
@@ -89,10 +89,22 @@ def copy_delete(*, copy: Copy) -> None:
 def copy_circulation_move(*, copy: Copy, status: str) -> Copy:
     """Move a copy into or out of ``on_loan`` / ``on_hold_shelf``: for circulation's services.
 
-    The copy is locked (a no-op when the caller's transaction holds the lock already) and must
-    be in the state the move starts from; anything else is a Conflict that names its status.
+    The copy is locked and must be in the state the move starts from; anything else is a
+    Conflict that names its status. A service that has locked the copy already moves it with
+    ``copy_circulation_move_locked``, which costs no second lock nor a savepoint.
     """
-    copy = lock_row(Copy, copy.pk, no_key=True)
+    return copy_circulation_move_locked(copy=lock_row(Copy, copy.pk, no_key=True), status=status)
+
+
+def copy_circulation_move_locked(*, copy: Copy, status: str) -> Copy:
+    """``copy_circulation_move`` for a caller whose transaction holds the copy's row lock and
+    read ``copy`` under it (``lock_row`` or ``select_for_update``), so that ``copy.status`` is
+    the status the database has: one UPDATE, no lock taken again. Circulation's checkout and
+    check-in run it after locking the copy with its book in one statement."""
+    if not connection.in_atomic_block:
+        # Without the caller's transaction there is no lock to trust: the status read may be
+        # stale by now.
+        raise RuntimeError("copy_circulation_move_locked needs the caller's transaction and lock")
     if (copy.status, status) not in CIRCULATION_MOVES:
         raise Conflict(
             f"Copy {copy.barcode} is {CopyStatus(copy.status).label.lower()}; it cannot become "

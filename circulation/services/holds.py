@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from catalog.models import Book, Copy, CopyStatus, LoanType
-from catalog.services import copy_circulation_move
+from catalog.services import copy_circulation_move_locked
 from circulation.models import (
     ACTIVE_HOLD_STATUSES,
     EventKind,
@@ -24,7 +24,7 @@ from circulation.models import (
     Patron,
     not_suspended,
 )
-from circulation.policy import next_open_day
+from circulation.policy import calendar_annotations, calendar_from, next_open_day
 from circulation.services.events import event_record
 from circulation.services.standing import check_patron_in_good_standing
 from shelfmark.errors import Conflict, InvalidInput
@@ -147,7 +147,7 @@ def copy_pass_on(copy: Copy, *, actor: Any) -> Hold | None:
     back to the shelf. The caller holds the book's and the copy's locks."""
     hold = trap_hold(copy, actor=actor)
     if hold is None:
-        copy_circulation_move(copy=copy, status=CopyStatus.AVAILABLE)
+        copy_circulation_move_locked(copy=copy, status=CopyStatus.AVAILABLE)
     return hold
 
 
@@ -231,17 +231,22 @@ def hold_suspend(*, hold: Hold, until: datetime.date | None, actor: Any = None) 
 def trap_hold(copy: Copy, *, actor: Any) -> Hold | None:
     """Set ``copy`` aside for the first patron waiting for its book (suspended holds passed
     over), if any: their hold becomes ready with a pickup deadline and the copy goes to the
-    hold shelf. The caller holds the
-    book's and the copy's locks; the copy is available or on the hold shelf for a hold that
-    was just closed."""
+    hold shelf. The caller holds the book's and the copy's locks and read ``copy`` under them;
+    the copy is available, on loan (being checked in: it goes straight to the hold shelf), or
+    on the hold shelf for a hold that was just closed."""
     if copy.loan_type == LoanType.REFERENCE:
         return None  # not for loan, so it cannot satisfy a hold
     hold = (
-        Hold.objects.select_for_update(no_key=True)
+        # Only the hold's row is locked (OF): the patron's and the category's rows are read
+        # for the pickup deadline and the desk's message, and other check-ins trapping holds
+        # for patrons of the same category must not queue behind this one.
+        Hold.objects.select_for_update(no_key=True, of=("self",))
         .filter(book_id=copy.book_id, status=HoldStatus.WAITING)
         .filter(not_suspended(timezone.localdate()))  # a suspended hold keeps its place
         .order_by("sequence")
         .select_related("patron__category")
+        # The calendar for the pickup day comes with the hold: no statement of its own.
+        .annotate(**calendar_annotations(timezone.localdate()))
         .first()
     )
     if hold is None:
@@ -252,9 +257,11 @@ def trap_hold(copy: Copy, *, actor: Any) -> Hold | None:
     hold.copy = copy
     hold.suspended_until = None  # a suspension over by now (a ready hold is never suspended)
     hold.ready_at = now
-    hold.pickup_by = next_open_day(timezone.localdate(now) + datetime.timedelta(days=days))
+    hold.pickup_by = next_open_day(
+        timezone.localdate(now) + datetime.timedelta(days=days), calendar_from(hold)
+    )
     if copy.status != CopyStatus.ON_HOLD_SHELF:
-        copy_circulation_move(copy=copy, status=CopyStatus.ON_HOLD_SHELF)
+        copy_circulation_move_locked(copy=copy, status=CopyStatus.ON_HOLD_SHELF)
     hold.save(update_fields=["status", "copy", "suspended_until", "ready_at", "pickup_by"])
     event_record(
         EventKind.HOLD_READY,

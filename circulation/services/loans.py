@@ -8,17 +8,19 @@ index on open loans is the last line: no interleaving lends a copy twice.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Collection
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, fields
+from typing import Any, NoReturn, TypeVar
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection
+from django.db.models import F, Func, Model, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import ngettext
 
 from catalog.models import Book, Copy, CopyStatus, LoanType
 from catalog.rules import clean_barcode
-from catalog.services import copy_circulation_move
+from catalog.services import copy_circulation_move_locked
 from circulation.models import (
     ACTIVE_HOLD_STATUSES,
     EventKind,
@@ -26,17 +28,27 @@ from circulation.models import (
     HoldStatus,
     Loan,
     Patron,
+    PatronCategory,
     not_suspended,
 )
-from circulation.policy import due_date, terms_for
+from circulation.policy import (
+    calendar_annotations,
+    calendar_from,
+    due_date,
+    terms_annotations,
+    terms_for,
+    terms_from,
+)
 from circulation.refusals import Refusal, overrides_check, patron_blocks
 from circulation.rules import clean_card_number
 from circulation.services.events import event_record
 from circulation.services.holds import copy_pass_on, hold_requeue, trap_hold
-from circulation.services.standing import patron_standing
+from circulation.services.standing import open_loan_counts, standing_of
 from shelfmark.errors import Conflict, DomainError, InvalidInput, NotFound, RuleError
 from shelfmark.formats import long_date, short_date
 from shelfmark.transactions import lock_row, service_transaction
+
+M = TypeVar("M", bound=Model)
 
 # A copy in one of these states that turns up at the desk is found: check-in marks it so.
 FOUND_AT_CHECKIN = frozenset({CopyStatus.LOST, CopyStatus.MISSING})
@@ -55,31 +67,149 @@ class CheckinResult:
     found: bool = False
 
 
-def _patron_for_card(card_number: str) -> Patron:
+def _clean_codes(card_number: str, barcode: str) -> tuple[str, str]:
     try:
         card = clean_card_number(card_number)
     except RuleError as error:
         raise InvalidInput(str(error), field="patron") from None
-    patron = (
-        Patron.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("category")
-        .filter(card_number=card)
-        .first()
-    )
-    if patron is None:
-        raise NotFound(f"No patron has card number {card}.", code="unknown_card")
-    return patron
-
-
-def _copy_pk_for_barcode(barcode: str) -> tuple[int, int]:
     try:
         code = clean_barcode(barcode)
     except RuleError as error:
         raise InvalidInput(str(error), field="copy") from None
-    found = Copy.objects.filter(barcode=code).values_list("pk", "book_id").first()
+    return card, code
+
+
+def _lock_patron_and_copy(card_number: str, barcode: str) -> tuple[Patron, Copy]:
+    """The patron with ``card_number`` (with their category) and the copy with ``barcode``,
+    the patron's, the book's and the copy's rows locked in one statement, in the lock order
+    (PostgreSQL locks the rows of ``OF`` in its order). NotFound for an unknown card or
+    barcode; a copy moved to another book while we waited is a Conflict.
+
+    Raw SQL because the two rows have no relation the ORM could join them by: it is the
+    product of two look-ups by unique keys, one row or none."""
+    card, code = _clean_codes(card_number, barcode)
+    parts: tuple[tuple[type[Model], str], ...] = (
+        (Patron, "p"),
+        (PatronCategory, "pc"),
+        (Copy, "c"),
+    )
+    qn = connection.ops.quote_name
+    columns = ", ".join(
+        f"{alias}.{qn(str(field.column))}"
+        for model, alias in parts
+        for field in model._meta.concrete_fields
+    )
+    lock = ""
+    if connection.features.has_select_for_update:  # PostgreSQL; SQLite locks the database
+        lock = " " + connection.ops.for_update_sql(of=("p", "b", "c"), no_key=True)
+    sql = (
+        f"SELECT {columns} FROM {qn(Patron._meta.db_table)} p"  # noqa: S608 - names from code
+        f" INNER JOIN {qn(PatronCategory._meta.db_table)} pc ON pc.id = p.category_id"
+        f" CROSS JOIN {qn(Copy._meta.db_table)} c"
+        f" INNER JOIN {qn(Book._meta.db_table)} b ON b.id = c.book_id"
+        f" WHERE p.card_number = %s AND c.barcode = %s{lock}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [card, code])
+        found = cursor.fetchone()
     if found is None:
-        raise NotFound(f"No copy has barcode {code}.", code="unknown_barcode")
-    return found
+        # Which one is missing: only this rare path asks again.
+        if not Patron.objects.filter(card_number=card).exists():
+            raise NotFound(f"No patron has card number {card}.", code="unknown_card")
+        _copy_missing_or_moved(code)
+    values = iter(found)
+    patron = _instance(Patron, values)
+    patron.category = _instance(PatronCategory, values)
+    return patron, _instance(Copy, values)
+
+
+def _instance(model: type[M], values: Iterator[Any]) -> M:
+    """The next row of ``model``'s concrete fields from a raw row, each value converted as
+    the ORM converts it (SQLite gives dates as text, booleans as integers)."""
+    fields = model._meta.concrete_fields
+    converted = []
+    for field in fields:
+        value = next(values)
+        column = field.get_col(model._meta.db_table)
+        converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        for converter in converters:
+            value = converter(value, column, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [field.attname for field in fields], converted)
+
+
+def _copy_missing_or_moved(code: str) -> NoReturn:
+    """A copy look-up under lock found nothing: an unknown barcode, or a copy that changed
+    under the lock (PostgreSQL re-checks the join and drops the row when the copy moved to
+    another book meanwhile)."""
+    if Copy.objects.filter(barcode=code).exists():
+        raise Conflict(
+            f"Copy {code} was moved to another book just now; scan it again.",
+            code="concurrent_change",
+        )
+    raise NotFound(f"No copy has barcode {code}.", code="unknown_barcode")
+
+
+def _count(rows: QuerySet[Any]) -> Coalesce:
+    """How many ``rows``, as a subquery (no GROUP BY: always one row)."""
+    counted = rows.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Coalesce(Subquery(counted), Value(0))
+
+
+# Every column of a copy, and of its book only the id: the book's row is locked, not read.
+_COPY_COLUMNS = tuple(field.name for field in Copy._meta.concrete_fields)
+
+
+def _lock_copy_and_book(barcode: str) -> Copy:
+    """The copy with ``barcode``, its row and its book's locked in one statement, the book's
+    first (the lock order: the book's row is its queue's lock). NotFound for an unknown
+    barcode; a copy moved to another book while we waited for the lock is a Conflict."""
+    try:
+        code = clean_barcode(barcode)
+    except RuleError as error:
+        raise InvalidInput(str(error), field="copy") from None
+    copy = (
+        Copy.objects.select_related("book")
+        .only(*_COPY_COLUMNS, "book__id")
+        # OF names both rows, the book's first: PostgreSQL locks them in this order.
+        .select_for_update(no_key=True, of=("book", "self"))
+        .filter(barcode=code)
+        .first()
+    )
+    if copy is None:
+        _copy_missing_or_moved(code)
+    return copy
+
+
+_LOAN_COLUMNS = tuple(field.name for field in Loan._meta.concrete_fields)
+
+
+def _lock_for_checkin(barcode: str) -> tuple[Copy, Loan | None]:
+    """The copy with ``barcode`` and its open loan, if any, with the book's, the copy's and the
+    loan's rows locked in the lock order: for a copy on loan, as mostly at a check-in, in one
+    statement (the loan with its copy, its book and its patron, who is not locked)."""
+    try:
+        code = clean_barcode(barcode)
+    except RuleError as error:
+        raise InvalidInput(str(error), field="copy") from None
+    loan = (
+        Loan.objects.select_related("copy__book", "patron")
+        .only(
+            *_LOAN_COLUMNS,
+            *(f"copy__{name}" for name in _COPY_COLUMNS),
+            "copy__book__id",
+            *(f"patron__{field.name}" for field in Patron._meta.concrete_fields),
+        )
+        .select_for_update(no_key=True, of=("copy__book", "copy", "self"))
+        .filter(copy__barcode=code, checked_in_at__isnull=True)
+        .first()
+    )
+    if loan is not None:
+        return loan.copy, loan
+    # Not on loan (or checked in meanwhile): the copy alone. A loan made since the first
+    # statement looked (the copy's lock waited for its checkout) shows in the copy's status.
+    copy = _lock_copy_and_book(barcode)
+    return copy, _open_loan(copy) if copy.status == CopyStatus.ON_LOAN else None
 
 
 def _open_loan(copy: Copy) -> Loan | None:
@@ -106,32 +236,27 @@ def loan_checkout(
     together, unless each is named in ``override`` and ``actor`` may lend past it; overrides
     are recorded with ``override_reason``. The loan fills the patron's own hold on the book,
     if they have one (waiting, or ready on the hold shelf)."""
-    patron = _patron_for_card(card_number)  # locked: one checkout at a time per patron
-    copy_pk, book_pk = _copy_pk_for_barcode(barcode)
-    # The book's row is its queue's lock: filling holds and passing copies on need it.
-    lock_row(Book, book_pk, no_key=True)
-    copy = lock_row(Copy, copy_pk, no_key=True)
-    if copy.book_id != book_pk:
-        raise Conflict(
-            f"Copy {copy.barcode} was moved to another book just now; scan it again.",
-            code="concurrent_change",
-        )
+    # Locked: one checkout at a time per patron, and the book's queue and the copy.
+    patron, copy = _lock_patron_and_copy(card_number, barcode)
     now = timezone.now()
     today = timezone.localdate(now)
-    standing = patron_standing(patron, today, loan_type=copy.loan_type)
-    holds = _holds_for_checkout(copy, patron, today)
+    facts = _checkout_facts(patron, copy, today)
+    terms = terms_from(facts)
+    standing = standing_of(
+        patron,
+        loans_open=facts.loans_open,
+        loans_overdue=facts.loans_overdue,
+        max_loans=terms.max_loans,
+    )
+    holds = _holds_for_checkout(copy, patron, today, facts)
     reasons = [*patron_blocks(standing, today), *_copy_refusals(copy, patron, holds)]
     overrides_check(reasons, override, actor)
 
-    terms = terms_for(patron.category, copy.loan_type)
+    due_on = due_date(today, terms.loan_period_days, calendar_from(facts))
     try:
-        with transaction.atomic():
-            loan = Loan.objects.create(
-                copy=copy,
-                patron=patron,
-                checked_out_at=now,
-                due_on=due_date(today, terms.loan_period_days),
-            )
+        # No savepoint of its own: an error here ends the service, whose transaction (or
+        # savepoint, inside an Idempotency-Key's) is rolled back whole.
+        loan = Loan.objects.create(copy=copy, patron=patron, checked_out_at=now, due_on=due_on)
     except IntegrityError:  # the unique index, should the locks ever be bypassed
         raise Conflict(f"Copy {copy.barcode} was just lent.", code="copy_on_loan") from None
     was = copy.status
@@ -139,7 +264,7 @@ def loan_checkout(
         hold_requeue(holds.on_shelf_for_other, actor=actor)
     if holds.own is not None:
         _fill(holds.own, copy, actor=actor, at=now)
-    copy_circulation_move(copy=copy, status=CopyStatus.ON_LOAN)
+    copy_circulation_move_locked(copy=copy, status=CopyStatus.ON_LOAN)
     event_record(
         EventKind.CHECKOUT,
         actor=actor,
@@ -173,8 +298,52 @@ class _CheckoutHolds:
     others_ahead: int  # patrons waiting for the book before the borrower (suspended: not)
 
 
-def _holds_for_checkout(copy: Copy, patron: Patron, today: datetime.date) -> _CheckoutHolds:
-    """The holds a checkout of ``copy`` by ``patron`` meets (the book's lock is held)."""
+@dataclass(frozen=True)
+class _CheckoutFacts:
+    """What a checkout reads once its rows are locked, in one statement."""
+
+    loans_open: int  # the patron's
+    loans_overdue: int
+    own_holds: int  # the patron's active holds on the book (0 or 1)
+    waiting: int  # patrons waiting for the book now (suspended holds aside)
+    # The terms of the patron's category for the copy's loan type, and the calendar
+    # (circulation.policy's annotations).
+    terms_loan_period_days: int
+    terms_max_loans: int
+    terms_max_renewals: int
+    closed_weekdays: str
+    closed_dates: str
+
+
+def _checkout_facts(patron: Patron, copy: Copy, today: datetime.date) -> _CheckoutFacts:
+    """The patron's loan counts, the book's holds, the lending terms and the calendar: read
+    after the locks, so that no loan of the patron's and no hold on the book is missed."""
+    active = Hold.objects.filter(book_id=copy.book_id, status__in=ACTIVE_HOLD_STATUSES)
+    row = (
+        Patron.objects.filter(pk=patron.pk)
+        .annotate(
+            **open_loan_counts(patron, today),
+            own_holds=_count(active.filter(patron=patron)),
+            waiting=_count(active.filter(status=HoldStatus.WAITING).filter(not_suspended(today))),
+            **terms_annotations(patron.category, Value(copy.loan_type)),
+            **calendar_annotations(today),
+        )
+        .values(*(field.name for field in fields(_CheckoutFacts)))
+        .get()
+    )
+    return _CheckoutFacts(**row)
+
+
+def _holds_for_checkout(
+    copy: Copy, patron: Patron, today: datetime.date, facts: _CheckoutFacts
+) -> _CheckoutHolds:
+    """The holds a checkout of ``copy`` by ``patron`` meets (the book's lock is held, so they
+    cannot change meanwhile)."""
+    # Mostly the patron has no hold on the book and the copy is not on the hold shelf: then
+    # the counts say all (how many wait), without reading or locking a hold.
+    if copy.status != CopyStatus.ON_HOLD_SHELF and not facts.own_holds:
+        ahead = facts.waiting if copy.status == CopyStatus.AVAILABLE else 0
+        return _CheckoutHolds(own=None, on_shelf_for_other=None, others_ahead=ahead)
     active = Hold.objects.filter(book_id=copy.book_id, status__in=ACTIVE_HOLD_STATUSES)
     own = (
         active.select_for_update(no_key=True, of=("self",))
@@ -282,21 +451,14 @@ def _fill(hold: Hold, copy: Copy, *, actor: Any, at: datetime.datetime) -> None:
 def loan_checkin(*, barcode: str, actor: Any = None) -> CheckinResult:
     """Take a copy back. A copy that was not on loan is no error: the result says so. Either
     way, if a patron waits for the book, the copy goes to the hold shelf for the first one."""
-    copy_pk, book_pk = _copy_pk_for_barcode(barcode)
-    lock_row(Book, book_pk, no_key=True)  # the book's queue, before the copy (lock order)
-    copy = lock_row(Copy, copy_pk, no_key=True)
-    if copy.book_id != book_pk:
-        raise Conflict(
-            f"Copy {copy.barcode} was moved to another book just now; scan it again.",
-            code="concurrent_change",
-        )
+    copy, loan = _lock_for_checkin(barcode)
     now = timezone.now()
-    loan = _open_loan(copy)
     if loan is not None:
         loan.checked_in_at = now
         loan.days_late = max(0, (timezone.localdate(now) - loan.due_on).days)
         loan.save(update_fields=["checked_in_at", "days_late"])
-        copy = copy_circulation_move(copy=copy, status=CopyStatus.AVAILABLE)
+        # The copy's own move waits until we know where it goes (the hold shelf for the first
+        # patron waiting, or the shelf): one UPDATE of its row, not two.
         event_record(
             EventKind.CHECKIN,
             actor=actor,
@@ -313,7 +475,7 @@ def loan_checkin(*, barcode: str, actor: Any = None) -> CheckinResult:
     found = copy.status in FOUND_AT_CHECKIN
     if found:  # it turned up: found, and then checked in like any other copy
         was = copy.status
-        copy = copy_circulation_move(copy=copy, status=CopyStatus.AVAILABLE)
+        copy = copy_circulation_move_locked(copy=copy, status=CopyStatus.AVAILABLE)
         event_record(
             EventKind.COPY_FOUND,
             actor=actor,
@@ -331,7 +493,7 @@ def loan_checkin(*, barcode: str, actor: Any = None) -> CheckinResult:
             message=f"Copy {copy.barcode} is already on the hold shelf"
             + (f" for {hold.patron.name}." if hold else "."),
         )
-    if copy.status != CopyStatus.AVAILABLE:
+    if copy.status != CopyStatus.AVAILABLE and loan is None:
         label = CopyStatus(copy.status).label.lower()
         return CheckinResult(
             copy=copy,
@@ -340,7 +502,9 @@ def loan_checkin(*, barcode: str, actor: Any = None) -> CheckinResult:
             message=f"Copy {copy.barcode} is {label}, not on loan: nothing to check in. Change "
             "its status in the catalog when it is back in use.",
         )
-    hold = trap_hold(copy, actor=actor)
+    hold = trap_hold(copy, actor=actor)  # from on loan straight to the hold shelf, if so
+    if hold is None and copy.status == CopyStatus.ON_LOAN:
+        copy = copy_circulation_move_locked(copy=copy, status=CopyStatus.AVAILABLE)
     if found:
         returned = f"Copy {copy.barcode} was marked {was}; it is marked found now"
     elif loan:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count, Expression, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from circulation.models import Loan, Patron
-from circulation.policy import terms_for
 from circulation.refusals import Standing, card_refusals
 from shelfmark.errors import Conflict
 
@@ -19,12 +19,24 @@ def check_patron_in_good_standing(patron: Patron, today: datetime.date) -> None:
         raise Conflict(refusal.message, code=refusal.code)
 
 
-def patron_standing(patron: Patron, today: datetime.date, *, loan_type: str = "") -> Standing:
-    """``patron``'s card and loans as the refusals read them; the loan limit is the one for
-    ``loan_type`` (every loan type: ``""``). One query for the loans, one for the rules."""
-    loans = Loan.objects.filter(patron=patron, checked_in_at__isnull=True).aggregate(
-        open=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today))
-    )
+def open_loan_counts(patron: Patron, today: datetime.date) -> dict[str, Expression]:
+    """``patron``'s open and overdue loans as annotations (``loans_open``, ``loans_overdue``)
+    of any query, for a service that reads them in a statement it runs anyway. Read after the
+    patron's row is locked (checkouts lock it first), so no loan of theirs can be missed."""
+    open_loans = Loan.objects.filter(patron=patron, checked_in_at__isnull=True).order_by()
+
+    def count(loans: QuerySet[Loan]) -> Expression:
+        counted = loans.values("patron").annotate(n=Count("pk")).values("n")
+        return Coalesce(Subquery(counted), Value(0))
+
+    return {
+        "loans_open": count(open_loans),
+        "loans_overdue": count(open_loans.filter(due_on__lt=today)),
+    }
+
+
+def standing_of(patron: Patron, *, loans_open: int, loans_overdue: int, max_loans: int) -> Standing:
+    """``patron``'s standing from counts and a loan limit read already."""
     return Standing(
         name=patron.name,
         category_name=patron.category.name,
@@ -32,7 +44,7 @@ def patron_standing(patron: Patron, today: datetime.date, *, loan_type: str = ""
         block_reason=patron.block_reason,
         expires_on=patron.expires_on,
         overdue_blocks=patron.category.overdue_blocks,
-        loans_open=loans["open"],
-        loans_overdue=loans["overdue"],
-        max_loans=terms_for(patron.category, loan_type).max_loans,
+        loans_open=loans_open,
+        loans_overdue=loans_overdue,
+        max_loans=max_loans,
     )

@@ -3,11 +3,14 @@
 from typing import Any
 
 import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from catalog import services
 from catalog.models import Copy, CopyStatus
 from catalog.tests.factories import BookFactory, CopyFactory
 from shelfmark.errors import Conflict, InvalidInput
+from shelfmark.transactions import lock_row
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +112,28 @@ def test_circulation_moves_only_from_the_state_they_start_from(start, end):
     assert "X-9" in error.value.message
     copy.refresh_from_db()
     assert copy.status == start
+
+
+def test_the_locked_move_trusts_the_callers_lock_and_sends_one_update():
+    copy = CopyFactory(barcode="X-8")
+    with transaction.atomic():
+        locked = lock_row(Copy, copy.pk, no_key=True)
+        with CaptureQueriesContext(connection) as captured:
+            services.copy_circulation_move_locked(copy=locked, status=CopyStatus.ON_LOAN)
+    sqls = [query["sql"] for query in captured.captured_queries]
+    assert len(sqls) == 1, sqls
+    assert sqls[0].startswith('UPDATE "catalog_copy"')
+    copy.refresh_from_db()
+    assert copy.status == CopyStatus.ON_LOAN
+    with transaction.atomic(), pytest.raises(Conflict) as error:  # the same rules
+        services.copy_circulation_move_locked(copy=copy, status=CopyStatus.DAMAGED)
+    assert error.value.code == "copy_status_conflict"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_locked_move_refuses_to_run_without_the_callers_transaction():
+    copy = CopyFactory()
+    with pytest.raises(RuntimeError, match="transaction"):
+        services.copy_circulation_move_locked(copy=copy, status=CopyStatus.ON_LOAN)
+    copy.refresh_from_db()
+    assert copy.status == CopyStatus.AVAILABLE
