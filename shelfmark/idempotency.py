@@ -38,7 +38,7 @@ from typing import Any, TypeVar
 
 from django.apps import apps
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from shelfmark.errors import Conflict, DomainError, InvalidInput
@@ -238,13 +238,28 @@ def _claim(
         path=request.path,
         fingerprint=request.fingerprint,
         status_code=0,  # set before commit; no other transaction ever sees this value
+        created_at=timezone.now(),
     )
-    try:
-        with transaction.atomic():
-            record.save(force_insert=True)
-    except IntegrityError:
+    # INSERT … ON CONFLICT DO NOTHING rather than a savepoint around an insert that may fail:
+    # two statements fewer on every keyed request. It waits, as the plain insert did, for a
+    # transaction holding the same key, and then inserts nothing if that one committed.
+    quote = connection.ops.quote_name
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(getattr(record, f.attname), connection) for f in fields]
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608 - names from the model
+        f"({', '.join(quote(f.column or f.attname) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        "ON CONFLICT (user_id, key) DO NOTHING RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        inserted = cursor.fetchone()
+    if inserted is None:
         kept = model._default_manager.filter(user_id=request.user_id, key=request.key).first()
         return None if kept is None else (kept, False)
+    record.pk = inserted[0]
+    record._state.adding = False
     return record, True
 
 

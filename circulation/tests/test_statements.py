@@ -49,11 +49,13 @@ def _token_client(user) -> APIClient:
     return client
 
 
-def post_counting(client: APIClient, path: str, body: dict) -> tuple[Any, list[str]]:
+def post_counting(
+    client: APIClient, path: str, body: dict, **headers: str
+) -> tuple[Any, list[str]]:
     """The response to a POST and the SQL of every statement it sent, in order; printed with
     ``SHELFMARK_PRINT_STATEMENTS=1`` (and ``pytest -s``)."""
     with CaptureQueriesContext(connection) as captured:
-        response = client.post(path, body, format="json")
+        response = client.post(path, body, format="json", headers=headers)
     sqls = [query["sql"] for query in captured.captured_queries]
     if os.environ.get("SHELFMARK_PRINT_STATEMENTS"):
         print(f"\n{path} {body}: {len(sqls)} statements\n{_listing(sqls)}")
@@ -124,6 +126,24 @@ def test_a_checkout_and_a_checkin_through_the_api_send_at_most_ten_statements(de
         assert sum("accounts_apitoken" in sql for sql in sqls) == 1, _listing(sqls)
         assert not [sql for sql in sqls if sql.startswith('SELECT "django_content_type"')]
         _check_locks(sqls)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_idempotency_key_costs_two_statements_more_and_a_replay_runs_no_work(desk_token, shelf):
+    body = {"patron": "CARD-1", "copy": "B-1"}
+    key = {"Idempotency-Key": "5f0c6c1e-keyed-checkout"}
+
+    response, keyed = post_counting(desk_token, CHECKOUT, body, **key)
+    assert response.status_code == 201, response.content
+    # The key's row: claimed with INSERT … ON CONFLICT (no savepoint around it), then its answer.
+    assert len(keyed) <= MOST[connection.vendor] + 2 + 2, _listing(keyed)  # + the service's
+    assert sum("INSERT INTO" in sql and "idempotencykey" in sql for sql in keyed) == 1
+    assert sum(sql.startswith("SAVEPOINT") for sql in keyed) <= 1, _listing(keyed)
+
+    replayed, again = post_counting(desk_token, CHECKOUT, body, **key)
+    assert replayed.status_code == 201
+    assert replayed.json() == response.json()
+    assert not [sql for sql in again if "circulation_loan" in sql and "INSERT" in sql]
 
 
 @pytest.mark.django_db(transaction=True)
