@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypedDict
 
-from PIL import Image
-
 from catalog.isbn import IsbnError, normalize_isbn
 from catalog.models import YEAR_MAX, YEAR_MIN, LoanType
 from shelfmark.errors import InvalidInput, RuleError
@@ -172,6 +170,8 @@ def clean_cover(content: bytes) -> CoverImage:
     """A cover image's bytes, checked with Pillow: one of COVER_FORMATS, within COVER_MAX_BYTES
     and COVER_MAX_PIXELS (read from the header: nothing is decoded), and more than a placeholder
     pixel (Open Library answers 1x1 images for missing covers)."""
+    from PIL import Image  # imported by the first cover checked: Pillow is ~5 MB per web worker
+
     if not content:
         raise RuleError("The cover file is empty.")
     if len(content) > COVER_MAX_BYTES:

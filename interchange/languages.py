@@ -8,9 +8,10 @@ reading apps write it), so "eng", "en" and "English" are one language whatever t
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from iso639 import Lang
-from iso639.exceptions import DeprecatedLanguageValue, InvalidLanguageValue
+if TYPE_CHECKING:
+    from iso639 import Lang
 
 # MARC's codes that name no language: blank (obsolete "no code"), undetermined, no linguistic
 # content, multiple languages. The catalog says "unknown" with "".
@@ -19,6 +20,11 @@ NO_LANGUAGE = frozenset({"", "und", "zxx", "mul", "|||"})
 
 @lru_cache(maxsize=1024)
 def _lang(code: str) -> Lang | None:
+    # iso639 loads its whole table (~14 MB) on import: it is imported by the first look-up (an
+    # import or a language typed in a form), not by every web worker at startup.
+    from iso639 import Lang
+    from iso639.exceptions import DeprecatedLanguageValue, InvalidLanguageValue
+
     # A withdrawn code ("sh", Serbo-Croatian, withdrawn in 2000) raises its own error: it is
     # kept as written, like any code the standard does not list now.
     try:
@@ -79,6 +85,9 @@ def catalog_code(value: str) -> str:
 
 @lru_cache(maxsize=512)
 def _from_name(name: str) -> str:
+    from iso639 import Lang
+    from iso639.exceptions import DeprecatedLanguageValue, InvalidLanguageValue
+
     for spelling in dict.fromkeys((name, name.title(), name.capitalize())):
         try:
             language = Lang(spelling)

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import datetime
 import re
+from typing import TYPE_CHECKING
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
-from icalendar import Calendar, Event
 
 from circulation.selectors import account as selectors
 from circulation.services.feeds import feed_secret_hash
+
+if TYPE_CHECKING:
+    import icalendar
 
 # token_urlsafe(32): 43 characters of the URL-safe base64 alphabet.
 SECRET_FORMAT = re.compile(r"[A-Za-z0-9_-]{20,100}")
@@ -34,6 +37,10 @@ def calendar_feed(request: HttpRequest, secret: str) -> HttpResponse:
     host = request.get_host().split(":")[0]
     now = timezone.now()
     account_url = request.build_absolute_uri(reverse("my-account"))
+
+    # Imported on the first feed request: icalendar weighs ~10 MB that a web worker serving only
+    # the catalog never needs (the startup test in shelfmark/tests/test_startup.py).
+    from icalendar import Calendar
 
     calendar = Calendar()
     calendar.add("prodid", "-//Shelfmark//Library due dates//EN")
@@ -79,7 +86,9 @@ def calendar_feed(request: HttpRequest, secret: str) -> HttpResponse:
 
 def _all_day_event(
     *, uid: str, day: datetime.date, summary: str, description: str, now: datetime.datetime
-) -> Event:
+) -> icalendar.Event:
+    from icalendar import Event
+
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", now)

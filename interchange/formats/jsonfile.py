@@ -12,8 +12,6 @@ import io
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-import ijson  # type: ignore[import-untyped]  # ijson ships no type information
-
 from interchange.columns import BOOK_COLUMNS, BOOK_NAMES, COPIES, COPY_COLUMNS, Column, WrongType
 from interchange.formats.text import ByteCounter, file_size, read_sample
 from interchange.records import BookRecord, CopyRecord, Problem, SourceError
@@ -44,6 +42,9 @@ class JsonSource:
         return self._size
 
     def records(self) -> Iterator[BookRecord]:
+        # Imported when a JSON file is read, not by every web worker at startup.
+        import ijson  # type: ignore[import-untyped]  # ijson ships no type information
+
         number = 0  # books started so far
         builder: ijson.ObjectBuilder | None = None
         books_prefix: str | None = None

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import enum
 import logging
 import re
 from dataclasses import dataclass
@@ -34,18 +33,12 @@ from django.utils import timezone
 
 from interchange.models import IsbnLookup, LookupStatus
 from interchange.openlibrary.client import OpenLibraryClient, Unavailable
-from interchange.openlibrary.metadata import BookMetadata, metadata_from
+from interchange.openlibrary.metadata import BookMetadata, Outcome, metadata_from
 
 logger = logging.getLogger(__name__)
 
 FOUND_KEPT = datetime.timedelta(days=30)
 NOT_FOUND_KEPT = datetime.timedelta(days=1)
-
-
-class Outcome(enum.StrEnum):
-    FOUND = "found"
-    NOT_FOUND = "not_found"
-    UNAVAILABLE = "unavailable"
 
 
 @dataclass(frozen=True)

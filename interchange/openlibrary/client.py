@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 
+from interchange.openlibrary.origins import allowed_origins
 from interchange.openlibrary.pacing import Clock, RateLimiter, Sleep, default_rate_limiter
 
 logger = logging.getLogger(__name__)
@@ -55,23 +56,6 @@ TIMED_OUT = "Open Library did not answer in time."
 
 class Unavailable(Exception):
     """Open Library could not be asked, or did not answer usefully; the message says why."""
-
-
-def allowed_origins() -> tuple[str, ...]:
-    """Where a request to Open Library may go, redirects included, in the syntax of a
-    Content-Security-Policy source (the Add by ISBN page's preview of a cover allows the same):
-    the configured server, its covers server, and the Internet Archive's servers, to which
-    covers.openlibrary.org redirects."""
-    return (
-        _origin(settings.OPENLIBRARY_BASE_URL),
-        _origin(settings.OPENLIBRARY_COVERS_URL),
-        "https://*.archive.org",
-    )
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def origin_allows(origin: str, url: httpx.URL) -> bool:

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.conf import settings
-from iso639 import Lang
-from iso639.exceptions import InvalidLanguageValue
 
 from catalog.rules import clean_language, clean_text, squash_spaces
 from shelfmark.errors import RuleError
 
 MAX_SUBJECTS = 15  # Open Library lists dozens for classics; a form wants the main ones
+
+
+class Outcome(enum.StrEnum):
+    """How an ISBN's lookup ended."""
+
+    FOUND = "found"
+    NOT_FOUND = "not_found"
+    UNAVAILABLE = "unavailable"
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,10 @@ def _pages(*candidates: Any) -> int | None:
 
 def _language(edition: Mapping[str, Any]) -> str:
     """/languages/eng (MARC's codes) -> "en"; the three-letter code when 639-1 has none."""
+    # Imported by the first answer read: iso639's table is ~14 MB (interchange.languages).
+    from iso639 import Lang
+    from iso639.exceptions import InvalidLanguageValue
+
     for key in _names(edition.get("languages"), key="key"):
         code = key.rsplit("/", 1)[-1]
         try:

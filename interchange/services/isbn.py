@@ -16,7 +16,7 @@ from catalog import selectors, services
 from catalog.models import Book, Copy
 from catalog.rules import clean_isbn
 from interchange import openlibrary
-from interchange.openlibrary import BookMetadata, Outcome
+from interchange.openlibrary.metadata import BookMetadata, Outcome
 from shelfmark.errors import DomainError, InvalidInput, RuleError
 from shelfmark.rows import Row
 from shelfmark.transactions import service_transaction

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 from catalog import selectors, services
 from catalog.models import Book, CopyStatus
 from interchange.forms.isbn import BookForm, CopyForm
-from interchange.openlibrary.client import allowed_origins
+from interchange.openlibrary.origins import allowed_origins
 from interchange.services.isbn import IsbnAnswer, Source, book_add_with_copy, isbn_lookup
 from shelfmark import pages
 from shelfmark.errors import DomainError
