@@ -189,6 +189,19 @@ def test_ranked_pages_follow_on_without_repeats(api_client, shelf):
     assert len(everything) >= 5  # titles, subtitles and subjects
 
 
+def test_reversed_relevance_pages_follow_on_too(api_client, shelf):
+    ranked = found(api_client, "history")
+    seen = []
+    answer = search(api_client, "history", page_size="2", ordering="-relevance")
+    while True:
+        seen += [book["title"] for book in answer["results"]]
+        if not answer["next"]:
+            break
+        answer = api_client.get(answer["next"]).json()
+    assert seen[-1] == "History"  # the best match last
+    assert sorted(seen) == sorted(ranked)
+
+
 def test_the_catalog_page_shows_the_correction_and_links_to_the_literal_search(client, shelf):
     page = client.get("/", {"q": "histroy"}).content.decode()
     assert "Showing results for <strong>history</strong>" in page
