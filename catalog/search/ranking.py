@@ -8,8 +8,7 @@ query's words in any order (stop words aside), then an exact author name, above 
 EXACT_TITLE_BOOST = 10**13
 TITLE_WORDS_BOOST = 6 * 10**12
 EXACT_AUTHOR_BOOST = 5 * 10**12
-# ts_rank_cd (PostgreSQL) is about 0.1 to 10; SQLite's bm25 far smaller when a word is in more
-# than half the books (its inverse document frequency is then clamped to a millionth): scaled
-# so that both keep their differences and stay far below the boosts.
+# ts_rank_cd (PostgreSQL) is about 0.1 to 10; SQLite's rank the sum of the query's words'
+# weights (10 at most each, catalog.search.sqlite): scaled to whole numbers far below the boosts.
 POSTGRESQL_RANK_SCALE = 10**6
-SQLITE_RANK_SCALE = 10**9
+SQLITE_RANK_SCALE = 10**6
