@@ -222,3 +222,13 @@ def test_search_query_count_is_fixed_whatever_the_page_size(
     with django_assert_max_num_queries(7):
         answer = search(api_client, query, page_size=str(page_size))
     assert answer["results"]
+
+
+@pytest.mark.parametrize("page_size", [1, 25])
+def test_catalog_page_search_query_count_is_fixed_whatever_the_page_size(
+    client, shelf, django_assert_max_num_queries, page_size
+):
+    # As the API: spelling (three at most), the page, authors, subjects, circulation's holds.
+    with django_assert_max_num_queries(7):
+        page = client.get("/", {"q": "histroy", "page_size": page_size}).content.decode()
+    assert "Showing results for" in page
