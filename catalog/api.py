@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django_filters.utils import translate_validation
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -95,8 +96,8 @@ _FACET_VALUE_SCHEMA = {
 
 
 class BookPagination(KeysetPagination):
-    """The book list's page, with the facets when `?facets=` asks for them (the schema only:
-    BookListApi.get adds them to the answer)."""
+    """The book list's page: what the search did to the query beside it, and the facets when
+    `?facets=` asks for them (the schema only: BookListApi adds them to the answer)."""
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         paginated = super().get_paginated_response_schema(schema)
@@ -121,29 +122,57 @@ class BookPagination(KeysetPagination):
                 "lower bounds."
             ),
         }
+        paginated["properties"]["corrected_query"] = {
+            "type": "string",
+            "nullable": True,
+            "example": None,
+            "description": (
+                "The search as corrected, when a misspelt word of `q` was also matched as the "
+                "word it most likely means (e.g. `history` for `histroy`); null otherwise. "
+                "`literal=1` searches without corrections."
+            ),
+        }
         return paginated
 
 
 class BookListApi(ListMixin, CreateMixin, BookApi):
     """Books in the catalog.
 
-    Search with `q` (every word must appear in title, subtitle, author or ISBN; an ISBN typed
-    any way finds its book), filter by author, subject, language, decade, year range and
-    availability. With `facets`, the answer also counts the matching books by author, subject,
-    language, decade and availability (`facets`, `facets_estimated`). Cursor-paginated: follow
-    `next` and `previous`. POST (staff) adds a book; `authors` and `subjects` take ids or
-    names, and unknown names are created.
+    Search with `q`: whole words (the last one also as the start of a word) in title, subtitle,
+    authors, subjects, description or ISBN, ranked by relevance (ties by title); a misspelt word
+    is matched as the word it most likely means as well, and `corrected_query` beside the page
+    says so (`literal=1` turns corrections off); an ISBN typed any way finds its book. Filter by
+    author, subject, language, decade, year range and availability. With `facets`, the answer
+    also counts the matching books by author, subject, language, decade and availability
+    (`facets`, `facets_estimated`). Cursor-paginated: follow `next` and `previous`. POST (staff)
+    adds a book; `authors` and `subjects` take ids or names, and unknown names are created.
     """
 
     filterset_class = BookFilter
     pagination_class = BookPagination
-    ordering_fields = {
-        "title": ("title", "id"),
-        "year": ("sort_year", "id"),
-        "created": ("created_at", "id"),
-        "updated": ("updated_at", "id"),
-    }
-    ordering_default = "title"
+    ordering_fields = selectors.BOOK_ORDERINGS
+    corrected_query: str | None = None
+
+    @property
+    def ordering_default(self) -> str:
+        # A search's answer comes by relevance; the catalog without one, by title.
+        params = getattr(getattr(self, "request", None), "query_params", {})
+        return "relevance" if params.get("q", "").strip() else "title"
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        # DjangoFilterBackend's work, keeping the filter set: its search knows the corrected
+        # query the answer reports.
+        filterset = BookFilter(self.request.query_params, queryset=queryset, request=self.request)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)  # type: ignore[misc]  # untyped
+        books = filterset.qs
+        self.corrected_query = filterset.corrected_query
+        return books
+
+    def get_paginated_response(self, data: list[Row]) -> Response:
+        response = super().get_paginated_response(data)
+        response.data["corrected_query"] = self.corrected_query
+        return response
 
     @extend_schema(
         parameters=[

@@ -14,7 +14,8 @@ from django.db.models.lookups import Exact
 from catalog.facets import decade_of, decade_years
 from catalog.models import YEAR_MAX, YEAR_MIN, Book, Copy, CopyStatus
 from catalog.rules import squash_spaces
-from catalog.selectors import book_filter_available, book_search
+from catalog.search import BookSearch
+from catalog.selectors import book_filter_available, book_search_explained
 from shelfmark.api.fields import ID_PATTERN, MAX_ID
 
 BOOLEAN_CHOICES = [("true", "true"), ("false", "false")]
@@ -46,7 +47,17 @@ class BookFilter(filters.FilterSet):
     q = filters.CharFilter(
         method="filter_q",
         max_length=200,
-        help_text="Words that must all appear in title, subtitle, author or ISBN; or an ISBN.",
+        help_text=(
+            "Search: whole words (the last one also as the start of a word) in title, subtitle, "
+            "authors, subjects, description or ISBN, stop words optional, ranked by relevance; "
+            "a misspelt word is matched as the word it most likely means too "
+            "(`corrected_query` says so); or an ISBN typed any way."
+        ),
+    )
+    literal = filters.ChoiceFilter(
+        method="filter_literal",
+        choices=[("1", "1"), ("0", "0"), *BOOLEAN_CHOICES],
+        help_text="1 or true: search for `q` exactly as typed, without spelling corrections.",
     )
     author = filters.CharFilter(
         method="filter_author", max_length=255, help_text="Author id, or exact author name."
@@ -88,8 +99,21 @@ class BookFilter(filters.FilterSet):
         model = Book
         fields: list[str] = []
 
+    # What the search said about the query (its corrected form), for the page to show; None
+    # when there was no search.
+    search: BookSearch | None = None
+
     def filter_q(self, books: QuerySet, name: str, value: str) -> QuerySet:
-        return book_search(books, value)
+        literal = self.form.cleaned_data.get("literal") in ("1", "true")
+        self.search = book_search_explained(books, value, literal=literal)
+        return self.search.books
+
+    def filter_literal(self, books: QuerySet, name: str, value: str) -> QuerySet:
+        return books  # read by filter_q
+
+    @property
+    def corrected_query(self) -> str | None:
+        return None if self.search is None else self.search.corrected_query
 
     def filter_author(self, books: QuerySet, name: str, value: str) -> QuerySet:
         return _by_id_or_name(

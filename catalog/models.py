@@ -1,6 +1,7 @@
 """Catalog data: what the library holds. Invariants live here as database constraints.
 
-Writes go through catalog.services, which keep the derived ``Book.search_text`` current.
+Writes go through catalog.services, which keep the derived ``Book.search_text`` (and the
+spelling vocabulary, ``SearchWord``) current.
 """
 
 from __future__ import annotations
@@ -84,8 +85,10 @@ class Book(models.Model):
     # catalog.services.book_cover_set (or the admin's upload), which checks it is an image and
     # names it after its content, so that a new cover is a new URL (catalog.selectors.cover_url).
     cover = models.ImageField(upload_to="covers/", blank=True, max_length=200)
-    # Folded (lower-case, accents removed) title, subtitle, authors and ISBNs, kept current by
-    # catalog.services; one indexed column makes multi-word search a single cheap filter.
+    # The search document (catalog.search.text.search_document): the folded words of the
+    # title, subtitle, authors, subjects, description and ISBNs in sections, kept current by
+    # catalog.services. Each database indexes it its own way (catalog.search): on PostgreSQL a
+    # trigger keeps a weighted tsvector column beside it, on SQLite triggers keep an FTS5 table.
     search_text = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -126,12 +129,29 @@ class Book(models.Model):
             # ?ordering=year sorts books without a year last via this expression (selectors).
             models.Index(YEAR_SORT_KEY, "id", name="book_year_sort_idx"),
             models.Index(fields=["language"], name="book_language_idx"),
-            # On PostgreSQL a trigram GIN index on search_text serves LIKE '%term%'; it is
-            # created by migration 0002 (PostgreSQL only, so it is not declared here).
+            # Search indexes (a GIN tsvector index on PostgreSQL, FTS5 on SQLite) are created
+            # by migration 0011, per database, so they are not declared here.
         ]
 
     def __str__(self) -> str:
         return self.title
+
+
+class SearchWord(models.Model):
+    """The spelling vocabulary: each word of the catalog that search may correct a query to,
+    with the number of books whose search document holds it (catalog.search.spelling).
+
+    catalog.services.search_text keeps the counts current in the transaction of every write
+    that changes a search document; ``./manage.py search_words --rebuild`` recounts them from
+    the books (``--check`` reports any difference). Each database adds its trigram index on
+    ``word`` (migration 0011).
+    """
+
+    word = models.CharField(max_length=100, unique=True)
+    books = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.word
 
 
 class BookAuthor(models.Model):

@@ -13,6 +13,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.db.models import (
+    BigIntegerField,
     Count,
     Exists,
     F,
@@ -28,7 +29,7 @@ from django.urls import reverse
 from catalog.extensions import extend_book_rows
 from catalog.isbn import format_isbn
 from catalog.models import YEAR_SORT_KEY, Book, BookAuthor, Copy, CopyStatus
-from catalog.search import filter_by_query
+from catalog.search import BookSearch, search_books
 from shelfmark.rows import Row, RowShape, Viewer, renamed
 
 
@@ -72,6 +73,8 @@ def _book_annotations() -> dict[str, Any]:
         "copies_available": _count_of(copies.filter(status=CopyStatus.AVAILABLE), per="book"),
         # Books without a year sort last, and cursors need a non-null position.
         "sort_year": YEAR_SORT_KEY,
+        # A search's rank (catalog.search); 0 when the rows are not a search's.
+        "relevance": Value(0, BigIntegerField()),
     }
 
 
@@ -111,7 +114,11 @@ def book_representations(rows: list[Row], *, viewer: Viewer = None) -> list[Row]
 
 
 BOOK_ROWS = RowShape(
-    columns=(*(name for name in BOOK_FIELDS if name not in _BOOK_RELATED), "sort_year"),
+    columns=(
+        *(name for name in BOOK_FIELDS if name not in _BOOK_RELATED),
+        "sort_year",
+        "relevance",
+    ),
     annotations=_book_annotations,
     represent=book_representations,
 )
@@ -143,8 +150,28 @@ def book_rows(books: QuerySet[Book] | None = None) -> QuerySet[Any]:
     return BOOK_ROWS.rows(Book.objects.all() if books is None else books).order_by("title", "id")
 
 
-def book_search(books: QuerySet[Book], query: str) -> QuerySet[Book]:
-    return filter_by_query(books, query)
+# The orderings of a book list: by relevance is a search's default (catalog.search ranks), with
+# ties by title; without a search every book's relevance is 0, so it is the title order.
+BOOK_ORDERINGS: dict[str, tuple[str, ...]] = {
+    "relevance": ("-relevance", "title", "id"),
+    "title": ("title", "id"),
+    "year": ("sort_year", "id"),
+    "created": ("created_at", "id"),
+    "updated": ("updated_at", "id"),
+}
+
+
+def book_search(books: QuerySet[Book], query: str, *, literal: bool = False) -> QuerySet[Book]:
+    """The books of ``books`` that ``query`` finds (catalog.search), annotated with their
+    ``relevance``; spelling corrections are applied unless ``literal``."""
+    return search_books(books, query, literal=literal).books
+
+
+def book_search_explained(
+    books: QuerySet[Book], query: str, *, literal: bool = False
+) -> BookSearch:
+    """``book_search`` with what the answer says about it: the corrected query, if any."""
+    return search_books(books, query, literal=literal)
 
 
 def book_on_shelf() -> Exists:

@@ -22,8 +22,9 @@ from shelfmark import keyset
 from shelfmark.api.fields import ID_PATTERN
 
 PAGE_SIZE = 25
-# Like the API, the page honours ?ordering=, ?page_size= and ?cursor=, with the same checks.
-LIST_ORDERINGS = {"title": ("title", "id")}
+# Like the API, the page honours ?ordering=, ?page_size= and ?cursor=, with the same checks; a
+# search comes by relevance (?literal=1 searches without spelling corrections).
+LIST_ORDERINGS = {key: selectors.BOOK_ORDERINGS[key] for key in ("relevance", "title")}
 _PARAMETER_OF_ERROR: dict[type[keyset.KeysetError], str] = {
     keyset.InvalidPageSize: "page_size",
     keyset.InvalidOrdering: "ordering",
@@ -47,8 +48,11 @@ def book_list(request: HttpRequest) -> HttpResponse:
         size = keyset.parse_page_size(
             request.GET.get("page_size"), default=PAGE_SIZE, maximum=settings.API_MAX_PAGE_SIZE
         )
+        searching = bool(request.GET.get("q", "").strip())
         ordering = keyset.resolve_ordering(
-            request.GET.get("ordering"), LIST_ORDERINGS, default="title"
+            request.GET.get("ordering"),
+            LIST_ORDERINGS,
+            default="relevance" if searching else "title",
         )
         position = keyset.decode_cursor(request.GET.get("cursor"))
         page = keyset.page(
@@ -66,6 +70,8 @@ def book_list(request: HttpRequest) -> HttpResponse:
     context.update(
         books=selectors.book_representations(page.rows, viewer=request.user),
         filtered=filtered,
+        corrected_query=filterset.corrected_query,
+        literal_url=_literal_url(request) if filterset.corrected_query else None,
         next_url=_page_url(request, page.next),
         previous_url=_page_url(request, page.previous),
         facets=_facet_groups(request, facets) if facets else [],
@@ -161,6 +167,14 @@ def _active_filters(
             }
         )
     return active
+
+
+def _literal_url(request: HttpRequest) -> str:
+    """This search without spelling corrections (and from its first page)."""
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    query["literal"] = "1"
+    return f"{request.path}?{query.urlencode()}"
 
 
 def _page_url(request: HttpRequest, position: keyset.Position | None) -> str | None:

@@ -204,7 +204,7 @@ NOT_INTERCHANGED: Mapping[str, Mapping[str, str]] = {
     "Book": {
         "id": "the catalog's own key: a file imported elsewhere gets new ids",
         "cover": "an image, not text: covers are uploaded or fetched from Open Library",
-        "search_text": "worked out by the catalog from the title, subtitle, ISBN and authors",
+        "search_text": "worked out by the catalog from the title, authors, subjects, ISBN…",
         "created_at": "when the row was written here, not a fact about the book",
         "updated_at": "when the row was changed here, not a fact about the book",
     },

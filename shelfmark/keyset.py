@@ -205,7 +205,8 @@ def resolve_ordering(
 
     ``choices`` is the whitelist - what clients may send, and the columns it means (ending in a
     unique one); clients never name columns themselves. ``None`` (no parameter) means
-    ``default``; a leading ``-`` reverses every column. Raises :class:`InvalidOrdering`.
+    ``default``; a leading ``-`` reverses every column (``("-relevance", "id")`` becomes
+    ``("relevance", "-id")``). Raises :class:`InvalidOrdering`.
     """
     if key is None:
         key = default
@@ -213,7 +214,10 @@ def resolve_ordering(
     columns = choices.get(key.removeprefix("-"))
     if columns is None:
         raise InvalidOrdering(key, list(choices))
-    return tuple(f"-{column}" if descending else column for column in columns)
+    if not descending:
+        return tuple(columns)
+    # Reversed, each column turns round: a column that descends ("-relevance") ascends.
+    return tuple(column[1:] if column.startswith("-") else f"-{column}" for column in columns)
 
 
 def parse_page_size(raw: str | None, *, default: int, maximum: int) -> int:

@@ -54,7 +54,13 @@ class RowShape:
 
     def annotate(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         """``queryset`` (model instances) with the computed columns added."""
-        annotations = self.annotations()
+        # A column the query computes already (a search's relevance) is kept: the shape's own
+        # annotation is its value for queries that do not.
+        annotations = {
+            name: value
+            for name, value in self.annotations().items()
+            if name not in queryset.query.annotations
+        }
         return queryset.annotate(**annotations) if annotations else queryset
 
     def rows(self, queryset: QuerySet[Any]) -> QuerySet[Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Unpack
 
@@ -10,8 +11,9 @@ from django.utils.translation import ngettext
 
 from catalog.models import Author, Book, BookAuthor, Subject
 from catalog.rules import BOOK_RULES, BookFields, clean_fields
+from catalog.search import document_words
 from catalog.services.names import Ref, resolve_authors, resolve_subjects
-from catalog.services.search_text import refresh_search_text
+from catalog.services.search_text import refresh_search_text, search_words_add
 from shelfmark.errors import Conflict
 from shelfmark.transactions import delete_or_conflict, lock_row, service_transaction
 
@@ -86,6 +88,8 @@ def book_delete(*, book: Book) -> None:
             code="in_use",
         )
     delete_or_conflict(book, in_use=f"A copy of '{book.title}' was just added; it is in use.")
+    # Its words leave the vocabulary's counts (the search indexes drop the row themselves).
+    search_words_add(Counter(dict.fromkeys(document_words(book.search_text), -1)))
 
 
 def book_isbn_check(isbn: str | None, *, exclude_pk: int | None = None) -> None:

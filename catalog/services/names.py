@@ -87,8 +87,11 @@ def subject_update(*, subject: Subject, name: str | None = None) -> Subject:
         return subject
     fields = clean_fields(SUBJECT_RULES, {"name": name})
     subject = lock_row(Subject, subject.pk, no_key=True)
+    renamed = subject.name != fields["name"]
     subject.name = fields["name"]
     _save_named(subject)
+    if renamed:  # its books are found by their subjects' names
+        refresh_search_text(Book.objects.filter(subjects=subject))
     return subject
 
 
@@ -96,7 +99,10 @@ def subject_update(*, subject: Subject, name: str | None = None) -> Subject:
 def subject_delete(*, subject: Subject) -> None:
     # Locked first, so a book taking the subject at this moment either commits before (and
     # its link is deleted here) or waits and then finds the subject gone.
-    lock_row(Subject, subject.pk).delete()  # books simply lose the subject
+    subject = lock_row(Subject, subject.pk)
+    book_ids = list(subject.books.values_list("pk", flat=True))
+    subject.delete()  # books simply lose the subject, and are no longer found by it
+    refresh_search_text(Book.objects.filter(pk__in=book_ids))
 
 
 def resolve_authors(refs: Iterable[Ref]) -> list[Author]:

@@ -1,4 +1,4 @@
-"""Behaviour that only PostgreSQL shows: real concurrency and the trigram search index."""
+"""Behaviour that only PostgreSQL shows: real concurrency and the search indexes."""
 
 import threading
 from collections.abc import Iterator
@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from django.db import connection, connections
 
-from catalog import services
-from catalog.models import Book, Copy
+from catalog import selectors, services
+from catalog.models import Book, Copy, SearchWord
 from catalog.tests.factories import BookFactory
 from shelfmark.errors import Conflict
 
@@ -62,21 +62,43 @@ def test_concurrent_new_author_names_make_one_author():
     assert Book.objects.filter(authors__name="Brand New Writer").count() == 4
 
 
-def test_search_uses_the_trigram_index():
+def _plan(sql: str, params: list[Any]) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET enable_seqscan")
+    return plan
+
+
+def test_search_uses_the_tsvector_and_vocabulary_indexes():
     for n in range(50):
         BookFactory(title=f"Filler {n}")
     BookFactory(title="Needle in a haystack")
+    found = selectors.book_search(Book.objects.all(), "haystack")
+    sql, params = found.values("id").query.sql_with_params()
+    assert "book_search_vector_idx" in _plan(sql, list(params))
+    assert [book.title for book in found] == ["Needle in a haystack"]
+    # A vocabulary big enough for the planner to prefer an index at all.
+    SearchWord.objects.bulk_create(SearchWord(word=f"word{n:05}x", books=1) for n in range(3000))
     with connection.cursor() as cursor:
-        cursor.execute("SET enable_seqscan = off")
-        cursor.execute(
-            "EXPLAIN SELECT id FROM catalog_book WHERE search_text LIKE %s", ["%haystack%"]
-        )
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-        cursor.execute("RESET enable_seqscan")
-    assert "book_search_trgm" in plan
-    assert [b.title for b in Book.objects.filter(search_text__contains="haystack")] == [
-        "Needle in a haystack"
-    ]
+        cursor.execute("VACUUM ANALYZE catalog_searchword")  # GIN's pending list too
+    assert "searchword_word_trgm" in _plan(
+        "SELECT word FROM catalog_searchword WHERE word %% %s", ["haystak"]
+    )
+
+
+def test_the_trigger_keeps_the_vector_current_on_every_write():
+    book = BookFactory(title="Old Title", authors=["Ann Writer"], subjects=["Sea"])
+    services.author_update(author=book.authors.get(), name="Bea Novelist")
+    services.subject_update(subject=book.subjects.get(), name="Mountains")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT search_vector::text FROM catalog_book WHERE id = %s", [book.pk])
+        (vector,) = cursor.fetchone()
+    assert "'novelist':4B" in vector
+    assert "'mountains':5C" in vector
+    assert "ann" not in vector
+    assert "sea" not in vector
 
 
 def test_concurrent_edits_of_different_fields_both_survive():

@@ -65,7 +65,10 @@ def test_the_ordering_parameter_reverses_the_list(client):
             "cursor: Invalid cursor",
         ),
         ({"page_size": "0"}, "page_size: Must be a whole number from 1 to 100."),
-        ({"ordering": "year"}, "ordering: Unknown ordering &#x27;year&#x27;. Use one of: title"),
+        (
+            {"ordering": "year"},
+            "ordering: Unknown ordering &#x27;year&#x27;. Use one of: relevance, title",
+        ),
     ],
 )
 def test_bad_paging_parameters_get_the_page_with_the_message(client, query, message):

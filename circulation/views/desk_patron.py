@@ -121,9 +121,12 @@ def _patron_page(
 
 def _books_to_hold(query: str) -> list[dict[str, Any]]:
     """Books matching ``query``, as the catalog's search finds them (an ISBN in any form too):
-    at most BOOK_SEARCH_LIMIT, by title."""
-    found = catalog_selectors.book_search(Book.objects.all(), query).order_by("title", "id")
-    rows = catalog_selectors.book_rows(found)[:BOOK_SEARCH_LIMIT]
+    at most BOOK_SEARCH_LIMIT, the best matches first."""
+    found = catalog_selectors.book_search(Book.objects.all(), query)
+    ranked = catalog_selectors.book_rows(found).order_by(
+        *catalog_selectors.BOOK_ORDERINGS["relevance"]
+    )
+    rows = ranked[:BOOK_SEARCH_LIMIT]
     return catalog_selectors.book_representations(list(rows))
 
 

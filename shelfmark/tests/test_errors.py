@@ -294,7 +294,7 @@ def test_an_unknown_ordering_is_a_400_listing_the_choices(client, ordering):
     error = assert_error(response, 400, "invalid")
     (message,) = error["fields"]["ordering"]
     assert f"Unknown ordering '{ordering}'" in message
-    assert "created, title, updated, year" in message
+    assert "created, relevance, title, updated, year" in message
 
 
 @pytest.mark.parametrize("ordering", ["title", "-title", "year", "-created", "updated"])

@@ -108,6 +108,8 @@ def test_the_schema_documents_the_pagination_limits(schema):
 
     assert parameters["page_size"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 100}
     assert set(parameters["ordering"]["schema"]["enum"]) == {
+        "relevance",  # a search's default
+        "-relevance",
         "title",
         "-title",
         "year",
@@ -118,6 +120,15 @@ def test_the_schema_documents_the_pagination_limits(schema):
         "-updated",
     }
     assert "cursor" in parameters
+
+
+def test_the_schema_documents_the_corrected_query_of_the_book_list(schema):
+    ok = schema["paths"]["/api/v1/books/"]["get"]["responses"]["200"]["content"]
+    page = ok["application/json"]["schema"]
+    if "$ref" in page:
+        page = schema["components"]["schemas"][page["$ref"].rsplit("/", 1)[1]]
+    assert page["properties"]["corrected_query"]["nullable"] is True
+    assert "literal" in {p["name"] for p in schema["paths"]["/api/v1/books/"]["get"]["parameters"]}
 
 
 @pytest.mark.parametrize(

@@ -159,6 +159,8 @@ def _clean(item: BookIn) -> Verdict:
         subtitle=fields["subtitle"],
         isbn=fields["isbn"],
         author_names=authors,
+        subject_names=subjects,
+        description=fields.get("description", ""),
     )
     key = MatchKey.of(
         isbn=fields["isbn"],

@@ -17,6 +17,7 @@ from catalog.models import Author, Book, BookAuthor, Copy, Subject
 from catalog.rules import sort_name_for
 from catalog.services.bulk.lookups import same_text
 from catalog.services.names import Named, get_or_create_named
+from catalog.services.search_text import search_words_add, words_counted
 
 
 class BookToWrite(Protocol):
@@ -51,6 +52,8 @@ def write(new_books: Sequence[BookToWrite], others: Sequence[BookToWrite]) -> No
     ]
     for book, book_id in zip(new_books, _insert(Book, books, ids=True), strict=True):
         book.book_id = book_id
+    # The search indexes follow the rows (triggers); the spelling vocabulary is counted here.
+    search_words_add(words_counted(book.search_text for book in new_books))
     _insert(
         BookAuthor,
         [

@@ -1,0 +1,84 @@
+"""Search on PostgreSQL: a weighted tsvector and a trigram index on the spelling vocabulary.
+
+``catalog_book.search_vector`` is a stored tsvector, GIN-indexed, that a trigger recomputes from
+``search_text`` whenever a row is inserted or its search text changes (migration 0011): the
+services, the admin (through them), the import's COPY and author and subject renames all write
+``search_text``, so none of them can forget the vector. It is built with the ``simple``
+configuration (no stemming, no stop words) over our folded words; each section gets its weight:
+title A, subtitle and authors B, subjects and description C, ISBNs D (the title key, the sixth
+section, is not searched: catalog.search.text). The ORM never reads the
+column (it is not a model field): only these expressions name it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import connection
+from django.db.models import BigIntegerField, BooleanField, QuerySet
+
+from catalog.search.expressions import BookSQL
+from catalog.search.ranking import (
+    EXACT_AUTHOR_BOOST,
+    EXACT_TITLE_BOOST,
+    TITLE_WORDS_BOOST,
+)
+from catalog.search.ranking import (
+    POSTGRESQL_RANK_SCALE as RANK_SCALE,
+)
+from catalog.search.text import Term
+
+CANDIDATES = 20
+
+
+def _tsquery(terms: Sequence[Term]) -> str:
+    """to_tsquery text: each term's spellings OR-ed, the terms AND-ed. Words hold only letters
+    and digits (catalog.search.text), so quoting them is enough."""
+    groups = []
+    for term in terms:
+        spellings = [f"'{term.word}'" + (":*" if term.prefix else "")]
+        spellings += [f"'{word}'" for word in term.alternatives]
+        groups.append("(" + " | ".join(spellings) + ")")
+    return " & ".join(groups)
+
+
+def matching(
+    books: QuerySet, terms: Sequence[Term], phrases: Sequence[str], keys: Sequence[str]
+) -> QuerySet:
+    query = _tsquery(terms)
+    matches = BookSQL(
+        "{book}.search_vector @@ to_tsquery('simple', %s)", [query], output_field=BooleanField()
+    )
+    # Only constants and placeholders are formatted in; every value is a parameter.
+    relevance = BookSQL(
+        "(ts_rank_cd({book}.search_vector, to_tsquery('simple', %s))"  # noqa: S608
+        f" * {RANK_SCALE})::bigint"
+        f" + CASE WHEN split_part({{book}}.search_text, chr(31), 1) = ANY(%s)"
+        f" THEN {EXACT_TITLE_BOOST} ELSE 0 END"
+        f" + CASE WHEN split_part({{book}}.search_text, chr(31), 6) = ANY(%s)"
+        f" THEN {TITLE_WORDS_BOOST} ELSE 0 END"
+        " + CASE WHEN EXISTS (SELECT 1 FROM unnest(%s::text[]) AS typed (phrase)"
+        " WHERE strpos(chr(30) || split_part({book}.search_text, chr(31), 3) || chr(30),"
+        f" chr(30) || typed.phrase || chr(30)) > 0) THEN {EXACT_AUTHOR_BOOST} ELSE 0 END",
+        [query, list(phrases), list(keys), list(phrases)],
+        output_field=BigIntegerField(),
+    )
+    return books.filter(matches).annotate(relevance=relevance)
+
+
+def candidates(words: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
+    """Vocabulary words like each of ``words`` (pg_trgm's ``%``, served by the GIN trigram
+    index), the most similar first: one statement for them all."""
+    found: dict[str, list[tuple[str, int]]] = {word: [] for word in words}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT typed.word, near.word, near.books FROM unnest(%s::text[]) AS typed (word)"
+            " CROSS JOIN LATERAL (SELECT s.word, s.books FROM catalog_searchword AS s"
+            " WHERE s.word %% typed.word AND s.books > 0"
+            " ORDER BY similarity(s.word, typed.word) DESC, s.books DESC, s.word LIMIT %s)"
+            " AS near",
+            [list(words), CANDIDATES],
+        )
+        for typed, word, books in cursor.fetchall():
+            found[typed].append((word, books))
+    return found
