@@ -91,7 +91,14 @@ def get_facets(client, **params) -> dict:
 def test_every_facet_counts_all_the_matches_not_the_page(api_client, shelf):
     body = get_facets(api_client, facets=ALL, page_size=1)
     assert len(body["results"]) == 1
-    assert list(body) == ["next", "previous", "results", "facets", "facets_estimated"]
+    assert list(body) == [
+        "next",
+        "previous",
+        "results",
+        "corrected_query",
+        "facets",
+        "facets_estimated",
+    ]
     assert body["facets_estimated"] is False
     facets = body["facets"]
     assert list(facets) == ["author", "subject", "language", "decade", "available"]
@@ -116,7 +123,12 @@ def test_every_facet_counts_all_the_matches_not_the_page(api_client, shelf):
 
 def test_without_facets_the_answer_keeps_its_shape(api_client, shelf):
     for params in ({}, {"facets": ""}, {"facets": " , "}):
-        assert list(get_facets(api_client, **params)) == ["next", "previous", "results"]
+        assert list(get_facets(api_client, **params)) == [
+            "next",
+            "previous",
+            "results",
+            "corrected_query",
+        ]
 
 
 def test_facets_follow_the_search_and_the_filters(api_client, shelf):

@@ -228,7 +228,8 @@ def test_search_query_count_is_fixed_whatever_the_page_size(
 def test_catalog_page_search_query_count_is_fixed_whatever_the_page_size(
     client, shelf, django_assert_max_num_queries, page_size
 ):
-    # As the API: spelling (three at most), the page, authors, subjects, circulation's holds.
-    with django_assert_max_num_queries(7):
+    # As the API: spelling (three at most), the page, authors, subjects, circulation's holds;
+    # and the facets beside a search: their probe and one query for each of the five.
+    with django_assert_max_num_queries(13):
         page = client.get("/", {"q": "histroy", "page_size": page_size}).content.decode()
     assert "Showing results for" in page

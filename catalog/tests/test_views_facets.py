@@ -124,7 +124,8 @@ def test_the_bare_home_page_and_an_empty_search_show_no_facets(
         page = client.get("/").content.decode()
     assert "Narrow the results" not in page
     assert "Filters in use" not in page
-    with django_assert_num_queries(1):
+    # The page, and the spelling vocabulary's look-ups for words that match nothing (at most 3).
+    with django_assert_num_queries(4):
         page = client.get("/", {"q": "nothing like this"}).content.decode()
     assert "No books match" in page
     assert "Narrow the results" not in page
@@ -133,10 +134,11 @@ def test_the_bare_home_page_and_an_empty_search_show_no_facets(
 def test_a_search_with_facets_costs_a_fixed_number_of_queries(client, django_assert_num_queries):
     for n in range(30):
         BookFactory(authors=[f"Writer {n}"], subjects=[f"Topic {n}", "Common"], year=1900 + n)
-    # The page, authors, subjects, holds; the facets' probe and one query per facet.
-    with django_assert_num_queries(10):
+    # The search's two vocabulary look-ups, the page, authors, subjects, holds; the facets'
+    # probe and one query per facet.
+    with django_assert_num_queries(12):
         client.get("/", {"q": "writer"})
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(12):
         client.get("/", {"q": "writer", "subject": "Common", "decade": "1910"})
 
 
