@@ -26,6 +26,7 @@ from circulation.notices import (
     template_problems,
 )
 from circulation.services.notices import notice_template_reset, notice_template_update
+from shelfmark.admin import ReadOnlyAdmin
 from shelfmark.errors import DomainError
 
 
@@ -117,7 +118,7 @@ class NoticeTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):
+class NoticeAdmin(ReadOnlyAdmin):
     """The log of notices: read only."""
 
     list_display = ["created_at", "kind", "patron", "status", "email", "subject"]
@@ -125,12 +126,3 @@ class NoticeAdmin(admin.ModelAdmin):
     search_fields = ["patron__name", "patron__card_number", "email", "subject"]
     list_select_related = ["patron"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -3,25 +3,14 @@ runs next. The Idempotency-Key answers have no page: they are the requests' own,
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from core.models import ScheduledJob
+from shelfmark.admin import ReadOnlyAdmin
 
 
 @admin.register(ScheduledJob)
-class ScheduledJobAdmin(admin.ModelAdmin):
+class ScheduledJobAdmin(ReadOnlyAdmin):
     """When each periodic task last ran and runs next: read only."""
 
     list_display = ["name", "last_enqueued_at", "next_run_at", "last_task_id"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
