@@ -26,20 +26,14 @@ from catalog.search.ranking import (
 from catalog.search.ranking import (
     POSTGRESQL_RANK_SCALE as RANK_SCALE,
 )
-from catalog.search.text import Term
+from catalog.search.text import Term, boolean_query
 
 CANDIDATES = 20
 
 
 def _tsquery(terms: Sequence[Term]) -> str:
-    """to_tsquery text: each term's spellings OR-ed, the terms AND-ed. Words hold only letters
-    and digits (catalog.search.text), so quoting them is enough."""
-    groups = []
-    for term in terms:
-        spellings = [f"'{term.word}'" + (":*" if term.prefix else "")]
-        spellings += [f"'{word}'" for word in term.alternatives]
-        groups.append("(" + " | ".join(spellings) + ")")
-    return " & ".join(groups)
+    """to_tsquery text: each term's spellings OR-ed, the terms AND-ed."""
+    return boolean_query(terms, quote="'", prefix=":*", either="|", both="&")
 
 
 def matching(

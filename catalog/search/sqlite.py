@@ -27,7 +27,7 @@ from catalog.search.ranking import (
 from catalog.search.ranking import (
     SQLITE_RANK_SCALE as RANK_SCALE,
 )
-from catalog.search.text import SECTIONS, Term
+from catalog.search.text import SECTIONS, Term, boolean_query
 
 CANDIDATES = 50
 
@@ -121,14 +121,8 @@ def ensure_schema(using_connection=None) -> bool:  # type: ignore[no-untyped-def
 
 
 def _fts_query(terms: Sequence[Term]) -> str:
-    """An FTS5 query: each term's spellings OR-ed, the terms AND-ed; words hold only letters
-    and digits, so quoting makes each a plain string."""
-    groups = []
-    for term in terms:
-        spellings = [f'"{term.word}"' + ("*" if term.prefix else "")]
-        spellings += [f'"{word}"' for word in term.alternatives]
-        groups.append("(" + " OR ".join(spellings) + ")")
-    return " AND ".join(groups)
+    """An FTS5 query: each term's spellings OR-ed, the terms AND-ed."""
+    return boolean_query(terms, quote='"', prefix="*", either="OR", both="AND")
 
 
 # Where a word is found, and what it adds to the rank (PostgreSQL's weights A, B, C, D): the

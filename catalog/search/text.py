@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from catalog.isbn import isbn10_or_none, try_normalize_isbn
@@ -159,6 +159,18 @@ class Term:
     @property
     def spellings(self) -> tuple[str, ...]:
         return (self.word, *self.alternatives)
+
+
+def boolean_query(terms: Sequence[Term], *, quote: str, prefix: str, either: str, both: str) -> str:
+    """A full-text engine's query for ``terms``: each term's spellings joined by ``either``, the
+    terms by ``both``; the prefix term's word followed by ``prefix``. Words hold only letters and
+    digits (``fold``), so the engine's ``quote`` around each is enough to make it a plain word."""
+    groups = []
+    for term in terms:
+        spellings = [f"{quote}{term.word}{quote}" + (prefix if term.prefix else "")]
+        spellings += [f"{quote}{word}{quote}" for word in term.alternatives]
+        groups.append("(" + f" {either} ".join(spellings) + ")")
+    return f" {both} ".join(groups)
 
 
 def isbn_of_query(query: str) -> str | None:
