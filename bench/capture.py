@@ -5,10 +5,11 @@
 For each URL: the status, the body's SHA-256, the number of statements, the statements themselves
 (as PostgreSQL ran them: psycopg binds the parameters on the client, so each is runnable as is),
 and the rows each SELECT returns when run again right away (the floor app must get the same rows
-from the same statements). ``--cycle HOST TOKEN CARD BARCODE`` captures a checkout and a check-in
-through the API instead. Used by bench/suite.py for Shelfmark and for the stock DRF project.
-Requests are anonymous GETs with ``Host: HOST``, so the links in the bodies are the ones the
-benchmark's HTTP clients get.
+from the same statements); for an answer with an ETag, the status and statements of asking
+again with If-None-Match (the 304 path). ``--cycle HOST TOKEN CARD BARCODE`` captures a
+checkout and a check-in through the API instead. Used by bench/suite.py for Shelfmark and for
+the stock DRF project. Requests are anonymous GETs with ``Host: HOST``, so the links in the
+bodies are the ones the benchmark's HTTP clients get.
 """
 
 from __future__ import annotations
@@ -84,9 +85,21 @@ def main() -> None:
             response = client.get(url, HTTP_HOST=host, HTTP_ACCEPT=accept)
         statements = [query["sql"] for query in captured.captured_queries]
         reads = [sql for sql in statements if sql.lstrip().upper().startswith("SELECT")]
+        etag = response.headers.get("ETag")
+        revalidation = None
+        if etag:  # the 304 path: a client that has the page already
+            with CaptureQueriesContext(connection) as again:
+                answer = client.get(
+                    url, HTTP_HOST=host, HTTP_ACCEPT=accept, HTTP_IF_NONE_MATCH=etag
+                )
+            revalidation = {
+                "status": answer.status_code,
+                "statements": [query["sql"] for query in again.captured_queries],
+            }
         out[url] = {
             "status": response.status_code,
-            "etag": response.headers.get("ETag"),
+            "etag": etag,
+            "revalidation": revalidation,
             "body_sha256": hashlib.sha256(response.content).hexdigest(),
             "statements": statements,
             "reads": reads,

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.http import HttpResponseBase
 from django_filters.utils import translate_validation
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
@@ -40,6 +41,7 @@ from shelfmark.api.views import (
     RetrieveMixin,
     UpdateMixin,
 )
+from shelfmark.conditional import not_modified, with_etag
 from shelfmark.errors import InvalidInput
 from shelfmark.rows import Row
 
@@ -190,18 +192,22 @@ class BookListApi(ListMixin, CreateMixin, BookApi):
             )
         ]
     )
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         # Checked first: a bad ?facets= costs no query.
         wanted = facet_names(request.query_params.get(FACETS_PARAMETER, ""))
         matches = self.filter_queryset(self.get_scope())
         page = self.paginate_queryset(self.row_shape.rows(matches))
         assert page is not None  # every list is paged (KeysetPagination)
+        # Facets count every match, which the page's versions do not follow: no ETag then.
+        etag = None if wanted else self.page_etag(page, extra=self.corrected_query or "")
+        if answer := not_modified(request, etag):
+            return answer
         response = self.get_paginated_response(self.present(page))
         if wanted:
             facets = book_facets(matches, wanted)
             response.data["facets"] = facets.values
             response.data["facets_estimated"] = facets.estimated
-        return response
+        return with_etag(response, etag)
 
     def create_object(self, data: dict[str, Any]) -> Book:
         return services.book_create(**data)

@@ -5,17 +5,19 @@ from django.db import connections
 from django.db.models.signals import post_migrate
 
 
-def _repair_search_index(using: str = "default", **kwargs: Any) -> None:
-    """Put back SQLite's search triggers after a migration that rebuilt a catalog table (Django
-    rebuilds a SQLite table to alter it, and its triggers go with the old one)."""
+def _repair_triggers(using: str = "default", **kwargs: Any) -> None:
+    """Put back SQLite's search and version triggers after a migration that rebuilt a catalog
+    table (Django rebuilds a SQLite table to alter it, and its triggers go with the old one)."""
     connection = connections[using]
     if connection.vendor != "sqlite":
         return
     if "catalog_searchword" not in connection.introspection.table_names():
         return  # migrated back to before search had its FTS tables
+    from catalog import versions
     from catalog.search import sqlite
 
     sqlite.ensure_schema(connection)
+    versions.ensure_triggers(connection, versions.CATALOG_TABLES)
 
 
 class CatalogConfig(AppConfig):
@@ -47,4 +49,4 @@ class CatalogConfig(AppConfig):
     ]
 
     def ready(self) -> None:
-        post_migrate.connect(_repair_search_index, sender=self)
+        post_migrate.connect(_repair_triggers, sender=self)

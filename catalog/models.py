@@ -90,6 +90,10 @@ class Book(models.Model):
     # catalog.services. Each database indexes it its own way (catalog.search): on PostgreSQL a
     # trigger keeps a weighted tsvector column beside it, on SQLite triggers keep an FTS5 table.
     search_text = models.TextField(blank=True, editable=False)
+    # Grows whenever anything shown of the book changes, its copies, authors, subjects and holds
+    # included: database triggers keep it (catalog.versions), and conditional GET's ETags are
+    # made from it (shelfmark.conditional).
+    version = models.BigIntegerField(default=1, db_default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

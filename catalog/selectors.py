@@ -1,9 +1,9 @@
 """Every catalog read the views need. Hot paths return plain dicts built from ``.values()``.
 
 Each resource's rows are declared once, as a ``RowShape`` (shelfmark.rows): the API's lists and
-details, and the website, read through it. A book list page costs three queries whatever its
-size: the page itself (copy counts come in as subqueries), the authors of the books on it, and
-their subjects.
+details, and the website, read through it. A book list page costs four queries whatever its
+size: the page itself (an index scan of the book rows, no per-row subquery), then one grouped
+query each over the page's ids for the copy counts, the authors and the subjects.
 """
 
 from __future__ import annotations
@@ -17,28 +17,18 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    IntegerField,
     OuterRef,
+    Q,
     QuerySet,
-    Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from catalog.extensions import extend_book_rows
 from catalog.isbn import format_isbn
 from catalog.models import YEAR_SORT_KEY, Book, BookAuthor, Copy, CopyStatus
 from catalog.search import BookSearch, search_books
-from shelfmark.rows import Row, RowShape, Viewer, renamed
-
-
-def _count_of(rows: QuerySet[Any], *, per: str) -> Coalesce:
-    """Correlated COUNT of ``rows`` (already filtered on OuterRef) grouped by ``per``: one
-    subquery per result row, no join that would multiply the outer rows."""
-    counted = rows.order_by().values(per).annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
-
+from shelfmark.rows import Row, RowShape, Viewer, add_counts, renamed
 
 # --- Books -------------------------------------------------------------------------------------
 
@@ -64,13 +54,12 @@ BOOK_FIELDS = (
     "updated_at",
 )
 _BOOK_RELATED = frozenset({"author", "authors", "subjects"})
+# Counted over the page's ids (book_representations), not in the page's query.
+_BOOK_COUNTS = frozenset({"copies_total", "copies_available"})
 
 
 def _book_annotations() -> dict[str, Any]:
-    copies = Copy.objects.filter(book=OuterRef("pk"))
     return {
-        "copies_total": _count_of(copies, per="book"),
-        "copies_available": _count_of(copies.filter(status=CopyStatus.AVAILABLE), per="book"),
         # Books without a year sort last, and cursors need a non-null position.
         "sort_year": YEAR_SORT_KEY,
         # A search's rank (catalog.search); 0 when the rows are not a search's.
@@ -79,8 +68,15 @@ def _book_annotations() -> dict[str, Any]:
 
 
 def book_representations(rows: list[Row], *, viewer: Viewer = None) -> list[Row]:
-    """Complete page rows with authors and subjects: two queries for the whole page, then
-    whatever registered extensions add (catalog.extensions)."""
+    """Complete page rows with copy counts, authors and subjects: three queries for the whole
+    page, then whatever registered extensions add (catalog.extensions)."""
+    add_counts(
+        rows,
+        Copy.objects.all(),
+        per="book_id",
+        copies_total=Count("pk"),
+        copies_available=Count("pk", filter=Q(status=CopyStatus.AVAILABLE)),
+    )
     ids = [row["id"] for row in rows]
     authors: dict[int, list[Row]] = defaultdict(list)
     for link in (
@@ -115,12 +111,14 @@ def book_representations(rows: list[Row], *, viewer: Viewer = None) -> list[Row]
 
 BOOK_ROWS = RowShape(
     columns=(
-        *(name for name in BOOK_FIELDS if name not in _BOOK_RELATED),
+        *(name for name in BOOK_FIELDS if name not in _BOOK_RELATED | _BOOK_COUNTS),
         "sort_year",
         "relevance",
+        "version",
     ),
     annotations=_book_annotations,
     represent=book_representations,
+    version="version",
 )
 
 
@@ -145,8 +143,8 @@ def book_cover_file(book_id: int) -> str | None:
 
 
 def book_rows(books: QuerySet[Book] | None = None) -> QuerySet[Any]:
-    """Books (all, or ``books``) as dict rows with copy counts, by title; filter, order and
-    slice before evaluating."""
+    """Books (all, or ``books``) as dict rows, by title; filter, order and slice before
+    evaluating, then ``BOOK_ROWS.present`` the page."""
     return BOOK_ROWS.rows(Book.objects.all() if books is None else books).order_by("title", "id")
 
 
@@ -186,9 +184,15 @@ def book_filter_available(books: QuerySet[Book], *, available: bool = True) -> Q
     return books.filter(on_shelf if available else ~on_shelf)
 
 
+def book_row(book_id: int) -> Row | None:
+    """A book's row as the database has it (with its ``version``), before ``BOOK_ROWS.present``:
+    one query."""
+    return book_rows().filter(pk=book_id).first()
+
+
 def book_detail(book_id: int, *, viewer: Viewer = None) -> Row | None:
-    rows = BOOK_ROWS.present(book_rows().filter(pk=book_id), viewer=viewer)
-    return rows[0] if rows else None
+    row = book_row(book_id)
+    return None if row is None else BOOK_ROWS.present([row], viewer=viewer)[0]
 
 
 def book_get(book_id: int) -> Book | None:
@@ -207,20 +211,30 @@ def isbn_display(isbn: str | None) -> str:
 
 # --- Authors, subjects, copies -----------------------------------------------------------------
 
+
+def _with_book_count(links: QuerySet[Any], *, per: str, fields: tuple[str, ...]) -> Any:
+    """A ``represent`` step adding ``book_count`` (the book links naming each row through
+    ``per``: one grouped query a page), the keys in the order of ``fields``."""
+
+    def represent(rows: list[Row], *, viewer: Viewer = None) -> list[Row]:
+        add_counts(rows, links, per=per, book_count=Count("pk"))
+        return [{name: row[name] for name in fields} for row in rows]
+
+    return represent
+
+
+_AUTHOR_FIELDS = ("id", "name", "sort_name", "book_count", "created_at", "updated_at")
 AUTHOR_ROWS = RowShape(
-    columns=("id", "name", "sort_name", "book_count", "created_at", "updated_at"),
-    annotations=lambda: {
-        "book_count": _count_of(BookAuthor.objects.filter(author=OuterRef("pk")), per="author")
-    },
+    columns=tuple(name for name in _AUTHOR_FIELDS if name != "book_count"),
+    represent=_with_book_count(BookAuthor.objects.all(), per="author_id", fields=_AUTHOR_FIELDS),
 )
 
+_SUBJECT_FIELDS = ("id", "name", "book_count", "created_at")
 SUBJECT_ROWS = RowShape(
-    columns=("id", "name", "book_count", "created_at"),
-    annotations=lambda: {
-        "book_count": _count_of(
-            Book.subjects.through.objects.filter(subject=OuterRef("pk")), per="subject"
-        )
-    },
+    columns=tuple(name for name in _SUBJECT_FIELDS if name != "book_count"),
+    represent=_with_book_count(
+        Book.subjects.through.objects.all(), per="subject_id", fields=_SUBJECT_FIELDS
+    ),
 )
 
 

@@ -1,6 +1,21 @@
 import datetime
+from typing import Any
 
 from django.apps import AppConfig
+from django.db import connections
+from django.db.models.signals import post_migrate
+
+# Circulation's tables whose changes show on their book (its queue's length): they bump the
+# book's version (catalog.versions).
+BOOK_VERSION_TABLES = ("circulation_hold",)
+
+
+def _repair_triggers(using: str = "default", **kwargs: Any) -> None:
+    """Put back SQLite's version triggers on circulation's tables after a migration that rebuilt
+    one (the catalog puts back its own)."""
+    from catalog import versions
+
+    versions.ensure_triggers(connections[using], BOOK_VERSION_TABLES)
 
 
 class CirculationConfig(AppConfig):
@@ -77,6 +92,8 @@ class CirculationConfig(AppConfig):
 
     def ready(self) -> None:
         from catalog.extensions import BookExtension, register_book_extension
+
+        post_migrate.connect(_repair_triggers, sender=self)
         from circulation import tasks
         from circulation.selectors.rows import BOOK_KEYS, book_circulation_add
         from circulation.serializers import book_circulation_fields

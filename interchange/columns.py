@@ -205,6 +205,7 @@ NOT_INTERCHANGED: Mapping[str, Mapping[str, str]] = {
         "id": "the catalog's own key: a file imported elsewhere gets new ids",
         "cover": "an image, not text: covers are uploaded or fetched from Open Library",
         "search_text": "worked out by the catalog from the title, authors, subjects, ISBN…",
+        "version": "how often the row changed here (for ETags), not a fact about the book",
         "created_at": "when the row was written here, not a fact about the book",
         "updated_at": "when the row was changed here, not a fact about the book",
     },

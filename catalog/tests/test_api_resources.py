@@ -20,22 +20,23 @@ def shelf():
 
 
 @pytest.mark.parametrize(
-    ("url", "serializer"),
+    ("url", "serializer", "queries"),
     [
-        ("/api/v1/authors/", AuthorSerializer),
-        ("/api/v1/subjects/", SubjectSerializer),
-        ("/api/v1/copies/", CopySerializer),
+        # The page, and its book counts in one grouped query.
+        ("/api/v1/authors/", AuthorSerializer, 2),
+        ("/api/v1/subjects/", SubjectSerializer, 2),
+        ("/api/v1/copies/", CopySerializer, 1),
     ],
 )
 def test_lists_render_documented_fields_in_fixed_queries(
-    api_client, shelf, django_assert_num_queries, url, serializer
+    api_client, shelf, django_assert_num_queries, url, serializer, queries
 ):
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(queries):
         body = api_client.get(url).json()
     assert body["results"]
     assert {frozenset(row) for row in body["results"]} == {frozenset(serializer().fields)}
     first = body["results"][0]
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(queries):
         assert api_client.get(first["url"]).json() == first
 
 

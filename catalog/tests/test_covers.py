@@ -143,9 +143,9 @@ def test_the_api_gives_the_covers_absolute_url_or_null(api_client, django_assert
     book = services.book_cover_set(book=BookFactory(title="Emma"), content=image())
     other = BookFactory(title="Zed")
 
-    with django_assert_num_queries(4):  # as without covers: the name is a column of the page
+    with django_assert_num_queries(5):  # as without covers: the name is a column of the page
         rows = api_client.get("/api/v1/books/").json()["results"]
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         detail = api_client.get(f"/api/v1/books/{book.pk}/").json()
 
     covers = {row["id"]: row["cover"] for row in rows}

@@ -53,7 +53,7 @@ def test_an_extension_adds_its_keys_to_lists_and_details(
     extension, books, api_client, staff_client, django_assert_num_queries
 ):
     # The catalog's three, circulation's (holds waiting) and this extension's one.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         rows = api_client.get("/api/v1/books/").json()["results"]
     assert [row["first_barcode"] for row in rows] == [f"B{n}-1" for n in range(5)]
     assert not any(row["seen_by_staff"] for row in rows)

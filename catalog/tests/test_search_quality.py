@@ -219,7 +219,7 @@ def test_search_query_count_is_fixed_whatever_the_page_size(
 ):
     # Spelling: the typed words' counts (the last word's completions apart) and the near words,
     # three statements at most; then the page, its authors and subjects, circulation's holds.
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         answer = search(api_client, query, page_size=str(page_size))
     assert answer["results"]
 

@@ -120,7 +120,7 @@ def test_facet_links_start_the_list_from_its_first_page(client):
 def test_the_bare_home_page_and_an_empty_search_show_no_facets(
     client, shelf, django_assert_num_queries
 ):
-    with django_assert_num_queries(4):  # as before facets: the page, authors, subjects, holds
+    with django_assert_num_queries(5):  # the page, copy counts, authors, subjects, holds
         page = client.get("/").content.decode()
     assert "Narrow the results" not in page
     assert "Filters in use" not in page
@@ -136,9 +136,9 @@ def test_a_search_with_facets_costs_a_fixed_number_of_queries(client, django_ass
         BookFactory(authors=[f"Writer {n}"], subjects=[f"Topic {n}", "Common"], year=1900 + n)
     # The search's two vocabulary look-ups, the page, authors, subjects, holds; the facets'
     # probe and one query per facet.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         client.get("/", {"q": "writer"})
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         client.get("/", {"q": "writer", "subject": "Common", "decade": "1910"})
 
 

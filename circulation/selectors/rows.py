@@ -44,7 +44,7 @@ from circulation.models import (
 from circulation.policy import general_max_loans
 from circulation.refusals import Refusal, Standing, patron_blocks
 from circulation.selectors import waiting_position
-from shelfmark.rows import Row, RowShape, Viewer
+from shelfmark.rows import Row, RowShape, Viewer, add_counts
 
 
 def _keys(*names: str | tuple[str, str]) -> Callable[..., list[Row]]:
@@ -362,9 +362,14 @@ def book_circulation_add(rows: list[Row], *, viewer: Viewer = None) -> None:
     )
     books = Book.objects.filter(pk__in=[row["id"] for row in rows])
     if patron is None:
-        waiting = dict(books.annotate(waiting=_waiting_count()).values_list("pk", "waiting"))
+        # One grouped look-up in the waiting queue's index for the page's books.
+        add_counts(
+            rows,
+            Hold.objects.filter(status=HoldStatus.WAITING),
+            per="book_id",
+            holds_waiting=Count("pk"),
+        )
         for row in rows:
-            row["holds_waiting"] = waiting.get(row["id"], 0)
             row["can_place_hold"] = None
         return
     lendable_on_shelf = Copy.objects.filter(

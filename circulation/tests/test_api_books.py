@@ -122,13 +122,13 @@ def test_fixed_queries_per_page(shelf, client_a, desk, page_size, django_assert_
     desk.get(BOOKS)  # reads the staff account's permissions, which the user object caches
     # The catalog's three (page, authors, subjects), then circulation's: the holds waiting for
     # anyone; the patron record and the page's facts for a signed-in account.
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         APIClient().get(BOOKS, {"page_size": page_size})
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         client_a.get(BOOKS, {"page_size": page_size})
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         desk.get(BOOKS, {"page_size": page_size})
-    with django_assert_num_queries(5):  # a detail is a page of one
+    with django_assert_num_queries(6):  # a detail is a page of one
         client_a.get(f"{BOOKS}{shelf['queued'].pk}/")
 
 

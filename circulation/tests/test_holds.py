@@ -143,3 +143,21 @@ def test_the_pickup_deadline_skips_closed_days(lent):
     services.loan_checkin(barcode=lent.barcode)
     hold.refresh_from_db()
     assert hold.pickup_by == natural + datetime.timedelta(days=1)
+
+
+def test_the_queue_and_the_shelf_move_the_books_version(lent):
+    """What the book shows (holds waiting, copies on the shelf) changes its version
+    (catalog.versions): circulation's holds have triggers of their own."""
+    from catalog.models import Book
+
+    def version() -> int:
+        return Book.objects.values_list("version", flat=True).get(pk=lent.book_id)
+
+    seen = [version()]
+    hold = services.hold_place(patron=PatronFactory(card_number="V1"), book=lent.book)
+    seen.append(version())
+    services.loan_checkin(barcode="H-1")  # to the hold shelf for V1
+    seen.append(version())
+    services.hold_cancel(hold=Hold.objects.get(pk=hold.pk))  # the copy back on the shelf
+    seen.append(version())
+    assert seen == sorted(set(seen)), seen

@@ -15,6 +15,9 @@ A resource's views are built from these pieces (see ARCHITECTURE.md, "The API re
 - Reads render the rows of the resource's ``RowShape`` (shelfmark.rows): no model instance or
   serializer per row. ``serializer_class`` documents a row for the schema and the browsable API
   (a test checks every row has exactly its fields); ``input_serializer_class`` validates writes.
+- A resource whose rows have a ``version`` (books) answers a visitor's GET with an ETag and,
+  when the client has the page already, a 304 right after the page's own query
+  (shelfmark.conditional).
 - Writes validate the input, then call one service (``create_object``, ``update_object``,
   ``delete_object``, ``perform_action``), which owns the transaction and the rules.
 """
@@ -24,6 +27,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.db.models import Model, QuerySet
+from django.http import HttpResponseBase
 from django.urls import reverse
 from rest_framework import exceptions, serializers, status
 from rest_framework.generics import GenericAPIView
@@ -31,6 +35,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from shelfmark.conditional import not_modified, page_etag, with_etag
 from shelfmark.errors import NotFound
 from shelfmark.rows import Row, RowShape
 
@@ -97,6 +102,13 @@ class ResourceApi(GenericAPIView):
         prefix = self.request.build_absolute_uri(reverse(list_url_name))
         return [{"id": row["id"], "url": f"{prefix}{row['id']}/", **row} for row in rows]
 
+    def page_etag(self, rows: list[Row], *, extra: str = "") -> str | None:
+        """The ETag of a page of (not yet presented) rows for this request, when the resource's
+        rows have a version (shelfmark.conditional)."""
+        if self.row_shape.version is None:
+            return None
+        return page_etag(self.request, rows, version=self.row_shape.version, extra=extra)
+
     def row_response(self, obj: Model, status_code: int = status.HTTP_200_OK) -> Response:
         """The answer to a write: the object's row as it is now, read from the scope."""
         row = self.row_shape.rows(self.get_scope().filter(pk=obj.pk)).first()
@@ -150,10 +162,13 @@ class ResourceApi(GenericAPIView):
 class ListMixin:
     """GET on the collection: the scope, filtered, as a keyset-paginated page of rows."""
 
-    def get(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def get(self: Any, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         rows = self.row_shape.rows(self.filter_queryset(self.get_scope()))
         page = self.paginate_queryset(rows)
-        return self.get_paginated_response(self.present(page))
+        etag = self.page_etag(page)
+        return not_modified(request, etag) or with_etag(
+            self.get_paginated_response(self.present(page)), etag
+        )
 
 
 class CreateMixin:
@@ -165,12 +180,17 @@ class CreateMixin:
 
 
 class RetrieveMixin:
-    """GET on one object: one query for the object and its row (plus the shape's batch step)."""
+    """GET on one object: one query for the object and its row (plus the shape's batch step,
+    unless the client has the row already: a 304)."""
 
-    def get(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def get(self: Any, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         obj = self.get_object(self.row_shape.annotate(self.get_scope()))
-        (body,) = self.present([self.row_shape.row_of(obj)])
-        return Response(body)
+        row = self.row_shape.row_of(obj)
+        etag = self.page_etag([row])
+        if answer := not_modified(request, etag):
+            return answer
+        (body,) = self.present([row])
+        return with_etag(Response(body), etag)
 
 
 class PartialUpdateMixin:

@@ -72,8 +72,8 @@ def test_the_same_object_is_served_when_the_permission_allows(api_client, visibl
     assert not Subject.objects.filter(pk=visible.pk).exists()
 
 
-def test_a_detail_read_is_one_query(api_client, visible, django_assert_num_queries):
-    with django_assert_num_queries(1):
+def test_a_detail_read_is_the_row_and_its_counts(api_client, visible, django_assert_num_queries):
+    with django_assert_num_queries(2):
         assert api_client.get(f"/kit/subjects/{visible.pk}/").status_code == 200
 
 

@@ -492,12 +492,12 @@ def test_the_books_page_costs_one_query_more_for_visitors_and_a_few_for_patrons(
     client, reader, django_assert_num_queries
 ):
     book = book_out_on_loan()
-    with django_assert_num_queries(4 + 1):  # the catalog's four, the holds waiting
+    with django_assert_num_queries(5 + 1):  # the catalog's five, the holds waiting
         client.get(f"/books/{book.pk}/")
     client.force_login(reader.user)
     # the session and the user; the catalog's four; the book extension: the patron, the facts;
     # the panel, for a patron who may place a hold: who they are
-    with django_assert_num_queries(2 + 4 + 2 + 1):
+    with django_assert_num_queries(2 + 5 + 2 + 1):
         client.get(f"/books/{book.pk}/")
 
 

@@ -1,0 +1,161 @@
+"""A book's ``version``: a number that grows whenever anything a client sees of the book changes.
+
+Conditional GET (shelfmark.conditional) answers "304 Not Modified" from it before the expensive
+work: a page's ETag is made from its rows' ids and versions. So every change that shows in a
+book's representation or its page must bump it, and the database does it, like the search
+index, so that no write path (services, the admin, imports' COPY, renames) can forget:
+
+- any UPDATE of the book row (its own fields, a cover, a rename of an author or subject, which
+  rewrites the book's ``search_text``) sets ``version`` to the old value plus one;
+- an insert, update or delete in a table whose rows name a book by ``book_id`` and show on it
+  (copies, author and subject links; circulation adds its holds) bumps the books they name.
+
+On PostgreSQL, a row trigger on the book and statement triggers with transition tables on the
+others (an import's COPY of a thousand copies bumps each book once, in one UPDATE). On SQLite,
+row triggers; Django's table rebuilds drop them, so ``ensure_triggers`` puts them back after
+every migration (and bumps every book, as a write may have gone unseen meanwhile).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+# The tables of the catalog whose rows show on their book; other apps name theirs themselves.
+CATALOG_TABLES = ("catalog_copy", "catalog_bookauthor", "catalog_book_subjects")
+
+POSTGRESQL_FUNCTIONS = [
+    """
+    CREATE OR REPLACE FUNCTION catalog_book_version() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        NEW.version := OLD.version + 1;
+        RETURN NEW;
+    END
+    $$
+    """,
+    """
+    CREATE OR REPLACE FUNCTION catalog_book_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        -- The statement's changed rows (transition tables): each book they name, once.
+        IF TG_OP = 'INSERT' THEN
+            UPDATE catalog_book SET version = version + 1
+            WHERE id IN (SELECT book_id FROM changed_new);
+        ELSIF TG_OP = 'DELETE' THEN
+            UPDATE catalog_book SET version = version + 1
+            WHERE id IN (SELECT book_id FROM changed_old);
+        ELSE
+            UPDATE catalog_book SET version = version + 1
+            WHERE id IN (SELECT book_id FROM changed_new UNION SELECT book_id FROM changed_old);
+        END IF;
+        RETURN NULL;
+    END
+    $$
+    """,
+    "CREATE TRIGGER catalog_book_version BEFORE UPDATE ON catalog_book"
+    " FOR EACH ROW EXECUTE FUNCTION catalog_book_version()",
+]
+
+
+def postgresql_touch_triggers(table: str) -> list[str]:
+    """The statements that make changes to ``table`` (which has a ``book_id``) bump its books."""
+    return [
+        f"CREATE TRIGGER {table}_touch_insert AFTER INSERT ON {table}"
+        " REFERENCING NEW TABLE AS changed_new"
+        " FOR EACH STATEMENT EXECUTE FUNCTION catalog_book_touch()",
+        f"CREATE TRIGGER {table}_touch_delete AFTER DELETE ON {table}"
+        " REFERENCING OLD TABLE AS changed_old"
+        " FOR EACH STATEMENT EXECUTE FUNCTION catalog_book_touch()",
+        f"CREATE TRIGGER {table}_touch_update AFTER UPDATE ON {table}"
+        " REFERENCING OLD TABLE AS changed_old NEW TABLE AS changed_new"
+        " FOR EACH STATEMENT EXECUTE FUNCTION catalog_book_touch()",
+    ]
+
+
+POSTGRESQL_DROP = [
+    "DROP TRIGGER IF EXISTS catalog_book_version ON catalog_book",
+    "DROP FUNCTION IF EXISTS catalog_book_touch()",
+    "DROP FUNCTION IF EXISTS catalog_book_version()",
+]
+
+
+def _bump(book_id: str) -> str:
+    # Our own SQL: book_id is NEW.book_id or OLD.book_id.
+    return f"UPDATE catalog_book SET version = version + 1 WHERE id = {book_id};"  # noqa: S608
+
+
+def sqlite_triggers(tables: Iterable[str]) -> dict[str, str]:
+    """SQLite's triggers for the book and for ``tables``, by name."""
+    triggers = {
+        # An UPDATE that did not raise the version itself (a service's save, with the version it
+        # read): one more than the old. Recursive triggers are off, and the WHEN stops it anyway.
+        "catalog_book_version": (
+            "AFTER UPDATE ON catalog_book WHEN NEW.version <= OLD.version BEGIN "
+            "UPDATE catalog_book SET version = OLD.version + 1 WHERE id = NEW.id; END"
+        ),
+    }
+    for table in tables:
+        triggers[f"{table}_touch_insert"] = (
+            f"AFTER INSERT ON {table} BEGIN {_bump('NEW.book_id')} END"
+        )
+        triggers[f"{table}_touch_delete"] = (
+            f"AFTER DELETE ON {table} BEGIN {_bump('OLD.book_id')} END"
+        )
+        triggers[f"{table}_touch_update"] = (
+            f"AFTER UPDATE ON {table} BEGIN {_bump('OLD.book_id')} "  # noqa: S608 - ours
+            "UPDATE catalog_book SET version = version + 1"
+            " WHERE id = NEW.book_id AND NEW.book_id <> OLD.book_id; END"
+        )
+    return triggers
+
+
+def install(schema_editor: Any, tables: Iterable[str], *, book: bool = False) -> None:
+    """A migration's step: the triggers that make changes to ``tables`` bump their books, and
+    with ``book`` the book's own trigger and the functions (catalog's migration)."""
+    connection = schema_editor.connection
+    if connection.vendor != "postgresql":
+        ensure_triggers(connection, tables)
+        return
+    statements = list(POSTGRESQL_FUNCTIONS) if book else []
+    for table in tables:
+        statements += postgresql_touch_triggers(table)
+    for statement in statements:
+        schema_editor.execute(statement)
+
+
+def uninstall(schema_editor: Any, tables: Iterable[str], *, book: bool = False) -> None:
+    """``install`` undone."""
+    postgresql = schema_editor.connection.vendor == "postgresql"
+    for table in tables:
+        for event in ("insert", "delete", "update"):
+            on = f" ON {table}" if postgresql else ""
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_touch_{event}{on}")
+    if book:
+        drops = POSTGRESQL_DROP if postgresql else ["DROP TRIGGER IF EXISTS catalog_book_version"]
+        for statement in drops:
+            schema_editor.execute(statement)
+
+
+def ensure_triggers(connection: Any, tables: Iterable[str]) -> bool:
+    """On SQLite, create the version triggers of the book and ``tables`` that are missing (a
+    table rebuild dropped them) and then bump every book; whether any was missing. Nothing
+    while the tables or the version column do not exist (a migration back)."""
+    if connection.vendor != "sqlite":
+        return False
+    tables = tuple(tables)
+    present_tables = set(connection.introspection.table_names())
+    if not {"catalog_book", *tables} <= present_tables:
+        return False  # migrated back to before one of them
+    with connection.cursor() as cursor:
+        columns = connection.introspection.get_table_description(cursor, "catalog_book")
+    if not any(column.name == "version" for column in columns):
+        return False  # migrated back to before the version
+    triggers = sqlite_triggers(tables)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        present = {name for (name,) in cursor.fetchall()}
+        missing = [name for name in triggers if name not in present]
+        for name in missing:
+            cursor.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {triggers[name]}")
+        if missing:
+            cursor.execute("UPDATE catalog_book SET version = version + 1")
+    return bool(missing)
