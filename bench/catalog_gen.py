@@ -18,7 +18,8 @@ What makes it realistic enough to measure search and paging:
   loans as history.
 
 ``Book.search_text`` is computed with the function the import uses
-(``catalog.search.search_document``), so search finds what the app would find after an import.
+(``catalog.search.text.search_document``), so search finds what the app would find after an
+import; bench/suite.py then counts the spelling vocabulary with ``manage.py search_words``.
 Derived columns that other code keeps (a trigger's search vector, say) are filled by the
 database's own triggers during COPY; a NOT NULL column this module does not know gets a neutral
 value (empty text, 0, false, now), found by reading the table's columns, so a new column does not
@@ -197,8 +198,23 @@ def _zipf_sampler(size: int, rng: random.Random, exponent: float = 1.0) -> Itera
         yield bisect.bisect_left(cumulative, rng.random() * total)
 
 
+def _django_ready() -> None:
+    """Django set up in this process (catalog.search's package imports the models): with the
+    development settings, as only the folding of words is used here, when nothing set it up."""
+    import os
+
+    import django
+    from django.conf import settings
+
+    if not settings.configured:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shelfmark.settings")
+        os.environ.setdefault("DEBUG", "true")
+        django.setup()
+
+
 def generate(books: int, seed: int = 1) -> Catalog:
-    from catalog.search import search_document  # the import's own folding (Django not needed)
+    _django_ready()
+    from catalog.search.text import search_document  # the import's own folding
 
     rng = random.Random(seed)
     catalog = Catalog(books=books, seed=seed)

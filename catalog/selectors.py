@@ -14,11 +14,9 @@ from typing import Any
 
 from django.db.models import (
     BigIntegerField,
-    Count,
     Exists,
     F,
     OuterRef,
-    Q,
     QuerySet,
     Value,
 )
@@ -26,9 +24,9 @@ from django.urls import reverse
 
 from catalog.extensions import extend_book_rows
 from catalog.isbn import format_isbn
-from catalog.models import YEAR_SORT_KEY, Book, BookAuthor, Copy, CopyStatus
+from catalog.models import YEAR_SORT_KEY, Author, Book, BookAuthor, Copy, CopyStatus, Subject
 from catalog.search import BookSearch, search_books
-from shelfmark.rows import Row, RowShape, Viewer, add_counts, renamed
+from shelfmark.rows import Row, RowShape, Viewer, add_counts, renamed, select_for_ids
 
 # --- Books -------------------------------------------------------------------------------------
 
@@ -67,31 +65,41 @@ def _book_annotations() -> dict[str, Any]:
     }
 
 
+# The page's related rows, as fixed SQL over the page's ids (shelfmark.rows.select_for_ids);
+# the names are the models' own tables.
+_AUTHORS_OF_BOOKS = (
+    f"SELECT link.book_id, link.author_id, author.name FROM {BookAuthor._meta.db_table} link "  # noqa: S608
+    f"JOIN {Author._meta.db_table} author ON author.id = link.author_id "
+    "WHERE link.book_id {ids} ORDER BY link.book_id, link.position"
+)
+_SUBJECT_LINKS = Book.subjects.through._meta.db_table
+_SUBJECTS_OF_BOOKS = (
+    f"SELECT link.book_id, link.subject_id, subject.name FROM {_SUBJECT_LINKS} link "  # noqa: S608
+    f"JOIN {Subject._meta.db_table} subject ON subject.id = link.subject_id "
+    "WHERE link.book_id {ids} ORDER BY subject.name, subject.id"
+)
+
+
 def book_representations(rows: list[Row], *, viewer: Viewer = None) -> list[Row]:
     """Complete page rows with copy counts, authors and subjects: three queries for the whole
     page, then whatever registered extensions add (catalog.extensions)."""
     add_counts(
         rows,
-        Copy.objects.all(),
+        table=Copy._meta.db_table,
         per="book_id",
-        copies_total=Count("pk"),
-        copies_available=Count("pk", filter=Q(status=CopyStatus.AVAILABLE)),
+        counts={
+            "copies_total": "count(*)",
+            "copies_available": "count(*) FILTER (WHERE status = %s)",
+        },
+        params=[CopyStatus.AVAILABLE.value],
     )
     ids = [row["id"] for row in rows]
     authors: dict[int, list[Row]] = defaultdict(list)
-    for link in (
-        BookAuthor.objects.filter(book_id__in=ids)
-        .order_by("book_id", "position")
-        .values("book_id", "author_id", "author__name")
-    ):
-        authors[link["book_id"]].append({"id": link["author_id"], "name": link["author__name"]})
+    for book_id, author_id, name in select_for_ids(_AUTHORS_OF_BOOKS, ids):
+        authors[book_id].append({"id": author_id, "name": name})
     subjects: dict[int, list[Row]] = defaultdict(list)
-    for tag in (
-        Book.subjects.through.objects.filter(book_id__in=ids)
-        .order_by("subject__name")
-        .values("book_id", "subject_id", "subject__name")
-    ):
-        subjects[tag["book_id"]].append({"id": tag["subject_id"], "name": tag["subject__name"]})
+    for book_id, subject_id, name in select_for_ids(_SUBJECTS_OF_BOOKS, ids):
+        subjects[book_id].append({"id": subject_id, "name": name})
     books = []
     for row in rows:
         its_authors = authors[row["id"]]
@@ -212,12 +220,12 @@ def isbn_display(isbn: str | None) -> str:
 # --- Authors, subjects, copies -----------------------------------------------------------------
 
 
-def _with_book_count(links: QuerySet[Any], *, per: str, fields: tuple[str, ...]) -> Any:
-    """A ``represent`` step adding ``book_count`` (the book links naming each row through
-    ``per``: one grouped query a page), the keys in the order of ``fields``."""
+def _with_book_count(links: str, *, per: str, fields: tuple[str, ...]) -> Any:
+    """A ``represent`` step adding ``book_count`` (the rows of the link table ``links`` naming
+    each row through ``per``: one grouped query a page), the keys in the order of ``fields``."""
 
     def represent(rows: list[Row], *, viewer: Viewer = None) -> list[Row]:
-        add_counts(rows, links, per=per, book_count=Count("pk"))
+        add_counts(rows, table=links, per=per, counts={"book_count": "count(*)"})
         return [{name: row[name] for name in fields} for row in rows]
 
     return represent
@@ -226,15 +234,13 @@ def _with_book_count(links: QuerySet[Any], *, per: str, fields: tuple[str, ...])
 _AUTHOR_FIELDS = ("id", "name", "sort_name", "book_count", "created_at", "updated_at")
 AUTHOR_ROWS = RowShape(
     columns=tuple(name for name in _AUTHOR_FIELDS if name != "book_count"),
-    represent=_with_book_count(BookAuthor.objects.all(), per="author_id", fields=_AUTHOR_FIELDS),
+    represent=_with_book_count(BookAuthor._meta.db_table, per="author_id", fields=_AUTHOR_FIELDS),
 )
 
 _SUBJECT_FIELDS = ("id", "name", "book_count", "created_at")
 SUBJECT_ROWS = RowShape(
     columns=tuple(name for name in _SUBJECT_FIELDS if name != "book_count"),
-    represent=_with_book_count(
-        Book.subjects.through.objects.all(), per="subject_id", fields=_SUBJECT_FIELDS
-    ),
+    represent=_with_book_count(_SUBJECT_LINKS, per="subject_id", fields=_SUBJECT_FIELDS),
 )
 
 

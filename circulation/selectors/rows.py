@@ -365,9 +365,11 @@ def book_circulation_add(rows: list[Row], *, viewer: Viewer = None) -> None:
         # One grouped look-up in the waiting queue's index for the page's books.
         add_counts(
             rows,
-            Hold.objects.filter(status=HoldStatus.WAITING),
+            table=Hold._meta.db_table,
             per="book_id",
-            holds_waiting=Count("pk"),
+            counts={"holds_waiting": "count(*)"},
+            where="status = %s",
+            params=[HoldStatus.WAITING.value],
         )
         for row in rows:
             row["can_place_hold"] = None
