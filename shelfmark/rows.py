@@ -52,6 +52,7 @@ def select_for_ids(
     """
     if not ids:
         return []
+    ids_param: list[Any] | str
     if connection.vendor == "postgresql":
         test, ids_param = "= ANY(%s)", list(ids)
     else:
