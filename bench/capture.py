@@ -61,6 +61,9 @@ def cycle(host: str, token: str, card: str, barcode: str) -> dict[str, object]:
         out = {
             "checkout_status": lent.status_code,
             "checkin_status": back.status_code,
+            # The loan the checkout made: its id is in the statements after the INSERT and in
+            # the check-in's, which a replay must point at the loan it makes (bench/floor_app.py).
+            "loan_id": lent.json().get("id") if lent.status_code == 201 else None,
             "checkout": [query["sql"] for query in checkout.captured_queries],
             "checkin": [query["sql"] for query in checkin.captured_queries],
         }

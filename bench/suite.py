@@ -38,10 +38,9 @@ through /checkin/, for --seconds: cycles/s and the cycle's p50/p99, with the sta
 checkout and one check-in (captured through Django's test client). The database keeps the closed
 loans.
 
-TODO: the cycles' floor (the captured write statements replayed by a bare app, one transaction per
-request) and stock DRF's cycles are not built: a replay must lock and change the same rows, which
-the read floor's digest check cannot vouch for. The typo scenario is measured today and finds
-nothing until search corrects words; the facets one waits for the API's facets.
+The cycles' floor replays each client's captured checkout and check-in statements through the
+bare app, one request each, pointing them at the loan the replay made (bench/floor_app.py says
+how); its errors are counted beside its cycles/s. Stock DRF has no circulation, so no cycles.
 """
 
 from __future__ import annotations
@@ -428,21 +427,30 @@ def desk_setup(args: argparse.Namespace, env: dict[str, str], pairs: int) -> tup
     return token, [line.split("\t") for line in rows.splitlines()]
 
 
-def desk_cycles(token: str, pairs: list[Any], seconds: float) -> dict[str, Any]:
-    """Each client lends its own copy to its own patron and takes it back, again and again."""
+def desk_cycles(
+    token: str, pairs: list[Any], seconds: float, *, floor: bool = False
+) -> dict[str, Any]:
+    """Each client lends its own copy to its own patron and takes it back, again and again:
+    through Shelfmark's API, or (``floor``) through the floor's replay of client n's captured
+    statements (bench/floor_app.py)."""
     latencies: list[float] = []
     errors: list[int] = []
     lock = threading.Lock()
     deadline = time.perf_counter() + seconds
 
-    def client(card: str, barcode: str) -> None:
+    def client(n: int, card: str, barcode: str) -> None:
         while time.perf_counter() < deadline:
             started = time.perf_counter()
-            lent = post(PORTS["shelfmark"], "/api/v1/circulation/checkout/",
-                        {"patron": card, "copy": barcode}, token)  # fmt: skip
-            back = post(
-                PORTS["shelfmark"], "/api/v1/circulation/checkin/", {"copy": barcode}, token
-            )
+            if floor:
+                lent = post(PORTS["floor"], f"/cycle/{n}/checkout", {}, token)
+                back = post(PORTS["floor"], f"/cycle/{n}/checkin", {}, token)
+                lent = 201 if lent == 200 else lent
+            else:
+                lent = post(PORTS["shelfmark"], "/api/v1/circulation/checkout/",
+                            {"patron": card, "copy": barcode}, token)  # fmt: skip
+                back = post(
+                    PORTS["shelfmark"], "/api/v1/circulation/checkin/", {"copy": barcode}, token
+                )
             with lock:
                 latencies.append((time.perf_counter() - started) * 1000)
                 if (lent, back) != (201, 200):
@@ -450,8 +458,8 @@ def desk_cycles(token: str, pairs: list[Any], seconds: float) -> dict[str, Any]:
 
     started = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(len(pairs)) as pool:
-        for card, barcode in pairs:
-            pool.submit(client, card, barcode)
+        for n, (card, barcode) in enumerate(pairs):
+            pool.submit(client, n, card, barcode)
     elapsed = time.perf_counter() - started
     return {
         "clients": len(pairs),
@@ -512,19 +520,30 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if stock_urls and not args.no_stock
         else {}
     )
-    cycles_plan: tuple[str, list[Any], dict[str, Any]] | None = None
+    cycles_plan: tuple[str, list[Any], list[dict[str, Any]]] | None = None
+    cycles_file = logs / "floor-cycles.json"
     if not args.no_cycles:
-        token, pairs = desk_setup(args, env, args.cycle_clients + 1)
-        card, barcode = pairs.pop()
-        done = subprocess.run(
-            [sys.executable, str(ROOT / "bench" / "capture.py"), "--cycle",
-             f"{HOST}:{PORTS['shelfmark']}", token, card, barcode],
-            env=env, cwd=ROOT, check=True, capture_output=True, text=True,
-        )  # fmt: skip
-        cycles_plan = (token, pairs, json.loads(done.stdout))
+        token, pairs = desk_setup(args, env, args.cycle_clients)
+        # Each client's checkout and check-in, captured on its own patron and copy (the capture
+        # cycles twice and keeps the second: the copy is back on the shelf after it).
+        per_client = []
+        for card, barcode in pairs:
+            done = subprocess.run(
+                [sys.executable, str(ROOT / "bench" / "capture.py"), "--cycle",
+                 f"{HOST}:{PORTS['shelfmark']}", token, card, barcode],
+                env=env, cwd=ROOT, check=True, capture_output=True, text=True,
+            )  # fmt: skip
+            per_client.append(json.loads(done.stdout))
+        cycles_file.write_text(json.dumps(per_client))
+        cycles_plan = (token, pairs, per_client)
     floor_file = logs / "floor-scenarios.json"
     floor_file.write_text(json.dumps(shelfmark_capture))
-    floor_env = {**env, "BENCH_FLOOR_SCENARIOS": str(floor_file), "BENCH_FLOOR_DSN": database_url}
+    floor_env = {
+        **env,
+        "BENCH_FLOOR_SCENARIOS": str(floor_file),
+        "BENCH_FLOOR_CYCLES": str(cycles_file) if cycles_plan else "",
+        "BENCH_FLOOR_DSN": database_url,
+    }
     stock_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.stock_drf.settings"}
     results: list[dict[str, Any]] = []
     with contextlib.ExitStack() as stack:
@@ -548,10 +567,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             print(f"--- checkout -> check-in cycles, {len(pairs)} clients", flush=True)
             cycles = desk_cycles(token, pairs, args.seconds)
             cycles["statements"] = {
-                "checkout": len(captured["checkout"]),
-                "checkin": len(captured["checkin"]),
+                "checkout": len(captured[0]["checkout"]),
+                "checkin": len(captured[0]["checkin"]),
             }
-            cycles["floor"] = "TODO: a floor replaying the captured write statements"
+            cycles["floor"] = desk_cycles(token, pairs, args.seconds, floor=True)
+            # The replay must leave what Shelfmark leaves: every copy back, no loan open.
+            barcodes = ", ".join(f"'{barcode}'" for _, barcode in pairs)  # from our own rows
+            cycles["floor"]["open_loans_after"] = int(
+                psql(
+                    args.server,
+                    "SELECT count(*) FROM circulation_loan l JOIN catalog_copy c ON c.id = "  # noqa: S608
+                    f"l.copy_id WHERE l.checked_in_at IS NULL AND c.barcode IN ({barcodes})",
+                    args.database,
+                )
+            )
+            cycles["x_floor"] = ratio(cycles["cycles_per_s"], cycles["floor"]["cycles_per_s"])
             print(f"    {cycles}", flush=True)
         rss = {
             name: [round(mb, 1) for mb in workers_rss_mb(process)]
@@ -697,7 +727,8 @@ def table(report: dict[str, Any]) -> str:
             f"| checkout -> check-in cycles ({cycles['clients']} clients) | "
             f"{cycles['cycles_per_s']:,.1f} cycles/s | {cycles['p50_ms']:.1f} / "
             f"{cycles['p99_ms']:.1f} per cycle | — | {cycles['statements']['checkout']} + "
-            f"{cycles['statements']['checkin']} | TODO | — | — | — |"
+            f"{cycles['statements']['checkin']} | {cycles['floor']['cycles_per_s']:,.1f} "
+            f"({cycles['floor']['errors']} errors) | {cycles['x_floor']} | — | — |"
         )
     rss = report["worker_rss_mb_after_run"]
     lines.append("")
