@@ -11,7 +11,8 @@ index, so that no write path (services, the admin, imports' COPY, renames) can f
   (copies, author and subject links; circulation adds its holds) bumps the books they name.
 
 On PostgreSQL, a row trigger on the book and statement triggers with transition tables on the
-others (an import's COPY of a thousand copies bumps each book once, in one UPDATE). On SQLite,
+others (an import's COPY of a thousand copies bumps each book once, in one UPDATE, and not at
+all the books the same transaction wrote already, which no one has seen yet). On SQLite,
 row triggers; Django's table rebuilds drop them, so ``ensure_triggers`` puts them back after
 every migration (and bumps every book, as a write may have gone unseen meanwhile).
 """
@@ -24,6 +25,31 @@ from typing import Any
 # The tables of the catalog whose rows show on their book; other apps name theirs themselves.
 CATALOG_TABLES = ("catalog_copy", "catalog_bookauthor", "catalog_book_subjects")
 
+# The statement's changed rows (transition tables) bump each book they name, once; not a book this
+# transaction wrote already (its xmin is ours): inserted here, no one has seen it; updated here,
+# the book's own trigger bumped it, and no one sees the states between. So an import that adds
+# books and their copies in one transaction writes each book once, not twice.
+TOUCH_FUNCTION = """
+    CREATE OR REPLACE FUNCTION catalog_book_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        ours bigint := mod(txid_current(), 4294967296);
+    BEGIN
+        IF TG_OP = 'INSERT' THEN
+            UPDATE catalog_book SET version = version + 1
+            WHERE id IN (SELECT book_id FROM changed_new) AND xmin::text::bigint <> ours;
+        ELSIF TG_OP = 'DELETE' THEN
+            UPDATE catalog_book SET version = version + 1
+            WHERE id IN (SELECT book_id FROM changed_old) AND xmin::text::bigint <> ours;
+        ELSE
+            UPDATE catalog_book SET version = version + 1
+            WHERE id IN (SELECT book_id FROM changed_new UNION SELECT book_id FROM changed_old)
+            AND xmin::text::bigint <> ours;
+        END IF;
+        RETURN NULL;
+    END
+    $$
+"""
+
 POSTGRESQL_FUNCTIONS = [
     """
     CREATE OR REPLACE FUNCTION catalog_book_version() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -33,24 +59,7 @@ POSTGRESQL_FUNCTIONS = [
     END
     $$
     """,
-    """
-    CREATE OR REPLACE FUNCTION catalog_book_touch() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        -- The statement's changed rows (transition tables): each book they name, once.
-        IF TG_OP = 'INSERT' THEN
-            UPDATE catalog_book SET version = version + 1
-            WHERE id IN (SELECT book_id FROM changed_new);
-        ELSIF TG_OP = 'DELETE' THEN
-            UPDATE catalog_book SET version = version + 1
-            WHERE id IN (SELECT book_id FROM changed_old);
-        ELSE
-            UPDATE catalog_book SET version = version + 1
-            WHERE id IN (SELECT book_id FROM changed_new UNION SELECT book_id FROM changed_old);
-        END IF;
-        RETURN NULL;
-    END
-    $$
-    """,
+    TOUCH_FUNCTION,
     "CREATE TRIGGER catalog_book_version BEFORE UPDATE ON catalog_book"
     " FOR EACH ROW EXECUTE FUNCTION catalog_book_version()",
 ]

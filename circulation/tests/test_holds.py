@@ -145,6 +145,7 @@ def test_the_pickup_deadline_skips_closed_days(lent):
     assert hold.pickup_by == natural + datetime.timedelta(days=1)
 
 
+@pytest.mark.django_db(transaction=True)  # each change its own transaction (catalog.versions)
 def test_the_queue_and_the_shelf_move_the_books_version(lent):
     """What the book shows (holds waiting, copies on the shelf) changes its version
     (catalog.versions): circulation's holds have triggers of their own."""
