@@ -154,6 +154,7 @@ class BookListApi(ListMixin, CreateMixin, BookApi):
     pagination_class = BookPagination
     ordering_fields = selectors.BOOK_ORDERINGS
     corrected_query: str | None = None
+    search_window: int | None = None
 
     @property
     def ordering_default(self) -> str:
@@ -169,6 +170,7 @@ class BookListApi(ListMixin, CreateMixin, BookApi):
             raise translate_validation(filterset.errors)  # type: ignore[misc]  # untyped
         books = filterset.qs
         self.corrected_query = filterset.corrected_query
+        self.search_window = filterset.search_window
         return books
 
     def get_paginated_response(self, data: list[Row]) -> Response:
@@ -204,7 +206,7 @@ class BookListApi(ListMixin, CreateMixin, BookApi):
             return answer
         response = self.get_paginated_response(self.present(page))
         if wanted:
-            facets = book_facets(matches, wanted)
+            facets = book_facets(matches, wanted, window=self.search_window)
             response.data["facets"] = facets.values
             response.data["facets_estimated"] = facets.estimated
         return with_etag(response, etag)

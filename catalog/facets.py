@@ -191,18 +191,28 @@ class BookFacets:
 
 
 def book_facets(
-    matches: QuerySet[Book], names: Iterable[str], *, limit: int | None = None
+    matches: QuerySet[Book],
+    names: Iterable[str],
+    *,
+    limit: int | None = None,
+    window: int | None = None,
 ) -> BookFacets:
     """The facets ``names`` of the books ``matches`` (see the module docstring): one probe
-    query for the matches' ids, then one query per facet over them."""
+    query for the matches' ids, then one query per facet over them. ``window``: the search's
+    bound on its matches, if any (a full window makes the counts estimates)."""
     names = list(names)
     limit = settings.CATALOG_FACETS_EXACT_LIMIT if limit is None else limit
+    # A search that ranks a window of its matches (catalog.search: ``window``) found at most
+    # that many beside the exact titles: when the window is full, there were more.
+    windowed = False
+    if window is not None and window <= limit:
+        limit, windowed = window, True
     if not names:
         return BookFacets({}, estimated=False, limit=limit)
     # The probe: the first N+1 matches by id, with what two facets count; an (N+1)th means the
     # counts are estimated.
     rows = list(matches.order_by("pk").values_list("pk", "language", "year")[: limit + 1])
-    estimated = len(rows) > limit
+    estimated = len(rows) > limit or (windowed and len(rows) >= limit)
     rows = rows[:limit]
     sample = Matches(
         ids=[row[0] for row in rows],

@@ -115,6 +115,11 @@ class BookFilter(filters.FilterSet):
     def corrected_query(self) -> str | None:
         return None if self.search is None else self.search.corrected_query
 
+    @property
+    def search_window(self) -> int | None:
+        """How many matches the search ranked at most (None: all, or no search)."""
+        return None if self.search is None else self.search.window
+
     def filter_author(self, books: QuerySet, name: str, value: str) -> QuerySet:
         return _by_id_or_name(
             books, value, id_path="book_authors__author_id", name_path="book_authors__author__name"

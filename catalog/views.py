@@ -67,7 +67,11 @@ def book_list(request: HttpRequest) -> HttpResponse:
     # Facets narrow a search or a filtered list. Not the bare home page, the busiest page: its
     # facets would count the whole catalog (at a million books, estimated from a sample); nor
     # a search that found nothing.
-    facets = book_facets(filterset.qs, FACET_NAMES) if filtered and page.rows else None
+    facets = (
+        book_facets(filterset.qs, FACET_NAMES, window=filterset.search_window)
+        if filtered and page.rows
+        else None
+    )
     context.update(
         books=selectors.book_representations(page.rows, viewer=request.user),
         filtered=filtered,

@@ -7,6 +7,8 @@ when forced: GIN visits every word sharing any trigram); with GiST, 2-3 ms, thro
 
 from django.db import migrations
 
+from catalog.migrations._postgresql import postgresql_only
+
 FORWARD = [
     "DROP INDEX IF EXISTS searchword_word_trgm",
     "CREATE INDEX searchword_word_trgm_gist ON catalog_searchword USING gist (word gist_trgm_ops)",
@@ -17,16 +19,8 @@ BACKWARD = [
 ]
 
 
-def run(statements):
-    def step(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement)
-
-    return step
-
 
 class Migration(migrations.Migration):
     dependencies = [("catalog", "0012_book_version")]
 
-    operations = [migrations.RunPython(run(FORWARD), run(BACKWARD))]
+    operations = [postgresql_only(FORWARD, BACKWARD)]

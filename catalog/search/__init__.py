@@ -64,6 +64,9 @@ class BookSearch:
 
     books: QuerySet
     corrected_query: str | None = None
+    # At most this many matches are ranked (and found) beside the exact titles: a bound of the
+    # backend's (postgresql.RANK_WINDOW), None where every match is (SQLite).
+    window: int | None = None
 
 
 def backend_for(using: str) -> ModuleType:
@@ -90,4 +93,6 @@ def search_books(books: QuerySet, query: str, *, literal: bool = False) -> BookS
     keys = list(dict.fromkeys(words_key(phrase.split()) for phrase in phrases))
     found = backend.matching(books, required_terms(terms), phrases, keys)
     fixed = any(term.alternatives for term in terms)
-    return BookSearch(found, query_phrase(terms, corrected=True) if fixed else None)
+    return BookSearch(
+        found, query_phrase(terms, corrected=True) if fixed else None, window=backend.RANK_WINDOW
+    )

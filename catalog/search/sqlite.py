@@ -31,6 +31,9 @@ from catalog.search.text import SECTIONS, Term, boolean_query
 
 CANDIDATES = 50
 
+# Every match is ranked: FTS5's rank needs no row of the book table (postgresql.RANK_WINDOW).
+RANK_WINDOW: int | None = None
+
 
 def _sections_sql(source: str) -> list[str]:
     """SQL expressions for each section of a search document (``SECTION`` is char(31)); SQLite

@@ -147,3 +147,38 @@ def test_deleting_a_book_while_a_copy_is_added_is_a_conflict_not_a_500():
         # One of them wins; the other is refused with a domain error (409), never a crash.
         assert all(o is None or isinstance(o, Copy | Conflict) for o in outcomes), outcomes
         assert sum(isinstance(o, Conflict) for o in outcomes) <= 1
+
+
+def test_a_common_word_ranks_a_window_of_its_matches_and_every_exact_title(monkeypatch):
+    """At a million books a common word matches tens of thousands: the search ranks the first
+    RANK_WINDOW of them, and finds the exact titles through their own index wherever they are."""
+    from catalog.search import postgresql
+
+    monkeypatch.setattr(postgresql, "RANK_WINDOW", 3)
+    for n in range(8):
+        BookFactory(title=f"Volume {n}", subtitle="A history of the sea")
+    exact = BookFactory(title="History")  # catalogued last: outside the window
+    ranked = selectors.book_search(Book.objects.all(), "history")
+    found = list(ranked.order_by(*selectors.BOOK_ORDERINGS["relevance"]))
+    assert found[0] == exact
+    assert len(found) == 3 + 1
+    # Fewer matches than the window: every one, as before.
+    monkeypatch.setattr(postgresql, "RANK_WINDOW", 50)
+    assert selectors.book_search(Book.objects.all(), "history").count() == 9
+
+
+def test_facets_of_a_full_window_are_estimates(api_client, monkeypatch):
+    from catalog.search import postgresql
+
+    monkeypatch.setattr(postgresql, "RANK_WINDOW", 3)
+    for n in range(6):
+        BookFactory(title=f"Sea story {n}", subjects=["Sea"])
+    answer = api_client.get("/api/v1/books/", {"q": "sea", "facets": "subject"}).json()
+    assert answer["facets_estimated"] is True
+    assert answer["facets"]["subject"] == [
+        {"value": "Sea", "count": 3, "id": answer["facets"]["subject"][0]["id"]}
+    ]
+    monkeypatch.setattr(postgresql, "RANK_WINDOW", 50)
+    answer = api_client.get("/api/v1/books/", {"q": "sea", "facets": "subject"}).json()
+    assert answer["facets_estimated"] is False
+    assert answer["facets"]["subject"][0]["count"] == 6
