@@ -328,6 +328,16 @@ def capture(settings: str, urls: list[str], env: dict[str, str], port: int) -> d
 # Load
 
 
+def settle(args: argparse.Namespace) -> None:
+    """End what a timed run left running in the database: a request wrk gave up on (its 10 s
+    timeout) keeps its query going, which would slow whatever is measured next."""
+    psql(
+        args.server,
+        "SELECT count(pg_cancel_backend(pid)) FROM pg_stat_activity "  # noqa: S608 (checked name)
+        f"WHERE datname = '{args.database}' AND state = 'active' AND pid <> pg_backend_pid()",
+    )
+
+
 def wrk(port: int, url: str, headers: dict[str, str], seconds: int, connections: int) -> Measure:
     command = ["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{seconds}s",
                "--latency", "--timeout", "10s"]  # fmt: skip
@@ -643,6 +653,7 @@ def measure_scenario(
         out["notes"].append("the floor's rows differ from Shelfmark's: floor not timed")
     print(f"--- {scenario.name}", flush=True)
     app = wrk(PORTS["shelfmark"], scenario.url, headers, args.seconds, args.connections)
+    settle(args)
     app.statements = len(mine["statements"])
     if "If-None-Match" in headers:  # the 304 path's own statements
         app.statements = len((mine.get("revalidation") or mine)["statements"])
@@ -651,11 +662,13 @@ def measure_scenario(
     if floor_ok:
         floor_url = scenario.url
         floor = wrk(PORTS["floor"], floor_url, {}, args.seconds, args.connections)
+        settle(args)
         floor.statements = len(mine["reads"])
         out["floor"] = asdict(floor)
     drf = Measure()
     if scenario.stock_url and scenario.stock_url in stock:
         drf = wrk(PORTS["stock"], scenario.stock_url, headers, args.seconds, args.connections)
+        settle(args)
         drf.statements = len(stock[scenario.stock_url]["statements"])
         if drf.rps == 0:
             drf.note = f"no answer in {args.seconds} s"
@@ -664,6 +677,7 @@ def measure_scenario(
         out["fixed_rate"] = fixed_rate(
             PORTS["shelfmark"], scenario.url, headers, app.rps / 2, max(2.0, args.seconds / 2)
         )
+        settle(args)
     out["x_floor"] = ratio(app.rps, floor.rps)
     out["x_stock_drf"] = ratio(app.rps, drf.rps)
     print(

@@ -13,3 +13,9 @@ class ShelfmarkConfig(AppConfig):
         from shelfmark.api.fields import IdConverter
 
         register_converter(IdConverter, "id")
+
+        # ETags carry the application's start (shelfmark.conditional): taken here, as the apps
+        # load, so that gunicorn's workers, forked from the preloaded master, share it. Taken
+        # at a worker's first request, each worker would have its own, and a client sent to the
+        # other worker would never get its 304.
+        from shelfmark import conditional  # noqa: F401

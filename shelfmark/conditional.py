@@ -25,8 +25,8 @@ from django.http import HttpRequest, HttpResponseBase, HttpResponseNotModified
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import parse_etags
 
-# Changes with every start of the application (workers forked from one preloaded master share
-# it): an ETag never outlives the code that made it.
+# Changes with every start of the application: an ETag never outlives the code that made it.
+# Set when the apps load (shelfmark.apps), so workers forked from one preloaded master share it.
 _STARTED = str(time.time_ns())
 
 

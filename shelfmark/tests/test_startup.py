@@ -36,7 +36,8 @@ print(json.dumps(sorted(name for name in %r if name in sys.modules)))
 """
 
 
-def test_a_web_worker_starts_without_the_libraries_only_some_requests_use():
+def _production_python(script: str) -> str:
+    """Run ``script`` in a fresh Python with the production settings; its last line of output."""
     environment = {
         key: value
         for key, value in os.environ.items()
@@ -49,7 +50,6 @@ def test_a_web_worker_starts_without_the_libraries_only_some_requests_use():
         "ALLOWED_HOSTS": "localhost",
         "DATABASE_URL": "",
     }
-    script = WORKER_STARTUP % (sorted(LOADED_ON_FIRST_USE),)
     result = subprocess.run(  # noqa: S603 - this interpreter, a script of our own
         [sys.executable, "-c", script],
         cwd=Path(settings.BASE_DIR),
@@ -58,7 +58,19 @@ def test_a_web_worker_starts_without_the_libraries_only_some_requests_use():
         text=True,
         check=False,
     )
-
     assert result.returncode == 0, result.stderr
-    loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_a_web_worker_starts_without_the_libraries_only_some_requests_use():
+    loaded = json.loads(_production_python(WORKER_STARTUP % (sorted(LOADED_ON_FIRST_USE),)))
     assert loaded == [], {name: LOADED_ON_FIRST_USE[name] for name in loaded}
+
+
+def test_the_etag_seed_is_taken_as_the_application_loads():
+    """gunicorn preloads the application in its master and forks the workers: what they must
+    share, such as the start that ETags carry (shelfmark.conditional), has to be there before
+    the first request, or each worker would take its own and never answer the other's 304."""
+    script = "import sys; from shelfmark.wsgi import application; "
+    script += "print('shelfmark.conditional' in sys.modules)"
+    assert _production_python(script) == "True"
