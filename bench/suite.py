@@ -329,13 +329,20 @@ def capture(settings: str, urls: list[str], env: dict[str, str], port: int) -> d
 
 
 def settle(args: argparse.Namespace) -> None:
-    """End what a timed run left running in the database: a request wrk gave up on (its 10 s
-    timeout) keeps its query going, which would slow whatever is measured next."""
-    psql(
-        args.server,
-        "SELECT count(pg_cancel_backend(pid)) FROM pg_stat_activity "  # noqa: S608 (checked name)
-        f"WHERE datname = '{args.database}' AND state = 'active' AND pid <> pg_backend_pid()",
-    )
+    """End what a timed run left running, until the database is idle: a request wrk gave up on
+    (its 10 s timeout) keeps its query going, and a sync worker still serves the requests queued
+    on connections wrk closed, statement after statement (stock DRF's slow pages), which would
+    slow whatever is measured next. At most a minute."""
+    quiet = 0
+    deadline = time.monotonic() + 60
+    while quiet < 2 and time.monotonic() < deadline:
+        cancelled = psql(
+            args.server,
+            "SELECT count(pg_cancel_backend(pid)) FROM pg_stat_activity "  # noqa: S608 (checked)
+            f"WHERE datname = '{args.database}' AND state = 'active' AND pid <> pg_backend_pid()",
+        )
+        quiet = quiet + 1 if cancelled == "0" else 0
+        time.sleep(0.5)
 
 
 def wrk(port: int, url: str, headers: dict[str, str], seconds: int, connections: int) -> Measure:
