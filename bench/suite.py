@@ -527,18 +527,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         cwd=ROOT,
         check=True,
     )
-    print("==> Capturing each scenario's SQL through Django", flush=True)
-    shelfmark_capture = capture(
-        "shelfmark.settings", [s.url for s in plan], env, PORTS["shelfmark"]
-    )
-    stock_urls = [s.stock_url for s in plan if s.stock_url]
-    stock_capture = (
-        capture("bench.stock_drf.settings", stock_urls, env, PORTS["stock"])
-        if stock_urls and not args.no_stock
-        else {}
-    )
     cycles_plan: tuple[str, list[Any], list[dict[str, Any]]] | None = None
     cycles_file = logs / "floor-cycles.json"
+    # The cycles first: their captures write (loans, and the books' versions, which moves book
+    # rows), and the reads captured after them must still be what the floor checks against.
     if not args.no_cycles:
         token, pairs = desk_setup(args, env, args.cycle_clients)
         # Each client's checkout and check-in, captured on its own patron and copy (the capture
@@ -553,6 +545,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             per_client.append(json.loads(done.stdout))
         cycles_file.write_text(json.dumps(per_client))
         cycles_plan = (token, pairs, per_client)
+    print("==> Capturing each scenario's SQL through Django", flush=True)
+    shelfmark_capture = capture(
+        "shelfmark.settings", [s.url for s in plan], env, PORTS["shelfmark"]
+    )
+    stock_urls = [s.stock_url for s in plan if s.stock_url]
+    stock_capture = (
+        capture("bench.stock_drf.settings", stock_urls, env, PORTS["stock"])
+        if stock_urls and not args.no_stock
+        else {}
+    )
     floor_file = logs / "floor-scenarios.json"
     floor_file.write_text(json.dumps(shelfmark_capture))
     floor_env = {
