@@ -103,6 +103,15 @@ class BookFilter(filters.FilterSet):
     # when there was no search.
     search: BookSearch | None = None
 
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        # The search goes last: on PostgreSQL it ranks a window of its matches
+        # (catalog.search.postgresql.RANK_WINDOW), which must be taken from the books the other
+        # filters kept, not from the whole catalog.
+        values = self.form.cleaned_data
+        for name in sorted(values, key=lambda name: name == "q"):
+            queryset = self.filters[name].filter(queryset, values[name])
+        return queryset
+
     def filter_q(self, books: QuerySet, name: str, value: str) -> QuerySet:
         literal = self.form.cleaned_data.get("literal") in ("1", "true")
         self.search = book_search_explained(books, value, literal=literal)

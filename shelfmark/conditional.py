@@ -21,9 +21,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.messages import get_messages
-from django.http import HttpRequest, HttpResponseBase, HttpResponseNotModified
-from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.http import parse_etags
+from django.http import HttpRequest, HttpResponseBase
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 
 # Changes with every start of the application: an ETag never outlives the code that made it.
 # Set when the apps load (shelfmark.apps), so workers forked from one preloaded master share it.
@@ -56,17 +55,12 @@ def page_etag(
 
 
 def not_modified(request: HttpRequest, etag: str | None) -> HttpResponseBase | None:
-    """A 304 when the client's If-None-Match names ``etag`` (weak comparison), else None."""
-    if etag is None or request.method not in ("GET", "HEAD"):
+    """The answer to the request's preconditions on ``etag`` (Django's, RFC 9110: a 304 when
+    If-None-Match names it, weakly compared; a 412 when If-Match does not), else None."""
+    if etag is None:
         return None
-    wanted = request.headers.get("If-None-Match")
-    if not wanted:
-        return None
-    tags = parse_etags(wanted)
-    if "*" not in tags and etag.removeprefix("W/") not in {tag.removeprefix("W/") for tag in tags}:
-        return None
-    response = HttpResponseNotModified()
-    return with_etag(response, etag)
+    answer = get_conditional_response(request, etag=etag)
+    return None if answer is None else with_etag(answer, etag)
 
 
 def with_etag(response: HttpResponseBase, etag: str | None) -> HttpResponseBase:

@@ -66,18 +66,31 @@ def matching(
     )
     # The window's ids: the first RANK_WINDOW matches (a LIMIT stops the heap scan early), and
     # the first RANK_WINDOW exact titles through the indexes on their sections (no exact-author
-    # index: exact authors are boosted within the window).
-    window = BookSQL(
-        "{book}.id IN ((SELECT w.id FROM catalog_book w"
-        " WHERE w.search_vector @@ to_tsquery('simple', %s) LIMIT %s)"
-        " UNION (SELECT t.id FROM catalog_book t"
-        " WHERE split_part(t.search_text, chr(31), 1) = ANY(%s) ORDER BY t.id LIMIT %s)"
-        " UNION (SELECT k.id FROM catalog_book k"
-        " WHERE split_part(k.search_text, chr(31), 6) = ANY(%s) ORDER BY k.id LIMIT %s))",
-        [query, RANK_WINDOW, list(phrases), RANK_WINDOW, list(keys), RANK_WINDOW],
+    # index: exact authors are boosted within the window). Each is taken from ``books`` as the
+    # caller filtered it (catalog.filters applies the search last), so a window full of other
+    # subjects' books cannot hide the one the filters ask for.
+    found = books.filter(matches)
+    window = _first(found, ordered=False).union(
+        _first(books.filter(_section_in(1, phrases))),
+        _first(books.filter(_section_in(6, keys))),
+    )
+    return found.filter(id__in=window).annotate(relevance=relevance)
+
+
+def _section_in(section: int, values: Sequence[str]) -> BookSQL:
+    """The search text's section ``section`` is one of ``values`` (catalog.search.text; the
+    sections 1 and 6 are indexed, with the id: migration 0015)."""
+    return BookSQL(
+        f"split_part({{book}}.search_text, chr(31), {section:d}) = ANY(%s)",
+        [list(values)],
         output_field=BooleanField(),
     )
-    return books.filter(matches, window).annotate(relevance=relevance)
+
+
+def _first(books: QuerySet, *, ordered: bool = True) -> QuerySet:
+    """The ids of the first RANK_WINDOW of ``books``: by id, or, unordered, as the index gives
+    them (no sort of every match before the LIMIT)."""
+    return (books.order_by("id") if ordered else books.order_by()).values("id")[:RANK_WINDOW]
 
 
 def candidates(words: Sequence[str]) -> dict[str, list[tuple[str, int]]]:

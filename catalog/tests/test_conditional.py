@@ -51,6 +51,17 @@ def test_a_visitor_revalidates_with_the_pages_own_query(
     assert client.get(url, HTTP_IF_NONE_MATCH='W/"something else"').status_code == 200
 
 
+def test_preconditions_follow_rfc_9110(client, book):
+    """Django's evaluation (get_conditional_response): ``*`` matches any page that has an ETag,
+    and an If-Match the page does not carry is a 412."""
+    url = f"/api/v1/books/{book.pk}/"
+    etag = client.get(url).headers["ETag"]
+    assert client.get(url, HTTP_IF_NONE_MATCH="*").status_code == 304
+    assert client.get(url, HTTP_IF_NONE_MATCH=f'"other", {etag}').status_code == 304
+    assert client.get(url, HTTP_IF_MATCH='"other"').status_code == 412
+    assert client.get(url, HTTP_IF_MATCH="*").status_code == 200
+
+
 @pytest.mark.parametrize(
     "change",
     [

@@ -9,7 +9,7 @@ from django.db import connection, connections
 
 from catalog import selectors, services
 from catalog.models import Book, Copy, SearchWord
-from catalog.tests.factories import BookFactory
+from catalog.tests.factories import BookFactory, CopyFactory
 from shelfmark.errors import Conflict
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -165,6 +165,24 @@ def test_a_common_word_ranks_a_window_of_its_matches_and_every_exact_title(monke
     # Fewer matches than the window: every one, as before.
     monkeypatch.setattr(postgresql, "RANK_WINDOW", 50)
     assert selectors.book_search(Book.objects.all(), "history").count() == 9
+
+
+def test_a_filtered_search_takes_its_window_from_the_filtered_books(api_client, monkeypatch):
+    """The window is the first matches among the books the other filters keep: a full window
+    of other books cannot hide the one a subject, an author or a language asks for."""
+    from catalog.search import postgresql
+
+    monkeypatch.setattr(postgresql, "RANK_WINDOW", 3)
+    for n in range(6):
+        BookFactory(title=f"Sea story {n}", subjects=["Voyages"], language="en")
+    late = BookFactory(title="Last sea story", subjects=["Lighthouses"], language="fr")
+    CopyFactory(book=late)  # the only one on the shelf
+    for params in ({"subject": "Lighthouses"}, {"language": "fr"}, {"available": "true"}):
+        answer = api_client.get("/api/v1/books/", {"q": "sea", **params}).json()
+        found = [book["id"] for book in answer["results"]]
+        assert late.id in found, params
+    answer = api_client.get("/api/v1/books/", {"q": "sea", "subject": "Lighthouses"}).json()
+    assert [book["id"] for book in answer["results"]] == [late.id]
 
 
 def test_facets_of_a_full_window_are_estimates(api_client, monkeypatch):
