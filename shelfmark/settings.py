@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "circulation",
     "accounts",
     "interchange",
+    "labels",
 ]
 
 MIDDLEWARE = [
@@ -264,6 +265,10 @@ if PASSWORD_RESET_LIMIT_PER_EMAIL < 1 or PASSWORD_RESET_LIMIT_PER_IP < 1:
 # The library's own name, shown in the site's header, page titles and footer, and in its emails
 # (their text and, unless DEFAULT_FROM_EMAIL says otherwise, their sender's name).
 LIBRARY_NAME = " ".join(env.str("LIBRARY_NAME", default="").split()) or "Shelfmark"
+# Labels (labels/pdf.py) embed this TrueType font; blank: Bitstream Vera, which comes with
+# reportlab and covers Western European scripts. DejaVu Sans covers Greek and Cyrillic too
+# (Debian: fonts-dejavu-core, /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf).
+LABEL_FONT_FILE = env.str("LABEL_FONT_FILE", default="")
 # Optional: an image shown beside the name in the header. A file in MEDIA_ROOT, named by its path
 # there (e.g. logo.png), served by the site itself at /library-logo (shelfmark/library.py), so the
 # Content-Security-Policy's img-src 'self' holds and nothing needs rebuilding to change it.

@@ -44,6 +44,7 @@ api_v1 = [
     path("", include("catalog.urls_api")),
     path("", include("circulation.urls_api")),
     path("", include("interchange.urls_api")),
+    path("", include("labels.urls_api")),
     path("", include("accounts.urls")),
 ]
 
@@ -52,6 +53,7 @@ urlpatterns = [
     path("", include("circulation.urls")),
     path("", include("interchange.urls")),
     path("staff/imports/", include("interchange.urls_imports")),
+    path("staff/labels/", include("labels.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("library-logo", logo, name="library-logo"),

@@ -153,6 +153,9 @@ ACCESS: dict[str, dict[str, str]] = {
     "catalog-export": {"GET": STAFF},
     # ISBN lookup, for adding books.
     "isbn-lookup": {"GET": STAFF},
+    # Labels: staff who may view copies (the API, and the staff page).
+    "labels": {"POST": STAFF},
+    "labels-page": {"GET": STAFF, "POST": STAFF},
     # Any other path under /api/: a JSON 404 for everyone, whatever the method.
     "^api/": {},
 }
@@ -204,13 +207,14 @@ NOT_DRF = {
     "import-confirm",
     "import-cancel",
     "import-requeue",
+    "labels-page",
 }
 # Website pages that send an anonymous visitor to the site's sign-in page (settings.LOGIN_URL).
 SIGN_IN_PAGES = {
     name: "/account/sign-in/"
     for name in ACCESS
     if name.startswith(("desk-", "account-", "import-"))
-    or name in ("my-account", "book-hold-place", "catalog-add")
+    or name in ("my-account", "book-hold-place", "catalog-add", "labels-page")
 }
 SAMPLE_PATHS = {
     "password-set": "/account/password/set/MQ/not-a-token/",

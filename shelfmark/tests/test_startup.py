@@ -24,7 +24,8 @@ LOADED_ON_FIRST_USE = {
     "iso639": "interchange.languages, Open Library's answers",
     "icalendar": "circulation.views.feed (calendar feeds)",
     "ijson": "interchange.formats.jsonfile (JSON imports)",
-    "PIL": "catalog.rules.clean_cover (covers)",
+    "PIL": "catalog.rules.clean_cover (covers), labels.pdf (through reportlab)",
+    "reportlab.pdfgen": "labels.pdf (drawing labels)",
 }
 
 WORKER_STARTUP = """

@@ -356,6 +356,7 @@ def test_the_staff_import_and_add_pages_fit_a_phone_and_pass_axe(browser, live_s
     visits.visit("Imports: preview", f"/staff/imports/{runs['preview'].pk}/")
     visits.visit("Imports: progress", f"/staff/imports/{runs['running'].pk}/")
     visits.visit("Imports: result", f"/staff/imports/{runs['done'].pk}/")
+    visits.visit("Labels", "/staff/labels/")
     visits.visit("Add by ISBN", "/catalog/add/")
     isbn = library["long_book"].isbn
     visits.visit("Add by ISBN: a book in the catalog", f"/catalog/add/?isbn={isbn}")
