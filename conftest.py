@@ -86,13 +86,15 @@ def api_client() -> APIClient:
 
 @pytest.fixture
 def staff_user(db):
-    """Staff, with every permission on the catalog's and circulation's models (as the admin
-    grants them), but not a superuser: all the API's staff operations are open to it."""
+    """Staff, with every permission on the catalog's, circulation's and stocktakes' models (as
+    the admin grants them), but not a superuser: all the API's staff operations are open to it."""
     user = get_user_model().objects.create_user(
         username="librarian", password="correct horse battery", is_staff=True
     )
     user.user_permissions.set(
-        Permission.objects.filter(content_type__app_label__in=["catalog", "circulation"])
+        Permission.objects.filter(
+            content_type__app_label__in=["catalog", "circulation", "stocktake"]
+        )
     )
     return user
 

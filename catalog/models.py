@@ -227,6 +227,9 @@ class Copy(models.Model):
     )
     acquired_on = models.DateField(null=True, blank=True)
     note = models.TextField(blank=True)
+    # The last day a stocktake saw the copy on the shelves (stocktake.services); the services
+    # write it, never a form.
+    last_seen = models.DateField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -256,6 +256,7 @@ COPY_ROWS = RowShape(
         "loan_type",
         "acquired_on",
         "note",
+        "last_seen",
         "created_at",
         "updated_at",
     ),

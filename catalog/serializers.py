@@ -85,6 +85,9 @@ class CopySerializer(serializers.Serializer):
     loan_type = serializers.ChoiceField(choices=LoanType.choices)
     acquired_on = serializers.DateField(allow_null=True)
     note = serializers.CharField()
+    last_seen = serializers.DateField(
+        allow_null=True, help_text="The last day a stocktake saw the copy (read only)."
+    )
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 

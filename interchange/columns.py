@@ -214,6 +214,7 @@ NOT_INTERCHANGED: Mapping[str, Mapping[str, str]] = {
         "book": "a copy is written inside its book in every format",
         "created_at": "when the row was written here, not a fact about the copy",
         "updated_at": "when the row was changed here, not a fact about the copy",
+        "last_seen": "when a stocktake here last saw it on the shelf, not a fact of the record",
     },
 }
 

@@ -34,7 +34,9 @@ class LabelForm(forms.Form):
     copies = forms.CharField(
         required=False,
         label="Barcodes",
-        widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false", "autocomplete": "off"}),
+        widget=forms.Textarea(
+            attrs={"rows": 5, "spellcheck": "false", "autocomplete": "off", "data-camera": True}
+        ),
         help_text="Scan or type them, one a line (or separated by spaces), in the order wanted.",
     )
     q = forms.CharField(required=False, max_length=200, label="Search")

@@ -9,11 +9,12 @@ from rest_framework import serializers
 from labels.kinds import LabelKind, Symbology
 from labels.layouts import layout_names
 from labels.selectors import MOST_LABELS
+from shelfmark.api.fields import TextField
 
 
 class LabelRequestSerializer(serializers.Serializer):
     copies = serializers.ListField(
-        child=serializers.CharField(max_length=64, trim_whitespace=True),
+        child=TextField(max_length=64, trim_whitespace=True),
         required=False,
         max_length=MOST_LABELS,
         help_text="Barcodes of the copies, in the order the labels are wanted.",
@@ -24,12 +25,12 @@ class LabelRequestSerializer(serializers.Serializer):
     added_since = serializers.DateField(
         required=False, help_text="The copies added on this day or later (YYYY-MM-DD)."
     )
-    q = serializers.CharField(
+    q = TextField(
         required=False,
         max_length=200,
         help_text="The copies of the books this catalog search finds.",
     )
-    layout = serializers.CharField(
+    layout = TextField(
         required=False,
         default="L7160",
         max_length=20,

@@ -102,6 +102,8 @@ INSTALLED_APPS = [
     "accounts",
     "interchange",
     "labels",
+    "stocktake",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -514,6 +516,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CopyStatusEnum": "catalog.models.CopyStatus",
         "LoanTypeEnum": "catalog.models.LoanType",
+        "StocktakeStatusEnum": "stocktake.models.StocktakeStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

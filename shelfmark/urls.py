@@ -45,6 +45,8 @@ api_v1 = [
     path("", include("circulation.urls_api")),
     path("", include("interchange.urls_api")),
     path("", include("labels.urls_api")),
+    path("", include("stocktake.urls_api")),
+    path("", include("reports.urls_api")),
     path("", include("accounts.urls")),
 ]
 
@@ -54,6 +56,8 @@ urlpatterns = [
     path("", include("interchange.urls")),
     path("staff/imports/", include("interchange.urls_imports")),
     path("staff/labels/", include("labels.urls")),
+    path("staff/stocktake/", include("stocktake.urls")),
+    path("staff/reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("library-logo", logo, name="library-logo"),

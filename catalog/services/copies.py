@@ -10,9 +10,12 @@ and holds whichever door a change comes in by.
 
 from __future__ import annotations
 
+import datetime
 from typing import Unpack
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
 
 from catalog.models import CIRCULATION_STATUSES, Book, Copy, CopyStatus
 from catalog.rules import COPY_RULES, CopyFields, clean_fields
@@ -174,3 +177,22 @@ def _save_copy(copy: Copy, update_fields: list[str] | None = None) -> None:
             code="duplicate_barcode",
             field="barcode",
         ) from None
+
+
+# --- Stocktakes ------------------------------------------------------------------------------
+# A stocktake (the stocktake app) sees copies on the shelves and, at its end, marks the ones it
+# did not see as missing. Both are one UPDATE, with no lock: neither reads what it writes, and
+# the missing mark only takes copies still on the shelf (a copy lent meanwhile is not missing).
+
+
+def copy_mark_seen(*, copy_id: int, day: datetime.date) -> None:
+    """Record that the copy was on the shelf on ``day`` (its ``last_seen``)."""
+    Copy.objects.filter(pk=copy_id).exclude(last_seen__gte=day).update(last_seen=day)
+
+
+@service_transaction
+def copies_mark_missing(*, copies: QuerySet[Copy]) -> int:
+    """Mark these copies missing, those still on the shelf ("available"); how many were."""
+    return copies.filter(status=CopyStatus.AVAILABLE).update(
+        status=CopyStatus.MISSING, updated_at=timezone.now()
+    )

@@ -10,9 +10,7 @@ JavaScript a <meta> refresh in <noscript> reloads the page.
 
 from __future__ import annotations
 
-import csv
 import functools
-from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -23,7 +21,6 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     JsonResponse,
-    StreamingHttpResponse,
 )
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -37,6 +34,7 @@ from interchange.models import ImportKind, ImportRun
 from interchange.services import uploads
 from interchange.services.imports import REPORT_HEADER, report_row
 from shelfmark import keyset
+from shelfmark.downloads import csv_download
 from shelfmark.errors import DomainError
 from shelfmark.pages import View, forbidden_page, is_staff_with
 
@@ -237,27 +235,9 @@ def import_report(request: HttpRequest, pk: int) -> HttpResponseBase:
     run = _run_for(request, pk)
     if isinstance(run, HttpResponse):
         return run
-    response = StreamingHttpResponse(
-        _csv_lines(selectors.import_report_rows(run.pk)), content_type="text/csv; charset=utf-8"
-    )
     stem = slugify(run.source_name.rsplit(".", 1)[0]) or "import"
-    response["Content-Disposition"] = f'attachment; filename="{stem}.errors.csv"'
-    return response
-
-
-class _Line:
-    """A file-like object that hands back what csv.writer writes to it."""
-
-    def write(self, text: str) -> str:
-        return text
-
-
-def _csv_lines(rows: Iterator[tuple[int, str, str, str, str]]) -> Iterator[str]:
-    writer = csv.writer(_Line())
-    # A byte order mark, so that Excel opens the UTF-8 file with its accents intact.
-    yield "\ufeff" + writer.writerow(REPORT_HEADER)
-    for row in rows:
-        yield writer.writerow(report_row(*row))
+    rows = (report_row(*row) for row in selectors.import_report_rows(run.pk))
+    return csv_download(REPORT_HEADER, rows, filename=f"{stem}.errors.csv")
 
 
 # --- Actions -------------------------------------------------------------------------------------

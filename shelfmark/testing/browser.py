@@ -51,12 +51,12 @@ def require_chromium() -> None:
 
 
 @contextmanager
-def launched_chromium() -> Iterator[Browser]:
+def launched_chromium(*, extra_flags: tuple[str, ...] = ()) -> Iterator[Browser]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
+            executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_FLAGS, *extra_flags]
         )
         try:
             yield browser
@@ -123,3 +123,25 @@ def axe_problems(page: Page) -> list[str]:
         for violation in results["violations"]
         if violation["impact"] in AXE_FAILING_IMPACTS
     ]
+
+
+def fake_camera_flags(video: Path) -> tuple[str, ...]:
+    """Chromium's flags for a camera that films ``video`` (a Y4M file, see ``y4m_of``), with
+    the camera allowed without asking."""
+    return (
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    )
+
+
+def write_y4m(image: Any, path: Path, *, frames: int = 10) -> Path:
+    """``image`` (a Pillow image) as a Y4M video of ``frames`` still frames, 4:2:0 as chromium's
+    fake camera reads it."""
+    width, height = (image.width // 2) * 2, (image.height // 2) * 2
+    y, cb, cr = image.convert("RGB").crop((0, 0, width, height)).convert("YCbCr").split()
+    half = (width // 2, height // 2)
+    frame = b"FRAME\n" + y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+    header = f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode()
+    path.write_bytes(header + frame * frames)
+    return path

@@ -30,6 +30,7 @@ from catalog.tests.factories import BookFactory, CopyFactory
 from circulation import services as circulation
 from circulation.models import Patron
 from circulation.tests.factories import PatronCategoryFactory, PatronFactory
+from stocktake.models import Stocktake
 
 pytestmark = pytest.mark.django_db
 
@@ -156,6 +157,22 @@ ACCESS: dict[str, dict[str, str]] = {
     # Labels: staff who may view copies (the API, and the staff page).
     "labels": {"POST": STAFF},
     "labels-page": {"GET": STAFF, "POST": STAFF},
+    # Stocktakes: staff with the stocktake permissions (the API, and the staff pages).
+    "stocktake-list": {"GET": STAFF, "POST": STAFF},
+    "stocktake-detail": {"GET": STAFF},
+    "stocktake-scan": {"POST": STAFF},
+    "stocktake-close": {"POST": STAFF},
+    "stocktake-mark-missing": {"POST": STAFF},
+    "stocktake-pages": {"GET": STAFF, "POST": STAFF},
+    "stocktake-page": {"GET": STAFF},
+    "stocktake-page-scan": {"POST": STAFF},
+    "stocktake-page-close": {"POST": STAFF},
+    "stocktake-page-missing": {"POST": STAFF},
+    "stocktake-page-not-seen": {"GET": STAFF},
+    # Reports: staff with the permissions each names (the API, and the staff pages).
+    "report": {"GET": STAFF},
+    "report-pages": {"GET": STAFF},
+    "report-page": {"GET": STAFF},
     # Any other path under /api/: a JSON 404 for everyone, whatever the method.
     "^api/": {},
 }
@@ -208,12 +225,20 @@ NOT_DRF = {
     "import-cancel",
     "import-requeue",
     "labels-page",
+    "stocktake-pages",
+    "stocktake-page",
+    "stocktake-page-scan",
+    "stocktake-page-close",
+    "stocktake-page-missing",
+    "stocktake-page-not-seen",
+    "report-pages",
+    "report-page",
 }
 # Website pages that send an anonymous visitor to the site's sign-in page (settings.LOGIN_URL).
 SIGN_IN_PAGES = {
     name: "/account/sign-in/"
     for name in ACCESS
-    if name.startswith(("desk-", "account-", "import-"))
+    if name.startswith(("desk-", "account-", "import-", "stocktake-page", "report-page"))
     or name in ("my-account", "book-hold-place", "catalog-add", "labels-page")
 }
 SAMPLE_PATHS = {
@@ -224,6 +249,8 @@ SAMPLE_PATHS = {
     "^api/": "/api/v1/nothing/",
     # Not in the catalog, and the tests' Open Library is unreachable (conftest.py): "none".
     "isbn-lookup": "/api/v1/isbn/978-0-14-143951-8/",
+    "report": "/api/v1/reports/overdue/",
+    "report-page": "/staff/reports/overdue/",
 }
 
 
@@ -297,6 +324,8 @@ def sample_object(name: str, user: User | None) -> int:
     if name == "token-detail":
         owner = user or get_user_model().objects.get_or_create(username="someone")[0]
         return token_create(user=owner, name="access check")[0].pk
+    if name.startswith("stocktake-") and name not in ("stocktake-list", "stocktake-pages"):
+        return Stocktake.objects.create(name="Access check").pk
     copy = CopyFactory(book=BookFactory(authors=["An Author"], subjects=["A Subject"]))
     patron_a = Patron.objects.get(user__username="patron")
     if name in ("loan-detail", "loan-renew"):

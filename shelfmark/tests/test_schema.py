@@ -37,7 +37,16 @@ DOCUMENTED_PATHS = {
     "/api/v1/me/",
 }
 # Links on the API root that answer only a signed-in account.
-SIGN_IN_FIRST = {"tokens", "patron-categories", "patrons", "loans", "holds", "me", "export"}
+SIGN_IN_FIRST = {
+    "tokens",
+    "patron-categories",
+    "patrons",
+    "loans",
+    "holds",
+    "me",
+    "export",
+    "stocktakes",
+}
 ASSET_ATTRIBUTE = re.compile(r"""<(script|link)\b[^>]*?\b(src|href)=["']([^"']*)["']""", re.I)
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from catalog.models import Copy
 from catalog.tests.factories import BookFactory, CopyFactory
 from circulation import services
 from circulation.models import Hold, Loan, Patron
@@ -36,6 +37,8 @@ from shelfmark.testing.browser import (
     open_page,
     overflowing_elements,
 )
+from stocktake.models import Stocktake
+from stocktake.services import stocktake_close, stocktake_scan, stocktake_start
 
 # Committed rows, for the live server's thread.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -240,6 +243,18 @@ def staff_login(username: str = "librarian"):
     return login(username, is_staff=True, is_superuser=True)
 
 
+def stocktakes(library: dict[str, Any]) -> tuple[Stocktake, Stocktake]:
+    """An open stocktake with a scan of each kind, and a closed one that missed copies."""
+    librarian = get_user_model().objects.get(username="librarian")
+    open_one = stocktake_start(name="Main shelves, fiction A to K", by=librarian)
+    barcodes = list(Copy.objects.values_list("barcode", flat=True)[:3])
+    for code in [*barcodes, barcodes[0], "NOT-A-COPY-OF-OURS-1234567890"]:
+        stocktake_scan(stocktake=open_one, barcode=code, by=librarian)
+    closed_one = stocktake_start(location="Main shelves", by=librarian)
+    stocktake_scan(stocktake=closed_one, barcode=barcodes[0], by=librarian)
+    return open_one, stocktake_close(stocktake=closed_one, by=librarian)
+
+
 def test_a_visitors_pages_fit_a_phone_and_pass_axe(browser, live_server, settings):
     library = a_library()
     token_user = library["ada"].user
@@ -357,6 +372,17 @@ def test_the_staff_import_and_add_pages_fit_a_phone_and_pass_axe(browser, live_s
     visits.visit("Imports: progress", f"/staff/imports/{runs['running'].pk}/")
     visits.visit("Imports: result", f"/staff/imports/{runs['done'].pk}/")
     visits.visit("Labels", "/staff/labels/")
+    visits.visit("Reports", "/staff/reports/")
+    visits.visit("Report: loans per month (a chart of months)", "/staff/reports/loans-per-month/")
+    visits.visit("Report: busiest titles (a ranking)", "/staff/reports/busiest-titles/")
+    visits.visit("Report: overdue loans, with contacts", "/staff/reports/overdue/")
+    visits.visit("Report: a bad period", "/staff/reports/overdue/?from=soon")
+    visits.visit("Stocktakes", "/staff/stocktake/")
+    open_one, closed_one = stocktakes(library)
+    visits.visit("Stocktake, open, with surprises", f"/staff/stocktake/{open_one.pk}/")
+    visits.visit(
+        "Stocktake, closed, with what it did not see", f"/staff/stocktake/{closed_one.pk}/"
+    )
     visits.visit("Add by ISBN", "/catalog/add/")
     isbn = library["long_book"].isbn
     visits.visit("Add by ISBN: a book in the catalog", f"/catalog/add/?isbn={isbn}")

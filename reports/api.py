@@ -1,0 +1,107 @@
+"""The reports API: ``GET /api/v1/reports/{name}/?from=&to=`` as JSON, ``&format=csv`` as CSV."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http.response import HttpResponseBase
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from circulation.models import Loan
+from reports.definitions import MOST_ROWS, REPORTS, Report, period_of
+from reports.downloads import csv_response
+from shelfmark.api.permissions import IsStaff
+from shelfmark.api.schema import ErrorSerializer
+from shelfmark.api.views import ResourceApi
+from shelfmark.errors import NotAllowed, NotFound
+
+FORMATS = ("json", "csv")
+
+
+def report_for(name: str, user: Any) -> Report:
+    """The report ``name``, when ``user`` holds the permissions it needs."""
+    report = REPORTS.get(name)
+    if report is None:
+        raise NotFound(f"No report named '{name[:60]}'; the reports: {', '.join(REPORTS)}.")
+    missing = [permission for permission in report.permissions if not user.has_perm(permission)]
+    if missing:
+        raise NotAllowed(
+            f"The report '{report.title}' needs the permissions {', '.join(missing)}; ask an "
+            "administrator.",
+            code="permission_denied",
+        )
+    return report
+
+
+class ReportApi(ResourceApi):
+    """One report over a period: `from` and `to` (YYYY-MM-DD; `to` defaults to today, `from` to
+    a year before it, or to the beginning for the overdue list and copies never borrowed; a
+    blank `from` means from the beginning). JSON has the columns, the rows (at most 1,000;
+    `total_rows` says how many there are) and the chart's points; `format=csv` downloads every
+    row. Staff with the permissions the report names."""
+
+    permission_classes = [IsStaff]
+    pagination_class = None
+
+    def get_scope(self) -> Any:
+        return Loan.objects.none()
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        # ?format= names the answer's format here (json or csv), not one of DRF's renderers.
+        return (JSONRenderer(), JSONRenderer.media_type)
+
+    @extend_schema(
+        operation_id="report",
+        parameters=[
+            OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(REPORTS)),
+            OpenApiParameter(
+                "from", OpenApiTypes.DATE, description="First day (blank: the beginning)."
+            ),
+            OpenApiParameter(
+                "to", OpenApiTypes.DATE, description="Last day, included (default: today)."
+            ),
+            OpenApiParameter(
+                "format", str, enum=list(FORMATS), description="json (default) or csv."
+            ),
+        ],
+        responses={
+            (200, "application/json"): OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description='{"name", "title", "description", "from", "to", "columns": '
+                '[{"key", "label"}], "rows": [{…}], "total_rows", "truncated", "chart": '
+                '[{"label", "value"}]}',
+            ),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY),
+            400: OpenApiResponse(ErrorSerializer, description="A malformed date or format."),
+            404: OpenApiResponse(ErrorSerializer, description="No report of that name."),
+        },
+        tags=["reports"],
+    )
+    def get(self, request: Request, name: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        wanted = request.query_params.get("format", "json")
+        if wanted not in FORMATS:
+            raise exceptions.ValidationError({"format": ["Choose json or csv."]})
+        report = report_for(name, request.user)
+        period = period_of(report, request.query_params.get("from"), request.query_params.get("to"))
+        if wanted == "csv":
+            return csv_response(report, period)
+        result = report.run(period, MOST_ROWS)
+        return Response(
+            {
+                "name": report.name,
+                "title": report.title,
+                "description": report.description,
+                "from": period.start,
+                "to": period.end,
+                "columns": [{"key": c.key, "label": c.label} for c in report.columns],
+                "rows": result.rows,
+                "total_rows": result.total,
+                "truncated": result.total > len(result.rows),
+                "chart": [{"label": label, "value": value} for label, value in result.chart],
+            }
+        )
