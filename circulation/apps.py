@@ -27,6 +27,7 @@ class CirculationConfig(AppConfig):
         "patron-categories": "patron-category-list",
         "patrons": "patron-list",
         "loans": "loan-list",
+        "fines": "fine-list",
         "holds": "hold-list",
         "me": "me",
     }
@@ -82,6 +83,16 @@ class CirculationConfig(AppConfig):
             ),
         },
         {
+            "name": "fines",
+            "description": (
+                "Fines for overdue loans, where the library charges them (`FINES_ENABLED`; "
+                "off, every answer here is a 404 `fines_disabled`): the ledger of charges, "
+                "payments and waivers, a payment towards a patron's fines (POST "
+                "/patrons/{id}/payments/) and a charge waived. Staff with "
+                f"circulation.view_fineentry and add_fineentry. {_own} {_retry}"
+            ),
+        },
+        {
             "name": "me",
             "description": (
                 "The signed-in patron's own record, loans and holds. Any signed-in account; "
@@ -114,3 +125,6 @@ class CirculationConfig(AppConfig):
             Periodic("send_notices", tasks.send_notices, datetime.timedelta(minutes=15))
         )
         schedule_register(Periodic("expire_holds", tasks.expire_holds, datetime.timedelta(hours=1)))
+        # Hourly, so a day's fines are charged soon after midnight; a run charges only what
+        # a loan's fine grew by since the last.
+        schedule_register(Periodic("accrue_fines", tasks.accrue_fines, datetime.timedelta(hours=1)))

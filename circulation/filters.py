@@ -6,7 +6,7 @@ import django_filters as filters
 from django.db.models import QuerySet
 
 from catalog.filters import BOOLEAN_CHOICES, IntegerFilter
-from circulation.models import Hold, HoldStatus, Loan, Patron
+from circulation.models import FineKind, Hold, HoldStatus, Loan, Patron
 from circulation.selectors.rows import overdue_condition, patron_search
 from shelfmark.api.fields import MAX_ID
 
@@ -74,3 +74,10 @@ class HoldFilter(filters.FilterSet):
     class Meta:
         model = Hold
         fields: list[str] = []
+
+
+class FineFilter(filters.FilterSet):
+    patron = _id_filter("patron_id", "Patron id.")
+    kind = filters.ChoiceFilter(
+        field_name="kind", choices=FineKind.choices, help_text="charge, payment or waiver."
+    )

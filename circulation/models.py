@@ -10,6 +10,7 @@ refusals rather than errors.
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -36,6 +37,25 @@ class PatronCategory(models.Model):
     card_valid_months = models.PositiveSmallIntegerField(
         default=12, help_text="Months a card is extended by when it is renewed at the desk."
     )
+    # Fines (settings.FINES_ENABLED; circulation.services.fines): per open day a loan is late,
+    # after the grace days, up to a maximum per loan; a balance from ``fines_block_at`` up
+    # stops borrowing. Loan types can differ through CirculationRule.
+    fine_per_day = models.DecimalField(
+        max_digits=8, decimal_places=2, default=Decimal("0"), help_text="0: no fines."
+    )
+    fine_grace_days = models.PositiveSmallIntegerField(
+        default=0, help_text="Open days late that cost nothing; past them, every day counts."
+    )
+    fine_max_per_loan = models.DecimalField(
+        max_digits=8, decimal_places=2, null=True, blank=True, help_text="Empty: no maximum."
+    )
+    fines_block_at = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Fines owed from which a patron may not borrow; empty: never.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -51,6 +71,12 @@ class PatronCategory(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(card_valid_months__gte=1), name="patroncategory_card_months_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(fine_per_day__gte=0)
+                & (Q(fine_max_per_loan__isnull=True) | Q(fine_max_per_loan__gte=0))
+                & (Q(fines_block_at__isnull=True) | Q(fines_block_at__gt=0)),
+                name="patroncategory_fines_not_negative",
             ),
         ]
         indexes = [models.Index(fields=["name", "id"], name="patroncategory_name_idx")]
@@ -122,6 +148,9 @@ class CirculationRule(models.Model):
     loan_period_days = models.PositiveSmallIntegerField(null=True, blank=True)
     max_loans = models.PositiveSmallIntegerField(null=True, blank=True)
     max_renewals = models.PositiveSmallIntegerField(null=True, blank=True)
+    fine_per_day = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    fine_grace_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    fine_max_per_loan = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -142,6 +171,11 @@ class CirculationRule(models.Model):
             models.CheckConstraint(
                 condition=Q(loan_period_days__isnull=True) | Q(loan_period_days__gte=1),
                 name="circulationrule_period_positive",
+            ),
+            models.CheckConstraint(
+                condition=(Q(fine_per_day__isnull=True) | Q(fine_per_day__gte=0))
+                & (Q(fine_max_per_loan__isnull=True) | Q(fine_max_per_loan__gte=0)),
+                name="circulationrule_fines_not_negative",
             ),
         ]
 
@@ -522,3 +556,57 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.patron.card_number} ({self.status})"
+
+
+class FineKind(models.TextChoices):
+    CHARGE = "charge", "Charge"  # an overdue loan's fine (or what it grew by)
+    PAYMENT = "payment", "Payment"
+    WAIVER = "waiver", "Waiver"  # of (part of) one charge
+
+
+class FineEntry(models.Model):
+    """A line of a patron's fines ledger. Entries are never changed or deleted (a trigger on
+    PostgreSQL refuses it): a balance is what the charges add up to, less the payments and
+    waivers, and a mistake is put right by another entry."""
+
+    patron = models.ForeignKey(Patron, on_delete=models.PROTECT, related_name="fine_entries")
+    loan = models.ForeignKey(
+        Loan, null=True, blank=True, on_delete=models.PROTECT, related_name="fine_entries"
+    )
+    kind = models.CharField(max_length=10, choices=FineKind.choices)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    # The charge a waiver waives.
+    charge = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="waivers"
+    )
+    note = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name_plural = "fine entries"
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="fineentry_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(kind__in=FineKind.values), name="fineentry_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind=FineKind.WAIVER) & Q(charge__isnull=False))
+                | (~Q(kind=FineKind.WAIVER) & Q(charge__isnull=True)),
+                name="fineentry_waiver_names_its_charge",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=FineKind.CHARGE) | Q(loan__isnull=False),
+                name="fineentry_charge_has_loan",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["patron", "id"], name="fineentry_patron_idx"),
+            models.Index(fields=["loan"], name="fineentry_loan_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} ({self.patron})"

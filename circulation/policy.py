@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
+from django.conf import settings
 from django.db.models import (
     Case,
     DateField,
@@ -207,3 +210,78 @@ def due_date(
 ) -> datetime.date:
     """The due date of a loan starting on ``start``: moved to an open day."""
     return next_open_day(start + datetime.timedelta(days=loan_period_days), calendar)
+
+
+# --- Fines -----------------------------------------------------------------------------------
+
+
+def fines_enabled() -> bool:
+    """Whether this library charges fines (settings.FINES_ENABLED, off by default): with it
+    off there are no charges, no fines pages or answers, and no refusal for fines owed."""
+    return bool(settings.FINES_ENABLED)
+
+
+@dataclass(frozen=True)
+class FineTerms:
+    """What an overdue loan of one category and loan type costs (settings.FINES_ENABLED)."""
+
+    per_day: Decimal
+    grace_days: int
+    max_per_loan: Decimal | None
+
+    def fine(self, open_days_late: int) -> Decimal:
+        """The fine for a loan late by ``open_days_late`` days the library was open: nothing
+        within the grace days; past them, every one of those days, up to the maximum."""
+        if open_days_late <= self.grace_days or not self.per_day:
+            return Decimal("0.00")
+        amount = self.per_day * open_days_late
+        if self.max_per_loan is not None:
+            amount = min(amount, self.max_per_loan)
+        return amount.quantize(Decimal("0.01"))
+
+
+def fine_terms_for(
+    category: PatronCategory, loan_type: str, rules: Sequence[CirculationRule]
+) -> FineTerms:
+    """The fine terms of ``category`` for ``loan_type``: each value from the most specific
+    rule that sets it, else the category's own (as ``terms_for``), from ``rules`` read
+    already (every rule: a library has a handful)."""
+    ordered = sorted(
+        (
+            rule
+            for rule in rules
+            if rule.category_id in (None, category.pk) and rule.loan_type in ("", loan_type)
+        ),
+        key=lambda rule: (rule.category_id is not None, rule.loan_type != ""),
+        reverse=True,
+    )
+
+    def value(name: str) -> Any:
+        for rule in ordered:
+            if getattr(rule, name) is not None:
+                return getattr(rule, name)
+        return getattr(category, name)
+
+    return FineTerms(
+        per_day=value("fine_per_day"),
+        grace_days=value("fine_grace_days"),
+        max_per_loan=value("fine_max_per_loan"),
+    )
+
+
+def open_days_between(after: datetime.date, through: datetime.date) -> int:
+    """The days from the day after ``after`` to ``through`` on which the library was open
+    (closed weekdays and closed dates not counted): two statements."""
+    if through <= after:
+        return 0
+    closed_weekdays = set(ClosedWeekday.objects.values_list("weekday", flat=True))
+    closed_dates = set(
+        ClosedDate.objects.filter(date__gt=after, date__lte=through).values_list("date", flat=True)
+    )
+    days = (through - after).days
+    return sum(
+        1
+        for offset in range(1, days + 1)
+        if (day := after + datetime.timedelta(days=offset)).weekday() not in closed_weekdays
+        and day not in closed_dates
+    )

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -45,6 +46,7 @@ OVERRIDABLE: dict[str, Overridable] = {
     "card_expired": Overridable(Override.PERMISSION, "card expired"),
     "has_overdue_loans": Overridable(Override.PERMISSION, "overdue loans"),
     "max_loans": Overridable(Override.PERMISSION, "loan limit reached"),
+    "fines_owed": Overridable(Override.PERMISSION, "fines owed"),
     "copy_on_hold_shelf": Overridable(Override.PERMISSION, "on the hold shelf for another patron"),
 }
 
@@ -143,6 +145,9 @@ class Standing:
     loans_open: int
     loans_overdue: int
     max_loans: int
+    # Fines owed, and from how much they stop borrowing (None: never, or fines are off).
+    fines_owed: Decimal = Decimal(0)
+    fines_block_at: Decimal | None = None
 
 
 def card_refusals(card: Card, today: datetime.date) -> list[Refusal]:
@@ -178,6 +183,14 @@ def patron_blocks(standing: Standing, today: datetime.date) -> list[Refusal]:
                     standing.loans_overdue,
                 )
                 % {"name": standing.name, "count": standing.loans_overdue},
+            )
+        )
+    if standing.fines_block_at is not None and standing.fines_owed >= standing.fines_block_at:
+        blocks.append(
+            Refusal(
+                "fines_owed",
+                f"{standing.name} owes {standing.fines_owed} in fines; from "
+                f"{standing.fines_block_at} a patron may not borrow until they are paid.",
             )
         )
     if standing.loans_open >= standing.max_loans:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -49,6 +51,28 @@ PATRON_RULES: Mapping[str, Rule] = {
     "block_reason": clean_block_reason,
 }
 
+
+@dataclass(frozen=True)
+class Amount:
+    """An optional sum of money (fines): at least ``minimum``, under 1,000,000, whole cents."""
+
+    minimum: Decimal
+    what: str
+
+    def __call__(self, value: Decimal | int | str | None) -> Decimal | None:
+        if value is None:
+            return None
+        try:
+            amount = Decimal(str(value).strip())
+        except (InvalidOperation, ValueError):
+            raise RuleError(f"The {self.what} must be a number, such as 0.25.") from None
+        if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+            raise RuleError(f"The {self.what} must be a number with at most two decimals.")
+        if not self.minimum <= amount < Decimal("1000000"):
+            raise RuleError(f"The {self.what} must be from {self.minimum} to 999999.99.")
+        return amount
+
+
 CATEGORY_RULES: Mapping[str, Rule] = {
     "name": clean_category_name,
     "loan_period_days": WholeNumberRange(1, 3650, "loan period"),
@@ -58,4 +82,8 @@ CATEGORY_RULES: Mapping[str, Rule] = {
     "hold_pickup_days": WholeNumberRange(1, 365, "hold pickup window"),
     "overdue_blocks": lambda value: bool(value),
     "card_valid_months": WholeNumberRange(1, 120, "card validity in months"),
+    "fine_per_day": Amount(Decimal("0"), "fine per day"),
+    "fine_grace_days": WholeNumberRange(0, 365, "fine grace days"),
+    "fine_max_per_loan": Amount(Decimal("0"), "most a loan's fine comes to"),
+    "fines_block_at": Amount(Decimal("0.01"), "fines that stop borrowing"),
 }

@@ -7,18 +7,20 @@ and apply circulation's field rules (circulation.rules) before a service is call
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db import models
 from rest_framework import serializers
 
 from catalog.rules import clean_barcode
-from circulation.models import HoldStatus, PatronCategory
+from circulation.models import FineKind, HoldStatus, PatronCategory
 from circulation.refusals import OVERRIDABLE, Override
 from circulation.rules import CATEGORY_RULES, PATRON_RULES, clean_card_number
 from shelfmark.api.fields import (
     MAX_ID,
     JsonBooleanField,
+    MoneyField,
     RuledIntegerField,
     RuledTextField,
     TextField,
@@ -44,6 +46,21 @@ class PatronCategorySerializer(serializers.Serializer):
     card_valid_months = serializers.IntegerField(
         help_text="Months a card is extended by when it is renewed (POST "
         "/patrons/{id}/renew-card/)."
+    )
+    fine_per_day = serializers.DecimalField(
+        max_digits=8, decimal_places=2, help_text="Fine per open day late (FINES_ENABLED); 0: none."
+    )
+    fine_grace_days = serializers.IntegerField(
+        help_text="Open days late that cost nothing; past them, every day counts."
+    )
+    fine_max_per_loan = serializers.DecimalField(
+        max_digits=8, decimal_places=2, allow_null=True, help_text="null: no maximum."
+    )
+    fines_block_at = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Fines owed from which a patron may not borrow; null: never.",
     )
 
 
@@ -191,6 +208,32 @@ class PatronCategoryInputSerializer(serializers.Serializer):
     card_valid_months = RuledIntegerField(
         rule=CATEGORY_RULES["card_valid_months"], default=_default("card_valid_months")
     )
+    fine_per_day = MoneyField(
+        max_digits=8,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        max_value=Decimal("999999.99"),
+        default=_default("fine_per_day"),
+    )
+    fine_grace_days = RuledIntegerField(
+        rule=CATEGORY_RULES["fine_grace_days"], default=_default("fine_grace_days")
+    )
+    fine_max_per_loan = MoneyField(
+        max_digits=8,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        max_value=Decimal("999999.99"),
+        allow_null=True,
+        default=None,
+    )
+    fines_block_at = MoneyField(
+        max_digits=8,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("999999.99"),
+        allow_null=True,
+        default=None,
+    )
 
 
 class PatronInputSerializer(serializers.Serializer):
@@ -280,3 +323,45 @@ class HoldInputSerializer(serializers.Serializer):
         required=False,
         help_text="Patron id (staff). Default: the signed-in account's own patron record.",
     )
+
+
+# --- Fines (settings.FINES_ENABLED) --------------------------------------------------------------
+
+
+class FineEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.URLField()
+    patron = serializers.IntegerField(help_text="Patron id.")
+    patron_name = serializers.CharField()
+    loan = serializers.IntegerField(allow_null=True, help_text="The loan a charge is for.")
+    book_title = serializers.CharField(allow_null=True)
+    kind = serializers.ChoiceField(choices=FineKind.choices)
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2)
+    charge = serializers.IntegerField(allow_null=True, help_text="The charge a waiver waives.")
+    waivable = serializers.DecimalField(
+        max_digits=10, decimal_places=2, help_text="What is left to waive of a charge (else 0)."
+    )
+    note = serializers.CharField()
+    created_by_name = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class PaymentSerializer(FineEntrySerializer):
+    balance = serializers.DecimalField(
+        max_digits=10, decimal_places=2, help_text="What the patron owes after the payment."
+    )
+
+
+class PaymentInputSerializer(serializers.Serializer):
+    amount = MoneyField(
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("100000"),
+        help_text="More than 0, at most two decimals, no more than the patron owes.",
+    )
+    note = TextField(max_length=500, allow_blank=True, default="")
+
+
+class WaiveInputSerializer(serializers.Serializer):
+    note = TextField(max_length=500, allow_blank=True, default="", help_text="Why it is waived.")

@@ -18,6 +18,7 @@ from typing import Any
 from django_tasks import task
 
 from circulation.services import holds_expire
+from circulation.services.fines import fines_accrue
 from circulation.services.notices import notices_send
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,12 @@ def send_notices() -> dict[str, Any]:
     run = notices_send()
     logger.info("\n".join(run.summary()))  # the worker's log says what went out, and what not
     return run.as_dict()
+
+
+@task()
+def accrue_fines() -> dict[str, Any]:
+    """Bring every overdue loan's fine up to date (nothing when fines are off)."""
+    return {"loans_charged": fines_accrue()}
 
 
 @task()

@@ -59,6 +59,8 @@ urlpatterns = [
         name="desk-patron-renew-all",
     ),
     path("desk/patrons/<id:pk>/holds/", desk_patron.patron_hold_place, name="desk-patron-hold"),
+    path("desk/patrons/<id:pk>/payments/", desk_patron.patron_payment, name="desk-patron-payment"),
+    path("desk/fines/<id:pk>/waive/", desk_patron.fine_waive_page, name="desk-fine-waive"),
     path("desk/loans/<id:pk>/renew/", desk_patron.loan_renew, name="desk-loan-renew"),
     path("desk/holds/<id:pk>/suspend/", desk_patron.hold_suspend, name="desk-hold-suspend"),
     path("desk/holds/<id:pk>/cancel/", desk_patron.hold_cancel, name="desk-hold-cancel"),

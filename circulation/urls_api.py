@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from circulation import api
+from circulation import api, api_fines
 
 urlpatterns = [
     path("patron-categories/", api.CategoryListApi.as_view(), name="patron-category-list"),
@@ -21,4 +21,8 @@ urlpatterns = [
     path("holds/<id:pk>/", api.HoldDetailApi.as_view(), name="hold-detail"),
     path("holds/<id:pk>/cancel/", api.HoldCancelApi.as_view(), name="hold-cancel"),
     path("me/", api.MeApi.as_view(), name="me"),
+    path("fines/", api_fines.FineListApi.as_view(), name="fine-list"),
+    path("fines/<id:pk>/", api_fines.FineDetailApi.as_view(), name="fine-detail"),
+    path("fines/<id:pk>/waive/", api_fines.FineWaiveApi.as_view(), name="fine-waive"),
+    path("patrons/<id:pk>/payments/", api_fines.PatronPaymentApi.as_view(), name="patron-payments"),
 ]

@@ -22,6 +22,7 @@ def names() -> dict[str, str]:
     return {
         "library_name": settings.LIBRARY_NAME,
         "library_logo_url": reverse("library-logo") if settings.LIBRARY_LOGO else "",
+        "fines_currency": settings.FINES_CURRENCY,
     }
 
 

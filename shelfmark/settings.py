@@ -316,6 +316,11 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Whether a patron may place a hold on a book that has a copy on the shelf (most libraries say
 # no: take the copy). With true, the hold waits for the next copy checked in.
 HOLDS_ALLOWED_WHEN_AVAILABLE = env.bool("HOLDS_ALLOWED_WHEN_AVAILABLE", default=False)
+# Fines for overdue loans (circulation.services.fines): off by default, and with them off the
+# library sees none of it. The amounts are set per patron category (and circulation rule);
+# FINES_CURRENCY is how amounts are labelled (EUR, GBP, $…; blank: plain numbers).
+FINES_ENABLED = env.bool("FINES_ENABLED", default=False)
+FINES_CURRENCY = env.str("FINES_CURRENCY", default="")
 
 # Notices (circulation.notices), emailed by the scheduled work below: a due-soon notice this many
 # days before a loan is due (0: on the due date); up to NOTICE_OVERDUE_REMINDERS overdue reminders
@@ -517,6 +522,7 @@ SPECTACULAR_SETTINGS = {
         "CopyStatusEnum": "catalog.models.CopyStatus",
         "LoanTypeEnum": "catalog.models.LoanType",
         "StocktakeStatusEnum": "stocktake.models.StocktakeStatus",
+        "FineKindEnum": "circulation.models.FineKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -22,10 +23,11 @@ from circulation.models import (
     Patron,
     not_suspended,
 )
-from circulation.policy import general_max_loans
+from circulation.policy import fines_enabled, general_max_loans
 from circulation.refusals import patron_blocks
 from circulation.rules import clean_card_number
 from circulation.selectors import waiting_position
+from circulation.selectors.fines import patron_balance
 from circulation.selectors.rows import STANDING_COLUMNS, standing_annotations, standing_of
 from shelfmark.errors import RuleError
 from shelfmark.rows import Row
@@ -91,7 +93,11 @@ def _blocks(patron: Row, *, loans_open: int, loans_overdue: int, today: datetime
     category_id = patron["category_id"]
     max_loans = general_max_loans({category_id: patron["category_max_loans"]})[category_id]
     standing = standing_of(
-        patron, loans_open=loans_open, loans_overdue=loans_overdue, max_loans=max_loans
+        patron,
+        loans_open=loans_open,
+        loans_overdue=loans_overdue,
+        max_loans=max_loans,
+        fines_owed=patron_balance(patron["id"]) if fines_enabled() else Decimal(0),
     )
     patron["blocks"] = patron_blocks(standing, today)
     patron["card_expired"] = any(block.code == "card_expired" for block in patron["blocks"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -41,9 +42,10 @@ from circulation.models import (
     Patron,
     PatronCategory,
 )
-from circulation.policy import general_max_loans
+from circulation.policy import fines_enabled, general_max_loans
 from circulation.refusals import Refusal, Standing, patron_blocks
 from circulation.selectors import waiting_position
+from circulation.selectors.fines import balances
 from shelfmark.rows import Row, RowShape, Viewer, add_counts
 
 
@@ -82,8 +84,24 @@ CATEGORY_FIELDS = (
     "hold_pickup_days",
     "overdue_blocks",
     "card_valid_months",
+    "fine_per_day",
+    "fine_grace_days",
+    "fine_max_per_loan",
+    "fines_block_at",
 )
-CATEGORY_ROWS = RowShape(columns=CATEGORY_FIELDS)
+_MONEY = ("fine_per_day", "fine_max_per_loan", "fines_block_at")
+
+
+def _money_as_text(rows: list[Row], *, viewer: Viewer = None) -> list[Row]:
+    """Sums of money as text ("0.25"), as the schema's decimals say: a float loses cents."""
+    for row in rows:
+        for name in _MONEY:
+            if row[name] is not None:
+                row[name] = str(row[name])
+    return rows
+
+
+CATEGORY_ROWS = RowShape(columns=CATEGORY_FIELDS, represent=_money_as_text)
 
 
 def categories() -> QuerySet[PatronCategory]:
@@ -109,7 +127,12 @@ _PATRON_KEYS: Sequence[str | tuple[str, str]] = (
     ("user_id", "user"),
 )
 # What the patron's ``blocks`` are read from, beside the keys.
-STANDING_COLUMNS = ("category_name", "category_max_loans", "category_overdue_blocks")
+STANDING_COLUMNS = (
+    "category_name",
+    "category_max_loans",
+    "category_overdue_blocks",
+    "category_fines_block_at",
+)
 
 
 def standing_annotations() -> dict[str, Any]:
@@ -117,6 +140,7 @@ def standing_annotations() -> dict[str, Any]:
         "category_name": F("category__name"),
         "category_max_loans": F("category__max_loans"),
         "category_overdue_blocks": F("category__overdue_blocks"),
+        "category_fines_block_at": F("category__fines_block_at"),
     }
 
 
@@ -135,6 +159,7 @@ def patron_blocks_of(rows: Sequence[Row], today: datetime.date) -> dict[int, lis
         .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)))
     }
     limits = general_max_loans({row["category_id"]: row["category_max_loans"] for row in rows})
+    owed = balances([row["id"] for row in rows]) if fines_enabled() else {}
     blocks = {}
     for row in rows:
         counts = loans.get(row["id"], {"open": 0, "overdue": 0})
@@ -143,14 +168,22 @@ def patron_blocks_of(rows: Sequence[Row], today: datetime.date) -> dict[int, lis
             loans_open=counts["open"],
             loans_overdue=counts["overdue"],
             max_loans=limits[row["category_id"]],
+            fines_owed=owed.get(row["id"], Decimal(0)),
         )
         blocks[row["id"]] = patron_blocks(standing, today)
     return blocks
 
 
-def standing_of(row: Row, *, loans_open: int, loans_overdue: int, max_loans: int) -> Standing:
-    """A patron row (its fields and ``STANDING_COLUMNS``) and its loans, as the refusals read
-    them."""
+def standing_of(
+    row: Row,
+    *,
+    loans_open: int,
+    loans_overdue: int,
+    max_loans: int,
+    fines_owed: Decimal = Decimal(0),
+) -> Standing:
+    """A patron row (its fields and ``STANDING_COLUMNS``), its loans and its fines owed, as
+    the refusals read them."""
     return Standing(
         name=row["name"],
         category_name=row["category_name"],
@@ -161,6 +194,8 @@ def standing_of(row: Row, *, loans_open: int, loans_overdue: int, max_loans: int
         loans_open=loans_open,
         loans_overdue=loans_overdue,
         max_loans=max_loans,
+        fines_owed=fines_owed,
+        fines_block_at=row["category_fines_block_at"] if fines_enabled() else None,
     )
 
 

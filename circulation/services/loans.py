@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, fields
+from decimal import Decimal
 from typing import Any, NoReturn, TypeVar
 
 from django.db import IntegrityError, connection
@@ -23,6 +24,7 @@ from catalog.rules import clean_barcode
 from catalog.services import copy_circulation_move_locked
 from circulation.models import (
     ACTIVE_HOLD_STATUSES,
+    CirculationRule,
     EventKind,
     Hold,
     HoldStatus,
@@ -35,13 +37,16 @@ from circulation.policy import (
     calendar_annotations,
     calendar_from,
     due_date,
+    fines_enabled,
     terms_annotations,
     terms_for,
     terms_from,
 )
 from circulation.refusals import Refusal, overrides_check, patron_blocks
 from circulation.rules import clean_card_number
+from circulation.selectors.fines import patron_balance
 from circulation.services.events import event_record
+from circulation.services.fines import loan_fine_charge
 from circulation.services.holds import copy_pass_on, hold_requeue, trap_hold
 from circulation.services.standing import open_loan_counts, standing_of
 from shelfmark.errors import Conflict, DomainError, InvalidInput, NotFound, RuleError
@@ -247,6 +252,8 @@ def loan_checkout(
         loans_open=facts.loans_open,
         loans_overdue=facts.loans_overdue,
         max_loans=terms.max_loans,
+        # One statement more, only where fines are charged.
+        fines_owed=patron_balance(patron.pk) if fines_enabled() else Decimal(0),
     )
     holds = _holds_for_checkout(copy, patron, today, facts)
     reasons = [*patron_blocks(standing, today), *_copy_refusals(copy, patron, holds)]
@@ -457,6 +464,10 @@ def loan_checkin(*, barcode: str, actor: Any = None) -> CheckinResult:
         loan.checked_in_at = now
         loan.days_late = max(0, (timezone.localdate(now) - loan.due_on).days)
         loan.save(update_fields=["checked_in_at", "days_late"])
+        if loan.days_late and fines_enabled():
+            loan_fine_charge(
+                loan, rules=list(CirculationRule.objects.all()), today=timezone.localdate(now)
+            )
         # The copy's own move waits until we know where it goes (the hold shelf for the first
         # patron waiting, or the shelf): one UPDATE of its row, not two.
         event_record(

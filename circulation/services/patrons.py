@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from calendar import monthrange
+from decimal import Decimal
 from typing import Any, TypedDict, Unpack
 
 from django.contrib.auth import get_user_model
@@ -41,6 +42,10 @@ class CategoryFields(TypedDict, total=False):
     hold_pickup_days: int
     overdue_blocks: bool
     card_valid_months: int
+    fine_per_day: Decimal
+    fine_grace_days: int
+    fine_max_per_loan: Decimal | None
+    fines_block_at: Decimal | None
 
 
 # --- Categories ----------------------------------------------------------------------------------

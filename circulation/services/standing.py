@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.db.models import Count, Expression, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from circulation.models import Loan, Patron
+from circulation.policy import fines_enabled
 from circulation.refusals import Standing, card_refusals
 from shelfmark.errors import Conflict
 
@@ -35,8 +37,15 @@ def open_loan_counts(patron: Patron, today: datetime.date) -> dict[str, Expressi
     }
 
 
-def standing_of(patron: Patron, *, loans_open: int, loans_overdue: int, max_loans: int) -> Standing:
-    """``patron``'s standing from counts and a loan limit read already."""
+def standing_of(
+    patron: Patron,
+    *,
+    loans_open: int,
+    loans_overdue: int,
+    max_loans: int,
+    fines_owed: Decimal = Decimal(0),
+) -> Standing:
+    """``patron``'s standing from counts, a loan limit and fines owed read already."""
     return Standing(
         name=patron.name,
         category_name=patron.category.name,
@@ -47,4 +56,6 @@ def standing_of(patron: Patron, *, loans_open: int, loans_overdue: int, max_loan
         loans_open=loans_open,
         loans_overdue=loans_overdue,
         max_loans=max_loans,
+        fines_owed=fines_owed,
+        fines_block_at=patron.category.fines_block_at if fines_enabled() else None,
     )

@@ -58,6 +58,10 @@ def test_an_administrator_creates_with_defaults_changes_and_deletes(admin_client
         "hold_pickup_days": 7,
         "overdue_blocks": True,
         "card_valid_months": 12,
+        "fine_per_day": "0.00",
+        "fine_grace_days": 0,
+        "fine_max_per_loan": None,
+        "fines_block_at": None,
     }
     patched = admin_client.patch(row["url"], {"overdue_blocks": False}).json()
     assert (patched["overdue_blocks"], patched["max_loans"]) == (False, 3)

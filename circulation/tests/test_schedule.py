@@ -56,7 +56,7 @@ def test_run_schedule_once_enqueues_what_is_due_and_the_worker_runs_it(tmp_path)
 
     out = run("run_schedule", "--once", "--worker", "--heartbeat", str(heartbeat))
 
-    assert out.count(" enqueued ") == 4
+    assert out.count(" enqueued ") == 5
     assert "enqueued send_notices (task " in out
     assert heartbeat.exists()
     assert set(DBTaskResult.objects.values_list("status", flat=True)) == {

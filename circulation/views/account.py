@@ -27,7 +27,9 @@ from accounts.services import password_reset_allowed
 from catalog.models import Book
 from circulation import services
 from circulation.models import Hold, Loan, Patron
+from circulation.policy import fines_enabled
 from circulation.selectors import account as selectors
+from circulation.selectors.fines import patron_balance, patron_fines
 from circulation.services.feeds import calendar_feed_issue, calendar_feed_revoke
 from circulation.views.desk import is_desk_user
 from circulation.views.hold_forms import (
@@ -120,6 +122,11 @@ def my_account(request: HttpRequest) -> HttpResponse:
             "card_expired": patron.expires_on is not None and patron.expires_on < today,
             "loans": selectors.account_loans(patron, today),
             "holds": selectors.account_holds(patron),
+            **(
+                {"fines": patron_fines(patron.pk), "fines_balance": patron_balance(patron.pk)}
+                if fines_enabled()
+                else {}
+            ),
             **suspension_dates(today),
             "feed_created_at": selectors.feed_created_at(patron),
             "new_feed_url": (

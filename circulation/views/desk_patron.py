@@ -23,8 +23,11 @@ from django.views.decorators.http import require_GET, require_POST
 from catalog import selectors as catalog_selectors
 from catalog.models import Book
 from circulation import services
-from circulation.models import Hold, Loan, Patron
+from circulation.models import FineEntry, Hold, Loan, Patron
+from circulation.policy import fines_enabled
 from circulation.selectors import desk as selectors
+from circulation.selectors.fines import patron_balance, patron_fines
+from circulation.services.fines import fine_payment, fine_waive
 from circulation.views.desk import desk_view
 from circulation.views.hold_forms import (
     hold_cancel_from_form,
@@ -39,6 +42,8 @@ PATRON_CHANGE_PERMISSIONS = ("circulation.view_patron", "circulation.change_patr
 RENEW_PERMISSIONS = ("circulation.view_patron", "circulation.change_loan")
 HOLD_PLACE_PERMISSIONS = ("circulation.view_patron", "circulation.add_hold")
 HOLD_CHANGE_PERMISSIONS = ("circulation.view_patron", "circulation.change_hold")
+FINE_VIEW_PERMISSIONS = ("circulation.view_patron", "circulation.view_fineentry")
+FINE_SETTLE_PERMISSIONS = ("circulation.view_patron", "circulation.add_fineentry")
 BOOK_SEARCH_LIMIT = 20
 
 
@@ -113,10 +118,23 @@ def _patron_page(
             "book_query": book_query,
             "books": _books_to_hold(book_query) if book_query else [],
             "book_search_limit": BOOK_SEARCH_LIMIT,
+            **_fines(pk, user),
             **suspension_dates(today),
         },
         status=status,
     )
+
+
+def _fines(patron_pk: int, user: Any) -> dict[str, Any]:
+    """The patron's fines for their page (nothing where fines are off): the balance, the
+    ledger, and whether this user may take payments and waive."""
+    if not fines_enabled() or not user.has_perms(FINE_VIEW_PERMISSIONS):
+        return {}
+    return {
+        "fines": patron_fines(patron_pk),
+        "fines_balance": patron_balance(patron_pk),
+        "may_settle_fines": user.has_perms(FINE_SETTLE_PERMISSIONS),
+    }
 
 
 def _books_to_hold(query: str) -> list[dict[str, Any]]:
@@ -286,3 +304,38 @@ def hold_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         cancelled=f"{hold.patron.name}'s hold on '{hold.book.title}' is cancelled.",
     )
     return asking or redirect("desk-patron", pk=hold.patron_id)
+
+
+@require_POST
+@desk_view(*FINE_SETTLE_PERMISSIONS)
+def patron_payment(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take a payment towards the patron's fines."""
+    patron = _patron_or_404(pk)
+    try:
+        entry = fine_payment(
+            patron=patron,
+            amount=request.POST.get("amount", ""),
+            note=request.POST.get("note", ""),
+            actor=request.user,
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Payment of {entry.amount} taken from {patron.name}.")
+    return redirect("desk-patron", pk=pk)
+
+
+@require_POST
+@desk_view(*FINE_SETTLE_PERMISSIONS)
+def fine_waive_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Waive what is left of one charge, with a note."""
+    charge = FineEntry.objects.filter(pk=pk).first()
+    if charge is None:
+        raise Http404("No such fine.")
+    try:
+        entry = fine_waive(charge=charge, note=request.POST.get("note", ""), actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Waived {entry.amount}.")
+    return redirect("desk-patron", pk=charge.patron_id)

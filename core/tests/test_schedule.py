@@ -44,6 +44,7 @@ def test_each_app_puts_its_own_jobs_on_the_schedule():
         ("purge_old_records", "core.tasks.purge_old_records", datetime.timedelta(days=1)),
         ("send_notices", "circulation.tasks.send_notices", minutes(15)),
         ("expire_holds", "circulation.tasks.expire_holds", datetime.timedelta(hours=1)),
+        ("accrue_fines", "circulation.tasks.accrue_fines", datetime.timedelta(hours=1)),
         (
             "purge_interchange_records",
             "interchange.tasks.purge_interchange_records",
@@ -93,18 +94,20 @@ def test_each_job_is_enqueued_once_per_mark():
         return sorted(e.name for e in schedule_tick(now=at))
 
     assert names(T0) == [
-        "expire_holds", "purge_interchange_records", "purge_old_records", "send_notices",
+        "accrue_fines", "expire_holds", "purge_interchange_records", "purge_old_records",
+        "send_notices",
     ]  # fmt: skip
     assert names(T0) == []
     assert names(T0 + minutes(14)) == []
     assert names(T0 + minutes(15)) == ["send_notices"]
     assert names(T0 + minutes(20)) == []
-    assert names(T0 + minutes(60)) == ["expire_holds", "send_notices"]
+    assert names(T0 + minutes(60)) == ["accrue_fines", "expire_holds", "send_notices"]
     # The daily jobs, core's and interchange's.
     assert names(T0 + minutes(15 * 60)) == [
-        "expire_holds", "purge_interchange_records", "purge_old_records", "send_notices",
+        "accrue_fines", "expire_holds", "purge_interchange_records", "purge_old_records",
+        "send_notices",
     ]  # fmt: skip
-    assert DBTaskResult.objects.count() == 4 + 1 + 2 + 4
+    assert DBTaskResult.objects.count() == 5 + 1 + 3 + 5
     job = ScheduledJob.objects.get(name="send_notices")
     assert job.next_run_at == T0 + minutes(15 * 60 + 15)
     assert job.last_enqueued_at == T0 + minutes(15 * 60)

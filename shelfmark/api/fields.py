@@ -137,3 +137,18 @@ class JsonBooleanField(serializers.BooleanField):
         if not isinstance(data, bool):
             self.fail("invalid", input=data)
         return data
+
+
+class MoneyField(serializers.DecimalField):
+    """A sum of money as the schema writes it, a JSON string ("2.50"): DRF's own also takes the
+    number 2.5, which the schema does not allow and which a float may not hold exactly."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", 10)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: object) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)

@@ -28,7 +28,7 @@ from rest_framework.test import APIClient
 from accounts.services import token_create
 from catalog.tests.factories import BookFactory, CopyFactory
 from circulation import services as circulation
-from circulation.models import Patron
+from circulation.models import FineEntry, Patron
 from circulation.tests.factories import PatronCategoryFactory, PatronFactory
 from stocktake.models import Stocktake
 
@@ -54,6 +54,9 @@ ALLOWED = {
 }
 # Patron A's data: patron B gets a 404 for it, whatever the method.
 PATRON_OWNED = {
+    "fine-detail",
+    "fine-waive",
+    "patron-payments",
     "patron-detail",
     "patron-renew-card",
     "loan-detail",
@@ -150,6 +153,13 @@ ACCESS: dict[str, dict[str, str]] = {
     "hold-detail": {"GET": OWN, "PATCH": OWN},
     "hold-cancel": {"POST": OWN},
     "me": {"GET": SIGNED_IN},
+    # Fines (on for these checks): staff see and settle them, a patron sees their own.
+    "fine-list": {"GET": SIGNED_IN},
+    "fine-detail": {"GET": OWN},
+    "fine-waive": {"POST": DESK},
+    "patron-payments": {"POST": DESK},
+    "desk-patron-payment": {"POST": DESK},
+    "desk-fine-waive": {"POST": DESK},
     # Imports and exports: staff who may view the catalog.
     "catalog-export": {"GET": STAFF},
     # ISBN lookup, for adding books.
@@ -215,6 +225,8 @@ NOT_DRF = {
     "desk-overdue",
     "desk-hold-shelf",
     "desk-hold-slip",
+    "desk-patron-payment",
+    "desk-fine-waive",
     "catalog-add",
     "import-list",
     "import-new",
@@ -296,6 +308,12 @@ def reverse_sample(name: str, pk: int) -> str:
         return reverse(name, kwargs={"pk": pk})
 
 
+@pytest.fixture(autouse=True)
+def _fines_on(settings):
+    """Fines are off by default; their endpoints are checked as a library that charges them."""
+    settings.FINES_ENABLED = True
+
+
 @pytest.fixture
 def users(staff_user: User, librarian: User) -> dict[str, User | None]:
     user_model = get_user_model()
@@ -328,6 +346,11 @@ def sample_object(name: str, user: User | None) -> int:
         return Stocktake.objects.create(name="Access check").pk
     copy = CopyFactory(book=BookFactory(authors=["An Author"], subjects=["A Subject"]))
     patron_a = Patron.objects.get(user__username="patron")
+    if name in ("fine-detail", "fine-waive", "desk-fine-waive"):
+        loan = circulation.loan_checkout(card_number=patron_a.card_number, barcode=copy.barcode)
+        return FineEntry.objects.create(patron=patron_a, loan=loan, kind="charge", amount=1).pk
+    if name == "patron-payments":
+        return patron_a.pk
     if name in ("loan-detail", "loan-renew"):
         return circulation.loan_checkout(card_number=patron_a.card_number, barcode=copy.barcode).pk
     if name in ("hold-detail", "hold-cancel"):

@@ -46,6 +46,7 @@ SIGN_IN_FIRST = {
     "me",
     "export",
     "stocktakes",
+    "fines",
 }
 ASSET_ATTRIBUTE = re.compile(r"""<(script|link)\b[^>]*?\b(src|href)=["']([^"']*)["']""", re.I)
 

@@ -409,3 +409,33 @@ def test_the_checks_catch_what_they_look_for(browser, live_server):
     problems = axe_problems(page)
     assert any(problem.startswith("image-alt (critical)") for problem in problems), problems
     assert any(problem.startswith("color-contrast (serious)") for problem in problems), problems
+
+
+def test_the_fines_pages_fit_a_phone_and_pass_axe(browser, live_server, settings):
+    """With fines on (the live server runs in this process: the setting reaches it): the desk's
+    patron page with a ledger, its pay and waive forms, and the patron's own account."""
+    settings.FINES_ENABLED = True
+    settings.FINES_CURRENCY = "EUR"
+    library = a_library()
+    staff_login()
+    ada = library["ada"]
+    ada.category.fine_per_day = "0.30"
+    ada.category.save()
+    Loan.objects.filter(patron=ada, checked_in_at__isnull=True).update(
+        due_on=timezone.localdate() - datetime.timedelta(days=9)
+    )
+    from circulation.services.fines import fine_payment, fines_accrue
+
+    fines_accrue()
+    fine_payment(patron=ada, amount="0.50", note="coins at the desk")
+    visits = Visits(browser, live_server)
+    visits.sign_in("librarian")
+    visits.visit("Desk: a patron's fines, with pay and waive", f"/desk/patrons/{ada.pk}/")
+    expect()(visits.page.get_by_role("button", name="Take payment")).to_be_visible()
+    expect()(visits.page.get_by_role("button", name=re.compile("^Waive"))).not_to_have_count(0)
+    visits.assert_none()
+    patron = Visits(browser, live_server)
+    patron.sign_in("ada")
+    patron.check("My account, with fines")
+    expect()(patron.page.get_by_role("heading", name="Fines")).to_be_visible()
+    patron.assert_none()

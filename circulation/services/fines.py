@@ -1,0 +1,171 @@
+"""Fines, when the library charges them (settings.FINES_ENABLED, off by default).
+
+An overdue loan's fine is its patron category's (or circulation rule's) amount per day for the
+days the library was open since the due date, nothing within the grace days, up to a maximum
+per loan (``circulation.policy.FineTerms``). The ledger (``FineEntry``) only ever grows: the
+accrual adds a charge for what a loan's fine grew by since it was last charged, a payment and a
+waiver are entries of their own, and the balance is what the charges add up to less the rest.
+
+Accrual runs every day for the loans still out (``fines_accrue``, on the schedule) and at
+check-in for the loan returned (``loan_fine_accrue``), each under a lock of the loan's row, so
+that two runs at once charge a day once.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from circulation.models import CirculationRule, FineEntry, FineKind, Loan, Patron
+from circulation.policy import fine_terms_for, fines_enabled, open_days_between
+from circulation.selectors.fines import patron_balance
+from shelfmark.errors import Conflict, InvalidInput, NotFound
+from shelfmark.transactions import service_transaction
+
+CENT = Decimal("0.01")
+# The largest payment taken at once: a typo of a few extra zeros is refused, not booked.
+MOST_AT_ONCE = Decimal("100000")
+
+
+def fines_refuse_when_disabled() -> None:
+    if not fines_enabled():
+        raise NotFound(
+            "This library does not charge fines (FINES_ENABLED is off).", code="fines_disabled"
+        )
+
+
+def loan_fine_due(loan: Loan, rules: list[CirculationRule], today: datetime.date) -> Decimal:
+    """The whole fine ``loan`` has run up by ``today`` (or by its return)."""
+    end = timezone.localdate(loan.checked_in_at) if loan.checked_in_at else today
+    if end <= loan.due_on:
+        return Decimal("0.00")
+    terms = fine_terms_for(loan.patron.category, loan.copy.loan_type, rules)
+    if not terms.per_day:
+        return Decimal("0.00")
+    return terms.fine(open_days_between(loan.due_on, end))
+
+
+def loan_fine_charge(
+    loan: Loan, *, rules: list[CirculationRule], today: datetime.date
+) -> FineEntry | None:
+    """Charge what ``loan``'s fine grew by since its last charge (None: nothing more). The
+    caller holds the loan's row locked (the check-in does), so a day is charged once."""
+    due = loan_fine_due(loan, rules, today)
+    charged = FineEntry.objects.filter(loan=loan, kind=FineKind.CHARGE).aggregate(
+        total=Sum("amount", default=Decimal(0))
+    )["total"]
+    more = (due - charged).quantize(CENT)
+    if more <= 0:
+        return None
+    return FineEntry.objects.create(
+        patron=loan.patron,
+        loan=loan,
+        kind=FineKind.CHARGE,
+        amount=more,
+        note=f"Overdue since {loan.due_on:%Y-%m-%d}: {loan.copy.barcode}",
+    )
+
+
+@service_transaction
+def loan_fine_accrue(
+    *, loan_id: int, today: datetime.date | None = None, rules: list[CirculationRule] | None = None
+) -> FineEntry | None:
+    """Bring one loan's fine up to date, under a lock of its row."""
+    if not fines_enabled():
+        return None
+    loan = (
+        Loan.objects.select_for_update(of=("self",))
+        .select_related("patron__category", "copy")
+        .filter(pk=loan_id)
+        .first()
+    )
+    if loan is None:
+        return None
+    rules = list(CirculationRule.objects.all()) if rules is None else rules
+    return loan_fine_charge(loan, rules=rules, today=today or timezone.localdate())
+
+
+def fines_accrue(today: datetime.date | None = None) -> int:
+    """Bring every overdue loan's fine up to date (the daily job); how many were charged.
+    Each loan in a transaction of its own: safe to run at any time, late, twice or at once."""
+    if not fines_enabled():
+        return 0
+    today = today or timezone.localdate()
+    rules = list(CirculationRule.objects.all())
+    overdue = Loan.objects.filter(checked_in_at__isnull=True, due_on__lt=today).order_by("id")
+    charged = 0
+    for loan_id in overdue.values_list("id", flat=True).iterator():
+        if loan_fine_accrue(loan_id=loan_id, today=today, rules=rules) is not None:
+            charged += 1
+    return charged
+
+
+def _amount(value: Any) -> Decimal:
+    try:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise InvalidInput("An amount is a number, such as 2.50.", field="amount") from None
+    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(CENT):
+        raise InvalidInput("An amount is more than 0, with at most two decimals.", field="amount")
+    if amount > MOST_AT_ONCE:
+        raise InvalidInput(f"An amount is at most {MOST_AT_ONCE:,}.", field="amount")
+    return amount
+
+
+def _note(note: str) -> str:
+    note = " ".join((note or "").split())
+    if len(note) > 500:
+        raise InvalidInput("A note is at most 500 characters.", field="note")
+    return note
+
+
+@service_transaction
+def fine_payment(*, patron: Patron, amount: Any, note: str = "", actor: Any = None) -> FineEntry:
+    """Take a payment towards the patron's fines (no more than they owe)."""
+    fines_refuse_when_disabled()
+    paid = _amount(amount)
+    patron = Patron.objects.select_for_update(of=("self",)).get(pk=patron.pk)
+    owed = patron_balance(patron.pk)
+    if paid > owed:
+        raise Conflict(
+            f"{patron.name} owes {owed}: a payment of {paid} is more than that.",
+            code="payment_exceeds_balance",
+            extra={"balance": str(owed)},
+        )
+    return FineEntry.objects.create(
+        patron=patron,
+        kind=FineKind.PAYMENT,
+        amount=paid,
+        note=_note(note),
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+
+
+@service_transaction
+def fine_waive(*, charge: FineEntry, note: str = "", actor: Any = None) -> FineEntry:
+    """Waive what is left of a charge (no more than the patron still owes)."""
+    fines_refuse_when_disabled()
+    if charge.kind != FineKind.CHARGE:
+        raise Conflict("Only a charge can be waived.", code="not_a_charge")
+    patron = Patron.objects.select_for_update(of=("self",)).get(pk=charge.patron_id)
+    waived = FineEntry.objects.filter(charge=charge).aggregate(
+        total=Sum("amount", default=Decimal(0))
+    )["total"]
+    left = min(charge.amount - waived, patron_balance(patron.pk))
+    if left <= 0:
+        raise Conflict(
+            "Nothing of this charge is left to waive: it was waived or paid already.",
+            code="nothing_to_waive",
+        )
+    return FineEntry.objects.create(
+        patron=patron,
+        kind=FineKind.WAIVER,
+        amount=left.quantize(CENT),
+        charge=charge,
+        note=_note(note),
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+    )
