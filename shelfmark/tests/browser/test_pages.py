@@ -433,6 +433,13 @@ def test_the_fines_pages_fit_a_phone_and_pass_axe(browser, live_server, settings
     visits.visit("Desk: a patron's fines, with pay and waive", f"/desk/patrons/{ada.pk}/")
     expect()(visits.page.get_by_role("button", name="Take payment")).to_be_visible()
     expect()(visits.page.get_by_role("button", name=re.compile("^Waive"))).not_to_have_count(0)
+    # Taking a payment at the desk, as a librarian does: the form, then the message.
+    page = visits.page
+    page.get_by_label("Payment").fill("0.40")
+    page.get_by_label("Note").fill("cash")
+    page.get_by_role("button", name="Take payment").click()
+    expect()(page.get_by_role("status")).to_contain_text("Payment of 0.40 taken from")
+    visits.check("Desk: a patron's fines after a payment")
     visits.assert_none()
     patron = Visits(browser, live_server)
     patron.sign_in("ada")
