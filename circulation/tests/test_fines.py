@@ -242,3 +242,16 @@ def test_with_fines_off_the_library_sees_none_of_it(
     assert answer.status_code == 404
     client.force_login(staff_user)
     assert b"Fines" not in client.get(f"/desk/patrons/{patron.pk}/").content
+
+
+def test_the_desk_lists_fines_owed_among_the_reasons_a_patron_cannot_borrow(adult):
+    from circulation.selectors import desk
+    from circulation.selectors.rows import PATRON_ROWS
+
+    patron = PatronFactory(category=adult)
+    overdue_loan(patron, 14)  # 3.50 owed, from 3.00 no borrowing
+    fines_accrue()
+    summary = desk.patron_summary(patron.pk, TODAY)
+    assert "fines_owed" in [block.code for block in summary["blocks"]]
+    (row,) = PATRON_ROWS.present(PATRON_ROWS.rows(Patron.objects.filter(pk=patron.pk)))
+    assert "fines_owed" in [block["code"] for block in row["blocks"]]
