@@ -32,15 +32,20 @@ DISABLED = OpenApiResponse(
 )
 
 
-class FineApi(CirculationApi):
+class FinesOnly:
+    """A fines endpoint: a 404 `fines_disabled` where the library charges none (after the
+    account's checks, so an anonymous client is still asked to sign in)."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]  # a mixin of ResourceApi views
+        fines_refuse_when_disabled()
+
+
+class FineApi(FinesOnly, CirculationApi):
     row_shape = FINE_ROWS
     list_url_name = "fine-list"
     serializer_class = FineEntrySerializer
     not_found_message = "No fine entry with id {pk}."
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)
-        fines_refuse_when_disabled()
 
     def get_scope(self) -> QuerySet[FineEntry]:
         return fines_visible_to(self.request.user)
@@ -107,7 +112,7 @@ class PaymentAccess(CirculationAccess):
         responses={201: PaymentSerializer, 404: DISABLED, 409: ErrorSerializer},
     )
 )
-class PatronPaymentApi(IdempotentPost, ActionApi, CirculationApi):
+class PatronPaymentApi(FinesOnly, IdempotentPost, ActionApi, CirculationApi):
     """Take a payment towards a patron's fines: `amount` (more than 0, two decimals at most,
     no more than they owe: 409 `payment_exceeds_balance`) and an optional `note`. Staff with
     circulation.add_fineentry. With an Idempotency-Key, a payment sent twice is taken once."""
@@ -116,10 +121,6 @@ class PatronPaymentApi(IdempotentPost, ActionApi, CirculationApi):
     row_shape = FINE_ROWS
     serializer_class = FineEntrySerializer
     input_serializer_class = PaymentInputSerializer
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)
-        fines_refuse_when_disabled()
 
     def get_scope(self) -> QuerySet[Patron]:
         return rows.patrons_visible_to(self.request.user)

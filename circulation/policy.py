@@ -128,18 +128,28 @@ def general_max_loans(category_limits: Mapping[int, int]) -> dict[int, int]:
 
 @dataclass(frozen=True)
 class Calendar:
-    """The days the library is closed (the closed dates from some day on)."""
+    """The days the library is closed (the closed dates of some span of days)."""
 
     closed_weekdays: frozenset[int]
     closed_dates: frozenset[datetime.date]
+
+    def open_days(self, after: datetime.date, through: datetime.date) -> int:
+        """The days from the day after ``after`` to ``through`` the library is open (this
+        calendar's closed dates must cover them)."""
+        return sum(
+            1
+            for offset in range(1, (through - after).days + 1)
+            if self.is_open(after + datetime.timedelta(days=offset))
+        )
+
+    def is_open(self, day: datetime.date) -> bool:
+        return day.weekday() not in self.closed_weekdays and day not in self.closed_dates
 
     def next_open_day(self, day: datetime.date) -> datetime.date:
         """``day`` itself when the library is open then, else the next day it is."""
         for offset in range(MAX_CLOSED_RUN_DAYS + 1):
             candidate = day + datetime.timedelta(days=offset)
-            if candidate.weekday() not in self.closed_weekdays and (
-                candidate not in self.closed_dates
-            ):
+            if self.is_open(candidate):
                 return candidate
         raise Conflict(
             "The library calendar has no open day in the coming year, so no due date can be "
@@ -180,17 +190,19 @@ def next_open_day(day: datetime.date, calendar: Calendar | None = None) -> datet
 
 
 def _calendar(day: datetime.date) -> Calendar:
-    """The calendar of the coming year from ``day``: closed weekdays and dates in one
-    statement."""
+    """The calendar of the coming year from ``day``."""
+    return closed_days(day, day + datetime.timedelta(days=MAX_CLOSED_RUN_DAYS))
+
+
+def closed_days(first: datetime.date, last: datetime.date) -> Calendar:
+    """The closed weekdays, and the closed dates from ``first`` to ``last``: one statement."""
     weekdays = (
         ClosedWeekday.objects.annotate(date=Value(None, output_field=DateField()))
         .values_list("weekday", "date")
         .order_by()
     )
     dates = (
-        ClosedDate.objects.filter(
-            date__gte=day, date__lte=day + datetime.timedelta(days=MAX_CLOSED_RUN_DAYS)
-        )
+        ClosedDate.objects.filter(date__gte=first, date__lte=last)
         .annotate(weekday=Value(None, output_field=IntegerField()))
         .values_list("weekday", "date")
         .order_by()
@@ -266,22 +278,4 @@ def fine_terms_for(
         per_day=value("fine_per_day"),
         grace_days=value("fine_grace_days"),
         max_per_loan=value("fine_max_per_loan"),
-    )
-
-
-def open_days_between(after: datetime.date, through: datetime.date) -> int:
-    """The days from the day after ``after`` to ``through`` on which the library was open
-    (closed weekdays and closed dates not counted): two statements."""
-    if through <= after:
-        return 0
-    closed_weekdays = set(ClosedWeekday.objects.values_list("weekday", flat=True))
-    closed_dates = set(
-        ClosedDate.objects.filter(date__gt=after, date__lte=through).values_list("date", flat=True)
-    )
-    days = (through - after).days
-    return sum(
-        1
-        for offset in range(1, days + 1)
-        if (day := after + datetime.timedelta(days=offset)).weekday() not in closed_weekdays
-        and day not in closed_dates
     )

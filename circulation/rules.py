@@ -54,10 +54,11 @@ PATRON_RULES: Mapping[str, Rule] = {
 
 @dataclass(frozen=True)
 class Amount:
-    """An optional sum of money (fines): at least ``minimum``, under 1,000,000, whole cents."""
+    """An optional sum of money (fines): from ``minimum`` to ``maximum``, whole cents."""
 
     minimum: Decimal
     what: str
+    maximum: Decimal = Decimal("999999.99")
 
     def __call__(self, value: Decimal | int | str | None) -> Decimal | None:
         if value is None:
@@ -68,8 +69,8 @@ class Amount:
             raise RuleError(f"The {self.what} must be a number, such as 0.25.") from None
         if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
             raise RuleError(f"The {self.what} must be a number with at most two decimals.")
-        if not self.minimum <= amount < Decimal("1000000"):
-            raise RuleError(f"The {self.what} must be from {self.minimum} to 999999.99.")
+        if not self.minimum <= amount <= self.maximum:
+            raise RuleError(f"The {self.what} must be from {self.minimum} to {self.maximum}.")
         return amount
 
 

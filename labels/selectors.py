@@ -34,10 +34,10 @@ def copies_by_barcodes(barcodes: Sequence[str]) -> list[LabelCopy]:
             if raw.strip():
                 malformed.append(raw.strip())
             continue
-        if code not in codes:
-            codes.append(code)
+        codes.append(code)
     if malformed:
         raise InvalidInput(f"Not barcodes: {listed(malformed)}.", field="copies")
+    codes = list(dict.fromkeys(codes))  # each once, in the order first given
     _no_more_than(len(codes))
     found = {row.barcode: row for row in _label_copies(Copy.objects.filter(barcode__in=codes))}
     if unknown := [code for code in codes if code not in found]:

@@ -49,6 +49,8 @@ class ReportApi(ResourceApi):
     pagination_class = None
 
     def get_scope(self) -> Any:
+        # The kit asks every view for its scope; a report reads through its own queries
+        # (reports.definitions) and its permissions are the report's (``report_for``).
         return Loan.objects.none()
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:

@@ -10,8 +10,8 @@ A report's date range is ``Period``: ``start`` (None: from the beginning) to ``e
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet
@@ -81,7 +81,6 @@ class Report:
     run: Callable[[Period, int | None], Result]
     chart_label: str = ""
     horizontal: bool = False  # a ranking: bars across, one per row
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def rows(self, period: Period) -> Iterator[dict[str, Any]]:
         """Every row, for a download."""
@@ -381,10 +380,6 @@ REPORTS: dict[str, Report] = {
         ),
     )
 }
-
-
-def report_names() -> Sequence[str]:
-    return list(REPORTS)
 
 
 def period_of(report: Report, start: str | None, end: str | None) -> Period:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.request import Request
@@ -39,9 +40,10 @@ class StocktakeApi(ResourceApi):
         return Stocktake.objects.all()
 
     def detail_row(self, stocktake: Stocktake) -> Row:
-        """The stocktake's row with what it expects and has not seen yet."""
-        (row,) = self.present(list(self.row_shape.rows(self.get_scope().filter(pk=stocktake.pk))))
-        return {**row, **selectors.stocktake_counts(stocktake)}
+        """The stocktake's row with what it expects and has not seen yet, and its url."""
+        row = selectors.stocktake_detail(stocktake)
+        url = reverse("stocktake-detail", kwargs={"pk": stocktake.pk})
+        return {"id": row["id"], "url": self.request.build_absolute_uri(url), **row}
 
 
 class StocktakeListApi(ListMixin, CreateMixin, StocktakeApi):

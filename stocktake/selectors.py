@@ -136,10 +136,12 @@ def scan_counts(stocktake: Stocktake) -> dict[str, int]:
     )
 
 
-def stocktake_counts(stocktake: Stocktake) -> dict[str, int]:
-    """What a stocktake's page and detail add to its row: how many copies it expects, and how
-    many of those it has not seen yet (two queries)."""
+def stocktake_detail(stocktake: Stocktake) -> Row:
+    """The stocktake's row, with how many copies it expects and how many of those it has not
+    seen yet: its page's and the API's detail (four queries)."""
+    (row,) = STOCKTAKE_ROWS.present(STOCKTAKE_ROWS.rows(Stocktake.objects.filter(pk=stocktake.pk)))
     return {
+        **row,
         "expected": expected_copies(stocktake).count(),
         "not_seen": not_seen(stocktake).count(),
     }

@@ -18,6 +18,7 @@ from catalog.rules import clean_barcode
 from catalog.services.copies import copies_mark_missing, copy_mark_seen
 from shelfmark.errors import Conflict, InvalidInput, NotAllowed, RuleError
 from shelfmark.transactions import lock_row, service_transaction
+from shelfmark.users import signed_in
 from stocktake import selectors
 from stocktake.models import ScanOutcome, Stocktake, StocktakeScan, StocktakeStatus
 
@@ -61,7 +62,7 @@ def stocktake_start(
         location=location,
         call_number_from=low,
         call_number_to=high,
-        started_by=by if by is not None and by.is_authenticated else None,
+        started_by=signed_in(by),
     )
 
 
@@ -85,7 +86,7 @@ def stocktake_scan(*, stocktake: Stocktake, barcode: str, by: Any = None) -> Sca
     scan = StocktakeScan(
         stocktake=stocktake,
         barcode=code,
-        scanned_by=by if by is not None and by.is_authenticated else None,
+        scanned_by=signed_in(by),
     )
     if copy is None:
         scan.outcome = ScanOutcome.UNKNOWN
@@ -129,7 +130,7 @@ def stocktake_close(*, stocktake: Stocktake, by: Any = None) -> Stocktake:
     if stocktake.status == StocktakeStatus.OPEN:
         stocktake.status = StocktakeStatus.CLOSED
         stocktake.closed_at = timezone.now()
-        stocktake.closed_by = by if by is not None and by.is_authenticated else None
+        stocktake.closed_by = signed_in(by)
         stocktake.save(update_fields=["status", "closed_at", "closed_by"])
     return stocktake
 

@@ -68,7 +68,7 @@ def stocktake_page(request: HttpRequest, pk: int) -> HttpResponse:
     stocktake = _stocktake(pk)
     context: dict[str, Any] = {
         "stocktake": stocktake,
-        "row": _row(stocktake),
+        "row": selectors.stocktake_detail(stocktake),
         "scans": selectors.latest_scans(stocktake, limit=SCANS_SHOWN),
         "surprises": SURPRISES,
         "form": ScanForm(),
@@ -77,12 +77,6 @@ def stocktake_page(request: HttpRequest, pk: int) -> HttpResponse:
     if stocktake.status == StocktakeStatus.CLOSED:
         context["not_seen"] = selectors.not_seen_rows(stocktake)
     return render(request, "stocktake/stocktake.html", context)
-
-
-def _row(stocktake: Stocktake) -> dict[str, Any]:
-    rows = selectors.STOCKTAKE_ROWS.rows(Stocktake.objects.filter(pk=stocktake.pk))
-    (row,) = selectors.STOCKTAKE_ROWS.present(rows)
-    return {**row, **selectors.stocktake_counts(stocktake)}
 
 
 @require_POST

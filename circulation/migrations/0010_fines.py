@@ -2,12 +2,14 @@
 the ledger, whose entries PostgreSQL refuses to change or delete, as it does circulation events.
 The Librarians and Administrators groups may read the ledger and add to it (payments, waivers)."""
 
-from django.contrib.auth.management import create_permissions
+from decimal import Decimal
 
 import django.db.models.deletion
-from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
+
+from catalog.migrations._postgresql import postgresql_only
+from core.migrations._grants import grant_to_groups
 
 
 IMMUTABLE = """
@@ -26,38 +28,7 @@ MUTABLE = """
 DROP TRIGGER IF EXISTS circulation_fineentry_immutable ON circulation_fineentry;
 DROP FUNCTION IF EXISTS circulation_fineentry_immutable();
 """
-GRANTS = ["view_fineentry", "add_fineentry"]
-GROUPS = ["Librarians", "Administrators"]
-
-
-def run_on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-
-    return run
-
-
-def grant(apps, schema_editor):
-    config = apps.get_app_config("circulation")
-    config.models_module = True
-    create_permissions(config, apps=apps, verbosity=0)
-    config.models_module = None
-    Permission = apps.get_model("auth", "Permission")
-    permissions = Permission.objects.filter(
-        content_type__app_label="circulation", codename__in=GRANTS
-    )
-    for group in apps.get_model("auth", "Group").objects.filter(name__in=GROUPS):
-        group.permissions.add(*permissions)
-
-
-def revoke(apps, schema_editor):
-    Permission = apps.get_model("auth", "Permission")
-    permissions = Permission.objects.filter(
-        content_type__app_label="circulation", codename__in=GRANTS
-    )
-    for group in apps.get_model("auth", "Group").objects.filter(name__in=GROUPS):
-        group.permissions.remove(*permissions)
+STAFF_GROUPS = ["Librarians", "Administrators"]
 
 
 class Migration(migrations.Migration):
@@ -169,6 +140,6 @@ class Migration(migrations.Migration):
             model_name='fineentry',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'charge'), _negated=True), ('loan__isnull', False), _connector='OR'), name='fineentry_charge_has_loan'),
         ),
-        migrations.RunPython(run_on_postgresql(IMMUTABLE), run_on_postgresql(MUTABLE)),
-        migrations.RunPython(grant, revoke),
+        postgresql_only([IMMUTABLE], [MUTABLE]),
+        grant_to_groups("circulation", ["view_fineentry", "add_fineentry"], STAFF_GROUPS),
     ]

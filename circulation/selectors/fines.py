@@ -14,17 +14,17 @@ from shelfmark.rows import Row, RowShape, renamed
 CENT = Decimal("0.01")
 
 
-def _owed(entries: QuerySet[FineEntry]) -> dict[str, Any]:
-    return {
-        "charged": Sum("amount", filter=Q(kind=FineKind.CHARGE), default=Decimal(0)),
-        "settled": Sum("amount", filter=~Q(kind=FineKind.CHARGE), default=Decimal(0)),
-    }
+# What a patron was charged, and what was paid or waived of it: the balance is the difference.
+_OWED = {
+    "charged": Sum("amount", filter=Q(kind=FineKind.CHARGE), default=Decimal(0)),
+    "settled": Sum("amount", filter=~Q(kind=FineKind.CHARGE), default=Decimal(0)),
+}
 
 
 def patron_balance(patron_id: int) -> Decimal:
     """What the patron owes: the charges, less the payments and waivers (one query)."""
     entries = FineEntry.objects.filter(patron_id=patron_id)
-    sums = entries.aggregate(**_owed(entries))
+    sums = entries.aggregate(**_OWED)
     return (sums["charged"] - sums["settled"]).quantize(CENT)
 
 
@@ -34,7 +34,7 @@ def balances(patron_ids: Sequence[int]) -> dict[int, Decimal]:
     # The sums are annotations made from a dict, which the type checker cannot follow.
     sums = cast(
         Iterable[dict[str, Any]],
-        entries.values("patron_id").annotate(**_owed(entries)).order_by(),
+        entries.values("patron_id").annotate(**_OWED).order_by(),
     )
     return {row["patron_id"]: (row["charged"] - row["settled"]).quantize(CENT) for row in sums}
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from catalog.models import Book, Copy
 from circulation.models import CirculationEvent, EventKind, Hold, Loan, Patron
+from shelfmark.users import signed_in
 
 
 def event_record(
@@ -30,7 +31,7 @@ def event_record(
     return CirculationEvent.objects.create(
         at=at or timezone.now(),
         kind=kind,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=signed_in(actor),
         patron=patron,
         copy=copy,
         book_id=book.pk if book else (copy.book_id if copy else None),

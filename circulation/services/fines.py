@@ -6,25 +6,28 @@ per loan (``circulation.policy.FineTerms``). The ledger (``FineEntry``) only eve
 accrual adds a charge for what a loan's fine grew by since it was last charged, a payment and a
 waiver are entries of their own, and the balance is what the charges add up to less the rest.
 
-Accrual runs every day for the loans still out (``fines_accrue``, on the schedule) and at
-check-in for the loan returned (``loan_fine_accrue``), each under a lock of the loan's row, so
+Accrual runs every hour for the loans still out (``fines_accrue``, on the schedule) and at
+check-in for the loan returned (``loan_fine_charge``), each under a lock of the loan's row, so
 that two runs at once charge a day once.
 """
 
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Min, Sum
 from django.utils import timezone
 
 from circulation.models import CirculationRule, FineEntry, FineKind, Loan, Patron
-from circulation.policy import fine_terms_for, fines_enabled, open_days_between
+from circulation.policy import Calendar, closed_days, fine_terms_for, fines_enabled
+from circulation.rules import Amount
 from circulation.selectors.fines import patron_balance
-from shelfmark.errors import Conflict, InvalidInput, NotFound
+from shelfmark.errors import Conflict, InvalidInput, NotFound, RuleError
 from shelfmark.transactions import service_transaction
+from shelfmark.users import signed_in
 
 CENT = Decimal("0.01")
 # The largest payment taken at once: a typo of a few extra zeros is refused, not booked.
@@ -38,23 +41,34 @@ def fines_refuse_when_disabled() -> None:
         )
 
 
-def loan_fine_due(loan: Loan, rules: list[CirculationRule], today: datetime.date) -> Decimal:
+@dataclass(frozen=True)
+class Tariff:
+    """What a run of the accrual reads once for all its loans: every circulation rule (a
+    library has a handful) and the days the library was closed since the oldest due date."""
+
+    rules: list[CirculationRule]
+    calendar: Calendar
+
+
+def tariff_since(first: datetime.date, today: datetime.date) -> Tariff:
+    return Tariff(list(CirculationRule.objects.all()), closed_days(first, today))
+
+
+def loan_fine_due(loan: Loan, tariff: Tariff, today: datetime.date) -> Decimal:
     """The whole fine ``loan`` has run up by ``today`` (or by its return)."""
     end = timezone.localdate(loan.checked_in_at) if loan.checked_in_at else today
     if end <= loan.due_on:
         return Decimal("0.00")
-    terms = fine_terms_for(loan.patron.category, loan.copy.loan_type, rules)
+    terms = fine_terms_for(loan.patron.category, loan.copy.loan_type, tariff.rules)
     if not terms.per_day:
         return Decimal("0.00")
-    return terms.fine(open_days_between(loan.due_on, end))
+    return terms.fine(tariff.calendar.open_days(loan.due_on, end))
 
 
-def loan_fine_charge(
-    loan: Loan, *, rules: list[CirculationRule], today: datetime.date
-) -> FineEntry | None:
+def loan_fine_charge(loan: Loan, *, tariff: Tariff, today: datetime.date) -> FineEntry | None:
     """Charge what ``loan``'s fine grew by since its last charge (None: nothing more). The
     caller holds the loan's row locked (the check-in does), so a day is charged once."""
-    due = loan_fine_due(loan, rules, today)
+    due = loan_fine_due(loan, tariff, today)
     charged = FineEntry.objects.filter(loan=loan, kind=FineKind.CHARGE).aggregate(
         total=Sum("amount", default=Decimal(0))
     )["total"]
@@ -71,49 +85,36 @@ def loan_fine_charge(
 
 
 @service_transaction
-def loan_fine_accrue(
-    *, loan_id: int, today: datetime.date | None = None, rules: list[CirculationRule] | None = None
-) -> FineEntry | None:
+def loan_fine_accrue(*, loan_id: int, tariff: Tariff, today: datetime.date) -> FineEntry | None:
     """Bring one loan's fine up to date, under a lock of its row."""
-    if not fines_enabled():
-        return None
     loan = (
         Loan.objects.select_for_update(of=("self",))
         .select_related("patron__category", "copy")
         .filter(pk=loan_id)
         .first()
     )
-    if loan is None:
-        return None
-    rules = list(CirculationRule.objects.all()) if rules is None else rules
-    return loan_fine_charge(loan, rules=rules, today=today or timezone.localdate())
+    return None if loan is None else loan_fine_charge(loan, tariff=tariff, today=today)
 
 
 def fines_accrue(today: datetime.date | None = None) -> int:
-    """Bring every overdue loan's fine up to date (the daily job); how many were charged.
+    """Bring every overdue loan's fine up to date (the hourly job); how many were charged.
     Each loan in a transaction of its own: safe to run at any time, late, twice or at once."""
     if not fines_enabled():
         return 0
     today = today or timezone.localdate()
-    rules = list(CirculationRule.objects.all())
-    overdue = Loan.objects.filter(checked_in_at__isnull=True, due_on__lt=today).order_by("id")
+    overdue = Loan.objects.filter(checked_in_at__isnull=True, due_on__lt=today)
+    oldest = overdue.aggregate(oldest=Min("due_on"))["oldest"]
+    if oldest is None:
+        return 0
+    tariff = tariff_since(oldest, today)
     charged = 0
-    for loan_id in overdue.values_list("id", flat=True).iterator():
-        if loan_fine_accrue(loan_id=loan_id, today=today, rules=rules) is not None:
+    for loan_id in overdue.order_by("id").values_list("id", flat=True).iterator():
+        if loan_fine_accrue(loan_id=loan_id, tariff=tariff, today=today) is not None:
             charged += 1
     return charged
 
 
-def _amount(value: Any) -> Decimal:
-    try:
-        amount = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise InvalidInput("An amount is a number, such as 2.50.", field="amount") from None
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(CENT):
-        raise InvalidInput("An amount is more than 0, with at most two decimals.", field="amount")
-    if amount > MOST_AT_ONCE:
-        raise InvalidInput(f"An amount is at most {MOST_AT_ONCE:,}.", field="amount")
-    return amount
+PAYMENT = Amount(CENT, "payment", maximum=MOST_AT_ONCE)
 
 
 def _note(note: str) -> str:
@@ -127,7 +128,12 @@ def _note(note: str) -> str:
 def fine_payment(*, patron: Patron, amount: Any, note: str = "", actor: Any = None) -> FineEntry:
     """Take a payment towards the patron's fines (no more than they owe)."""
     fines_refuse_when_disabled()
-    paid = _amount(amount)
+    try:
+        paid = PAYMENT(amount)
+    except RuleError as error:
+        raise InvalidInput(str(error), field="amount") from None
+    if paid is None:
+        raise InvalidInput("Say how much is paid.", field="amount")
     patron = Patron.objects.select_for_update(of=("self",)).get(pk=patron.pk)
     owed = patron_balance(patron.pk)
     if paid > owed:
@@ -141,7 +147,7 @@ def fine_payment(*, patron: Patron, amount: Any, note: str = "", actor: Any = No
         kind=FineKind.PAYMENT,
         amount=paid,
         note=_note(note),
-        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_by=signed_in(actor),
     )
 
 
@@ -167,5 +173,5 @@ def fine_waive(*, charge: FineEntry, note: str = "", actor: Any = None) -> FineE
         amount=left.quantize(CENT),
         charge=charge,
         note=_note(note),
-        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_by=signed_in(actor),
     )

@@ -24,7 +24,6 @@ from catalog.rules import clean_barcode
 from catalog.services import copy_circulation_move_locked
 from circulation.models import (
     ACTIVE_HOLD_STATUSES,
-    CirculationRule,
     EventKind,
     Hold,
     HoldStatus,
@@ -46,7 +45,7 @@ from circulation.refusals import Refusal, overrides_check, patron_blocks
 from circulation.rules import clean_card_number
 from circulation.selectors.fines import patron_balance
 from circulation.services.events import event_record
-from circulation.services.fines import loan_fine_charge
+from circulation.services.fines import loan_fine_charge, tariff_since
 from circulation.services.holds import copy_pass_on, hold_requeue, trap_hold
 from circulation.services.standing import open_loan_counts, standing_of
 from shelfmark.errors import Conflict, DomainError, InvalidInput, NotFound, RuleError
@@ -465,9 +464,8 @@ def loan_checkin(*, barcode: str, actor: Any = None) -> CheckinResult:
         loan.days_late = max(0, (timezone.localdate(now) - loan.due_on).days)
         loan.save(update_fields=["checked_in_at", "days_late"])
         if loan.days_late and fines_enabled():
-            loan_fine_charge(
-                loan, rules=list(CirculationRule.objects.all()), today=timezone.localdate(now)
-            )
+            today = timezone.localdate(now)
+            loan_fine_charge(loan, tariff=tariff_since(loan.due_on, today), today=today)
         # The copy's own move waits until we know where it goes (the hold shelf for the first
         # patron waiting, or the shelf): one UPDATE of its row, not two.
         event_record(

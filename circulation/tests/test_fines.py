@@ -8,7 +8,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from catalog.models import LoanType
@@ -194,13 +194,13 @@ def test_fines_owed_past_the_threshold_stop_borrowing(staff_client, adult):
     assert lent.status_code == 201
 
 
+@pytest.mark.postgres
 def test_the_ledger_is_never_edited(adult):
+    """PostgreSQL's trigger keeps the ledger."""
     patron = PatronFactory(category=adult)
     overdue_loan(patron, 6)
     fines_accrue()
     entry = FineEntry.objects.get()
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL's trigger keeps the ledger")
     with pytest.raises(DatabaseError), transaction.atomic():
         FineEntry.objects.filter(pk=entry.pk).update(amount=Decimal("0.01"))
     with pytest.raises(DatabaseError), transaction.atomic():

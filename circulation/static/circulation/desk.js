@@ -32,22 +32,11 @@
   // A browser without what the queue needs keeps the plain forms.
   var able =
     window.fetch && window.Promise && window.URLSearchParams && window.crypto &&
-    window.crypto.getRandomValues && "content" in document.createElement("template");
+    window.crypto.getRandomValues && "content" in document.createElement("template") &&
+    window.shelfmarkIdempotencyKey;
   if (!able) return;
 
-  // A UUID v4 from crypto.getRandomValues: crypto.randomUUID exists only in secure contexts,
-  // and a school's desk may well be served over plain http on its own network.
-  function newKey() {
-    var bytes = new Uint8Array(16);
-    window.crypto.getRandomValues(bytes);
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    var hex = Array.prototype.map
-      .call(bytes, function (b) { return (b + 0x100).toString(16).slice(1); })
-      .join("");
-    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)]
-      .join("-");
-  }
+  var newKey = window.shelfmarkIdempotencyKey; // shelfmark/idempotency-key.js, loaded before
 
   function plural(count, one, many) {
     return count + " " + (count === 1 ? one : many);

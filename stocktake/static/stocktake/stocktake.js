@@ -7,7 +7,7 @@
 (function () {
   "use strict";
   const form = document.getElementById("scan-form");
-  if (!form || !window.fetch || !window.localStorage || !window.crypto) {
+  if (!form || !window.fetch || !window.localStorage || !window.crypto || !window.shelfmarkIdempotencyKey) {
     return; // the form posts as a plain page
   }
   const field = form.querySelector("input[name=barcode]");
@@ -32,17 +32,6 @@
 
   function save() {
     window.localStorage.setItem(storeKey, JSON.stringify(queue));
-  }
-
-  // A UUID v4 from crypto.getRandomValues: crypto.randomUUID exists only in secure contexts,
-  // and a library's server on its own network is often reached over plain http.
-  function newKey() {
-    const bytes = new Uint8Array(16);
-    window.crypto.getRandomValues(bytes);
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
   }
 
   function showStatus(text) {
@@ -87,7 +76,7 @@
     if (!code) {
       return;
     }
-    queue.push({ code: code, key: newKey() });
+    queue.push({ code: code, key: window.shelfmarkIdempotencyKey() });
     save();
     showStatus();
     send();
