@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
@@ -80,14 +82,14 @@ class ApiTokenCreateSerializer(serializers.Serializer):
     def validate_expires_at(self, value: datetime) -> datetime:
         if value > timezone.now() + timedelta(days=MAX_LIFETIME_DAYS):
             raise serializers.ValidationError(
-                f"The expiry may be at most {MAX_LIFETIME_DAYS} days from now."
+                _("The expiry may be at most %(days)d days from now.") % {"days": MAX_LIFETIME_DAYS}
             )
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "expires_at" in attrs and "expires_in_days" in attrs:
             raise serializers.ValidationError(
-                {"expires_at": "Send expires_at or expires_in_days, not both."}
+                {"expires_at": _("Send expires_at or expires_in_days, not both.")}
             )
         return attrs
 
@@ -100,7 +102,7 @@ class TokenApi(ResourceApi):
     row_shape = TOKEN_ROWS
     serializer_class = ApiTokenSerializer
     input_serializer_class = ApiTokenCreateSerializer
-    not_found_message = "No such token (or not yours)."
+    not_found_message = gettext_lazy("No such token (or not yours).")
 
     def get_scope(self) -> QuerySet[ApiToken]:
         return token_list(actor=self.request.user)

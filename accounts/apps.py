@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "Accounts and API tokens"
+    verbose_name = _("Accounts and API tokens")
 
     api_links = {"tokens": "token-list"}
     api_sections = [

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
@@ -31,15 +32,15 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             return None  # not ours: let session auth try
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(
-                "Malformed Authorization header: send 'Token <key>' or 'Bearer <key>'."
+                _("Malformed Authorization header: send 'Token <key>' or 'Bearer <key>'.")
             )
         try:
             key = header[1].decode("ascii")
         except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed("Invalid token.") from None
+            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
         token = token_for_key(key=key)
         if token is None:
-            raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
+            raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked token."))
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:

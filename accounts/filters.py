@@ -8,6 +8,7 @@ from typing import Any
 import django_filters as filters
 from django import forms
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiToken
 from accounts.selectors import VIEW_OTHERS_PERMISSION, token_list_check
@@ -18,7 +19,7 @@ class UserIdField(forms.Field):
     """A user id: ASCII digits only (str.isdigit() accepts "²", which int() refuses), and an
     empty value is an error too rather than "no filter"."""
 
-    default_error_messages = {"invalid": "'user' must be a user id."}
+    default_error_messages = {"invalid": _("'user' must be a user id.")}
 
     def clean(self, value: Any) -> int | None:
         if value is None:

@@ -14,6 +14,8 @@ import hashlib
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 TOKEN_PREFIX = "shm_"  # noqa: S105 - a public marker that makes leaked keys greppable
 
@@ -28,14 +30,14 @@ class ApiToken(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
     name = models.CharField(
-        max_length=100, help_text="What the token is for, e.g. 'backup script'."
+        max_length=100, help_text=_("What the token is for, e.g. 'backup script'.")
     )
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     key_hint = models.CharField(
-        max_length=16, editable=False, help_text="First characters of the key, to recognise it."
+        max_length=16, editable=False, help_text=_("First characters of the key, to recognise it.")
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never expires.")
+    expires_at = models.DateTimeField(null=True, blank=True, help_text=_("Empty: never expires."))
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Who issued the token, to trace a token given to someone else back to its issuer. Kept
     # (emptied) when that account is deleted: the token belongs to its user, not its issuer.
@@ -46,8 +48,10 @@ class ApiToken(models.Model):
         blank=True,
         editable=False,
         related_name="+",
-        help_text="Who issued the token. Empty: issued with manage.py create_api_token, "
-        "before issuers were recorded, or by an account since deleted.",
+        help_text=_(
+            "Who issued the token. Empty: issued with manage.py create_api_token, "
+            "before issuers were recorded, or by an account since deleted."
+        ),
     )
 
     class Meta:
@@ -56,14 +60,19 @@ class ApiToken(models.Model):
             models.Index(fields=["user", "created_at", "id"], name="apitoken_user_idx"),
             models.Index(fields=["created_at", "id"], name="apitoken_created_idx"),
         ]
-        verbose_name = "API token"
+        verbose_name = _("API token")
         # Issuing a token for someone lets its holder act as them. Superusers have every
         # permission; this one lets an administrator hand the power to a chosen account without
         # handing it to all staff.
         permissions = [("issue_token_for_others", "Can issue API tokens for other users")]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.key_hint}…) for {self.user}"
+        # What the admin shows of a token (its pages' titles, the delete confirmation).
+        return gettext("%(name)s (%(hint)s…) for %(user)s") % {
+            "name": self.name,
+            "hint": self.key_hint,
+            "user": self.user,
+        }
 
     @property
     def is_expired(self) -> bool:

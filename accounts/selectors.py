@@ -10,6 +10,7 @@ from django.contrib.auth.models import AnonymousUser, Permission
 from django.db.models import F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import ApiToken, hash_key
 from shelfmark.errors import NotAllowed
@@ -94,9 +95,13 @@ def token_list_check(*, actor: User | AnonymousUser, user_id: int | None) -> Non
     """Refuse (NotAllowed) a list of another user's tokens without the permission, rather than
     answer with one's own, which would look like that user's list."""
     if user_id is not None and user_id != actor.pk and not may_see_others_tokens(actor):
+        # The permission's name as the admin shows it (Django keeps it in English).
         raise NotAllowed(
-            "Listing other users' tokens needs the permission 'Can view API token' "
-            f"({VIEW_OTHERS_PERMISSION}); without it you see your own."
+            _(
+                "Listing other users' tokens needs the permission 'Can view API token' "
+                "(%(permission)s); without it you see your own."
+            )
+            % {"permission": VIEW_OTHERS_PERMISSION}
         )
 
 

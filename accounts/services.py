@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import TOKEN_PREFIX, ApiToken, RateCount, hash_key
 from accounts.selectors import REVOKE_OTHERS_PERMISSION
@@ -40,9 +41,12 @@ def token_create(
     ``created_by`` is who issued it (None: the command line, which has no signed-in user). Only
     ``token_issue`` checks who may issue what; this is for callers that already decided."""
     if expires_at is not None and expires_at <= timezone.now():
-        raise InvalidInput("The expiry must be in the future.", field="expires_at")
+        raise InvalidInput(_("The expiry must be in the future."), field="expires_at")
     if not user.is_active:
-        raise InvalidInput(f"User '{user}' is inactive and cannot have tokens.", field="user")
+        raise InvalidInput(
+            _("User '%(user)s' is inactive and cannot have tokens.") % {"user": user},
+            field="user",
+        )
     key = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,
@@ -79,16 +83,20 @@ def token_issue(
         # Checked before the user is looked up, or "no such user" would let anyone probe which
         # ids exist. has_perm is true for every active superuser: they need no grant.
         if not actor.has_perm(ISSUE_FOR_OTHERS_PERMISSION):
+            # The permission's name as the admin shows it (Django keeps it in English).
             raise NotAllowed(
-                "Only a superuser, or an account with the permission 'Can issue API tokens for "
-                "other users' (accounts.issue_token_for_others), may issue tokens for other users."
+                _(
+                    "Only a superuser, or an account with the permission 'Can issue API tokens "
+                    "for other users' (accounts.issue_token_for_others), may issue tokens for "
+                    "other users."
+                )
             )
         other = get_user_model().objects.filter(pk=user_id).first()
         if other is None:
-            raise InvalidInput("No user with this id.", field="user")
+            raise InvalidInput(_("No user with this id."), field="user")
         owner = other
         if owner.is_superuser and not actor.is_superuser:
-            raise NotAllowed("Only a superuser may issue tokens for a superuser.")
+            raise NotAllowed(_("Only a superuser may issue tokens for a superuser."))
     _check_lifetime(expires_at=expires_at, via_token=via_token)
     return token_create(user=owner, name=name, expires_at=expires_at, created_by=actor)
 
@@ -102,33 +110,41 @@ def _check_lifetime(*, expires_at: datetime | None, via_token: ApiToken | None) 
     if expires_at is not None and expires_at <= via_token.expires_at:
         return
     # Whole seconds, rounded down, so that the limit as shown is itself accepted.
+    # Times as the API writes them (expires_at takes the limit as it is shown).
     limit = f"{via_token.expires_at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
-    asked = (
-        "a token that never expires"
-        if expires_at is None
-        else f"a token expiring at {expires_at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
-    )
-    raise NotAllowed(
-        f"This request is signed with an API token that expires at {limit}, so it can only "
-        f"issue tokens that expire no later than that; you asked for {asked}. Send an earlier "
-        f"expires_at (at most {limit}), or sign in with a browser session to issue a "
-        "longer-lived token.",
-        code="expiry_beyond_token",
-    )
+    if expires_at is None:
+        message = _(
+            "This request is signed with an API token that expires at %(limit)s, so it can only "
+            "issue tokens that expire no later than that; you asked for a token that never "
+            "expires. Send an earlier expires_at (at most %(limit)s), or sign in with a browser "
+            "session to issue a longer-lived token."
+        ) % {"limit": limit}
+    else:
+        message = _(
+            "This request is signed with an API token that expires at %(limit)s, so it can only "
+            "issue tokens that expire no later than that; you asked for a token expiring at "
+            "%(asked)s. Send an earlier expires_at (at most %(limit)s), or sign in with a browser "
+            "session to issue a longer-lived token."
+        ) % {"limit": limit, "asked": f"{expires_at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"}
+    raise NotAllowed(message, code="expiry_beyond_token")
 
 
 def token_revoke_check(*, token: ApiToken, actor: User) -> None:
     """Raise NotAllowed unless ``actor`` may revoke ``token`` (the admin asks this too): their
     own, or anyone's with ``accounts.delete_apitoken``."""
     if token.user_id != actor.pk and not actor.has_perm(REVOKE_OTHERS_PERMISSION):
+        # The permission's name as the admin shows it (Django keeps it in English).
         raise NotAllowed(
-            "Revoking another user's token needs the permission 'Can delete API token' "
-            f"({REVOKE_OTHERS_PERMISSION}); you can revoke your own."
+            _(
+                "Revoking another user's token needs the permission 'Can delete API token' "
+                "(%(permission)s); you can revoke your own."
+            )
+            % {"permission": REVOKE_OTHERS_PERMISSION}
         )
     # The line token_issue draws: staff have no say over superusers' accounts, and revoking
     # their tokens would let staff break the administrators' scripts.
     if not actor.is_superuser and token.user.is_superuser:
-        raise NotAllowed("Only a superuser may revoke a superuser's tokens.")
+        raise NotAllowed(_("Only a superuser may revoke a superuser's tokens."))
 
 
 @service_transaction

@@ -14,6 +14,7 @@ from django import forms
 from django.contrib import admin
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from catalog import rules, services
 from catalog.models import Author, Book, BookAuthor, Copy, Subject
@@ -47,15 +48,28 @@ def _add_domain_error(form: forms.ModelForm, error: DomainError) -> None:
 
 class BookAdminForm(forms.ModelForm):
     isbn = forms.CharField(
-        label="ISBN",
+        label=_("ISBN"),
         required=False,
         max_length=20,
-        help_text="ISBN-10 or ISBN-13, hyphens allowed; stored as ISBN-13.",
+        help_text=_("ISBN-10 or ISBN-13, hyphens allowed; stored as ISBN-13."),
     )
 
     class Meta:
         model = Book
         fields = [*rules.BOOK_RULES, "subjects", "cover"]
+        # The labels the model's field names give, in the visitor's language (the model's
+        # fields have no verbose names of their own: adding them would be a migration).
+        labels = {
+            "title": _("Title"),
+            "subtitle": _("Subtitle"),
+            "publisher": _("Publisher"),
+            "year": _("Publication year"),
+            "language": _("Language"),
+            "pages": _("Page count"),
+            "description": _("Description"),
+            "subjects": _("Subjects"),
+            "cover": _("Cover"),
+        }
 
     def clean_cover(self) -> Any:
         """An uploaded cover meets the rule the services apply (format, size, not a placeholder)
@@ -88,6 +102,16 @@ class CopyAdminForm(forms.ModelForm):
     class Meta:
         model = Copy
         fields = ["book", *rules.COPY_RULES, "status"]
+        labels = {
+            "book": _("Book"),
+            "barcode": _("Barcode"),
+            "call_number": _("Call number"),
+            "location": _("Location"),
+            "loan_type": _("Loan type"),
+            "acquired_on": _("Acquired on"),
+            "note": _("Note"),
+            "status": _("Status"),
+        }
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -106,6 +130,7 @@ class AuthorAdminForm(forms.ModelForm):
     class Meta:
         model = Author
         fields = list(rules.AUTHOR_RULES)
+        labels = {"name": _("Name"), "sort_name": _("Sort name")}
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -120,6 +145,7 @@ class SubjectAdminForm(forms.ModelForm):
     class Meta:
         model = Subject
         fields = list(rules.SUBJECT_RULES)
+        labels = {"name": _("Name")}
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -12,6 +12,8 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpResponseBase
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters.utils import translate_validation
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
@@ -47,7 +49,7 @@ from shelfmark.rows import Row
 
 
 class CatalogAccess(AnyoneReadsStaffWrites):
-    message = "Only staff accounts may change the catalog."
+    message = gettext_lazy("Only staff accounts may change the catalog.")
 
 
 class CatalogApi(ResourceApi):
@@ -305,7 +307,7 @@ class CopyApi(CatalogApi):
         if "book" in data:
             data["book"] = selectors.book_get(data["book"])
             if data["book"] is None:
-                raise InvalidInput("No book with this id.", field="book")
+                raise InvalidInput(_("No book with this id."), field="book")
         return data
 
 

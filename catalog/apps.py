@@ -3,6 +3,7 @@ from typing import Any
 from django.apps import AppConfig
 from django.db import connections
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def _repair_triggers(using: str = "default", **kwargs: Any) -> None:
@@ -22,7 +23,7 @@ def _repair_triggers(using: str = "default", **kwargs: Any) -> None:
 
 class CatalogConfig(AppConfig):
     name = "catalog"
-    verbose_name = "Catalog"
+    verbose_name = _("Catalog")
 
     # Links on the API root (/api/) and the API docs' sections for this app's resources.
     api_links = {

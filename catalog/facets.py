@@ -25,14 +25,19 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from catalog.models import Author, Book, BookAuthor, Copy, CopyStatus, Subject
 from shelfmark.errors import InvalidInput
 from shelfmark.rows import Row, select_for_ids
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 TOP_VALUES = 10  # values per facet, the most frequent first
 
@@ -123,7 +128,7 @@ def _by_availability(matches: Matches) -> list[Row]:
 @dataclass(frozen=True)
 class Facet:
     name: str  # the facet's key in answers, and the list filter its values go to
-    label: str  # its heading on the website
+    label: StrOrPromise  # its heading on the website (translated when shown)
     description: str  # what a value is (API docs)
     count: Callable[[Matches], list[Row]]  # the sample -> the facet's top values
 
@@ -135,31 +140,31 @@ FACETS: dict[str, Facet] = {
     for facet in (
         Facet(
             "author",
-            "Author",
+            gettext_lazy("Author"),
             "Authors by name; `id` is the author's id (either goes to `?author=`).",
             _by_author,
         ),
         Facet(
             "subject",
-            "Subject",
+            gettext_lazy("Subject"),
             "Subjects by name; `id` is the subject's id (either goes to `?subject=`).",
             _by_subject,
         ),
         Facet(
             "language",
-            "Language",
+            gettext_lazy("Language"),
             "ISO 639 codes (books without one are not counted).",
             _by_language,
         ),
         Facet(
             "decade",
-            "Decade",
+            gettext_lazy("Decade"),
             "Decades of publication by their first year: `1990` is 1990 to 1999 (`?decade=1990`).",
             _by_decade,
         ),
         Facet(
             "available",
-            "Availability",
+            gettext_lazy("Availability"),
             "`true`: books with a copy on the shelf now, `false`: books with none; in that order.",
             _by_availability,
         ),
@@ -176,7 +181,8 @@ def facet_names(text: str) -> list[str]:
     if unknown:
         shown = ", ".join(repr(name[:40]) for name in unknown[:3])
         raise InvalidInput(
-            f"Unknown facet {shown}: the facets are {', '.join(FACET_NAMES)}.",
+            _("Unknown facet %(given)s: the facets are %(known)s.")
+            % {"given": shown, "known": ", ".join(FACET_NAMES)},
             code="unknown_facet",
             field="facets",
         )

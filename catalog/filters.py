@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet, Value
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
+from django.utils.translation import gettext as _
 
 from catalog.facets import decade_of, decade_years
 from catalog.models import YEAR_MAX, YEAR_MIN, Book, Copy, CopyStatus
@@ -30,7 +31,7 @@ class IntegerFilter(filters.NumberFilter):
 def _is_a_decade(value: int) -> None:
     if decade_of(value) != value:
         raise ValidationError(
-            "A decade is named by its first year, a multiple of 10: 1990 for 1990 to 1999.",
+            _("A decade is named by its first year, a multiple of 10: 1990 for 1990 to 1999."),
             code="not_a_decade",
         )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext as _
 from stdnum import isbn as stdnum_isbn
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 from stdnum.util import clean
@@ -27,26 +28,36 @@ def normalize_isbn(value: str) -> str:
     # Shape first, in our words (stdnum reports a 1-digit input as a format error, say).
     if not _ISBN_SHAPE.match(compact):
         raise IsbnError(
-            f"'{value}' is not a number: an ISBN has only digits (and an X as the last "
-            "character of an ISBN-10)."
+            _(
+                "'%(value)s' is not a number: an ISBN has only digits (and an X as the last "
+                "character of an ISBN-10)."
+            )
+            % {"value": value}
         )
     if len(compact) == 13 and compact.endswith("X"):
         raise IsbnError(
-            f"'{value}' ends in X: only an ISBN-10 may end in X; an ISBN-13 has only digits."
+            _("'%(value)s' ends in X: only an ISBN-10 may end in X; an ISBN-13 has only digits.")
+            % {"value": value}
         )
     if len(compact) not in (10, 13):
         raise IsbnError(
-            f"An ISBN has 10 or 13 digits; '{value}' has {len(compact)} "
-            "(hyphens and spaces are ignored)."
+            _(
+                "An ISBN has 10 or 13 digits; '%(value)s' has %(count)d (hyphens and spaces are "
+                "ignored)."
+            )
+            % {"value": value, "count": len(compact)}
         )
     try:
         stdnum_isbn.validate(compact)
     except InvalidChecksum:
         raise IsbnError(
-            f"'{value}' has a wrong check digit: check it was typed correctly."
+            _("'%(value)s' has a wrong check digit: check it was typed correctly.")
+            % {"value": value}
         ) from None
     except (InvalidComponent, InvalidFormat, InvalidLength):
-        raise IsbnError(f"'{value}' is not an ISBN: an ISBN-13 starts with 978 or 979.") from None
+        raise IsbnError(
+            _("'%(value)s' is not an ISBN: an ISBN-13 starts with 978 or 979.") % {"value": value}
+        ) from None
     return compact if len(compact) == 13 else stdnum_isbn.to_isbn13(compact)
 
 

@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce, Length, Lower
 from django.db.models.lookups import Exact, Range
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 YEAR_MIN = -3000  # the oldest works a library lists are older than the common era
 YEAR_MAX = 2100
@@ -18,14 +20,16 @@ YEAR_SORT_KEY = Coalesce("year", Value(YEAR_MAX + 1))
 
 
 class Author(models.Model):
-    name = models.CharField(max_length=255, help_text="Display name, e.g. 'Jane Austen'.")
+    name = models.CharField(max_length=255, help_text=_("Display name, e.g. 'Jane Austen'."))
     sort_name = models.CharField(
-        max_length=255, blank=True, help_text="Name for sorting, e.g. 'Austen, Jane'."
+        max_length=255, blank=True, help_text=_("Name for sorting, e.g. 'Austen, Jane'.")
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("author")
+        verbose_name_plural = _("authors")
         ordering = ["sort_name", "id"]
         constraints = [
             # Names identify authors in writes ("authors": ["Jane Austen"]), so one name is one
@@ -47,6 +51,8 @@ class Subject(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("subject")
+        verbose_name_plural = _("subjects")
         ordering = ["name", "id"]
         constraints = [
             models.UniqueConstraint(Lower("name"), name="subject_name_unique_ci"),
@@ -67,18 +73,18 @@ class Book(models.Model):
     authors = models.ManyToManyField(Author, through="BookAuthor", related_name="books")
     # NULL, not "", for "no ISBN": the unique constraint must allow many books without one.
     isbn = models.CharField(  # noqa: DJ001
-        "ISBN",
+        _("ISBN"),
         max_length=13,
         null=True,
         blank=True,
-        help_text="Normalized ISBN-13 digits; empty for books without an ISBN.",
+        help_text=_("Normalized ISBN-13 digits; empty for books without an ISBN."),
     )
     publisher = models.CharField(max_length=255, blank=True)
-    year = models.IntegerField("publication year", null=True, blank=True)
+    year = models.IntegerField(_("publication year"), null=True, blank=True)
     language = models.CharField(
-        max_length=3, blank=True, help_text="ISO 639 code: 'en', 'fr', 'grc'…"
+        max_length=3, blank=True, help_text=_("ISO 639 code: 'en', 'fr', 'grc'…")
     )
-    pages = models.PositiveIntegerField("page count", null=True, blank=True)
+    pages = models.PositiveIntegerField(_("page count"), null=True, blank=True)
     description = models.TextField(blank=True)
     subjects = models.ManyToManyField(Subject, related_name="books", blank=True)
     # The front cover, in the default storage (MEDIA_ROOT). Set through
@@ -98,6 +104,8 @@ class Book(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("book")
+        verbose_name_plural = _("books")
         ordering = ["title", "id"]
         constraints = [
             models.UniqueConstraint(fields=["isbn"], name="book_isbn_unique"),
@@ -185,23 +193,44 @@ class BookAuthor(models.Model):
 
 
 class CopyStatus(models.TextChoices):
-    AVAILABLE = "available", "Available"
-    ON_LOAN = "on_loan", "On loan"
-    ON_HOLD_SHELF = "on_hold_shelf", "On hold shelf"
-    LOST = "lost", "Lost"
+    AVAILABLE = "available", _("Available")
+    ON_LOAN = "on_loan", _("On loan")
+    ON_HOLD_SHELF = "on_hold_shelf", _("On hold shelf")
+    LOST = "lost", _("Lost")
     # Not found where it should be (a stocktake's verdict): scanned again, it is found.
-    MISSING = "missing", "Missing"
-    DAMAGED = "damaged", "Damaged"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-    IN_REPAIR = "in_repair", "In repair"
+    MISSING = "missing", _("Missing")
+    DAMAGED = "damaged", _("Damaged")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    IN_REPAIR = "in_repair", _("In repair")
+
+
+# A copy's status inside a sentence ("Copy 123 is on loan; …"): the labels above lower-cased in
+# English, but their own words in other languages (German capitalises nouns: "im Abholregal").
+COPY_STATUS_IN_SENTENCE = {
+    CopyStatus.AVAILABLE: pgettext_lazy("copy status in a sentence", "available"),
+    CopyStatus.ON_LOAN: pgettext_lazy("copy status in a sentence", "on loan"),
+    CopyStatus.ON_HOLD_SHELF: pgettext_lazy("copy status in a sentence", "on hold shelf"),
+    CopyStatus.LOST: pgettext_lazy("copy status in a sentence", "lost"),
+    CopyStatus.MISSING: pgettext_lazy("copy status in a sentence", "missing"),
+    CopyStatus.DAMAGED: pgettext_lazy("copy status in a sentence", "damaged"),
+    CopyStatus.WITHDRAWN: pgettext_lazy("copy status in a sentence", "withdrawn"),
+    CopyStatus.IN_REPAIR: pgettext_lazy("copy status in a sentence", "in repair"),
+}
+
+
+def copy_status_in_sentence(status: str) -> str:
+    """A copy's status as a sentence says it ("is on loan"), in the active language; a status
+    the catalog does not know, quoted."""
+    phrase = COPY_STATUS_IN_SENTENCE.get(status)  # type: ignore[call-overload]
+    return str(phrase) if phrase is not None else repr(status)
 
 
 class LoanType(models.TextChoices):
     """How a copy may be lent; circulation rules can give each its own loan period and limits."""
 
-    NORMAL = "normal", "Normal loan"
-    SHORT = "short", "Short loan"
-    REFERENCE = "reference", "Not for loan (reference)"
+    NORMAL = "normal", _("Normal loan")
+    SHORT = "short", _("Short loan")
+    REFERENCE = "reference", _("Not for loan (reference)")
 
 
 # Statuses that stand for a loan or a waiting hold: only circulation enters and leaves them
@@ -216,8 +245,8 @@ class Copy(models.Model):
     # PROTECT: a book with physical copies is not deleted by accident; withdraw copies first.
     # No index of its own: copy_book_status_idx (book, status) serves look-ups by book.
     book = models.ForeignKey(Book, on_delete=models.PROTECT, related_name="copies", db_index=False)
-    call_number = models.CharField(max_length=64, blank=True, help_text="e.g. 823.7 AUS")
-    location = models.CharField(max_length=100, blank=True, help_text="Shelf or room")
+    call_number = models.CharField(max_length=64, blank=True, help_text=_("e.g. 823.7 AUS"))
+    location = models.CharField(max_length=100, blank=True, help_text=_("Shelf or room"))
     status = models.CharField(
         max_length=20, choices=CopyStatus.choices, default=CopyStatus.AVAILABLE
     )
@@ -234,7 +263,8 @@ class Copy(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name_plural = "copies"
+        verbose_name = _("copy")
+        verbose_name_plural = _("copies")
         ordering = ["barcode"]
         constraints = [
             models.CheckConstraint(

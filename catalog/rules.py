@@ -15,11 +15,17 @@ import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from catalog.isbn import IsbnError, normalize_isbn
 from catalog.models import YEAR_MAX, YEAR_MIN, LoanType
 from shelfmark.errors import InvalidInput, RuleError
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 Rule = Callable[[Any], Any]
 
@@ -74,7 +80,7 @@ def clean_text(value: str | None) -> str:
 def clean_title(value: str | None) -> str:
     title = squash_spaces(value)
     if not title:
-        raise RuleError("A book needs a title.")
+        raise RuleError(_("A book needs a title."))
     return title
 
 
@@ -82,13 +88,13 @@ def clean_name(value: str | None) -> str:
     """An author's or a subject's name: one line, not blank."""
     name = squash_spaces(value)
     if not name:
-        raise RuleError("A name may not be blank.")
+        raise RuleError(_("A name may not be blank."))
     return name
 
 
 def sort_name_for(name: str) -> str:
     """'Jane Austen' -> 'Austen, Jane'; a single word stays as it is."""
-    first, _, last = name.rpartition(" ")
+    first, _space, last = name.rpartition(" ")
     return f"{last}, {first}" if first else name
 
 
@@ -108,27 +114,50 @@ def clean_language(value: str | None) -> str:
     language = (value or "").strip().lower()
     if language and not (language.isascii() and language.isalpha() and 2 <= len(language) <= 3):
         raise RuleError(
-            f"'{language}' is not an ISO 639 language code (two or three letters, e.g. 'en')."
+            _("'%(code)s' is not an ISO 639 language code (two or three letters, e.g. 'en').")
+            % {"code": language}
         )
     return language
 
 
-def clean_scanned_code(value: str | None, *, what: str, missing: str) -> str:
+def clean_scanned_code(
+    value: str | None,
+    *,
+    what: str,
+    missing: str,
+    spaces: str | None = None,
+    invisible: str | None = None,
+) -> str:
     """What a label's barcode says (a copy's, a library card's): visible characters only, since
     a scanner types nothing else and an invisible one would make two labels that look alike
-    differ. ``what`` names it in messages ("A barcode …"), ``missing`` is the blank message."""
+    differ. ``missing`` is the blank message; ``spaces`` and ``invisible`` are the whole
+    sentences for the other two refusals (translated, in the active language). Without them,
+    ``what`` names the code at the start of a sentence ("A barcode …"), a fragment whose
+    translation must fit any sentence: prefer the whole sentences."""
     code = unicodedata.normalize("NFC", (value or "").strip())
     if not code:
         raise RuleError(missing)
     if any(ch.isspace() for ch in code):
-        raise RuleError(f"{what} may not contain spaces.")
+        raise RuleError(
+            spaces or _("%(what)s may not contain spaces.") % {"what": what},
+        )
     if any(unicodedata.category(ch) in INVISIBLE for ch in code):
-        raise RuleError(f"{what} may not contain invisible characters (such as zero-width spaces).")
+        raise RuleError(
+            invisible
+            or _("%(what)s may not contain invisible characters (such as zero-width spaces).")
+            % {"what": what}
+        )
     return code
 
 
 def clean_barcode(value: str | None) -> str:
-    return clean_scanned_code(value, what="A barcode", missing="A copy needs a barcode.")
+    return clean_scanned_code(
+        value,
+        what=_("A barcode"),
+        missing=_("A copy needs a barcode."),
+        spaces=_("A barcode may not contain spaces."),
+        invisible=_("A barcode may not contain invisible characters (such as zero-width spaces)."),
+    )
 
 
 LOAN_TYPES = frozenset(LoanType.values)  # (``LoanType.values`` builds a new list each time)
@@ -138,7 +167,8 @@ def clean_loan_type(value: str | None) -> str:
     loan_type = (value or "").strip() or LoanType.NORMAL
     if loan_type not in LOAN_TYPES:
         raise RuleError(
-            f"Unknown loan type '{loan_type}'. Use one of: {', '.join(LoanType.values)}."
+            _("Unknown loan type '%(given)s'. Use one of: %(known)s.")
+            % {"given": loan_type, "known": ", ".join(LoanType.values)}
         )
     return loan_type
 
@@ -173,10 +203,14 @@ def clean_cover(content: bytes) -> CoverImage:
     from PIL import Image  # imported by the first cover checked: Pillow is ~5 MB per web worker
 
     if not content:
-        raise RuleError("The cover file is empty.")
+        raise RuleError(_("The cover file is empty."))
     if len(content) > COVER_MAX_BYTES:
-        raise RuleError(f"A cover may be at most {COVER_MAX_BYTES // (1024 * 1024)} MB.")
-    too_big = RuleError(f"A cover may be at most {COVER_MAX_PIXELS // 1_000_000} megapixels.")
+        raise RuleError(
+            _("A cover may be at most %(size)d MB.") % {"size": COVER_MAX_BYTES // (1024 * 1024)}
+        )
+    too_big = RuleError(
+        _("A cover may be at most %(size)d megapixels.") % {"size": COVER_MAX_PIXELS // 1_000_000}
+    )
     try:
         with warnings.catch_warnings():
             # Pillow only warns between its limit and twice it; here that is a refusal too.
@@ -189,25 +223,57 @@ def clean_cover(content: bytes) -> CoverImage:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise too_big from None
     except (OSError, SyntaxError, ValueError):
-        raise RuleError("The cover is not an image file (JPEG, PNG, GIF or WebP).") from None
+        raise RuleError(_("The cover is not an image file (JPEG, PNG, GIF or WebP).")) from None
     if image_format not in COVER_FORMATS:
         raise RuleError(
-            f"A cover must be a JPEG, PNG, GIF or WebP image, not {image_format or 'this format'}."
+            _("A cover must be a JPEG, PNG, GIF or WebP image, not %(format)s.")
+            % {"format": image_format}
+            if image_format
+            else _("A cover must be a JPEG, PNG, GIF or WebP image, not this format.")
         )
     if width < 2 or height < 2:
-        raise RuleError("The cover image is empty (a placeholder of one pixel).")
+        raise RuleError(_("The cover image is empty (a placeholder of one pixel)."))
 
     extension, content_type = COVER_FORMATS[image_format]
     return CoverImage(content, extension, content_type, width, height)
 
 
 @dataclass(frozen=True)
+class NumberMessages:
+    """A number rule's refusals as whole sentences (``gettext_lazy``), so each language words
+    them its own way. Placeholders: ``%(text)s`` (what was written), ``%(value)s``,
+    ``%(minimum)s`` and ``%(maximum)s``."""
+
+    not_whole_text: StrOrPromise  # a text that is not a whole number
+    not_whole: StrOrPromise  # a value that is not a whole number
+    out_of_range: StrOrPromise
+
+
+@dataclass(frozen=True)
 class WholeNumberRange:
-    """An optional whole number within bounds (the database checks the same bounds)."""
+    """An optional whole number within bounds (the database checks the same bounds).
+    ``messages`` words its refusals; without them, ``what`` names the number inside a
+    sentence ("The {what} must be …"), a fragment whose translation must fit any sentence."""
 
     minimum: int
     maximum: int
-    what: str
+    what: StrOrPromise
+    messages: NumberMessages | None = None
+
+    def _refusal(self, which: str, **values: Any) -> RuleError:
+        if self.messages is not None:
+            text = str(getattr(self.messages, which))
+        else:
+            text = {
+                "not_whole_text": _("The %(what)s must be a whole number; '%(text)s' is not."),
+                "not_whole": _("The %(what)s must be a whole number."),
+                "out_of_range": _(
+                    "The %(what)s must be from %(minimum)s to %(maximum)s; %(value)s is not."
+                ),
+            }[which]
+        return RuleError(
+            text % {"what": self.what, "minimum": self.minimum, "maximum": self.maximum, **values}
+        )
 
     def from_text(self, value: str | int | None) -> int | None:
         """The rule for a number written as text (an import file's cell): blank is no value,
@@ -221,23 +287,45 @@ class WholeNumberRange:
             except ValueError:  # signs twice: "+-5"
                 value = None
             if value is None:
-                raise RuleError(f"The {self.what} must be a whole number; '{text}' is not.")
+                raise self._refusal("not_whole_text", text=text)
         return self(value)
 
     def __call__(self, value: int | None) -> int | None:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            raise RuleError(f"The {self.what} must be a whole number.")
+            raise self._refusal("not_whole")
         if not self.minimum <= value <= self.maximum:
-            raise RuleError(
-                f"The {self.what} must be from {self.minimum} to {self.maximum}; {value} is not."
-            )
+            raise self._refusal("out_of_range", value=value)
         return value
 
 
-clean_year = WholeNumberRange(YEAR_MIN, YEAR_MAX, "publication year")
-clean_pages = WholeNumberRange(1, 100_000, "page count")
+clean_year = WholeNumberRange(
+    YEAR_MIN,
+    YEAR_MAX,
+    gettext_lazy("publication year"),
+    NumberMessages(
+        not_whole_text=gettext_lazy(
+            "The publication year must be a whole number; '%(text)s' is not."
+        ),
+        not_whole=gettext_lazy("The publication year must be a whole number."),
+        out_of_range=gettext_lazy(
+            "The publication year must be from %(minimum)s to %(maximum)s; %(value)s is not."
+        ),
+    ),
+)
+clean_pages = WholeNumberRange(
+    1,
+    100_000,
+    gettext_lazy("page count"),
+    NumberMessages(
+        not_whole_text=gettext_lazy("The page count must be a whole number; '%(text)s' is not."),
+        not_whole=gettext_lazy("The page count must be a whole number."),
+        out_of_range=gettext_lazy(
+            "The page count must be from %(minimum)s to %(maximum)s; %(value)s is not."
+        ),
+    ),
+)
 
 
 class BookFields(TypedDict, total=False):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from catalog import rules
@@ -149,7 +150,11 @@ class BookInputSerializer(serializers.Serializer):
         if "author" in data:
             if "authors" in self.initial_data:
                 raise serializers.ValidationError(
-                    {"author": ["Send either 'author' (one name) or 'authors' (a list), not both."]}
+                    {
+                        "author": [
+                            _("Send either 'author' (one name) or 'authors' (a list), not both.")
+                        ]
+                    }
                 )
             data["authors"] = [data.pop("author")]
         return data

@@ -7,10 +7,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.conf.locale import LANG_INFO
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
+from django.utils.formats import number_format
+from django.utils.translation import get_language_info, gettext_lazy
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from catalog import rules, selectors
@@ -82,7 +84,7 @@ def book_list(request: HttpRequest) -> HttpResponse:
         facets=_facet_groups(request, facets) if facets else [],
         facets_estimated=facets.estimated if facets else False,
         facets_limit=facets.limit if facets else 0,
-        facets_limit_text=f"{facets.limit:,}" if facets else "",
+        facets_limit_text=number_format(facets.limit, force_grouping=True) if facets else "",
         active_filters=_active_filters(request, filterset, facets),
         # Every filter off, the search kept.
         clear_filters_url=f"{request.path}?{urlencode({'q': query})}" if query else request.path,
@@ -91,7 +93,10 @@ def book_list(request: HttpRequest) -> HttpResponse:
 
 
 # Labels of the list's filters that are not facets (the facets' own are in catalog.facets).
-FILTER_LABELS = {"year_min": "Published from", "year_max": "Published until"}
+FILTER_LABELS = {
+    "year_min": gettext_lazy("Published from"),
+    "year_max": gettext_lazy("Published until"),
+}
 
 
 def _with_parameter(request: HttpRequest, name: str, value: str | None) -> str:
@@ -105,13 +110,23 @@ def _with_parameter(request: HttpRequest, name: str, value: str | None) -> str:
     return f"{request.path}?{query.urlencode()}" if query else request.path
 
 
+def language_name(code: str) -> str:
+    """A language's name in the visitor's language (Django's names and their translations),
+    or its code for a language Django does not name ("grc")."""
+    try:
+        return str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
+
+
 def _value_label(name: str, value: str) -> str:
     if name == "language":
-        return str(LANG_INFO.get(value, {}).get("name", value))
+        return language_name(value)
     if name == "decade":
-        return f"{value}s"
+        # Translators: a decade, named by its first year: "1990s".
+        return _("%(year)ss") % {"year": value}
     if name == "available":
-        return "On the shelf now" if value == "true" else "None on the shelf"
+        return _("On the shelf now") if value == "true" else _("None on the shelf")
     return value
 
 
@@ -144,7 +159,7 @@ def _facet_groups(request: HttpRequest, facets: BookFacets) -> list[dict[str, An
             for entry in entries
         ]
         if values:
-            groups.append({"name": name, "label": FACETS[name].label, "values": values})
+            groups.append({"name": name, "label": str(FACETS[name].label), "values": values})
     return groups
 
 
@@ -166,7 +181,9 @@ def _active_filters(
             value = _value_label(name, match["value"] if match else given.strip())
         active.append(
             {
-                "label": FACETS[name].label if name in FACETS else FILTER_LABELS.get(name, name),
+                "label": str(FACETS[name].label)
+                if name in FACETS
+                else str(FILTER_LABELS.get(name, name)),
                 "value": value,
                 "remove_url": _with_parameter(request, name, None),
             }
@@ -210,7 +227,7 @@ def book_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
         {
             "book": book,
             "isbn_display": selectors.isbn_display(book["isbn"]),
-            "language_name": LANG_INFO.get(book["language"], {}).get("name", book["language"]),
+            "language_name": language_name(book["language"]),
             "copies": copies,
             # Other apps' parts of the page (catalog/extensions.py explains the hook).
             "book_page_includes": book_page_includes(),

@@ -16,6 +16,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext, override
+
+from shelfmark.languages import language_or_default
 
 
 def password_setup_link(user: Any) -> str:
@@ -30,7 +33,9 @@ def password_setup_link(user: Any) -> str:
 
 
 def send_password_setup_email(user: Any) -> bool:
-    """Email ``user`` the link to choose a password; False when they have no address."""
+    """Email ``user`` the link to choose a password, in their language as a patron (staff
+    make the login, in whatever language their own page is); False when they have no
+    address."""
     if not user.email:
         return False
     context = {
@@ -39,9 +44,15 @@ def send_password_setup_email(user: Any) -> bool:
         "library_name": settings.LIBRARY_NAME,
         "site_url": settings.SITE_URL,
     }
+    patron = getattr(user, "patron", None)
+    with override(language_or_default(patron.language if patron else None)):
+        subject = gettext("Choose your password for %(library)s") % {
+            "library": settings.LIBRARY_NAME
+        }
+        message = render_to_string("circulation/email/password_setup.txt", context)
     send_mail(
-        subject=f"Choose your password for {settings.LIBRARY_NAME}",
-        message=render_to_string("circulation/email/password_setup.txt", context),
+        subject=subject,
+        message=message,
         from_email=None,  # DEFAULT_FROM_EMAIL
         recipient_list=[user.email],
     )

@@ -15,6 +15,9 @@ from typing import Any, ClassVar
 
 from django.db import transaction
 from django.db.models import Model, QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -74,7 +77,7 @@ from shelfmark.api.views import (
 from shelfmark.errors import InvalidInput, NotAllowed, NotFound
 from shelfmark.rows import Row, RowShape
 
-NO_PATRON_RECORD = (
+NO_PATRON_RECORD = gettext_lazy(
     "Your account is not linked to a patron record, so it has no loans or holds. Ask the "
     "library staff to link it to your library card."
 )
@@ -112,7 +115,7 @@ class CirculationApi(ResourceApi):
     permission_classes = [CirculationAccess]
     # What a patron (a signed-in account that is not staff) may do here, to their own records.
     patron_methods: ClassVar[tuple[str, ...]] = ()
-    patron_refusal: ClassVar[str] = "Only library staff may do this."
+    patron_refusal: ClassVar[str | Promise] = gettext_lazy("Only library staff may do this.")
 
     def row_of(
         self, shape: RowShape, scope: QuerySet[Any], obj: Model | None, list_url: str
@@ -182,7 +185,9 @@ class PatronApi(CirculationApi):
     list_url_name = "patron-list"
     serializer_class = PatronSerializer
     patron_methods: ClassVar[tuple[str, ...]] = ("GET",)
-    patron_refusal = "Patron records are changed by the library staff; ask at the desk."
+    patron_refusal = gettext_lazy(
+        "Patron records are changed by the library staff; ask at the desk."
+    )
 
     def get_scope(self) -> QuerySet[Patron]:
         return rows.patrons_visible_to(self.request.user)
@@ -192,7 +197,7 @@ class PatronApi(CirculationApi):
         if "category" in data:
             data["category"] = rows.category_get(data["category"])
             if data["category"] is None:
-                raise InvalidInput("No patron category with this id.", field="category")
+                raise InvalidInput(_("No patron category with this id."), field="category")
         return data
 
 
@@ -411,7 +416,7 @@ class HoldListApi(IdempotentPost, ListMixin, CreateMixin, HoldApi):
     def create_object(self, data: dict[str, Any]) -> Hold:
         book = catalog_selectors.book_get(data["book"])
         if book is None:
-            raise InvalidInput("No book with this id.", field="book")
+            raise InvalidInput(_("No book with this id."), field="book")
         patron = self.patron_for(data.get("patron"))
         return services.hold_place(patron=patron, book=book, actor=self.request.user)
 
@@ -421,14 +426,18 @@ class HoldListApi(IdempotentPost, ListMixin, CreateMixin, HoldApi):
             # Another patron's id is, to a patron, no patron at all: the same 400 as an unknown one.
             patron = rows.patrons_visible_to(user).filter(pk=patron_id).first()
             if patron is None:
-                raise InvalidInput(f"No patron with id {patron_id}.", field="patron")
+                raise InvalidInput(
+                    _("No patron with id %(id)s.") % {"id": patron_id}, field="patron"
+                )
             return patron
         own = rows.patron_of(user)
         if own is not None:
             return own
         if is_staff(user):
-            raise InvalidInput("Say whom the hold is for: 'patron', a patron id.", field="patron")
-        raise NotAllowed(NO_PATRON_RECORD, code="no_patron_record")
+            raise InvalidInput(
+                _("Say whom the hold is for: 'patron', a patron id."), field="patron"
+            )
+        raise NotAllowed(str(NO_PATRON_RECORD), code="no_patron_record")
 
 
 @extend_schema_view(
@@ -493,7 +502,7 @@ class MeApi(ResourceApi):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         summary = rows.patron_summary(self.get_scope())
         if summary is None:
-            raise NotFound(NO_PATRON_RECORD, code="no_patron_record")
+            raise NotFound(str(NO_PATRON_RECORD), code="no_patron_record")
         return Response(
             {
                 "patron": self.present_as(

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.request import Request
@@ -45,7 +46,8 @@ class FineApi(FinesOnly, CirculationApi):
     row_shape = FINE_ROWS
     list_url_name = "fine-list"
     serializer_class = FineEntrySerializer
-    not_found_message = "No fine entry with id {pk}."
+    # Lazy: the API kit fills it in ({pk}) per request, in the request's language.
+    not_found_message = cast(str, gettext_lazy("No fine entry with id {pk}."))
 
     def get_scope(self) -> QuerySet[FineEntry]:
         return fines_visible_to(self.request.user)
@@ -99,7 +101,7 @@ class PaymentAccess(CirculationAccess):
     def has_model_permission(self, request: Any, view: Any) -> bool:
         if request.user.has_perm("circulation.add_fineentry"):
             return True
-        self.message = (
+        self.message = gettext_lazy(
             "Your account may not take payments (permission circulation.add_fineentry); ask an "
             "administrator."
         )

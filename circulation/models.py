@@ -16,6 +16,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Book, Copy, LoanType
 
@@ -25,43 +28,44 @@ class PatronCategory(models.Model):
 
     name = models.CharField(max_length=100)
     loan_period_days = models.PositiveSmallIntegerField(default=21)
-    max_loans = models.PositiveSmallIntegerField(default=5, help_text="Loans at once.")
-    max_renewals = models.PositiveSmallIntegerField(default=2, help_text="Per loan.")
-    max_holds = models.PositiveSmallIntegerField(default=5, help_text="Active holds at once.")
+    max_loans = models.PositiveSmallIntegerField(default=5, help_text=_("Loans at once."))
+    max_renewals = models.PositiveSmallIntegerField(default=2, help_text=_("Per loan."))
+    max_holds = models.PositiveSmallIntegerField(default=5, help_text=_("Active holds at once."))
     hold_pickup_days = models.PositiveSmallIntegerField(
-        default=7, help_text="Days a ready hold waits on the hold shelf."
+        default=7, help_text=_("Days a ready hold waits on the hold shelf.")
     )
     overdue_blocks = models.BooleanField(
-        default=True, help_text="An overdue loan stops new loans and renewals."
+        default=True, help_text=_("An overdue loan stops new loans and renewals.")
     )
     card_valid_months = models.PositiveSmallIntegerField(
-        default=12, help_text="Months a card is extended by when it is renewed at the desk."
+        default=12, help_text=_("Months a card is extended by when it is renewed at the desk.")
     )
     # Fines (settings.FINES_ENABLED; circulation.services.fines): per open day a loan is late,
     # after the grace days, up to a maximum per loan; a balance from ``fines_block_at`` up
     # stops borrowing. Loan types can differ through CirculationRule.
     fine_per_day = models.DecimalField(
-        max_digits=8, decimal_places=2, default=Decimal("0"), help_text="0: no fines."
+        max_digits=8, decimal_places=2, default=Decimal("0"), help_text=_("0: no fines.")
     )
     fine_grace_days = models.PositiveSmallIntegerField(
-        default=0, help_text="Open days late that cost nothing; past them, every day counts."
+        default=0, help_text=_("Open days late that cost nothing; past them, every day counts.")
     )
     fine_max_per_loan = models.DecimalField(
-        max_digits=8, decimal_places=2, null=True, blank=True, help_text="Empty: no maximum."
+        max_digits=8, decimal_places=2, null=True, blank=True, help_text=_("Empty: no maximum.")
     )
     fines_block_at = models.DecimalField(
         max_digits=8,
         decimal_places=2,
         null=True,
         blank=True,
-        help_text="Fines owed from which a patron may not borrow; empty: never.",
+        help_text=_("Fines owed from which a patron may not borrow; empty: never."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("patron category")
         ordering = ["name", "id"]
-        verbose_name_plural = "patron categories"
+        verbose_name_plural = _("patron categories")
         constraints = [
             models.UniqueConstraint(Lower("name"), name="patroncategory_name_unique_ci"),
             models.CheckConstraint(condition=~Q(name=""), name="patroncategory_name_not_blank"),
@@ -93,10 +97,16 @@ class Patron(models.Model):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     category = models.ForeignKey(PatronCategory, on_delete=models.PROTECT, related_name="patrons")
-    expires_on = models.DateField(null=True, blank=True, help_text="Empty: the card never expires.")
+    expires_on = models.DateField(
+        null=True, blank=True, help_text=_("Empty: the card never expires.")
+    )
     blocked = models.BooleanField(default=False)
     block_reason = models.CharField(max_length=255, blank=True)
     notes = models.TextField(blank=True)
+    # The language of their notices and emails (one of settings.LANGUAGES, which the rule
+    # checks; a constraint would need a migration for each language a library adds). Empty: the
+    # library's own, LANGUAGE_CODE.
+    language = models.CharField(max_length=10, blank=True)
     # The login a patron uses for self-service (their loans, holds, renewals).
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -109,6 +119,8 @@ class Patron(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("patron")
+        verbose_name_plural = _("patrons")
         ordering = ["name", "id"]
         constraints = [
             models.CheckConstraint(condition=~Q(card_number=""), name="patron_card_not_blank"),
@@ -140,10 +152,10 @@ class CirculationRule(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="rules",
-        help_text="Empty: every category.",
+        help_text=_("Empty: every category."),
     )
     loan_type = models.CharField(
-        max_length=20, choices=LoanType.choices, blank=True, help_text="Empty: every loan type."
+        max_length=20, choices=LoanType.choices, blank=True, help_text=_("Empty: every loan type.")
     )
     loan_period_days = models.PositiveSmallIntegerField(null=True, blank=True)
     max_loans = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -153,6 +165,8 @@ class CirculationRule(models.Model):
     fine_max_per_loan = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
 
     class Meta:
+        verbose_name = _("circulation rule")
+        verbose_name_plural = _("circulation rules")
         constraints = [
             models.UniqueConstraint(
                 fields=["category", "loan_type"],
@@ -180,8 +194,9 @@ class CirculationRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        category = self.category.name if self.category else "every category"
-        return f"{category}, {self.get_loan_type_display() or 'every loan type'}"
+        category = self.category.name if self.category else gettext("every category")
+        loan_type = self.get_loan_type_display() or gettext("every loan type")
+        return f"{category}, {loan_type}"
 
 
 class ClosedWeekday(models.Model):
@@ -190,13 +205,15 @@ class ClosedWeekday(models.Model):
     weekday = models.PositiveSmallIntegerField(unique=True)
 
     class Meta:
+        verbose_name = _("closed weekday")
+        verbose_name_plural = _("closed weekdays")
         ordering = ["weekday"]
         constraints = [
             models.CheckConstraint(condition=Q(weekday__lte=6), name="closedweekday_range")
         ]
 
     def __str__(self) -> str:
-        return ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[self.weekday]
+        return str(WEEKDAYS_ABBR[self.weekday])  # Django's own names: "Mon" … "Sun", translated
 
 
 class ClosedDate(models.Model):
@@ -206,6 +223,8 @@ class ClosedDate(models.Model):
     reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("closed date")
+        verbose_name_plural = _("closed dates")
         ordering = ["date"]
 
     def __str__(self) -> str:
@@ -220,10 +239,12 @@ class Loan(models.Model):
     checked_in_at = models.DateTimeField(null=True, blank=True)
     renewals = models.PositiveSmallIntegerField(default=0)
     days_late = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Set at check-in: days after the due date."
+        null=True, blank=True, help_text=_("Set at check-in: days after the due date.")
     )
 
     class Meta:
+        verbose_name = _("loan")
+        verbose_name_plural = _("loans")
         ordering = ["-checked_out_at", "-id"]
         permissions = [
             # The desk's "Lend anyway" (circulation.services.checkout: OVERRIDES says which
@@ -257,15 +278,18 @@ class Loan(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.copy.barcode} to {self.patron.card_number}"
+        return gettext("%(barcode)s to %(card)s") % {
+            "barcode": self.copy.barcode,
+            "card": self.patron.card_number,
+        }
 
 
 class HoldStatus(models.TextChoices):
-    WAITING = "waiting", "Waiting"
-    READY = "ready", "Ready on the hold shelf"
-    COLLECTED = "collected", "Collected"
-    CANCELLED = "cancelled", "Cancelled"
-    EXPIRED = "expired", "Expired"
+    WAITING = "waiting", _("Waiting")
+    READY = "ready", _("Ready on the hold shelf")
+    COLLECTED = "collected", _("Collected")
+    CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Expired")
 
 
 ACTIVE_HOLD_STATUSES = (HoldStatus.WAITING, HoldStatus.READY)
@@ -304,6 +328,8 @@ class Hold(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("hold")
+        verbose_name_plural = _("holds")
         ordering = ["book", "sequence"]
         constraints = [
             models.UniqueConstraint(fields=["book", "sequence"], name="hold_sequence_unique"),
@@ -348,27 +374,31 @@ class Hold(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.book} for {self.patron.card_number} ({self.status})"
+        return gettext("%(book)s for %(card)s (%(status)s)") % {
+            "book": self.book,
+            "card": self.patron.card_number,
+            "status": self.get_status_display(),
+        }
 
 
 class EventKind(models.TextChoices):
-    CHECKOUT = "checkout", "Checked out"
-    CHECKIN = "checkin", "Checked in"
-    RENEW = "renew", "Renewed"
-    HOLD_PLACED = "hold_placed", "Hold placed"
-    HOLD_READY = "hold_ready", "Hold ready (copy trapped)"
-    HOLD_COLLECTED = "hold_collected", "Hold collected"
-    HOLD_CANCELLED = "hold_cancelled", "Hold cancelled"
-    HOLD_EXPIRED = "hold_expired", "Hold expired"
-    HOLD_REQUEUED = "hold_requeued", "Hold back in the queue (its copy was lent to another)"
-    HOLD_SUSPENDED = "hold_suspended", "Hold suspended"
-    HOLD_RESUMED = "hold_resumed", "Hold resumed"
-    PATRON_BLOCKED = "patron_blocked", "Patron blocked"
-    PATRON_UNBLOCKED = "patron_unblocked", "Patron unblocked"
-    CARD_RENEWED = "card_renewed", "Card renewed"
-    CARD_EXPIRY_CHANGED = "card_expiry_changed", "Card expiry date changed"
-    COPY_FOUND = "copy_found", "Copy found (was lost or missing)"
-    OVERRIDE = "override", "Refusal overridden"
+    CHECKOUT = "checkout", _("Checked out")
+    CHECKIN = "checkin", _("Checked in")
+    RENEW = "renew", _("Renewed")
+    HOLD_PLACED = "hold_placed", _("Hold placed")
+    HOLD_READY = "hold_ready", _("Hold ready (copy trapped)")
+    HOLD_COLLECTED = "hold_collected", _("Hold collected")
+    HOLD_CANCELLED = "hold_cancelled", _("Hold cancelled")
+    HOLD_EXPIRED = "hold_expired", _("Hold expired")
+    HOLD_REQUEUED = "hold_requeued", _("Hold back in the queue (its copy was lent to another)")
+    HOLD_SUSPENDED = "hold_suspended", _("Hold suspended")
+    HOLD_RESUMED = "hold_resumed", _("Hold resumed")
+    PATRON_BLOCKED = "patron_blocked", _("Patron blocked")
+    PATRON_UNBLOCKED = "patron_unblocked", _("Patron unblocked")
+    CARD_RENEWED = "card_renewed", _("Card renewed")
+    CARD_EXPIRY_CHANGED = "card_expiry_changed", _("Card expiry date changed")
+    COPY_FOUND = "copy_found", _("Copy found (was lost or missing)")
+    OVERRIDE = "override", _("Refusal overridden")
 
 
 class CirculationEvent(models.Model):
@@ -384,7 +414,7 @@ class CirculationEvent(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="Who did it; empty for scheduled work.",
+        help_text=_("Who did it; empty for scheduled work."),
     )
     patron = models.ForeignKey(
         Patron, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
@@ -406,6 +436,8 @@ class CirculationEvent(models.Model):
     note = models.CharField(max_length=255, blank=True)
 
     class Meta:
+        verbose_name = _("circulation event")
+        verbose_name_plural = _("circulation events")
         ordering = ["-at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=EventKind.values), name="event_kind_valid")
@@ -430,21 +462,25 @@ class CalendarFeed(models.Model):
     secret_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField()
 
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
     def __str__(self) -> str:
-        return f"Calendar of {self.patron.card_number}"
+        return gettext("Calendar of %(card)s") % {"card": self.patron.card_number}
 
 
 # --- Notices (circulation.notices) -------------------------------------------------------------
 
 
 class NoticeKind(models.TextChoices):
-    """The emails Shelfmark sends patrons. Each has one template (NoticeTemplate)."""
+    """The emails Shelfmark sends patrons. Each has a template per language (NoticeTemplate)."""
 
-    DUE_SOON = "due_soon", "Due soon"
-    OVERDUE_1 = "overdue_1", "First overdue reminder"
-    OVERDUE_2 = "overdue_2", "Second overdue reminder"
-    OVERDUE_3 = "overdue_3", "Third overdue reminder"
-    HOLD_READY = "hold_ready", "Hold ready"
+    DUE_SOON = "due_soon", _("Due soon")
+    OVERDUE_1 = "overdue_1", _("First overdue reminder")
+    OVERDUE_2 = "overdue_2", _("Second overdue reminder")
+    OVERDUE_3 = "overdue_3", _("Third overdue reminder")
+    HOLD_READY = "hold_ready", _("Hold ready")
 
 
 LOAN_NOTICES = (
@@ -460,14 +496,20 @@ class NoticeTemplate(models.Model):
     """The subject and text of one kind of notice, which staff edit in the admin. Both are
     Django templates limited to {{ placeholders }} (circulation.notices checks them)."""
 
-    kind = models.CharField(max_length=20, choices=NoticeKind.choices, unique=True)
+    kind = models.CharField(max_length=20, choices=NoticeKind.choices)
+    # One wording per kind and language (settings.LANGUAGES): a patron's notices are in their
+    # language, worded as staff wrote them for it, or else the built-in wording translated.
+    language = models.CharField(max_length=10)
     subject = models.CharField(max_length=200)
     body = models.TextField()
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["kind"]
+        verbose_name = _("notice template")
+        verbose_name_plural = _("notice templates")
+        ordering = ["kind", "language"]
         constraints = [
+            models.UniqueConstraint(fields=["kind", "language"], name="noticetemplate_one_each"),
             models.CheckConstraint(
                 condition=Q(kind__in=NoticeKind.values), name="noticetemplate_kind_valid"
             ),
@@ -477,14 +519,14 @@ class NoticeTemplate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.get_kind_display()
+        return f"{self.get_kind_display()} ({self.language})"
 
 
 class NoticeStatus(models.TextChoices):
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
-    NO_EMAIL = "no_email", "Not sent: no email address"
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    NO_EMAIL = "no_email", _("Not sent: no email address")
 
 
 class Notice(models.Model):
@@ -508,19 +550,21 @@ class Notice(models.Model):
     due_on = models.DateField(
         null=True,
         blank=True,
-        help_text="The date it was about: the loan's due date, or the hold's pickup date.",
+        help_text=_("The date it was about: the loan's due date, or the hold's pickup date."),
     )
-    notice_date = models.DateField(help_text="The day the notice was due to be sent.")
+    notice_date = models.DateField(help_text=_("The day the notice was due to be sent."))
     status = models.CharField(max_length=20, choices=NoticeStatus.choices)
-    email = models.EmailField(blank=True, help_text="Where it was sent.")
+    email = models.EmailField(blank=True, help_text=_("Where it was sent."))
     subject = models.CharField(max_length=255, blank=True)
     body = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    error = models.TextField(blank=True, help_text="Why the last attempt failed.")
+    error = models.TextField(blank=True, help_text=_("Why the last attempt failed."))
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -555,13 +599,17 @@ class Notice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} to {self.patron.card_number} ({self.status})"
+        return gettext("%(kind)s to %(card)s (%(status)s)") % {
+            "kind": self.get_kind_display(),
+            "card": self.patron.card_number,
+            "status": self.get_status_display(),
+        }
 
 
 class FineKind(models.TextChoices):
-    CHARGE = "charge", "Charge"  # an overdue loan's fine (or what it grew by)
-    PAYMENT = "payment", "Payment"
-    WAIVER = "waiver", "Waiver"  # of (part of) one charge
+    CHARGE = "charge", _("Charge")  # an overdue loan's fine (or what it grew by)
+    PAYMENT = "payment", _("Payment")
+    WAIVER = "waiver", _("Waiver")  # of (part of) one charge
 
 
 class FineEntry(models.Model):
@@ -586,8 +634,9 @@ class FineEntry(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("fine entry")
         ordering = ["-id"]
-        verbose_name_plural = "fine entries"
+        verbose_name_plural = _("fine entries")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="fineentry_amount_positive"),
             models.CheckConstraint(

@@ -23,8 +23,9 @@ from typing import Any
 from django.conf import settings
 from django.template import Context, Engine, TemplateSyntaxError
 from django.template.base import FilterExpression, Node, TextNode, Variable, VariableNode
-from django.utils import timezone
-from django.utils.translation import ngettext
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy, ngettext
 
 from circulation.models import Hold, Loan, NoticeKind
 
@@ -76,46 +77,68 @@ MAX_SEND_ATTEMPTS = 3
 # ``|pluralize``, which knows English plurals only; it stays allowed for staff's own wording.
 ALLOWED_FILTERS = ("date", "default", "upper", "lower", "title", "capfirst", "pluralize")
 
-SIGNATURE = "Thank you,\n{{ library_name }}\n{{ library_url }}\n"
-DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
+# The built-in wording of each kind, in the site's languages (translated like any other text:
+# circulation/locale). Staff word their own per kind and language (NoticeTemplate); a language
+# they have not worded uses this one.
+SIGNATURE = gettext_lazy("Thank you,\n{{ library_name }}\n{{ library_url }}\n")
+_BUILT_IN: dict[str, tuple[Promise, Promise]] = {
     NoticeKind.DUE_SOON: (
-        "Due soon: {{ title }}",
-        "Dear {{ patron_name }},\n\n"
-        '"{{ title }}" by {{ author|default:"an unknown author" }} (copy {{ barcode }}) is due '
-        "back on {{ due_on|date }}.\n\n"
-        "Please return it by then, or renew it if you need it longer: at the desk, or signed "
-        "in to your account on the library's site.\n\n" + SIGNATURE,
+        gettext_lazy("Due soon: {{ title }}"),
+        gettext_lazy(
+            "Dear {{ patron_name }},\n\n"
+            '"{{ title }}" by {{ author|default:"an unknown author" }} (copy {{ barcode }}) is '
+            "due back on {{ due_on|date }}.\n\n"
+            "Please return it by then, or renew it if you need it longer: at the desk, or signed "
+            "in to your account on the library's site.\n\n"
+        ),
     ),
     NoticeKind.OVERDUE_1: (
-        "Overdue: {{ title }}",
-        "Dear {{ patron_name }},\n\n"
-        '"{{ title }}" (copy {{ barcode }}) was due back on {{ due_on|date }}, '
-        "{{ days_overdue_text }} ago.\n\n"
-        "Please return it as soon as you can, so that others can borrow it too.\n\n" + SIGNATURE,
+        gettext_lazy("Overdue: {{ title }}"),
+        gettext_lazy(
+            "Dear {{ patron_name }},\n\n"
+            '"{{ title }}" (copy {{ barcode }}) was due back on {{ due_on|date }}, '
+            "{{ days_overdue_text }} ago.\n\n"
+            "Please return it as soon as you can, so that others can borrow it too.\n\n"
+        ),
     ),
     NoticeKind.OVERDUE_2: (
-        "Second reminder: {{ title }} is overdue",
-        "Dear {{ patron_name }},\n\n"
-        '"{{ title }}" (copy {{ barcode }}) is still out: it was due back on '
-        "{{ due_on|date }}, {{ days_overdue_text }} ago."
-        "\n\nPlease bring it back to the library this week.\n\n" + SIGNATURE,
+        gettext_lazy("Second reminder: {{ title }} is overdue"),
+        gettext_lazy(
+            "Dear {{ patron_name }},\n\n"
+            '"{{ title }}" (copy {{ barcode }}) is still out: it was due back on '
+            "{{ due_on|date }}, {{ days_overdue_text }} ago."
+            "\n\nPlease bring it back to the library this week.\n\n"
+        ),
     ),
     NoticeKind.OVERDUE_3: (
-        "Final reminder: {{ title }} is overdue",
-        "Dear {{ patron_name }},\n\n"
-        'This is our last reminder: "{{ title }}" (copy {{ barcode }}) was due back on '
-        "{{ due_on|date }}, {{ days_overdue_text }} ago."
-        "\n\nPlease return it now. If it is lost or damaged, tell us at the desk (card "
-        "{{ card_number }}) and we will sort it out together.\n\n" + SIGNATURE,
+        gettext_lazy("Final reminder: {{ title }} is overdue"),
+        gettext_lazy(
+            "Dear {{ patron_name }},\n\n"
+            'This is our last reminder: "{{ title }}" (copy {{ barcode }}) was due back on '
+            "{{ due_on|date }}, {{ days_overdue_text }} ago."
+            "\n\nPlease return it now. If it is lost or damaged, tell us at the desk (card "
+            "{{ card_number }}) and we will sort it out together.\n\n"
+        ),
     ),
     NoticeKind.HOLD_READY: (
-        "Ready to collect: {{ title }}",
-        "Dear {{ patron_name }},\n\n"
-        '"{{ title }}", which you asked for, is waiting for you at the desk.\n\n'
-        "Please collect it by {{ pickup_by|date }} with your card "
-        "({{ card_number }}); after that it goes to the next reader waiting.\n\n" + SIGNATURE,
+        gettext_lazy("Ready to collect: {{ title }}"),
+        gettext_lazy(
+            "Dear {{ patron_name }},\n\n"
+            '"{{ title }}", which you asked for, is waiting for you at the desk.\n\n'
+            "Please collect it by {{ pickup_by|date }} with your card "
+            "({{ card_number }}); after that it goes to the next reader waiting.\n\n"
+        ),
     ),
 }
+
+
+def default_templates(language: str) -> dict[str, tuple[str, str]]:
+    """Each kind's built-in subject and body in ``language``."""
+    with translation.override(language):
+        return {
+            kind: (str(subject), str(body) + str(SIGNATURE))
+            for kind, (subject, body) in _BUILT_IN.items()
+        }
 
 
 @cache

@@ -28,6 +28,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from circulation.models import CirculationRule, ClosedDate, ClosedWeekday, PatronCategory
 from shelfmark.errors import Conflict
@@ -152,8 +153,10 @@ class Calendar:
             if self.is_open(candidate):
                 return candidate
         raise Conflict(
-            "The library calendar has no open day in the coming year, so no due date can be "
-            "set; check the closed weekdays and dates.",
+            _(
+                "The library calendar has no open day in the coming year, so no due date can "
+                "be set; check the closed weekdays and dates."
+            ),
             code="calendar_closed",
         )
 

@@ -21,7 +21,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Protocol
 
-from django.utils.translation import ngettext
+from django.utils.formats import number_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from shelfmark.errors import Conflict, NotAllowed
 from shelfmark.formats import long_date
@@ -37,23 +40,26 @@ class Override(StrEnum):
 @dataclass(frozen=True)
 class Overridable:
     how: Override
-    name: str  # what it is, in a few words, for people ("lend anyway, despite: …")
+    name: str | Promise  # what it is, in a few words, for people ("lend anyway, despite: …")
 
 
 # The refusals a checkout may be told to lend past (the API's ``override`` list), and how.
 OVERRIDABLE: dict[str, Overridable] = {
-    "book_held": Overridable(Override.CONFIRM, "others wait for the book"),
-    "card_expired": Overridable(Override.PERMISSION, "card expired"),
-    "has_overdue_loans": Overridable(Override.PERMISSION, "overdue loans"),
-    "max_loans": Overridable(Override.PERMISSION, "loan limit reached"),
-    "fines_owed": Overridable(Override.PERMISSION, "fines owed"),
-    "copy_on_hold_shelf": Overridable(Override.PERMISSION, "on the hold shelf for another patron"),
+    "book_held": Overridable(Override.CONFIRM, gettext_lazy("others wait for the book")),
+    "card_expired": Overridable(Override.PERMISSION, gettext_lazy("card expired")),
+    "has_overdue_loans": Overridable(Override.PERMISSION, gettext_lazy("overdue loans")),
+    "max_loans": Overridable(Override.PERMISSION, gettext_lazy("loan limit reached")),
+    "fines_owed": Overridable(Override.PERMISSION, gettext_lazy("fines owed")),
+    "copy_on_hold_shelf": Overridable(
+        Override.PERMISSION, gettext_lazy("on the hold shelf for another patron")
+    ),
 }
 
 
 def override_names(codes: Iterable[str]) -> str:
-    """The refusals ``codes`` name, as people say them: "card expired, loan limit reached"."""
-    return ", ".join(OVERRIDABLE[code].name if code in OVERRIDABLE else code for code in codes)
+    """The refusals ``codes`` name, as people say them: "card expired, loan limit reached" (in
+    the active language)."""
+    return ", ".join(str(OVERRIDABLE[code].name) if code in OVERRIDABLE else code for code in codes)
 
 
 @dataclass(frozen=True)
@@ -111,9 +117,11 @@ def overrides_check(reasons: Sequence[Refusal], override: Collection[str], actor
     not_allowed = [r.code for r in reasons if not r.may_be_overridden_by(actor)]
     if not_allowed:
         raise NotAllowed(
-            f"Lending despite this ({override_names(not_allowed)}) needs the permission to "
-            "lend anyway (Can lend anyway, overriding a refusal at checkout); ask a colleague "
-            "who has it.",
+            _(
+                "Lending despite this (%(refusals)s) needs the permission to lend anyway (Can "
+                "lend anyway, overriding a refusal at checkout); ask a colleague who has it."
+            )
+            % {"refusals": override_names(not_allowed)},
             code="override_not_allowed",
             extra={"reasons": [r.as_dict(actor) for r in reasons]},
         )
@@ -150,19 +158,28 @@ class Standing:
     fines_block_at: Decimal | None = None
 
 
+def money(amount: Decimal) -> str:
+    """A sum of money as people read it in the active language ("2.50", German "2,50")."""
+    return number_format(amount, decimal_pos=2)
+
+
 def card_refusals(card: Card, today: datetime.date) -> list[Refusal]:
     """A blocked card, an expired one: what stops borrowing, renewing and placing holds."""
     refusals = []
     if card.blocked:
         refusals.append(
-            Refusal("patron_blocked", f"{card.name}'s card is blocked: {card.block_reason}")
+            Refusal(
+                "patron_blocked",
+                _("%(name)s's card is blocked: %(reason)s")
+                % {"name": card.name, "reason": card.block_reason},
+            )
         )
     if card.expires_on is not None and card.expires_on < today:
         refusals.append(
             Refusal(
                 "card_expired",
-                f"{card.name}'s card expired on {long_date(card.expires_on)}; renew the card "
-                "first.",
+                _("%(name)s's card expired on %(date)s; renew the card first.")
+                % {"name": card.name, "date": long_date(card.expires_on)},
             )
         )
     return refusals
@@ -189,8 +206,15 @@ def patron_blocks(standing: Standing, today: datetime.date) -> list[Refusal]:
         blocks.append(
             Refusal(
                 "fines_owed",
-                f"{standing.name} owes {standing.fines_owed} in fines; from "
-                f"{standing.fines_block_at} a patron may not borrow until they are paid.",
+                _(
+                    "%(name)s owes %(owed)s in fines; from %(limit)s a patron may not borrow "
+                    "until they are paid."
+                )
+                % {
+                    "name": standing.name,
+                    "owed": money(standing.fines_owed),
+                    "limit": money(standing.fines_block_at),
+                },
             )
         )
     if standing.loans_open >= standing.max_loans:

@@ -79,6 +79,12 @@ class RefusalSerializer(serializers.Serializer):
     overridable = serializers.BooleanField(help_text="Whether this account may override it.")
 
 
+LANGUAGE_HELP = (
+    "The language of the patron's notices and emails: one of the site's languages "
+    "(settings.LANGUAGES, e.g. `en`, `de`); empty for the library's own (LANGUAGE_CODE)."
+)
+
+
 class PatronSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     url = serializers.URLField()
@@ -86,6 +92,7 @@ class PatronSerializer(serializers.Serializer):
     name = serializers.CharField()
     email = serializers.CharField(help_text="Lower case; empty when unknown.")
     phone = serializers.CharField()
+    language = serializers.CharField(help_text=LANGUAGE_HELP)
     category = serializers.IntegerField(help_text="Patron category id.")
     expires_on = serializers.DateField(allow_null=True, help_text="Null: the card never expires.")
     blocked = serializers.BooleanField()
@@ -241,6 +248,13 @@ class PatronInputSerializer(serializers.Serializer):
     name = RuledTextField(rule=PATRON_RULES["name"], max_length=255)
     email = RuledTextField(rule=PATRON_RULES["email"], max_length=254, allow_blank=True, default="")
     phone = RuledTextField(rule=PATRON_RULES["phone"], max_length=40, allow_blank=True, default="")
+    language = RuledTextField(
+        rule=PATRON_RULES["language"],
+        max_length=10,
+        allow_blank=True,
+        default="",
+        help_text=LANGUAGE_HELP,
+    )
     category = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, help_text="Patron category id."
     )
@@ -265,6 +279,9 @@ class PatronUpdateInputSerializer(serializers.Serializer):
     name = RuledTextField(rule=PATRON_RULES["name"], max_length=255)
     email = RuledTextField(rule=PATRON_RULES["email"], max_length=254, allow_blank=True)
     phone = RuledTextField(rule=PATRON_RULES["phone"], max_length=40, allow_blank=True)
+    language = RuledTextField(
+        rule=PATRON_RULES["language"], max_length=10, allow_blank=True, help_text=LANGUAGE_HELP
+    )
     category = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, help_text="Patron category id."
     )

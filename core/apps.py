@@ -1,6 +1,7 @@
 import datetime
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
@@ -9,7 +10,7 @@ class CoreConfig(AppConfig):
     the table of Idempotency-Key answers (settings.IDEMPOTENCY_KEY_MODEL)."""
 
     name = "core"
-    verbose_name = "Scheduled work and retries"
+    verbose_name = _("Scheduled work and retries")
 
     def ready(self) -> None:
         from core import tasks

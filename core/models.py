@@ -10,6 +10,7 @@ scan with an Idempotency-Key), to change nothing but a name.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from shelfmark.idempotency import IdempotencyKeyBase
 
@@ -25,6 +26,8 @@ class ScheduledJob(models.Model):
     last_task_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
+        verbose_name = _("scheduled job")
+        verbose_name_plural = _("scheduled jobs")
         db_table = "circulation_scheduledjob"  # its first name (see above)
         ordering = ["name"]
 
@@ -40,4 +43,4 @@ class IdempotencyKey(IdempotencyKeyBase):
 
     class Meta(IdempotencyKeyBase.Meta):
         db_table = "circulation_idempotencykey"  # its first name (see above)
-        verbose_name = "idempotency key"
+        verbose_name = _("idempotency key")

@@ -9,6 +9,8 @@ from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
@@ -73,7 +75,12 @@ class ExportApi(ResourceApi):
         export = EXPORT_FORMATS.get(name)
         if export is None:
             raise exceptions.ValidationError(
-                {"format": [f"Choose one of: {', '.join(sorted(EXPORT_FORMATS))}."]}
+                {
+                    "format": [
+                        _("Choose one of: %(formats)s.")
+                        % {"formats": ", ".join(sorted(EXPORT_FORMATS))}
+                    ]
+                }
             )
         chunks = (chunk.encode() for chunk in export.write(export_books()))
         response = StreamingHttpResponse(chunks, content_type=export.content_type)
@@ -83,7 +90,7 @@ class ExportApi(ResourceApi):
 
 
 class AddsBooks(StaffModelPermissions):
-    message = "Only staff accounts that add books may look up ISBNs."
+    message = gettext_lazy("Only staff accounts that add books may look up ISBNs.")
 
 
 class IsbnLookupApi(ResourceApi):

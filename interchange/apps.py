@@ -1,11 +1,12 @@
 import datetime
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class InterchangeConfig(AppConfig):
     name = "interchange"
-    verbose_name = "Imports and exports"
+    verbose_name = _("Imports and exports")
 
     def ready(self) -> None:
         from core.schedule import Periodic, schedule_register

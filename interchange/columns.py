@@ -23,6 +23,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
+from django.utils.translation import gettext as _
+
 from interchange.cells import join_list, split_list
 from interchange.languages import catalog_code
 from interchange.records import ExportBook, ExportCopy
@@ -57,7 +59,7 @@ def _date_json(value: datetime.date | None) -> str | None:
 def _json_text(value: Any) -> str:
     if isinstance(value, str):
         return value
-    raise WrongType("Expected text here.")
+    raise WrongType(_("Expected text here."))
 
 
 def _json_whole_number(value: Any) -> str:
@@ -67,13 +69,13 @@ def _json_whole_number(value: Any) -> str:
         return str(int(value))
     if isinstance(value, str):
         return value  # the catalog's rule says whether it is a number
-    raise WrongType("Expected a whole number here.")
+    raise WrongType(_("Expected a whole number here."))
 
 
 def _json_names(value: Any) -> list[str]:
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return value
-    raise WrongType("Expected a list of names (text) here.")
+    raise WrongType(_("Expected a list of names (text) here."))
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,7 @@ class PatronRecord:
     phone: str = ""
     category: str = ""  # a patron category's name
     expires_on: str = ""  # ISO date as written, or ""
+    language: str = ""  # a language's code or name, as written
     problems: list[Problem] = field(default_factory=list)
 
 

@@ -18,9 +18,10 @@ from interchange.services.purge import interchange_purge
 
 
 @task()
-def execute_import(run_id: int) -> dict[str, Any]:
-    """Run the queued import ``run_id`` (a preview's dry run, or the real import)."""
-    run = import_execute(run_id=run_id)
+def execute_import(run_id: int, language: str = "") -> dict[str, Any]:
+    """Run the queued import ``run_id`` (a preview's dry run, or the real import), its report
+    and message in ``language`` (the one of the person who queued it; "": the site's)."""
+    run = import_execute(run_id=run_id, language=language)
     if run is None:
         return {"run": run_id, "status": "not queued"}
     return {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.renderers import JSONRenderer
@@ -19,7 +20,7 @@ from shelfmark.api.views import ResourceApi
 
 
 class PrintsLabels(StaffModelPermissions):
-    message = "Only staff accounts may print labels."
+    message = gettext_lazy("Only staff accounts may print labels.")
 
 
 class LabelsApi(ResourceApi):

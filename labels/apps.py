@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LabelsConfig(AppConfig):
     name = "labels"
-    verbose_name = "Labels"
+    verbose_name = _("Labels")
 
     # The labels' endpoint takes a POST only: it is named in the API docs' sections, not on
     # the API root's links (which a client follows with GET).

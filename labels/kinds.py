@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.utils.translation import gettext as _
+
 MOST_PROBLEMS_NAMED = 10
 
 
@@ -42,4 +44,6 @@ def listed(codes: Sequence[str]) -> str:
     """The first few of ``codes`` for a message, and how many more there are."""
     shown = ", ".join(codes[:MOST_PROBLEMS_NAMED])
     more = len(codes) - MOST_PROBLEMS_NAMED
-    return shown + (f" and {more} more" if more > 0 else "")
+    if more > 0:
+        return _("%(codes)s and %(count)d more") % {"codes": shown, "count": more}
+    return shown

@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.units import inch, mm
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
 class Layout:
     name: str
-    title: str
+    title: StrOrPromise  # what a person chooses it by (translated when shown)
     page_width: float  # points, as every measure here
     page_height: float
     columns: int
@@ -48,7 +54,7 @@ class Layout:
 
 def _sheet(
     name: str,
-    title: str,
+    title: StrOrPromise,
     page: tuple[float, float],
     grid: tuple[int, int],
     label: tuple[float, float],
@@ -77,7 +83,7 @@ SHEETS = {
     for layout in (
         _sheet(
             "L7160",
-            "A4, 21 labels (3 x 7), 63.5 x 38.1 mm: Avery L7160, Herma 4677",
+            gettext_lazy("A4, 21 labels (3 x 7), 63.5 x 38.1 mm: Avery L7160, Herma 4677"),
             A4,
             (3, 7),
             (63.5 * mm, 38.1 * mm),
@@ -86,7 +92,7 @@ SHEETS = {
         ),
         _sheet(
             "L7161",
-            "A4, 18 labels (3 x 6), 63.5 x 46.6 mm: Avery L7161",
+            gettext_lazy("A4, 18 labels (3 x 6), 63.5 x 46.6 mm: Avery L7161"),
             A4,
             (3, 6),
             (63.5 * mm, 46.6 * mm),
@@ -95,7 +101,7 @@ SHEETS = {
         ),
         _sheet(
             "L7163",
-            "A4, 14 labels (2 x 7), 99.1 x 38.1 mm: Avery L7163, Herma 4678",
+            gettext_lazy("A4, 14 labels (2 x 7), 99.1 x 38.1 mm: Avery L7163, Herma 4678"),
             A4,
             (2, 7),
             (99.1 * mm, 38.1 * mm),
@@ -104,7 +110,7 @@ SHEETS = {
         ),
         _sheet(
             "L7651",
-            "A4, 65 labels (5 x 13), 38.1 x 21.2 mm: Avery L7651, Herma 4609",
+            gettext_lazy("A4, 65 labels (5 x 13), 38.1 x 21.2 mm: Avery L7651, Herma 4609"),
             A4,
             (5, 13),
             (38.1 * mm, 21.2 * mm),
@@ -113,7 +119,7 @@ SHEETS = {
         ),
         _sheet(
             "5160",
-            "US Letter, 30 labels (3 x 10), 2.625 x 1 in: Avery 5160",
+            gettext_lazy("US Letter, 30 labels (3 x 10), 2.625 x 1 in: Avery 5160"),
             LETTER,
             (3, 10),
             (2.625 * inch, 1 * inch),
@@ -122,7 +128,7 @@ SHEETS = {
         ),
         _sheet(
             "5163",
-            "US Letter, 10 labels (2 x 5), 4 x 2 in: Avery 5163",
+            gettext_lazy("US Letter, 10 labels (2 x 5), 4 x 2 in: Avery 5163"),
             LETTER,
             (2, 5),
             (4 * inch, 2 * inch),
@@ -131,7 +137,7 @@ SHEETS = {
         ),
         _sheet(
             "5167",
-            "US Letter, 80 labels (4 x 20), 1.75 x 0.5 in: Avery 5167",
+            gettext_lazy("US Letter, 80 labels (4 x 20), 1.75 x 0.5 in: Avery 5167"),
             LETTER,
             (4, 20),
             (1.75 * inch, 0.5 * inch),
@@ -144,10 +150,10 @@ SHEETS = {
 # Roll printers print one label a page, the page the label's size: ``roll-WIDTHxHEIGHT`` in
 # millimetres, any size within ROLL_LIMITS; these are the common ones, offered by name.
 ROLLS = {
-    "roll-62x29": "Roll, 62 x 29 mm: Brother DK-11209",
-    "roll-57x32": "Roll, 57 x 32 mm: Dymo 11354",
-    "roll-89x36": "Roll, 89 x 36 mm: Dymo 99012",
-    "roll-50x25": "Roll, 50 x 25 mm: Zebra and most thermal printers",
+    "roll-62x29": gettext_lazy("Roll, 62 x 29 mm: Brother DK-11209"),
+    "roll-57x32": gettext_lazy("Roll, 57 x 32 mm: Dymo 11354"),
+    "roll-89x36": gettext_lazy("Roll, 89 x 36 mm: Dymo 99012"),
+    "roll-50x25": gettext_lazy("Roll, 50 x 25 mm: Zebra and most thermal printers"),
 }
 ROLL_LIMITS = (15, 150)  # millimetres, each side
 _ROLL = re.compile(r"roll-(\d{1,3}(?:\.\d)?)x(\d{1,3}(?:\.\d)?)")
@@ -168,7 +174,8 @@ def layout_named(name: str) -> Layout:
             size = (width * mm, height * mm)
             return _sheet(
                 name,
-                ROLLS.get(name, f"Roll, {match[1]} x {match[2]} mm"),
+                ROLLS.get(name)
+                or _("Roll, %(width)s x %(height)s mm") % {"width": match[1], "height": match[2]},
                 size,
                 (1, 1),
                 size,
@@ -176,11 +183,15 @@ def layout_named(name: str) -> Layout:
                 size,
             )
         raise UnknownLayout(
-            f"A roll label's sides must be between {low} and {high} mm (not {name})."
+            _("A roll label's sides must be between %(low)s and %(high)s mm (not %(name)s).")
+            % {"low": low, "high": high, "name": name}
         )
     raise UnknownLayout(
-        f"'{name}' is not a label layout: choose one of {', '.join(layout_names())},"
-        " or roll-WIDTHxHEIGHT in millimetres."
+        _(
+            "'%(name)s' is not a label layout: choose one of %(layouts)s, or roll-WIDTHxHEIGHT in"
+            " millimetres."
+        )
+        % {"name": name, "layouts": ", ".join(layout_names())}
     )
 
 

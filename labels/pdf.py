@@ -16,6 +16,8 @@ from functools import cache
 from pathlib import Path
 
 import reportlab
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from reportlab.graphics.barcode.code39 import Standard39
 from reportlab.graphics.barcode.code128 import Code128Auto
 from reportlab.graphics.barcode.common import Barcode
@@ -69,21 +71,29 @@ def check(
     problems = []
     if not 1 <= start_at <= layout.per_page:
         problems.append(
-            f"start_at must be a position on the sheet, from 1 to {layout.per_page}"
-            f" ({layout.name} has {layout.per_page} labels a page)."
+            _(
+                "start_at must be a position on the sheet, from 1 to %(count)d"
+                " (%(layout)s has %(count)d labels a page)."
+            )
+            % {"count": layout.per_page, "layout": layout.name}
             if not layout.is_roll
-            else f"start_at must be 1: {layout.name} is a roll, one label a page."
+            else _("start_at must be 1: %(layout)s is a roll, one label a page.")
+            % {"layout": layout.name}
         )
     if not copies:
-        problems.append("No copies to print labels for.")
+        problems.append(_("No copies to print labels for."))
     if kind is LabelKind.BARCODE:
         problems += _barcode_problems(copies, layout=layout, symbology=symbology)
     else:
         blank = [copy.barcode for copy in copies if not call_number_lines(copy.call_number)]
         if blank:
             problems.append(
-                f"{_count(blank, 'copy has', 'copies have')} no call number for a spine label:"
-                f" {listed(blank)}."
+                ngettext(
+                    "%(count)d copy has no call number for a spine label: %(barcodes)s.",
+                    "%(count)d copies have no call number for a spine label: %(barcodes)s.",
+                    len(blank),
+                )
+                % {"count": len(blank), "barcodes": listed(blank)}
             )
     if problems:
         raise CannotPrint(problems)
@@ -98,15 +108,15 @@ def labels_pdf(
     symbology: Symbology = Symbology.CODE128,
     library_name: str = "",
     font_file: str = "",
-    title: str = "Labels",
+    title: str = "",
 ) -> bytes:
     """The PDF of one label per copy, in order, the first at position ``start_at`` of the
-    first page."""
+    first page. Its fixed texts (the document's title) are in the active language."""
     check(copies, layout=layout, kind=kind, start_at=start_at, symbology=symbology)
     face = fonts(font_file)
     out = io.BytesIO()
     canvas = Canvas(out, pagesize=(layout.page_width, layout.page_height), pageCompression=1)
-    canvas.setTitle(title)
+    canvas.setTitle(title or _("Labels"))
     canvas.setCreator("Shelfmark")
     position = start_at - 1
     for copy in copies:
@@ -155,15 +165,29 @@ def _barcode_problems(
     unwritable = [copy.barcode for copy in copies if not set(copy.barcode) <= allowed]
     problems = []
     if unwritable:
-        what = (
-            "upper-case letters, digits and - . $ / + % only"
-            if symbology is Symbology.CODE39
-            else "printable ASCII characters only"
-        )
-        problems.append(
-            f"{symbology.value.replace('code', 'Code ')} cannot write"
-            f" {_count(unwritable, 'barcode', 'barcodes')} ({what}): {listed(unwritable)}."
-        )
+        values = {"count": len(unwritable), "barcodes": listed(unwritable)}
+        if symbology is Symbology.CODE39:
+            problems.append(
+                ngettext(
+                    "Code 39 cannot write %(count)d barcode (upper-case letters, digits and"
+                    " - . $ / + %% only): %(barcodes)s.",
+                    "Code 39 cannot write %(count)d barcodes (upper-case letters, digits and"
+                    " - . $ / + %% only): %(barcodes)s.",
+                    len(unwritable),
+                )
+                % values
+            )
+        else:
+            problems.append(
+                ngettext(
+                    "Code 128 cannot write %(count)d barcode (printable ASCII characters only):"
+                    " %(barcodes)s.",
+                    "Code 128 cannot write %(count)d barcodes (printable ASCII characters only):"
+                    " %(barcodes)s.",
+                    len(unwritable),
+                )
+                % values
+            )
     room = layout.label_width - 2 * _padding(layout)
     too_long = [
         copy.barcode
@@ -173,9 +197,19 @@ def _barcode_problems(
     ]
     if too_long:
         problems.append(
-            f"{_count(too_long, 'barcode is', 'barcodes are')} too long to be read from a"
-            f" {layout.label_width / mm:.0f} mm wide label of {layout.name}: {listed(too_long)};"
-            " choose a wider label."
+            ngettext(
+                "%(count)d barcode is too long to be read from a %(width)s mm wide label of"
+                " %(layout)s: %(barcodes)s; choose a wider label.",
+                "%(count)d barcodes are too long to be read from a %(width)s mm wide label of"
+                " %(layout)s: %(barcodes)s; choose a wider label.",
+                len(too_long),
+            )
+            % {
+                "count": len(too_long),
+                "width": f"{layout.label_width / mm:.0f}",
+                "layout": layout.name,
+                "barcodes": listed(too_long),
+            }
         )
     return problems
 
@@ -261,7 +295,3 @@ def _fitted(text: str, font: str, size: float, room: float) -> str:
 
 def _clamp(value: float, low: float, high: float) -> float:
     return max(low, min(high, value))
-
-
-def _count(items: Sequence[str], one: str, many: str) -> str:
-    return f"1 {one}" if len(items) == 1 else f"{len(items)} {many}"

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from labels import selectors
 from labels.kinds import CannotPrint, LabelCopy, LabelKind, Symbology
@@ -49,12 +50,13 @@ def label_copies(request: LabelRequest) -> list[LabelCopy]:
         if value
     ]
     if len(given) != 1:
-        raise InvalidInput(
+        message = _(
             "Say which copies to print labels for, in one way: `copies` (a list of barcodes),"
             " `import_run` (an import's id), `added_since` (a date) or `q` (a search)."
-            + (f" This request gives {', '.join(given)}." if given else ""),
-            code="labels_source",
         )
+        if given:
+            message += " " + _("This request gives %(sources)s.") % {"sources": ", ".join(given)}
+        raise InvalidInput(message, code="labels_source")
     if request.copies:
         return selectors.copies_by_barcodes(request.copies)
     if request.import_run is not None:
@@ -84,7 +86,12 @@ def labels_print(request: LabelRequest) -> PrintedLabels:
             symbology=request.symbology,
             library_name=settings.LIBRARY_NAME,
             font_file=settings.LABEL_FONT_FILE,
-            title=f"{settings.LIBRARY_NAME}: {request.kind.value} labels",
+            title=(
+                _("%(library)s: barcode labels")
+                if request.kind is LabelKind.BARCODE
+                else _("%(library)s: spine labels")
+            )
+            % {"library": settings.LIBRARY_NAME},
         )
     except CannotPrint as error:
         raise InvalidInput(

@@ -8,7 +8,9 @@ import datetime
 from collections.abc import Sequence
 
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from catalog.models import Book, Copy
 from catalog.rules import clean_barcode
@@ -36,15 +38,22 @@ def copies_by_barcodes(barcodes: Sequence[str]) -> list[LabelCopy]:
             continue
         codes.append(code)
     if malformed:
-        raise InvalidInput(f"Not barcodes: {listed(malformed)}.", field="copies")
+        raise InvalidInput(
+            _("Not barcodes: %(codes)s.") % {"codes": listed(malformed)}, field="copies"
+        )
     codes = list(dict.fromkeys(codes))  # each once, in the order first given
     _no_more_than(len(codes))
     found = {row.barcode: row for row in _label_copies(Copy.objects.filter(barcode__in=codes))}
     if unknown := [code for code in codes if code not in found]:
         raise InvalidInput(
-            f"No copy has the barcode {listed(unknown)}."
+            _("No copy has the barcode %(codes)s.") % {"codes": listed(unknown)}
             if len(unknown) == 1
-            else f"{len(unknown)} barcodes belong to no copy: {listed(unknown)}.",
+            else ngettext(
+                "%(count)d barcode belongs to no copy: %(codes)s.",
+                "%(count)d barcodes belong to no copy: %(codes)s.",
+                len(unknown),
+            )
+            % {"count": len(unknown), "codes": listed(unknown)},
             code="unknown_barcode",
             field="copies",
         )
@@ -64,11 +73,14 @@ def copies_of_import_run(run_id: int) -> list[LabelCopy]:
     run = ImportRun.objects.filter(pk=run_id).first()
     if run is None or run.kind != ImportKind.CATALOG:
         raise InvalidInput(
-            f"There is no catalog import {run_id}.", code="unknown_import_run", field="import_run"
+            _("There is no catalog import %(id)s.") % {"id": run_id},
+            code="unknown_import_run",
+            field="import_run",
         )
     if run.options.get("dry_run") or run.started_at is None:
         raise InvalidInput(
-            f"Import {run_id} added no copies: it was a preview or has not started.",
+            _("Import %(id)s added no copies: it was a preview or has not started.")
+            % {"id": run_id},
             code="import_added_nothing",
             field="import_run",
         )
@@ -99,8 +111,11 @@ def _label_copies(copies: QuerySet[Copy]) -> list[LabelCopy]:
 def _no_more_than(count: int) -> None:
     if count > MOST_LABELS:
         raise InvalidInput(
-            f"That is more than {MOST_LABELS:,} copies: print at most {MOST_LABELS:,} labels at"
-            " a time (a shorter list of barcodes, or a later day).",
+            _(
+                "That is more than %(most)s copies: print at most %(most)s labels at a time (a"
+                " shorter list of barcodes, or a later day)."
+            )
+            % {"most": formats.number_format(MOST_LABELS, force_grouping=True)},
             code="too_many_labels",
         )
 
@@ -115,6 +130,20 @@ def recent_import_runs(limit: int = 20) -> list[tuple[int, str]]:
         .values_list("id", "source_name", "started_at", "created")[:limit]
     )
     return [
-        (run_id, f"{name}, {timezone.localtime(started):%Y-%m-%d %H:%M} ({created:,} books)")
+        (
+            run_id,
+            ngettext(
+                "%(name)s, %(started)s (%(count)s book)",
+                "%(name)s, %(started)s (%(count)s books)",
+                created,
+            )
+            % {
+                "name": name,
+                "started": formats.date_format(
+                    timezone.localtime(started), "SHORT_DATETIME_FORMAT"
+                ),
+                "count": formats.number_format(created, force_grouping=True),
+            },
+        )
         for run_id, name, started, created in runs
     ]

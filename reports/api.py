@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http.response import HttpResponseBase
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
@@ -27,12 +28,15 @@ def report_for(name: str, user: Any) -> Report:
     """The report ``name``, when ``user`` holds the permissions it needs."""
     report = REPORTS.get(name)
     if report is None:
-        raise NotFound(f"No report named '{name[:60]}'; the reports: {', '.join(REPORTS)}.")
+        raise NotFound(
+            _("No report named '%(name)s'; the reports: %(reports)s.")
+            % {"name": name[:60], "reports": ", ".join(REPORTS)}
+        )
     missing = [permission for permission in report.permissions if not user.has_perm(permission)]
     if missing:
         raise NotAllowed(
-            f"The report '{report.title}' needs the permissions {', '.join(missing)}; ask an "
-            "administrator.",
+            _("The report '%(title)s' needs the permissions %(permissions)s; ask an administrator.")
+            % {"title": report.title, "permissions": ", ".join(missing)},
             code="permission_denied",
         )
     return report
@@ -87,20 +91,20 @@ class ReportApi(ResourceApi):
     def get(self, request: Request, name: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
         wanted = request.query_params.get("format", "json")
         if wanted not in FORMATS:
-            raise exceptions.ValidationError({"format": ["Choose json or csv."]})
+            raise exceptions.ValidationError({"format": [_("Choose json or csv.")]})
         report = report_for(name, request.user)
         period = period_of(report, request.query_params.get("from"), request.query_params.get("to"))
         if wanted == "csv":
-            return csv_response(report, period)
+            return csv_response(report, period)  # headed by the columns' keys, for programs
         result = report.run(period, MOST_ROWS)
         return Response(
             {
                 "name": report.name,
-                "title": report.title,
-                "description": report.description,
+                "title": str(report.title),
+                "description": str(report.description),
                 "from": period.start,
                 "to": period.end,
-                "columns": [{"key": c.key, "label": c.label} for c in report.columns],
+                "columns": [{"key": c.key, "label": str(c.label)} for c in report.columns],
                 "rows": result.rows,
                 "total_rows": result.total,
                 "truncated": result.total > len(result.rows),

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReportsConfig(AppConfig):
     name = "reports"
-    verbose_name = "Reports"
+    verbose_name = _("Reports")
 
     # Each report's URL names it (/api/v1/reports/{name}/): no list on the API root.
     api_links: dict[str, str] = {}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -25,7 +26,7 @@ def bar_chart(points: Sequence[tuple[str, int]], *, title: str, horizontal: bool
 
 
 def _across(points: Sequence[tuple[str, int]], title: str) -> SafeString:
-    top = max(value for _, value in points) or 1
+    top = max(value for _label, value in points) or 1
     height = len(points) * (BAR + 6) + 10
     room = WIDTH - LABEL_WIDTH - 60
     parts = []
@@ -36,13 +37,13 @@ def _across(points: Sequence[tuple[str, int]], title: str) -> SafeString:
             f'<text x="{LABEL_WIDTH - 8}" y="{y + BAR * 0.7:.1f}" text-anchor="end">'
             f"{escape(_short(label))}</text>"
             f'<rect class="bar" x="{LABEL_WIDTH}" y="{y}" width="{width}" height="{BAR}"/>'
-            f'<text x="{LABEL_WIDTH + width + 6}" y="{y + BAR * 0.7:.1f}">{value}</text>'
+            f'<text x="{LABEL_WIDTH + width + 6}" y="{y + BAR * 0.7:.1f}">{_number(value)}</text>'
         )
     return _svg(title, height, "".join(parts))
 
 
 def _upright(points: Sequence[tuple[str, int]], title: str) -> SafeString:
-    top = max(value for _, value in points) or 1
+    top = max(value for _label, value in points) or 1
     height, base = 260, 220
     step = (WIDTH - 40) / len(points)
     bar = max(2.0, step * 0.7)
@@ -53,12 +54,12 @@ def _upright(points: Sequence[tuple[str, int]], title: str) -> SafeString:
         tall = round(190 * value / top) if value else 0
         parts.append(
             f'<rect class="bar" x="{x:.1f}" y="{base - tall}" width="{bar:.1f}" height="{tall}">'
-            f"<title>{escape(label)}: {value}</title></rect>"
+            f"<title>{escape(label)}: {_number(value)}</title></rect>"
         )
         if value and len(points) <= 24:
             parts.append(
                 f'<text x="{x + bar / 2:.1f}" y="{base - tall - 4}" text-anchor="middle">'
-                f"{value}</text>"
+                f"{_number(value)}</text>"
             )
         if n % every == 0:
             parts.append(
@@ -75,6 +76,11 @@ def _svg(title: str, height: int, body: str) -> SafeString:
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">'
         f"<title>{escape(title)}</title>{body}</svg>"
     )
+
+
+def _number(value: int) -> str:
+    """A count as people read it in their language ("1,234"; "1.234" in German)."""
+    return str(escape(number_format(value, force_grouping=True)))
 
 
 def _short(label: str, most: int = MOST_LABEL_CHARACTERS) -> str:

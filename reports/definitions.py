@@ -12,15 +12,22 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet, TextChoices
 from django.db.models.functions import Coalesce, ExtractYear, TruncDate, TruncMonth
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
-from catalog.models import BookAuthor, Copy
+from catalog.models import BookAuthor, Copy, CopyStatus
 from circulation.models import Loan, PatronCategory
 from shelfmark.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 MOST_ROWS = 1_000
 TOP = 20
@@ -58,8 +65,22 @@ class Period:
 
 @dataclass(frozen=True)
 class Column:
-    key: str
-    label: str
+    key: str  # the JSON's key and the API's CSV heading: never translated
+    label: StrOrPromise  # the heading people read: the page's table, the page's CSV
+    count: bool = False  # a count, written with thousands separators for people (never an id)
+    # The values' labels for people (a copy's status: "On loan" for on_loan); the API keeps
+    # the values.
+    choices: type[TextChoices] | None = None
+
+    def shown(self, value: Any) -> Any:
+        """``value`` as the staff page shows it, in the visitor's language."""
+        if value is None:
+            return None
+        if self.count and isinstance(value, int):
+            return number_format(value, force_grouping=True)
+        if self.choices is not None and value in self.choices.values:
+            return self.choices(value).label
+        return value
 
 
 @dataclass(frozen=True)
@@ -72,14 +93,14 @@ class Result:
 @dataclass(frozen=True)
 class Report:
     name: str
-    title: str
-    description: str
+    title: StrOrPromise
+    description: StrOrPromise
     columns: tuple[Column, ...]
     permissions: tuple[str, ...]
     # Where the period starts when none is asked for: days before today, None for "always".
     default_days: int | None
     run: Callable[[Period, int | None], Result]
-    chart_label: str = ""
+    chart_label: StrOrPromise = ""
     horizontal: bool = False  # a ranking: bars across, one per row
 
     def rows(self, period: Period) -> Iterator[dict[str, Any]]:
@@ -172,10 +193,10 @@ def _patrons_by_category(period: Period, limit: int | None) -> Result:
 
 
 OVERDUE_BANDS = (
-    ("1-7 days", 1, 7),
-    ("8-14 days", 8, 14),
-    ("15-30 days", 15, 30),
-    ("31+ days", 31, None),
+    (gettext_lazy("1-7 days"), 1, 7),
+    (gettext_lazy("8-14 days"), 8, 14),
+    (gettext_lazy("15-30 days"), 15, 30),
+    (gettext_lazy("31+ days"), 31, None),
 )
 
 
@@ -212,12 +233,14 @@ def _overdue(period: Period, limit: int | None) -> Result:
                         else Q(due_on__gte=today - datetime.timedelta(days=high))
                     ),
                 )
-                for n, (_, low, high) in enumerate(OVERDUE_BANDS)
+                for n, (_label, low, high) in enumerate(OVERDUE_BANDS)
             }
         )
     )
-    chart = [(label, bands[f"band{n}"]) for n, (label, _, _) in enumerate(OVERDUE_BANDS)]
-    return Result(rows, chart, sum(count for _, count in chart))
+    chart = [
+        (str(label), bands[f"band{n}"]) for n, (label, _low, _high) in enumerate(OVERDUE_BANDS)
+    ]
+    return Result(rows, chart, sum(count for _label, count in chart))
 
 
 # --- Copies ------------------------------------------------------------------------------------
@@ -264,9 +287,40 @@ def _new_acquisitions(period: Period, limit: int | None) -> Result:
     return Result(rows, _months(period, counted), sum(counted.values()))
 
 
-def _columns(*pairs: tuple[str, str]) -> tuple[Column, ...]:
-    return tuple(Column(key, label) for key, label in pairs)
+# The columns that count something: the pages write them with thousands separators.
+COUNTS = frozenset({"loans", "patrons", "borrowers", "days_overdue"})
 
+
+def _columns(*pairs: tuple[str, StrOrPromise]) -> tuple[Column, ...]:
+    return tuple(
+        Column(key, label, count=key in COUNTS, choices=CopyStatus if key == "status" else None)
+        for key, label in pairs
+    )
+
+
+# The rankings' descriptions, with the count in the sentence: translated when shown.
+_TOP_TITLES = lazy(
+    lambda: (
+        ngettext(
+            "The %(count)d book lent most often in the period.",
+            "The %(count)d books lent most often in the period.",
+            TOP,
+        )
+        % {"count": TOP}
+    ),
+    str,
+)()
+_TOP_AUTHORS = lazy(
+    lambda: (
+        ngettext(
+            "The %(count)d author whose books were lent most often in the period.",
+            "The %(count)d authors whose books were lent most often in the period.",
+            TOP,
+        )
+        % {"count": TOP}
+    ),
+    str,
+)()
 
 LOANS = ("circulation.view_loan",)
 PATRONS = ("circulation.view_loan", "circulation.view_patron")
@@ -277,106 +331,122 @@ REPORTS: dict[str, Report] = {
     for report in (
         Report(
             "loans-per-month",
-            "Loans per month",
-            "How many loans were made each month.",
-            _columns(("month", "Month"), ("loans", "Loans")),
+            gettext_lazy("Loans per month"),
+            gettext_lazy("How many loans were made each month."),
+            _columns(("month", gettext_lazy("Month")), ("loans", gettext_lazy("Loans"))),
             LOANS,
             365,
             _loans_per_month,
-            chart_label="Loans",
+            chart_label=gettext_lazy("Loans"),
         ),
         Report(
             "busiest-titles",
-            "Busiest titles",
-            f"The {TOP} books lent most often in the period.",
-            _columns(("title", "Title"), ("loans", "Loans"), ("book", "Book id")),
+            gettext_lazy("Busiest titles"),
+            _TOP_TITLES,
+            _columns(
+                ("title", gettext_lazy("Title")),
+                ("loans", gettext_lazy("Loans")),
+                ("book", gettext_lazy("Book id")),
+            ),
             LOANS,
             365,
             _busiest_titles,
-            chart_label="Loans",
+            chart_label=gettext_lazy("Loans"),
             horizontal=True,
         ),
         Report(
             "busiest-authors",
-            "Busiest authors",
-            f"The {TOP} authors whose books were lent most often in the period.",
-            _columns(("name", "Author"), ("loans", "Loans"), ("author", "Author id")),
+            gettext_lazy("Busiest authors"),
+            _TOP_AUTHORS,
+            _columns(
+                ("name", gettext_lazy("Author")),
+                ("loans", gettext_lazy("Loans")),
+                ("author", gettext_lazy("Author id")),
+            ),
             LOANS,
             365,
             _busiest_authors,
-            chart_label="Loans",
+            chart_label=gettext_lazy("Loans"),
             horizontal=True,
         ),
         Report(
             "patrons-by-category",
-            "Patrons by category",
-            "Patrons in each category, how many borrowed in the period, and their loans.",
+            gettext_lazy("Patrons by category"),
+            gettext_lazy(
+                "Patrons in each category, how many borrowed in the period, and their loans."
+            ),
             _columns(
-                ("category", "Category"),
-                ("patrons", "Patrons"),
-                ("borrowers", "Borrowed in the period"),
-                ("loans", "Loans in the period"),
+                ("category", gettext_lazy("Category")),
+                ("patrons", gettext_lazy("Patrons")),
+                ("borrowers", gettext_lazy("Borrowed in the period")),
+                ("loans", gettext_lazy("Loans in the period")),
             ),
             PATRONS,
             365,
             _patrons_by_category,
-            chart_label="Patrons",
+            chart_label=gettext_lazy("Patrons"),
             horizontal=True,
         ),
         Report(
             "overdue",
-            "Overdue loans",
-            "Loans past their due date and not returned, with the patrons' contacts; the "
-            "period is of the due dates.",
+            gettext_lazy("Overdue loans"),
+            gettext_lazy(
+                "Loans past their due date and not returned, with the patrons' contacts; the "
+                "period is of the due dates."
+            ),
             _columns(
-                ("patron_name", "Patron"),
-                ("card_number", "Card"),
-                ("email", "Email"),
-                ("phone", "Phone"),
-                ("title", "Title"),
-                ("barcode", "Barcode"),
-                ("due_on", "Due"),
-                ("days_overdue", "Days overdue"),
+                ("patron_name", gettext_lazy("Patron")),
+                ("card_number", gettext_lazy("Card")),
+                ("email", gettext_lazy("Email")),
+                ("phone", gettext_lazy("Phone")),
+                ("title", gettext_lazy("Title")),
+                ("barcode", gettext_lazy("Barcode")),
+                ("due_on", pgettext_lazy("a loan's due date", "Due")),
+                ("days_overdue", gettext_lazy("Days overdue")),
             ),
             PATRONS,
             None,
             _overdue,
-            chart_label="Loans",
+            chart_label=gettext_lazy("Loans"),
         ),
         Report(
             "never-borrowed",
-            "Copies never borrowed",
-            "Copies no loan has ever taken out, in the order they were catalogued; the period "
-            "is of when they were added (acquired, or catalogued).",
+            gettext_lazy("Copies never borrowed"),
+            gettext_lazy(
+                "Copies no loan has ever taken out, in the order they were catalogued; the period "
+                "is of when they were added (acquired, or catalogued)."
+            ),
             _columns(
-                ("barcode", "Barcode"),
-                ("title", "Title"),
-                ("call_number", "Call number"),
-                ("location", "Location"),
-                ("added", "Added"),
-                ("status", "Status"),
+                ("barcode", gettext_lazy("Barcode")),
+                ("title", gettext_lazy("Title")),
+                ("call_number", gettext_lazy("Call number")),
+                ("location", gettext_lazy("Location")),
+                ("added", gettext_lazy("Added")),
+                ("status", gettext_lazy("Status")),
             ),
             (*COPIES, "circulation.view_loan"),
             None,
             _never_borrowed,
-            chart_label="Copies",
+            chart_label=gettext_lazy("Copies"),
         ),
         Report(
             "new-acquisitions",
-            "New acquisitions",
-            "Copies added in the period (acquired, or catalogued when no acquisition date is "
-            "known), the newest first.",
+            gettext_lazy("New acquisitions"),
+            gettext_lazy(
+                "Copies added in the period (acquired, or catalogued when no acquisition date is "
+                "known), the newest first."
+            ),
             _columns(
-                ("added", "Added"),
-                ("barcode", "Barcode"),
-                ("title", "Title"),
-                ("call_number", "Call number"),
-                ("location", "Location"),
+                ("added", gettext_lazy("Added")),
+                ("barcode", gettext_lazy("Barcode")),
+                ("title", gettext_lazy("Title")),
+                ("call_number", gettext_lazy("Call number")),
+                ("location", gettext_lazy("Location")),
             ),
             COPIES,
             365,
             _new_acquisitions,
-            chart_label="Copies",
+            chart_label=gettext_lazy("Copies"),
         ),
     )
 }
@@ -397,7 +467,9 @@ def period_of(report: Report, start: str | None, end: str | None) -> Period:
     else:
         first = _day(start, "from", problems) if start else None
     if first and last and first > last:
-        problems.setdefault("from", []).append("The period must start on or before its end (to).")
+        problems.setdefault("from", []).append(
+            _("The period must start on or before its end (to).")
+        )
     if problems:
         raise InvalidInput.collect(problems)
     assert last is not None
@@ -409,6 +481,6 @@ def _day(text: str, name: str, problems: dict[str, list[str]]) -> datetime.date 
         return datetime.date.fromisoformat(text.strip())
     except ValueError:
         problems.setdefault(name, []).append(
-            f"'{text[:40]}' is not a date: write it as YYYY-MM-DD."
+            _("'%(text)s' is not a date: write it as YYYY-MM-DD.") % {"text": text[:40]}
         )
         return None

@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from reports.api import report_for
@@ -51,18 +52,19 @@ def report_page(request: HttpRequest, name: str) -> HttpResponseBase:
         ] or [error.message]
         return render(request, "reports/report.html", context, status=400)
     if request.GET.get("format") == "csv":
-        return csv_response(report, period)
+        return csv_response(report, period, for_people=True)
     result = report.run(period, MOST_ROWS)
     context.update(
         period=period,
         result=result,
         rows=[
-            [(column.label, row.get(column.key)) for column in report.columns]
+            [(column.label, column.shown(row.get(column.key))) for column in report.columns]
             for row in result.rows
         ],
         chart=bar_chart(
             result.chart,
-            title=f"{report.title}: {report.chart_label}",
+            title=_("%(report)s: %(measure)s")
+            % {"report": report.title, "measure": report.chart_label},
             horizontal=report.horizontal,
         ),
         truncated=result.total > len(result.rows),

@@ -11,7 +11,12 @@ checkout's list of reasons).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class RuleError(ValueError):
@@ -26,20 +31,25 @@ class DomainError(Exception):
 
     def __init__(
         self,
-        message: str,
+        message: StrOrPromise,
         *,
         code: str | None = None,
         field: str | None = None,
         fields: Mapping[str, Sequence[str]] | None = None,
         extra: Mapping[str, Any] | None = None,
     ):
-        super().__init__(message)
-        self.message = message
+        # str(): a lazy translation given here is read now, in the request's language, and the
+        # error bodies (orjson) get plain text.
+        text = str(message)
+        super().__init__(text)
+        self.message = text
         self.code = code or self.default_code
         self.extra: dict[str, Any] = dict(extra or {})
-        self.fields: dict[str, list[str]] = {name: list(ms) for name, ms in (fields or {}).items()}
+        self.fields: dict[str, list[str]] = {
+            name: [str(m) for m in ms] for name, ms in (fields or {}).items()
+        }
         if field:
-            self.fields.setdefault(field, []).append(message)
+            self.fields.setdefault(field, []).append(text)
 
     @property
     def field(self) -> str | None:
@@ -61,7 +71,7 @@ class InvalidInput(DomainError):
             ((name, messages),) = problems.items()
             if len(messages) == 1:
                 return cls(messages[0], field=name)
-        return cls("The input has invalid fields; see 'fields'.", fields=problems)
+        return cls(_("The input has invalid fields; see 'fields'."), fields=problems)
 
 
 class NotAllowed(DomainError):

@@ -40,6 +40,8 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shelfmark.errors import Conflict, DomainError, InvalidInput
 from shelfmark.transactions import ATTEMPTS
@@ -76,10 +78,13 @@ class IdempotencyKeyBase(models.Model):
     method = models.CharField(max_length=10)
     path = models.CharField(max_length=2000)
     fingerprint = models.CharField(
-        max_length=64, help_text="SHA-256 of the method, path and body: what 'the same' means."
+        max_length=64,
+        help_text=gettext_lazy("SHA-256 of the method, path and body: what 'the same' means."),
     )
     status_code = models.PositiveSmallIntegerField()
-    body = models.TextField(blank=True, help_text="The answer's JSON, as it was sent.")
+    body = models.TextField(
+        blank=True, help_text=gettext_lazy("The answer's JSON, as it was sent.")
+    )
     location = models.CharField(max_length=2000, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -148,8 +153,15 @@ def parse_key(header: str | None) -> str | None:
     if header is None:
         return None
     if not re.fullmatch(KEY_PATTERN, header):
+        # KEY_RULE's words, in a whole sentence to translate.
         raise InvalidInput(
-            f"The {HEADER} header must be {KEY_RULE}.", code="invalid_idempotency_key"
+            _(
+                "The %(header)s header must be 1 to %(max_length)d visible ASCII characters, "
+                "no spaces; a new random one (a UUID) for each new request, the same one for "
+                "its retries."
+            )
+            % {"header": HEADER, "max_length": KEY_MAX_LENGTH},
+            code="invalid_idempotency_key",
         )
     return header
 
@@ -158,7 +170,8 @@ def keyed_request(user: Any, key: str, *, method: str, path: str, body: Any) -> 
     """``key`` for this user's request; ``body`` is what the request sends, as JSON values."""
     if not user.is_authenticated or user.pk is None:
         raise InvalidInput(
-            f"An {HEADER} needs a signed-in account: keys are kept per account.",
+            _("An %(header)s needs a signed-in account: keys are kept per account.")
+            % {"header": HEADER},
             code="invalid_idempotency_key",
         )
     return KeyedRequest(
@@ -218,7 +231,7 @@ def answer_once(
         # transaction, so the whole of it, key included, runs again here.
     if outcome is None:
         raise Conflict(
-            "The request collided with another one using the same key; send it again.",
+            _("The request collided with another one using the same key; send it again."),
             code="concurrent_change",
         )
     return outcome[0]
@@ -273,11 +286,25 @@ def _kept(record: IdempotencyKeyBase, request: KeyedRequest) -> Answer:
     """The kept answer, when it answered this same request."""
     if record.fingerprint != request.fingerprint:
         same_target = (record.method, record.path) == (request.method, request.path)
-        other = "with another body" if same_target else f"for {record.method} {record.path}"
-        used_at = record.created_at.astimezone(UTC)
-        raise IdempotencyKeyReused(
-            f"This {HEADER} was used at {used_at:%Y-%m-%d %H:%M:%S} UTC for another request "
-            f"({other}). Send a new key for a new request; keys are kept for at least "
-            f"{int(KEEP.total_seconds() // 3600)} hours."
-        )
+        values = {
+            "header": HEADER,
+            # A moment in UTC, as the API writes times (not the site's date format).
+            "time": f"{record.created_at.astimezone(UTC):%Y-%m-%d %H:%M:%S}",
+            "method": record.method,
+            "path": record.path,
+            "hours": int(KEEP.total_seconds() // 3600),
+        }
+        if same_target:
+            message = _(
+                "This %(header)s was used at %(time)s UTC for another request (with another "
+                "body). Send a new key for a new request; keys are kept for at least %(hours)d "
+                "hours."
+            )
+        else:
+            message = _(
+                "This %(header)s was used at %(time)s UTC for another request (for %(method)s "
+                "%(path)s). Send a new key for a new request; keys are kept for at least "
+                "%(hours)d hours."
+            )
+        raise IdempotencyKeyReused(message % values)
     return Answer(status_code=record.status_code, body=record.body, location=record.location)

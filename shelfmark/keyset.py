@@ -38,6 +38,8 @@ from django.db import DataError
 from django.db.models import DateTimeField, Field, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 __all__ = [
     "INVALID_CURSOR_MESSAGE",
@@ -62,7 +64,10 @@ Row = TypeVar("Row")  # a model instance, or a dict from .values()
 #: The longest position is a 500-character title: at most 2,000 bytes of UTF-8 (4 per
 #: character), 2,700 characters of base64. Under gunicorn's 4,094-byte request-line limit.
 MAX_CURSOR_LENGTH = 3000
-INVALID_CURSOR_MESSAGE = "Invalid cursor: use the 'next' and 'previous' links as given."
+# In English here (the tests compare against it); translated when raised (InvalidCursor).
+INVALID_CURSOR_MESSAGE = gettext_noop(
+    "Invalid cursor: use the 'next' and 'previous' links as given."
+)
 # Every number a real position holds fits a 64-bit column; a larger one can only be forged, and
 # is refused here rather than by the database driver (SQLite overflows on it).
 _INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
@@ -85,7 +90,7 @@ class InvalidCursor(KeysetError):
     """
 
     def __init__(self, reason: str) -> None:
-        super().__init__(INVALID_CURSOR_MESSAGE)
+        super().__init__(_(INVALID_CURSOR_MESSAGE))
         self.reason = reason
 
     def __repr__(self) -> str:
@@ -97,7 +102,10 @@ class InvalidOrdering(KeysetError):
 
     def __init__(self, key: str, choices: Sequence[str]) -> None:
         allowed = ", ".join(sorted(choices))
-        super().__init__(f"Unknown ordering '{key}'. Use one of: {allowed} (prefix - to reverse).")
+        super().__init__(
+            _("Unknown ordering '%(key)s'. Use one of: %(allowed)s (prefix - to reverse).")
+            % {"key": key, "allowed": allowed}
+        )
         self.key = key
 
 
@@ -105,7 +113,7 @@ class InvalidPageSize(KeysetError):
     """A page size that is not a whole number within the allowed range."""
 
     def __init__(self, maximum: int) -> None:
-        super().__init__(f"Must be a whole number from 1 to {maximum}.")
+        super().__init__(_("Must be a whole number from 1 to %(maximum)s.") % {"maximum": maximum})
         self.maximum = maximum
 
 
@@ -292,7 +300,7 @@ def page(
     # the position itself comes after the page.
     has_next = True if backwards else more
     has_previous = more if backwards else position is not None
-    names = [name for name, _ in columns]
+    names = [name for name, _descending in columns]
     if found:
         first, last = _values(found[0], names), _values(found[-1], names)
     else:
@@ -344,7 +352,7 @@ def _fitted(
     if not settings.USE_TZ:
         return tuple(values)
     fitted = []
-    for (name, _), value in zip(columns, values, strict=True):
+    for (name, _descending), value in zip(columns, values, strict=True):
         if isinstance(_output_field(queryset, name), DateTimeField):
             parsed = value if isinstance(value, datetime.datetime) else None
             if isinstance(value, str):

@@ -20,12 +20,13 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy
 
 from shelfmark.api.exceptions import error_body
 
 # C0 controls but tab, LF and CR, and DEL.
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-MESSAGE = (
+MESSAGE = gettext_lazy(
     "The query string holds a control character (such as NUL, %00), which no search or filter "
     "accepts. Remove it and try again."
 )
@@ -53,6 +54,7 @@ class ControlCharacterGuard:
 
     @staticmethod
     def refuse(request: HttpRequest) -> HttpResponse:
+        message = str(MESSAGE)  # in the request's language
         if request.path.startswith("/api/"):
-            return JsonResponse(error_body(400, "control_character", MESSAGE), status=400)
-        return render(request, "400.html", {"message": MESSAGE}, status=400)
+            return JsonResponse(error_body(400, "control_character", message), status=400)
+        return render(request, "400.html", {"message": message}, status=400)

@@ -21,6 +21,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from shelfmark.api.exceptions import error_body
 from shelfmark.errors import DomainError
@@ -76,16 +77,16 @@ def staff_page(*permissions: str, forbidden: str) -> Callable[[View], View]:
             if not request.user.is_authenticated:
                 if wants_json(request):
                     return JsonResponse(
-                        error_body(401, "not_authenticated", "Sign in again to go on."),
+                        error_body(401, "not_authenticated", _("Sign in again to go on.")),
                         status=401,
                     )
                 return redirect_to_login(request.get_full_path())
             if not is_staff_with(request.user, permissions):
                 if wants_json(request):
-                    message = "This account may not do this; it needs: " + ", ".join(permissions)
-                    return JsonResponse(
-                        error_body(403, "permission_denied", f"{message}."), status=403
-                    )
+                    message = _("This account may not do this; it needs: %(permissions)s.") % {
+                        "permissions": ", ".join(permissions)
+                    }
+                    return JsonResponse(error_body(403, "permission_denied", message), status=403)
                 return forbidden_page(request, forbidden, permissions)
             return view(request, *args, **kwargs)
 

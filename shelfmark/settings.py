@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.contrib.humanize",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -113,6 +114,9 @@ MIDDLEWARE = [
     # page has the header; after WhiteNoise, which serves static files, which need none.
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The visitor's language: the switcher's cookie, then Accept-Language, then LANGUAGE_CODE.
+    # After the session (Django's order) and before CommonMiddleware.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -398,11 +402,19 @@ if not (0 < OPENLIBRARY_TIMEOUT <= 60):
     raise ImproperlyConfigured("OPENLIBRARY_TIMEOUT must be more than 0 and at most 60 seconds.")
 
 # --- Internationalization ----------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# The languages the site is translated into: every page, email and PDF (each app's locale/
+# folder; README "Languages" says how to add one). LANGUAGE_CODE is the library's own: what a
+# visitor sees before choosing, and a patron's notices unless their record names another.
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(
+        f"LANGUAGE_CODE must be one of the site's languages: {', '.join(dict(LANGUAGES))}."
+    )
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
-# The site's short and long date formats (shelfmark/formats/en/formats.py).
+# The site's short and long date formats in each language (shelfmark/formats/<language>/).
 FORMAT_MODULE_PATH = ["shelfmark.formats"]
 
 # --- Static files (served by WhiteNoise, also in production) -----------------------------------

@@ -26,6 +26,7 @@ from typing import ParamSpec, TypeVar
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Model, ProtectedError
+from django.utils.translation import gettext as _
 
 from shelfmark.errors import Conflict, NotFound
 
@@ -73,7 +74,10 @@ def service_transaction(function: Callable[P, R]) -> Callable[P, R]:
                 if not outermost:
                     break
         raise Conflict(
-            "The change collided with other changes being made at the same moment; send it again.",
+            _(
+                "The change collided with other changes being made at the same moment; "
+                "send it again."
+            ),
             code="concurrent_change",
         )
 
@@ -90,7 +94,9 @@ def lock_row(model: type[M], pk: object, *, no_key: bool = False) -> M:
     """
     row = model._default_manager.select_for_update(no_key=no_key).filter(pk=pk).first()
     if row is None:
-        raise NotFound(f"No {model._meta.verbose_name} with id {pk}.")
+        raise NotFound(
+            _("No %(name)s with id %(pk)s.") % {"name": model._meta.verbose_name, "pk": pk}
+        )
     return row
 
 
@@ -105,7 +111,9 @@ def delete_or_conflict(row: Model, *, in_use: str) -> None:
         counts = Counter(obj._meta.verbose_name_plural for obj in error.protected_objects)
         what = ", ".join(f"{kind} ({count})" for kind, count in sorted(counts.items()))
         raise Conflict(
-            f"'{row}' cannot be deleted: it is still referred to by {what}.", code="in_use"
+            _("'%(object)s' cannot be deleted: it is still referred to by %(references)s.")
+            % {"object": row, "references": what},
+            code="in_use",
         ) from None
     except IntegrityError:
         raise Conflict(in_use, code="in_use") from None

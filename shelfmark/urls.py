@@ -3,6 +3,8 @@ from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
+from django.views.decorators.cache import cache_page
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -59,6 +61,15 @@ urlpatterns = [
     path("staff/stocktake/", include("stocktake.urls")),
     path("staff/reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
+    # The language switcher's form posts here (Django's set_language: a cookie, then back).
+    path("i18n/", include("django.conf.urls.i18n")),
+    # The scripts' texts in the visitor's language (gettext() in desk.js, stocktake.js, …). The
+    # catalog changes only with a deploy: built once a day per language (the cache's key has it).
+    path(
+        "jsi18n/",
+        cache_page(60 * 60 * 24)(JavaScriptCatalog.as_view()),
+        name="javascript-catalog",
+    ),
     path("healthz", healthz, name="healthz"),
     path("library-logo", logo, name="library-logo"),
     path("api/", ApiRootView.as_view(), name="api-root"),

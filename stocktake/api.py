@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.request import Request
@@ -34,7 +35,8 @@ class StocktakeApi(ResourceApi):
     row_shape = selectors.STOCKTAKE_ROWS
     list_url_name = "stocktake-list"
     serializer_class = StocktakeSerializer
-    not_found_message = "No stocktake with id {pk}."
+    # The kit fills in {pk} with str.format, in the request's language (a lazy text).
+    not_found_message = cast("str", gettext_lazy("No stocktake with id {pk}."))
 
     def get_scope(self) -> QuerySet[Stocktake]:
         return Stocktake.objects.all()

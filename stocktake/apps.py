@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class StocktakeConfig(AppConfig):
     name = "stocktake"
-    verbose_name = "Stocktake"
+    verbose_name = _("Stocktake")
 
     api_links = {"stocktakes": "stocktake-list"}
     api_sections = [

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Copy
 
 
 class StocktakeStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    CLOSED = "closed", "Closed"
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
 
 
 class Stocktake(models.Model):
@@ -38,6 +39,8 @@ class Stocktake(models.Model):
     missing_marked = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("stocktake")
+        verbose_name_plural = _("stocktakes")
         ordering = ["-started_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -61,13 +64,13 @@ class Stocktake(models.Model):
 
 
 class ScanOutcome(models.TextChoices):
-    SEEN = "seen", "Seen"  # on the shelf, as expected
-    ALREADY_SEEN = "already_seen", "Scanned before"
-    ELSEWHERE = "elsewhere", "Belongs elsewhere"  # another location or call number range
-    ON_LOAN = "on_loan", "On loan"  # lent, yet on the shelf: a return not checked in
-    ON_HOLD_SHELF = "on_hold_shelf", "On the hold shelf"
-    NOT_AVAILABLE = "not_available", "Lost, missing, withdrawn or in repair"
-    UNKNOWN = "unknown", "Unknown barcode"
+    SEEN = "seen", _("Seen")  # on the shelf, as expected
+    ALREADY_SEEN = "already_seen", _("Scanned before")
+    ELSEWHERE = "elsewhere", _("Belongs elsewhere")  # another location or call number range
+    ON_LOAN = "on_loan", _("On loan")  # lent, yet on the shelf: a return not checked in
+    ON_HOLD_SHELF = "on_hold_shelf", _("On the hold shelf")
+    NOT_AVAILABLE = "not_available", _("Lost, missing, withdrawn or in repair")
+    UNKNOWN = "unknown", _("Unknown barcode")
 
 
 # The outcomes that mean someone should look at the copy.
@@ -96,6 +99,8 @@ class StocktakeScan(models.Model):
     scanned_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("stocktake scan")
+        verbose_name_plural = _("stocktake scans")
         ordering = ["-id"]
         indexes = [
             models.Index(fields=["stocktake", "copy"], name="stocktakescan_copy_idx"),

@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
-from catalog.models import CopyStatus
+from catalog.models import CopyStatus, copy_status_in_sentence
 from catalog.rules import clean_barcode
 from catalog.services.copies import copies_mark_missing, copy_mark_seen
 from shelfmark.errors import Conflict, InvalidInput, NotAllowed, RuleError
@@ -51,12 +52,13 @@ def stocktake_start(
     )
     if low and high and low > high and not low.startswith(high):
         raise InvalidInput(
-            f"The call numbers run from {low} to {high}: the first must come before the last.",
+            _("The call numbers run from %(low)s to %(high)s: the first must come before the last.")
+            % {"low": low, "high": high},
             field="call_number_to",
         )
     name = " ".join(name.split()) or _default_name(location, low, high)
     if len(name) > 200:
-        raise InvalidInput("A stocktake's name is at most 200 characters.", field="name")
+        raise InvalidInput(_("A stocktake's name is at most 200 characters."), field="name")
     return Stocktake.objects.create(
         name=name,
         location=location,
@@ -67,10 +69,25 @@ def stocktake_start(
 
 
 def _default_name(location: str, low: str, high: str) -> str:
-    where = location or "the whole library"
+    """The name of a stocktake started without one, in the language of whoever starts it (it
+    is stored: everyone sees it so). The day stays ISO: a name is sorted and searched by it."""
+    values = {
+        "location": location,
+        "low": low or "…",
+        "high": high or "…",
+        "day": f"{timezone.localdate():%Y-%m-%d}",
+    }
     if low or high:
-        where += f", call numbers {low or '…'} to {high or '…'}"
-    return f"Stocktake of {where}, {timezone.localdate():%Y-%m-%d}"
+        if location:
+            return (
+                _("Stocktake of %(location)s, call numbers %(low)s to %(high)s, %(day)s") % values
+            )
+        return (
+            _("Stocktake of the whole library, call numbers %(low)s to %(high)s, %(day)s") % values
+        )
+    if location:
+        return _("Stocktake of %(location)s, %(day)s") % values
+    return _("Stocktake of the whole library, %(day)s") % values
 
 
 @service_transaction
@@ -91,33 +108,40 @@ def stocktake_scan(*, stocktake: Stocktake, barcode: str, by: Any = None) -> Sca
     if copy is None:
         scan.outcome = ScanOutcome.UNKNOWN
         scan.save()
-        return ScanResult(scan, f"{code}: no copy has this barcode. Put the book aside.")
+        return ScanResult(
+            scan, _("%(code)s: no copy has this barcode. Put the book aside.") % {"code": code}
+        )
     scan.copy = copy
     scan.copy_status = copy.status
     title = copy.book.title
+    values = {"code": code, "title": title}
     if copy.status in _STATUS_OUTCOMES:
         scan.outcome = _STATUS_OUTCOMES[copy.status]
         message = (
-            f"{code} ({title}) is on loan, yet it is here: check it in at the desk."
+            _("%(code)s (%(title)s) is on loan, yet it is here: check it in at the desk.")
             if copy.status == CopyStatus.ON_LOAN
-            else f"{code} ({title}) belongs on the hold shelf, for the patron waiting for it."
-        )
+            else _("%(code)s (%(title)s) belongs on the hold shelf, for the patron waiting for it.")
+        ) % values
     elif copy.status != CopyStatus.AVAILABLE:
         scan.outcome = ScanOutcome.NOT_AVAILABLE
-        message = (
-            f"{code} ({title}) is marked {copy.get_status_display().lower()}: it is here; "
-            "check it in at the desk to put it back on the shelf, or set it aside."
-        )
+        message = _(
+            "%(code)s (%(title)s) is marked %(status)s: it is here; check it in at the desk to "
+            "put it back on the shelf, or set it aside."
+        ) % {**values, "status": copy_status_in_sentence(copy.status)}
     elif not copy.in_scope:  # type: ignore[attr-defined]  # an annotation of copy_for_scan
         scan.outcome = ScanOutcome.ELSEWHERE
-        where = ", ".join(part for part in (copy.location, copy.call_number) if part) or "no shelf"
-        message = f"{code} ({title}) belongs elsewhere: {where}."
+        where = ", ".join(part for part in (copy.location, copy.call_number) if part)
+        message = (
+            _("%(code)s (%(title)s) belongs elsewhere: %(where)s.") % {**values, "where": where}
+            if where
+            else _("%(code)s (%(title)s) belongs elsewhere: no shelf.") % values
+        )
     elif copy.scanned:  # type: ignore[attr-defined]  # an annotation of copy_for_scan
         scan.outcome = ScanOutcome.ALREADY_SEEN
-        message = f"{code} ({title}) was scanned before."
+        message = _("%(code)s (%(title)s) was scanned before.") % values
     else:
         scan.outcome = ScanOutcome.SEEN
-        message = f"{code}: {title}."
+        message = _("%(code)s: %(title)s.") % values
     scan.save()
     copy_mark_seen(copy_id=copy.pk, day=timezone.localdate())
     return ScanResult(scan, message, title)
@@ -141,14 +165,14 @@ def stocktake_mark_missing(*, stocktake: Stocktake, by: Any) -> int:
     the shelf now); how many."""
     if by is None or not by.has_perm(MARK_MISSING_PERMISSION):
         raise NotAllowed(
-            "Marking copies missing needs the permission to change copies"
-            f" ({MARK_MISSING_PERMISSION}).",
+            _("Marking copies missing needs the permission to change copies (%(permission)s).")
+            % {"permission": MARK_MISSING_PERMISSION},
             code="permission_denied",
         )
     stocktake = lock_row(Stocktake, stocktake.pk)
     if stocktake.status != StocktakeStatus.CLOSED:
         raise Conflict(
-            "Close the stocktake first: copies are marked missing once every shelf is scanned.",
+            _("Close the stocktake first: copies are marked missing once every shelf is scanned."),
             code="stocktake_open",
         )
     marked = copies_mark_missing(copies=selectors.not_seen(stocktake))
@@ -160,10 +184,18 @@ def stocktake_mark_missing(*, stocktake: Stocktake, by: Any) -> int:
 
 def _refuse_if_closed(stocktake: Stocktake) -> None:
     if stocktake.status != StocktakeStatus.OPEN:
-        closed = timezone.localtime(stocktake.closed_at) if stocktake.closed_at else None
-        raise Conflict(
-            f"The stocktake '{stocktake.name}' was closed"
-            + (f" on {closed:%Y-%m-%d at %H:%M}" if closed else "")
-            + ": start a new one to scan more.",
-            code="stocktake_closed",
-        )
+        if stocktake.closed_at:
+            closed = timezone.localtime(stocktake.closed_at)
+            message = _(
+                "The stocktake '%(name)s' was closed on %(day)s at %(time)s: start a new one to "
+                "scan more."
+            ) % {
+                "name": stocktake.name,
+                "day": formats.date_format(closed, "SHORT_DATE_FORMAT"),
+                "time": formats.time_format(closed, "TIME_FORMAT"),
+            }
+        else:
+            message = _("The stocktake '%(name)s' was closed: start a new one to scan more.") % {
+                "name": stocktake.name
+            }
+        raise Conflict(message, code="stocktake_closed")

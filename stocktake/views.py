@@ -15,7 +15,9 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shelfmark import pages
@@ -51,7 +53,10 @@ def stocktake_list(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
-            messages.success(request, f"Started: {stocktake.name}. Scan the first copy.")
+            messages.success(
+                request,
+                _("Started: %(name)s. Scan the first copy.") % {"name": stocktake.name},
+            )
             return redirect("stocktake-page", pk=stocktake.pk)
     rows = selectors.STOCKTAKE_ROWS.present(
         selectors.STOCKTAKE_ROWS.rows(Stocktake.objects.order_by("status", "-started_at", "-id"))[
@@ -87,8 +92,8 @@ def stocktake_scan(request: HttpRequest, pk: int) -> HttpResponseBase:
     form = ScanForm(request.POST)
     if not form.is_valid():
         if pages.wants_json(request):
-            return pages.error_response(InvalidInput("Scan a barcode.", field="barcode"))
-        messages.error(request, "Scan a barcode.")
+            return pages.error_response(InvalidInput(_("Scan a barcode."), field="barcode"))
+        messages.error(request, _("Scan a barcode."))
         return redirect("stocktake-page", pk=pk)
     try:
         result = services.stocktake_scan(
@@ -123,7 +128,7 @@ def _scan_answer(result: services.ScanResult, stocktake: Stocktake) -> dict[str,
 @staff_page
 def stocktake_close(request: HttpRequest, pk: int) -> HttpResponse:
     stocktake = services.stocktake_close(stocktake=_stocktake(pk), by=request.user)
-    messages.success(request, f"Closed: {stocktake.name}.")
+    messages.success(request, _("Closed: %(name)s.") % {"name": stocktake.name})
     return redirect("stocktake-page", pk=pk)
 
 
@@ -137,9 +142,12 @@ def stocktake_mark_missing(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            "No copy was left to mark missing."
+            _("No copy was left to mark missing.")
             if not marked
-            else f"Marked {marked} {'copy' if marked == 1 else 'copies'} missing.",
+            else ngettext(
+                "Marked %(count)s copy missing.", "Marked %(count)s copies missing.", marked
+            )
+            % {"count": formats.number_format(marked, force_grouping=True)},
         )
     return redirect("stocktake-page", pk=pk)
 

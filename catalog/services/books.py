@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Unpack
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from catalog.models import Author, Book, BookAuthor, Subject
@@ -87,7 +88,10 @@ def book_delete(*, book: Book) -> None:
             % {"title": book.title, "count": count},
             code="in_use",
         )
-    delete_or_conflict(book, in_use=f"A copy of '{book.title}' was just added; it is in use.")
+    delete_or_conflict(
+        book,
+        in_use=_("A copy of '%(title)s' was just added; it is in use.") % {"title": book.title},
+    )
     # Its words leave the vocabulary's counts (the search indexes drop the row themselves).
     search_words_add(Counter(dict.fromkeys(document_words(book.search_text), -1)))
 
@@ -102,7 +106,8 @@ def book_isbn_check(isbn: str | None, *, exclude_pk: int | None = None) -> None:
     other = books.values("pk", "title").first()
     if other:
         raise Conflict(
-            f"'{other['title']}' (book {other['pk']}) already has ISBN {isbn}.",
+            _("'%(title)s' (book %(id)s) already has ISBN %(isbn)s.")
+            % {"title": other["title"], "id": other["pk"], "isbn": isbn},
             code="duplicate_isbn",
             field="isbn",
         )
@@ -115,7 +120,9 @@ def _save_book(book: Book, update_fields: list[str] | None = None) -> None:
     except IntegrityError:
         # The rules and the check above passed, so a concurrent request took the ISBN meanwhile.
         raise Conflict(
-            f"ISBN {book.isbn} was just used for another book.", code="duplicate_isbn", field="isbn"
+            _("ISBN %(isbn)s was just used for another book.") % {"isbn": book.isbn},
+            code="duplicate_isbn",
+            field="isbn",
         ) from None
 
 
@@ -129,7 +136,8 @@ def _set_authors(book: Book, authors: list[Author]) -> None:
             )
     except IntegrityError:  # an author deleted between lookup and insert
         raise Conflict(
-            "One of the authors was deleted meanwhile; send the request again.", field="authors"
+            _("One of the authors was deleted meanwhile; send the request again."),
+            field="authors",
         ) from None
 
 
@@ -139,5 +147,6 @@ def _set_subjects(book: Book, subjects: list[Subject]) -> None:
             book.subjects.set(subjects)
     except IntegrityError:  # a subject deleted between lookup and insert
         raise Conflict(
-            "One of the subjects was deleted meanwhile; send the request again.", field="subjects"
+            _("One of the subjects was deleted meanwhile; send the request again."),
+            field="subjects",
         ) from None

@@ -16,8 +16,9 @@ from typing import Unpack
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from catalog.models import CIRCULATION_STATUSES, Book, Copy, CopyStatus
+from catalog.models import CIRCULATION_STATUSES, Book, Copy, CopyStatus, copy_status_in_sentence
 from catalog.rules import COPY_RULES, CopyFields, clean_fields
 from shelfmark.errors import Conflict, InvalidInput
 from shelfmark.transactions import delete_or_conflict, lock_row, service_transaction
@@ -71,7 +72,7 @@ def copy_update(
         changes["status"] = copy_status_check(status, current=copy.status)
     if book is not None and book.pk != copy.book_id:
         if copy.status in CIRCULATION_STATUSES:
-            raise _owned_by_circulation(copy.status, what="moved to another book")
+            raise _owned_by_circulation(copy.status, action="move")
         changes["book"] = book
     for name, value in changes.items():
         setattr(copy, name, value)
@@ -83,9 +84,13 @@ def copy_update(
 def copy_delete(*, copy: Copy) -> None:
     copy = lock_row(Copy, copy.pk)
     if copy.status in CIRCULATION_STATUSES:
-        raise _owned_by_circulation(copy.status, what="deleted")
+        raise _owned_by_circulation(copy.status, action="delete")
     # Its loans and holds keep it (PROTECT): a copy with a history is withdrawn, not deleted.
-    delete_or_conflict(copy, in_use=f"Copy {copy.barcode} was just lent or held; it is in use.")
+    delete_or_conflict(
+        copy,
+        in_use=_("Copy %(barcode)s was just lent or held; it is in use.")
+        % {"barcode": copy.barcode},
+    )
 
 
 @service_transaction
@@ -110,8 +115,12 @@ def copy_circulation_move_locked(*, copy: Copy, status: str) -> Copy:
         raise RuntimeError("copy_circulation_move_locked needs the caller's transaction and lock")
     if (copy.status, status) not in CIRCULATION_MOVES:
         raise Conflict(
-            f"Copy {copy.barcode} is {CopyStatus(copy.status).label.lower()}; it cannot become "
-            f"{_label(status)}.",
+            _("Copy %(barcode)s is %(status)s; it cannot become %(new_status)s.")
+            % {
+                "barcode": copy.barcode,
+                "status": copy_status_in_sentence(copy.status),
+                "new_status": copy_status_in_sentence(status),
+            },
             code="copy_status_conflict",
         )
     copy.status = status
@@ -119,36 +128,42 @@ def copy_circulation_move_locked(*, copy: Copy, status: str) -> Copy:
     return copy
 
 
-def _label(status: str) -> str:
-    return CopyStatus(status).label.lower() if status in CopyStatus.values else repr(status)
-
-
 def copy_status_check(status: str, *, current: str | None) -> str:
     """``status`` if the catalog may set it on a copy now ``current`` (None: a new copy): a known
     status, neither into nor out of circulation. The admin's forms ask too."""
     if status not in CopyStatus.values:
         raise InvalidInput(
-            f"Unknown status '{status}'. Use one of: {', '.join(CopyStatus.values)}.",
+            _("Unknown status '%(given)s'. Use one of: %(known)s.")
+            % {"given": status, "known": ", ".join(CopyStatus.values)},
             field="status",
         )
     if status in CIRCULATION_STATUSES:
-        raise _owned_by_circulation(status, what="given this status here")
+        raise _owned_by_circulation(status, action="give")
     if current in CIRCULATION_STATUSES:
-        raise _owned_by_circulation(current, what="changed here")
+        raise _owned_by_circulation(current, action="change")
     return status
 
 
-def _owned_by_circulation(status: str, *, what: str) -> Conflict:
-    how = {
-        CopyStatus.ON_LOAN: "checking it out, and left by checking it in",
-        CopyStatus.ON_HOLD_SHELF: (
-            "checking it in for a waiting hold, and left when the hold is collected, "
-            "cancelled or expires"
+def _owned_by_circulation(status: str, *, action: str) -> Conflict:
+    """Two sentences: whose the status is, and what the catalog may not do to the copy."""
+    owner = {
+        CopyStatus.ON_LOAN: _(
+            "'%(status)s' belongs to circulation: it is entered by checking it out, and left by "
+            "checking it in."
         ),
-    }[CopyStatus(status)]
+        CopyStatus.ON_HOLD_SHELF: _(
+            "'%(status)s' belongs to circulation: it is entered by checking it in for a waiting "
+            "hold, and left when the hold is collected, cancelled or expires."
+        ),
+    }[CopyStatus(status)] % {"status": copy_status_in_sentence(status)}
+    refused = {
+        "move": _("A copy in or into that status cannot be moved to another book."),
+        "delete": _("A copy in or into that status cannot be deleted."),
+        "give": _("A copy in or into that status cannot be given this status here."),
+        "change": _("A copy in or into that status cannot be changed here."),
+    }[action]
     return Conflict(
-        f"'{_label(status)}' belongs to circulation: it is entered by {how}. A copy in or "
-        f"into that status cannot be {what}.",
+        f"{owner} {refused}",
         code="status_owned_by_circulation",
         field="status",
     )
@@ -160,7 +175,8 @@ def _save_copy(copy: Copy, update_fields: list[str] | None = None) -> None:
     )
     if other:
         raise Conflict(
-            f"Barcode {copy.barcode} is already on a copy of '{other['book__title']}'.",
+            _("Barcode %(barcode)s is already on a copy of '%(title)s'.")
+            % {"barcode": copy.barcode, "title": other["book__title"]},
             code="duplicate_barcode",
             field="barcode",
         )
@@ -170,10 +186,10 @@ def _save_copy(copy: Copy, update_fields: list[str] | None = None) -> None:
     except IntegrityError:
         if not Book.objects.filter(pk=copy.book_id).exists():
             raise Conflict(
-                "The book was deleted meanwhile.", code="book_deleted", field="book"
+                _("The book was deleted meanwhile."), code="book_deleted", field="book"
             ) from None
         raise Conflict(
-            f"Barcode {copy.barcode} was just used for another copy.",
+            _("Barcode %(barcode)s was just used for another copy.") % {"barcode": copy.barcode},
             code="duplicate_barcode",
             field="barcode",
         ) from None

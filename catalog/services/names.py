@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet, Value
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from catalog.models import Author, Book, Subject
@@ -71,7 +72,10 @@ def author_delete(*, author: Author) -> None:
             % {"name": author.name, "count": count},
             code="in_use",
         )
-    delete_or_conflict(author, in_use=f"'{author.name}' was just added to a book; it is in use.")
+    delete_or_conflict(
+        author,
+        in_use=_("'%(name)s' was just added to a book; it is in use.") % {"name": author.name},
+    )
 
 
 @service_transaction
@@ -121,9 +125,13 @@ def _named(model: type[Named], name: str) -> QuerySet[Named]:
 
 
 def _save_named(row: Named) -> None:
-    kind = str(row._meta.verbose_name)
+    message = (
+        _("An author named '%(name)s' already exists.")
+        if isinstance(row, Author)
+        else _("A subject named '%(name)s' already exists.")
+    )
     duplicate = Conflict(
-        f"A{'n' if kind[0] in 'aeiou' else ''} {kind} named '{row.name}' already exists.",
+        message % {"name": row.name},
         code="duplicate",
         field="name",
     )
@@ -168,7 +176,13 @@ def _resolve(refs: Iterable[Ref], model: type[Named], *, field: str) -> list[Nam
     missing = [ref for ref in ids if ref not in by_id]
     if missing:
         raise InvalidInput(
-            f"No {model._meta.verbose_name} with id {', '.join(map(str, missing))}.", field=field
+            (
+                _("No author with id %(ids)s.")
+                if model is Author
+                else _("No subject with id %(ids)s.")
+            )
+            % {"ids": ", ".join(map(str, missing))},
+            field=field,
         )
     try:
         names = [clean_name(ref) for ref in refs if isinstance(ref, str)]

@@ -120,6 +120,7 @@ _PATRON_KEYS: Sequence[str | tuple[str, str]] = (
     "name",
     "email",
     "phone",
+    "language",
     ("category_id", "category"),
     "expires_on",
     "blocked",

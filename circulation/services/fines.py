@@ -20,9 +20,12 @@ from typing import Any
 
 from django.db.models import Min, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from circulation.models import CirculationRule, FineEntry, FineKind, Loan, Patron
 from circulation.policy import Calendar, closed_days, fine_terms_for, fines_enabled
+from circulation.refusals import money
 from circulation.rules import Amount
 from circulation.selectors.fines import patron_balance
 from shelfmark.errors import Conflict, InvalidInput, NotFound, RuleError
@@ -37,7 +40,7 @@ MOST_AT_ONCE = Decimal("100000")
 def fines_refuse_when_disabled() -> None:
     if not fines_enabled():
         raise NotFound(
-            "This library does not charge fines (FINES_ENABLED is off).", code="fines_disabled"
+            _("This library does not charge fines (FINES_ENABLED is off)."), code="fines_disabled"
         )
 
 
@@ -80,7 +83,8 @@ def loan_fine_charge(loan: Loan, *, tariff: Tariff, today: datetime.date) -> Fin
         loan=loan,
         kind=FineKind.CHARGE,
         amount=more,
-        note=f"Overdue since {loan.due_on:%Y-%m-%d}: {loan.copy.barcode}",
+        note=_("Overdue since %(date)s: %(barcode)s")
+        % {"date": f"{loan.due_on:%Y-%m-%d}", "barcode": loan.copy.barcode},
     )
 
 
@@ -114,13 +118,19 @@ def fines_accrue(today: datetime.date | None = None) -> int:
     return charged
 
 
-PAYMENT = Amount(CENT, "payment", maximum=MOST_AT_ONCE)
+PAYMENT = Amount(
+    CENT,
+    gettext_lazy("The payment must be a number, such as 0.25."),
+    gettext_lazy("The payment must be a number with at most two decimals."),
+    gettext_lazy("The payment must be from %(minimum)s to %(maximum)s."),
+    maximum=MOST_AT_ONCE,
+)
 
 
 def _note(note: str) -> str:
     note = " ".join((note or "").split())
     if len(note) > 500:
-        raise InvalidInput("A note is at most 500 characters.", field="note")
+        raise InvalidInput(_("A note is at most 500 characters."), field="note")
     return note
 
 
@@ -133,12 +143,13 @@ def fine_payment(*, patron: Patron, amount: Any, note: str = "", actor: Any = No
     except RuleError as error:
         raise InvalidInput(str(error), field="amount") from None
     if paid is None:
-        raise InvalidInput("Say how much is paid.", field="amount")
+        raise InvalidInput(_("Say how much is paid."), field="amount")
     patron = Patron.objects.select_for_update(of=("self",)).get(pk=patron.pk)
     owed = patron_balance(patron.pk)
     if paid > owed:
         raise Conflict(
-            f"{patron.name} owes {owed}: a payment of {paid} is more than that.",
+            _("%(name)s owes %(owed)s: a payment of %(paid)s is more than that.")
+            % {"name": patron.name, "owed": money(owed), "paid": money(paid)},
             code="payment_exceeds_balance",
             extra={"balance": str(owed)},
         )
@@ -156,7 +167,7 @@ def fine_waive(*, charge: FineEntry, note: str = "", actor: Any = None) -> FineE
     """Waive what is left of a charge (no more than the patron still owes)."""
     fines_refuse_when_disabled()
     if charge.kind != FineKind.CHARGE:
-        raise Conflict("Only a charge can be waived.", code="not_a_charge")
+        raise Conflict(_("Only a charge can be waived."), code="not_a_charge")
     patron = Patron.objects.select_for_update(of=("self",)).get(pk=charge.patron_id)
     waived = FineEntry.objects.filter(charge=charge).aggregate(
         total=Sum("amount", default=Decimal(0))
@@ -164,7 +175,7 @@ def fine_waive(*, charge: FineEntry, note: str = "", actor: Any = None) -> FineE
     left = min(charge.amount - waived, patron_balance(patron.pk))
     if left <= 0:
         raise Conflict(
-            "Nothing of this charge is left to waive: it was waived or paid already.",
+            _("Nothing of this charge is left to waive: it was waived or paid already."),
             code="nothing_to_waive",
         )
     return FineEntry.objects.create(

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from catalog.models import Book, Copy, CopyStatus, LoanType
@@ -43,10 +44,15 @@ def hold_place(*, patron: Patron, book: Book, actor: Any = None) -> Hold:
     today = timezone.localdate()
     check_patron_in_good_standing(patron, today)
     if Hold.objects.filter(patron=patron, book=book, status__in=ACTIVE_HOLD_STATUSES).exists():
-        raise Conflict(f"{patron.name} already holds '{book.title}'.", code="already_held")
+        raise Conflict(
+            _("%(name)s already holds '%(title)s'.") % {"name": patron.name, "title": book.title},
+            code="already_held",
+        )
     if patron.loans.filter(copy__book=book, checked_in_at__isnull=True).exists():
         raise Conflict(
-            f"{patron.name} has '{book.title}' on loan already.", code="book_on_loan_to_patron"
+            _("%(name)s has '%(title)s' on loan already.")
+            % {"name": patron.name, "title": book.title},
+            code="book_on_loan_to_patron",
         )
     active = Hold.objects.filter(patron=patron, status__in=ACTIVE_HOLD_STATUSES).count()
     if active >= patron.category.max_holds:
@@ -64,7 +70,8 @@ def hold_place(*, patron: Patron, book: Book, actor: Any = None) -> Hold:
     on_shelf = book.copies.filter(status=CopyStatus.AVAILABLE).exclude(loan_type=LoanType.REFERENCE)
     if not settings.HOLDS_ALLOWED_WHEN_AVAILABLE and on_shelf.exists():
         raise Conflict(
-            f"A copy of '{book.title}' is on the shelf now: borrow it instead of placing a hold.",
+            _("A copy of '%(title)s' is on the shelf now: borrow it instead of placing a hold.")
+            % {"title": book.title},
             code="copy_on_shelf",
         )
     last = Hold.objects.filter(book=book).aggregate(last=Max("sequence"))["last"] or 0
@@ -91,9 +98,20 @@ def hold_cancel(*, hold: Hold, actor: Any = None) -> Hold:
         lock_row(Copy, hold.copy_id, no_key=True)
     hold = lock_row(Hold, hold.pk, no_key=True)
     if hold.status not in ACTIVE_HOLD_STATUSES:
-        raise Conflict(f"This hold is already {hold.status}.", code="hold_closed")
+        raise Conflict(_closed(hold.status), code="hold_closed")
     _close(hold, HoldStatus.CANCELLED, EventKind.HOLD_CANCELLED, actor=actor)
     return hold
+
+
+def _closed(status: str) -> str:
+    """Why a closed hold (collected, cancelled or expired) cannot be changed."""
+    if status == HoldStatus.COLLECTED:
+        return _("This hold is already collected.")
+    if status == HoldStatus.CANCELLED:
+        return _("This hold is already cancelled.")
+    if status == HoldStatus.EXPIRED:
+        return _("This hold is already expired.")
+    return _("This hold is already closed (%(status)s).") % {"status": status}
 
 
 def holds_expire(*, today: datetime.date | None = None) -> list[Hold]:
@@ -184,11 +202,13 @@ def hold_suspend(*, hold: Hold, until: datetime.date | None, actor: Any = None) 
     if hold.status != HoldStatus.WAITING:
         if hold.status == HoldStatus.READY:
             raise Conflict(
-                "This hold is ready on the hold shelf: it can be collected or cancelled, not "
-                "suspended.",
+                _(
+                    "This hold is ready on the hold shelf: it can be collected or cancelled, not "
+                    "suspended."
+                ),
                 code="hold_ready",
             )
-        raise Conflict(f"This hold is already {hold.status}.", code="hold_closed")
+        raise Conflict(_closed(hold.status), code="hold_closed")
     suspended = hold.suspended_until is not None and hold.suspended_until > today
     if until is None:
         if hold.suspended_until is not None:
@@ -206,11 +226,14 @@ def hold_suspend(*, hold: Hold, until: datetime.date | None, actor: Any = None) 
                 )
         return hold
     if until <= today:
-        raise InvalidInput("The day the hold resumes must be after today.", field="suspended_until")
+        raise InvalidInput(
+            _("The day the hold resumes must be after today."), field="suspended_until"
+        )
     latest = today + MAX_SUSPENSION
     if until > latest:
         raise InvalidInput(
-            f"A hold can be suspended for a year at most (until {long_date(latest)}).",
+            _("A hold can be suspended for a year at most (until %(date)s).")
+            % {"date": long_date(latest)},
             field="suspended_until",
         )
     hold.suspended_until = until
@@ -223,7 +246,7 @@ def hold_suspend(*, hold: Hold, until: datetime.date | None, actor: Any = None) 
         hold=hold,
         from_state=HoldStatus.WAITING,
         to_state="suspended",
-        note=f"until {until:%Y-%m-%d}",
+        note=_("until %(date)s") % {"date": f"{until:%Y-%m-%d}"},
     )
     return hold
 
@@ -271,6 +294,6 @@ def trap_hold(copy: Copy, *, actor: Any) -> Hold | None:
         hold=hold,
         from_state=HoldStatus.WAITING,
         to_state=HoldStatus.READY,
-        note=f"pick up by {hold.pickup_by:%Y-%m-%d}",
+        note=_("pick up by %(date)s") % {"date": f"{hold.pickup_by:%Y-%m-%d}"},
     )
     return hold

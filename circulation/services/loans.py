@@ -17,9 +17,10 @@ from django.db import IntegrityError, connection
 from django.db.models import F, Func, Model, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from catalog.models import Book, Copy, CopyStatus, LoanType
+from catalog.models import Book, Copy, CopyStatus, LoanType, copy_status_in_sentence
 from catalog.rules import clean_barcode
 from catalog.services import copy_circulation_move_locked
 from circulation.models import (
@@ -119,7 +120,9 @@ def _lock_patron_and_copy(card_number: str, barcode: str) -> tuple[Patron, Copy]
     if found is None:
         # Which one is missing: only this rare path asks again.
         if not Patron.objects.filter(card_number=card).exists():
-            raise NotFound(f"No patron has card number {card}.", code="unknown_card")
+            raise NotFound(
+                _("No patron has card number %(card)s.") % {"card": card}, code="unknown_card"
+            )
         _copy_missing_or_moved(code)
     values = iter(found)
     patron = _instance(Patron, values)
@@ -148,10 +151,13 @@ def _copy_missing_or_moved(code: str) -> NoReturn:
     another book meanwhile)."""
     if Copy.objects.filter(barcode=code).exists():
         raise Conflict(
-            f"Copy {code} was moved to another book just now; scan it again.",
+            _("Copy %(barcode)s was moved to another book just now; scan it again.")
+            % {"barcode": code},
             code="concurrent_change",
         )
-    raise NotFound(f"No copy has barcode {code}.", code="unknown_barcode")
+    raise NotFound(
+        _("No copy has barcode %(barcode)s.") % {"barcode": code}, code="unknown_barcode"
+    )
 
 
 def _count(rows: QuerySet[Any]) -> Coalesce:
@@ -264,7 +270,9 @@ def loan_checkout(
         # savepoint, inside an Idempotency-Key's) is rolled back whole.
         loan = Loan.objects.create(copy=copy, patron=patron, checked_out_at=now, due_on=due_on)
     except IntegrityError:  # the unique index, should the locks ever be bypassed
-        raise Conflict(f"Copy {copy.barcode} was just lent.", code="copy_on_loan") from None
+        raise Conflict(
+            _("Copy %(barcode)s was just lent.") % {"barcode": copy.barcode}, code="copy_on_loan"
+        ) from None
     was = copy.status
     if holds.on_shelf_for_other is not None:  # overridden: the other patron waits again
         hold_requeue(holds.on_shelf_for_other, actor=actor)
@@ -279,11 +287,16 @@ def loan_checkout(
         loan=loan,
         from_state=was,
         to_state=CopyStatus.ON_LOAN,
-        note=f"due {loan.due_on:%Y-%m-%d}",
+        note=_("due %(date)s") % {"date": f"{loan.due_on:%Y-%m-%d}"},
         at=now,
     )
     for reason in reasons:  # each one overridden (else the checkout was refused above)
-        why = f" Why: {override_reason}" if override_reason else ""
+        note = reason.message
+        if override_reason:
+            note = _("%(refusal)s Why: %(reason)s") % {
+                "refusal": reason.message,
+                "reason": override_reason,
+            }
         event_record(
             EventKind.OVERRIDE,
             actor=actor,
@@ -291,7 +304,7 @@ def loan_checkout(
             copy=copy,
             loan=loan,
             from_state=reason.code,
-            note=f"{reason.message}{why}",
+            note=note,
             at=now,
         )
     return loan
@@ -379,18 +392,32 @@ def _holds_for_checkout(
 def _copy_refusals(copy: Copy, patron: Patron, holds: _CheckoutHolds) -> list[Refusal]:
     """Why ``copy`` cannot go to ``patron`` now (none: it can)."""
     if copy.loan_type == LoanType.REFERENCE:
-        return [Refusal("copy_not_for_loan", f"Copy {copy.barcode} is not for loan (reference).")]
+        return [
+            Refusal(
+                "copy_not_for_loan",
+                _("Copy %(barcode)s is not for loan (reference).") % {"barcode": copy.barcode},
+            )
+        ]
     if copy.status == CopyStatus.ON_LOAN:
         loan = _open_loan(copy)
         if loan is not None and loan.patron_id == patron.pk:
             return [
                 Refusal(
                     "already_on_loan_to_patron",
-                    f"Copy {copy.barcode} is already on loan to {patron.name} (due "
-                    f"{short_date(loan.due_on)}).",
+                    _("Copy %(barcode)s is already on loan to %(name)s (due %(date)s).")
+                    % {
+                        "barcode": copy.barcode,
+                        "name": patron.name,
+                        "date": short_date(loan.due_on),
+                    },
                 )
             ]
-        return [Refusal("copy_on_loan", f"Copy {copy.barcode} is on loan to another patron.")]
+        return [
+            Refusal(
+                "copy_on_loan",
+                _("Copy %(barcode)s is on loan to another patron.") % {"barcode": copy.barcode},
+            )
+        ]
     if copy.status == CopyStatus.ON_HOLD_SHELF:
         other = holds.on_shelf_for_other
         if other is None:
@@ -398,20 +425,28 @@ def _copy_refusals(copy: Copy, patron: Patron, holds: _CheckoutHolds) -> list[Re
         return [
             Refusal(
                 "copy_on_hold_shelf",
-                f"Copy {copy.barcode} is on the hold shelf for another patron "
-                f"({other.patron.name}, card {other.patron.card_number}).",
+                _(
+                    "Copy %(barcode)s is on the hold shelf for another patron (%(name)s, card "
+                    "%(card)s)."
+                )
+                % {
+                    "barcode": copy.barcode,
+                    "name": other.patron.name,
+                    "card": other.patron.card_number,
+                },
             )
         ]
     if copy.status != CopyStatus.AVAILABLE:
-        label = CopyStatus(copy.status).label.lower()
-        found = (
-            " Check it in first, which marks it found." if copy.status in FOUND_AT_CHECKIN else ""
-        )
-        return [
-            Refusal(
-                "copy_unavailable", f"Copy {copy.barcode} is {label}; it cannot be lent.{found}"
+        facts = {"barcode": copy.barcode, "status": copy_status_in_sentence(copy.status)}
+        message = (
+            _(
+                "Copy %(barcode)s is %(status)s; it cannot be lent. Check it in first, which "
+                "marks it found."
             )
-        ]
+            if copy.status in FOUND_AT_CHECKIN
+            else _("Copy %(barcode)s is %(status)s; it cannot be lent.")
+        )
+        return [Refusal("copy_unavailable", message % facts)]
     if holds.others_ahead:
         return [
             Refusal(
@@ -446,7 +481,7 @@ def _fill(hold: Hold, copy: Copy, *, actor: Any, at: datetime.datetime) -> None:
         to_state=HoldStatus.COLLECTED,
         note=""
         if set_aside is None and was == HoldStatus.READY
-        else f"filled by copy {copy.barcode}",
+        else _("filled by copy %(barcode)s") % {"barcode": copy.barcode},
         at=at,
     )
     if set_aside is not None:
@@ -476,7 +511,8 @@ def loan_checkin(*, barcode: str, actor: Any = None) -> CheckinResult:
             loan=loan,
             from_state=CopyStatus.ON_LOAN,
             to_state=CopyStatus.AVAILABLE,
-            note=ngettext("%d day late", "%d days late", loan.days_late) % loan.days_late
+            note=ngettext("%(count)d day late", "%(count)d days late", loan.days_late)
+            % {"count": loan.days_late}
             if loan.days_late
             else "",
             at=now,
@@ -499,35 +535,47 @@ def loan_checkin(*, barcode: str, actor: Any = None) -> CheckinResult:
             copy=copy,
             loan=loan,
             hold=hold,
-            message=f"Copy {copy.barcode} is already on the hold shelf"
-            + (f" for {hold.patron.name}." if hold else "."),
+            message=_("Copy %(barcode)s is already on the hold shelf for %(name)s.")
+            % {"barcode": copy.barcode, "name": hold.patron.name}
+            if hold
+            else _("Copy %(barcode)s is already on the hold shelf.") % {"barcode": copy.barcode},
         )
     if copy.status != CopyStatus.AVAILABLE and loan is None:
-        label = CopyStatus(copy.status).label.lower()
         return CheckinResult(
             copy=copy,
             loan=None,
             hold=None,
-            message=f"Copy {copy.barcode} is {label}, not on loan: nothing to check in. Change "
-            "its status in the catalog when it is back in use.",
+            message=_(
+                "Copy %(barcode)s is %(status)s, not on loan: nothing to check in. Change its "
+                "status in the catalog when it is back in use."
+            )
+            % {"barcode": copy.barcode, "status": copy_status_in_sentence(copy.status)},
         )
     hold = trap_hold(copy, actor=actor)  # from on loan straight to the hold shelf, if so
     if hold is None and copy.status == CopyStatus.ON_LOAN:
         copy = copy_circulation_move_locked(copy=copy, status=CopyStatus.AVAILABLE)
+    # Two sentences: what became of the copy, and where it goes now.
     if found:
-        returned = f"Copy {copy.barcode} was marked {was}; it is marked found now"
+        returned = _("Copy %(barcode)s was marked %(status)s; it is marked found now.") % {
+            "barcode": copy.barcode,
+            "status": copy_status_in_sentence(was),
+        }
     elif loan:
-        returned = "Checked in"
+        returned = _("Checked in.")
     else:
-        returned = f"Copy {copy.barcode} was not on loan"
+        returned = _("Copy %(barcode)s was not on loan.") % {"barcode": copy.barcode}
     if hold is not None:
         assert hold.pickup_by is not None  # a ready hold has its deadline (a constraint)
-        message = (
-            f"{returned}. Put it on the hold shelf for {hold.patron.name} (card "
-            f"{hold.patron.card_number}), to pick up by {long_date(hold.pickup_by)}."
-        )
+        goes = _(
+            "Put it on the hold shelf for %(name)s (card %(card)s), to pick up by %(date)s."
+        ) % {
+            "name": hold.patron.name,
+            "card": hold.patron.card_number,
+            "date": long_date(hold.pickup_by),
+        }
     else:
-        message = f"{returned}. Back to the shelf."
+        goes = _("Back to the shelf.")
+    message = f"{returned} {goes}"
     return CheckinResult(copy=copy, loan=loan, hold=hold, message=message, found=found)
 
 
@@ -539,18 +587,20 @@ def loan_renew(*, loan: Loan, actor: Any = None) -> Loan:
     loan = lock_row(Loan, loan.pk, no_key=True)
     if loan.checked_in_at is not None:
         raise Conflict(
-            "This loan was checked in already; it cannot be renewed.", code="loan_closed"
+            _("This loan was checked in already; it cannot be renewed."), code="loan_closed"
         )
     patron = Patron.objects.select_related("category").get(pk=loan.patron_id)
     today = timezone.localdate()
     if patron.blocked:
         raise Conflict(
-            f"{patron.name}'s card is blocked: {patron.block_reason}", code="patron_blocked"
+            _("%(name)s's card is blocked: %(reason)s")
+            % {"name": patron.name, "reason": patron.block_reason},
+            code="patron_blocked",
         )
     if loan.due_on < today and patron.category.overdue_blocks:
         raise Conflict(
-            f"This loan was due on {long_date(loan.due_on)}; an overdue loan cannot be "
-            "renewed. Return it.",
+            _("This loan was due on %(date)s; an overdue loan cannot be renewed. Return it.")
+            % {"date": long_date(loan.due_on)},
             code="loan_overdue",
         )
     terms = terms_for(patron.category, copy.loan_type)
@@ -572,7 +622,7 @@ def loan_renew(*, loan: Loan, actor: Any = None) -> Loan:
     )
     if waiting.exists():
         raise Conflict(
-            "Another patron is waiting for this book; it cannot be renewed.", code="book_held"
+            _("Another patron is waiting for this book; it cannot be renewed."), code="book_held"
         )
     before = loan.due_on
     loan.due_on = max(loan.due_on, due_date(today, terms.loan_period_days))
@@ -613,6 +663,6 @@ def loans_renew_all(*, patron: Patron, actor: Any = None) -> list[RenewalOutcome
             outcomes.append(RenewalOutcome(loan, renewed=False, message=error.message))
         else:
             loan.due_on, loan.renewals = renewed.due_on, renewed.renewals
-            message = f"Renewed: now due {long_date(loan.due_on)}."
+            message = _("Renewed: now due %(date)s.") % {"date": long_date(loan.due_on)}
             outcomes.append(RenewalOutcome(loan, renewed=True, message=message))
     return outcomes

@@ -22,18 +22,19 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from circulation.models import Notice, NoticeKind, NoticeStatus, NoticeTemplate
 from circulation.notices import (
-    DEFAULT_TEMPLATES,
     RenderedNotice,
+    default_templates,
     hold_context,
     loan_context,
     render_notice,
     template_problems,
 )
 from circulation.selectors.notices import DueNotice, notices_due, retryable
+from shelfmark import languages
 from shelfmark.errors import InvalidInput
 from shelfmark.transactions import lock_row, service_transaction
 
@@ -113,7 +114,7 @@ def notices_send(*, today: datetime.date | None = None) -> NoticeRun:
     places at once."""
     today = today or timezone.localdate()
     run = NoticeRun(today=today)
-    templates = _templates(run)
+    wordings = _Wordings(run)
     due = notices_due(
         today,
         due_soon_days=settings.NOTICE_DUE_SOON_DAYS,
@@ -121,13 +122,17 @@ def notices_send(*, today: datetime.date | None = None) -> NoticeRun:
         overdue_interval_days=settings.NOTICE_OVERDUE_INTERVAL_DAYS,
     )
     for item in due:
-        subject, body = templates[item.kind]
-        if item.loan is not None:
-            context = loan_context(item.loan, item.kind, today)
-        else:
-            assert item.hold is not None  # a notice is about a loan or a hold
-            context = hold_context(item.hold, today)
-        notice = notice_claim(due=item, today=today, rendered=render_notice(subject, body, context))
+        # In the patron's language: the wording, and the dates and counts it fills in.
+        language = languages.language_or_default(item.patron.language)
+        subject, body = wordings.of(item.kind, language)
+        with translation.override(language):
+            if item.loan is not None:
+                context = loan_context(item.loan, item.kind, today)
+            else:
+                assert item.hold is not None  # a notice is about a loan or a hold
+                context = hold_context(item.hold, today)
+            rendered = render_notice(subject, body, context)
+        notice = notice_claim(due=item, today=today, rendered=rendered)
         if notice is None:
             run.taken += 1
         elif notice.status == NoticeStatus.NO_EMAIL:
@@ -138,22 +143,31 @@ def notices_send(*, today: datetime.date | None = None) -> NoticeRun:
     return run
 
 
-def _templates(run: NoticeRun) -> dict[str, tuple[str, str]]:
-    """Each kind's subject and body: the staff's, or the default when theirs is missing or
-    broken (changed outside the admin), which the run then reports."""
-    stored = {t.kind: (t.subject, t.body) for t in NoticeTemplate.objects.all()}
-    templates = {}
-    for kind, default in DEFAULT_TEMPLATES.items():
-        subject, body = stored.get(kind, default)
-        problems = template_problems(kind, subject) + template_problems(kind, body)
-        if problems:
-            run.warnings.append(
-                f"the template '{NoticeKind(kind).label}' has problems ({' '.join(problems)}); "
-                "the default text was used. Fix it in the admin, under Notice templates."
-            )
-            subject, body = default
-        templates[kind] = (subject, body)
-    return templates
+class _Wordings:
+    """Each kind's subject and body per language for one run: the staff's, or the built-in one
+    when theirs is missing or broken (changed outside the admin), which the run then reports."""
+
+    def __init__(self, run: NoticeRun) -> None:
+        self.run = run
+        self.stored = {
+            (t.kind, t.language): (t.subject, t.body) for t in NoticeTemplate.objects.all()
+        }
+        self.checked: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def of(self, kind: str, language: str) -> tuple[str, str]:
+        if (kind, language) not in self.checked:
+            default = default_templates(language)[kind]
+            subject, body = self.stored.get((kind, language), default)
+            problems = template_problems(kind, subject) + template_problems(kind, body)
+            if problems:
+                self.run.warnings.append(
+                    f"the template '{NoticeKind(kind).label}' has problems "
+                    f"({' '.join(problems)}); the default text in '{language}' was used. Fix "
+                    "it in the admin, under Notice templates."
+                )
+                subject, body = default
+            self.checked[kind, language] = (subject, body)
+        return self.checked[kind, language]
 
 
 @service_transaction
@@ -214,11 +228,19 @@ def _deliver(notice: Notice) -> None:
 
 
 @service_transaction
-def notice_template_update(*, kind: str, subject: str, body: str) -> NoticeTemplate:
-    """Change a notice's wording; refused (with every problem) unless both parts use only text
-    and the kind's {{ placeholders }}."""
+def notice_template_update(
+    *, kind: str, subject: str, body: str, language: str | None = None
+) -> NoticeTemplate:
+    """Change a notice's wording in ``language`` (default: the library's, LANGUAGE_CODE);
+    refused (with every problem) unless both parts use only text and the kind's
+    {{ placeholders }}."""
+    language = language or settings.LANGUAGE_CODE
     subject, body = subject.strip(), body.strip()
-    problems = {}
+    problems: dict[str, list[str]] = {}
+    if language not in languages.codes():
+        problems["language"] = [
+            f"'{language}' is not one of the site's languages: {', '.join(languages.codes())}."
+        ]
     if not subject:
         problems["subject"] = ["Write a subject."]
     elif len(subject) > SUBJECT_MAX_LENGTH:
@@ -230,16 +252,19 @@ def notice_template_update(*, kind: str, subject: str, body: str) -> NoticeTempl
     if problems:
         raise InvalidInput.collect(problems)
     body += "\n"  # a text file's last line ends with a newline; so does an email's
-    template = NoticeTemplate.objects.filter(kind=kind).first()
+    template = NoticeTemplate.objects.filter(kind=kind, language=language).first()
     if template is None:
-        return NoticeTemplate.objects.create(kind=kind, subject=subject, body=body)
+        return NoticeTemplate.objects.create(
+            kind=kind, language=language, subject=subject, body=body
+        )
     template = lock_row(NoticeTemplate, template.pk, no_key=True)
     template.subject, template.body = subject, body
     template.save(update_fields=["subject", "body", "updated_at"])
     return template
 
 
-def notice_template_reset(*, kind: str) -> NoticeTemplate:
-    """Put a notice's default wording back."""
-    subject, body = DEFAULT_TEMPLATES[kind]
-    return notice_template_update(kind=kind, subject=subject, body=body)
+def notice_template_reset(*, kind: str, language: str | None = None) -> NoticeTemplate:
+    """Put a notice's built-in wording back, in ``language`` (default: the library's)."""
+    language = language or settings.LANGUAGE_CODE
+    subject, body = default_templates(language)[kind]
+    return notice_template_update(kind=kind, language=language, subject=subject, body=body)

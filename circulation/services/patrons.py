@@ -16,6 +16,7 @@ from django.db.models import Value
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from catalog.rules import clean_fields
 from circulation.models import EventKind, Patron, PatronCategory
@@ -31,6 +32,7 @@ class PatronFields(TypedDict, total=False):
     email: str
     phone: str
     notes: str
+    language: str
     expires_on: datetime.date | None
 
 
@@ -73,12 +75,17 @@ def category_update(
 @service_transaction
 def category_delete(*, category: PatronCategory) -> None:
     category = lock_row(PatronCategory, category.pk)
-    delete_or_conflict(category, in_use=f"Category '{category.name}' was just given to a patron.")
+    delete_or_conflict(
+        category,
+        in_use=_("Category '%(name)s' was just given to a patron.") % {"name": category.name},
+    )
 
 
 def _save_category(category: PatronCategory) -> None:
     duplicate = Conflict(
-        f"A patron category named '{category.name}' already exists.", code="duplicate", field="name"
+        _("A patron category named '%(name)s' already exists.") % {"name": category.name},
+        code="duplicate",
+        field="name",
     )
     same_name = Exact(Lower("name"), Lower(Value(category.name)))
     if PatronCategory.objects.filter(same_name).exclude(pk=category.pk).exists():
@@ -148,7 +155,7 @@ def patron_update(
     for key, value in changes.items():
         setattr(patron, key, value)
     if patron.blocked and not patron.block_reason:
-        raise InvalidInput("Say why the patron is blocked.", field="block_reason")
+        raise InvalidInput(_("Say why the patron is blocked."), field="block_reason")
     _save_patron(patron)
     if patron.blocked != was_blocked:
         event_record(
@@ -178,7 +185,7 @@ def patron_card_renew(*, patron: Patron, actor: Any = None) -> Patron:
     patron = lock_row(Patron, patron.pk, no_key=True)
     if patron.expires_on is None:
         raise Conflict(
-            f"{patron.name}'s card never expires; there is nothing to renew.",
+            _("%(name)s's card never expires; there is nothing to renew.") % {"name": patron.name},
             code="card_never_expires",
         )
     category = PatronCategory.objects.get(pk=patron.category_id)
@@ -210,7 +217,7 @@ def _expiry(day: datetime.date | None) -> str:
 
 def _save_patron(patron: Patron) -> None:
     duplicate = Conflict(
-        f"Card number {patron.card_number} already belongs to another patron.",
+        _("Card number %(card)s already belongs to another patron.") % {"card": patron.card_number},
         code="duplicate_card",
         field="card_number",
     )
@@ -229,15 +236,17 @@ def _login_create(*, username: str, email: str) -> Any:
     user_model = get_user_model()
     username = user_model.normalize_username(username.strip())
     if not username:
-        raise InvalidInput("A username may not be blank.", field="username")
+        raise InvalidInput(_("A username may not be blank."), field="username")
     if len(username) > 150:
-        raise InvalidInput("A username may be at most 150 characters.", field="username")
+        raise InvalidInput(_("A username may be at most 150 characters."), field="username")
     try:
         UnicodeUsernameValidator()(username)
     except ValidationError as error:
         raise InvalidInput(" ".join(error.messages), field="username") from None
     taken = Conflict(
-        f"The username '{username}' is taken.", code="duplicate_username", field="username"
+        _("The username '%(username)s' is taken.") % {"username": username},
+        code="duplicate_username",
+        field="username",
     )
     if user_model._default_manager.filter(username__iexact=username).exists():
         raise taken

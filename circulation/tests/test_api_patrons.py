@@ -76,6 +76,7 @@ def test_staff_list_every_patron_by_name_in_three_queries(desk, patrons, django_
         "name": "Grace Hopper",
         "email": "grace@navy.example",
         "phone": "",
+        "language": "",
         "category": grace.category_id,
         "expires_on": None,
         "blocked": False,

@@ -13,9 +13,9 @@ from django.urls import reverse
 from circulation import services
 from circulation.models import NoticeKind, NoticeTemplate
 from circulation.notices import (
-    DEFAULT_TEMPLATES,
     PLACEHOLDERS,
     days_in_words,
+    default_templates,
     example_context,
     render,
     render_notice,
@@ -24,6 +24,7 @@ from circulation.notices import (
 from shelfmark.errors import InvalidInput
 
 TODAY = datetime.date(2026, 3, 10)
+DEFAULT_TEMPLATES = default_templates("en")
 
 
 @pytest.mark.parametrize("kind", NoticeKind.values)
@@ -202,11 +203,7 @@ def test_librarians_edit_templates_in_the_admin_and_see_mistakes(librarian_clien
     assert (template.subject, template.body) == ("Soon: {{ title }}", "Hello\n")
 
 
-def test_templates_cannot_be_added_or_deleted_and_the_log_is_read_only(admin_client):
-    assert admin_client.get(reverse("admin:circulation_noticetemplate_add")).status_code == 403
-    template = NoticeTemplate.objects.get(kind=NoticeKind.DUE_SOON)
-    delete = reverse("admin:circulation_noticetemplate_delete", args=[template.pk])
-    assert admin_client.get(delete).status_code == 403
+def test_the_log_of_notices_is_read_only(admin_client):
     assert admin_client.get(reverse("admin:circulation_notice_changelist")).status_code == 200
     assert admin_client.get(reverse("admin:circulation_notice_add")).status_code == 403
 

@@ -21,6 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.services import password_reset_allowed
@@ -155,10 +156,16 @@ def loan_renew(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         loan = services.loan_renew(loan=loan, actor=request.user)
     except DomainError as error:
-        messages.error(request, f"'{loan.copy.book.title}' was not renewed: {error.message}")
+        messages.error(
+            request,
+            _("'%(title)s' was not renewed: %(reason)s")
+            % {"title": loan.copy.book.title, "reason": error.message},
+        )
     else:
         messages.success(
-            request, f"Renewed '{loan.copy.book.title}': now due {long_date(loan.due_on)}."
+            request,
+            _("Renewed '%(title)s': now due %(date)s.")
+            % {"title": loan.copy.book.title, "date": long_date(loan.due_on)},
         )
     return redirect("my-account")
 
@@ -174,7 +181,7 @@ def hold_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         hold,
         confirm_template="circulation/account/hold_cancel_confirm.html",
-        cancelled=f"Your hold on '{hold.book.title}' is cancelled.",
+        cancelled=_("Your hold on '%(title)s' is cancelled.") % {"title": hold.book.title},
     )
     return asking or redirect("my-account")
 
@@ -201,7 +208,7 @@ def hold_place(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such book.")
     patron = selectors.patron_of(request.user)
     if patron is None:
-        messages.error(request, "This login has no library card, so it cannot place holds.")
+        messages.error(request, _("This login has no library card, so it cannot place holds."))
         return redirect("book-page", pk=pk)
     try:
         hold = services.hold_place(patron=patron, book=book, actor=request.user)
@@ -212,7 +219,9 @@ def hold_place(request: HttpRequest, pk: int) -> HttpResponse:
             row["queue_position"] for row in selectors.account_holds(patron) if row["id"] == hold.pk
         )
         messages.success(
-            request, f"Hold placed on '{book.title}': you are number {position} in the queue."
+            request,
+            _("Hold placed on '%(title)s': you are number %(position)s in the queue.")
+            % {"title": book.title, "position": position},
         )
     return redirect("book-page", pk=pk)
 
@@ -224,7 +233,7 @@ def calendar_feed(request: HttpRequest) -> HttpResponse:
     patron = _patron_or_404(request)
     if request.POST.get("action") == "revoke":
         if calendar_feed_revoke(patron=patron):
-            messages.success(request, "Your calendar link is turned off: it no longer works.")
+            messages.success(request, _("Your calendar link is turned off: it no longer works."))
     else:
         request.session[NEW_FEED_SESSION] = calendar_feed_issue(patron=patron)
     return redirect(reverse("my-account") + "#calendar")

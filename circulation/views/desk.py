@@ -17,6 +17,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from circulation.selectors import desk as selectors
@@ -88,9 +89,14 @@ def checkout(request: HttpRequest) -> HttpResponse:
 def _checkout_patron(card: str) -> dict[str, Any]:
     patron = selectors.patron_by_card(card)
     if patron is None:
-        shown = card.strip()[:64] or "(nothing)"
-        return {"error": f"No patron has card number {shown}. Scan the card again, or find the "
-                "patron by name under Patrons."}  # fmt: skip
+        shown = card.strip()[:64] or _("(nothing)")
+        return {
+            "error": _(
+                "No patron has card number %(card)s. Scan the card again, or find the patron "
+                "by name under Patrons."
+            )
+            % {"card": shown}
+        }
     return {"patron": patron.pk, "lines": []}
 
 
@@ -98,7 +104,7 @@ def _checkout_copy(request: HttpRequest, state: dict[str, Any], barcode: str) ->
     card = selectors.patron_card_number(state["patron"])
     if card is None:  # the patron was deleted meanwhile
         state.clear()
-        state["error"] = "That patron no longer exists. Scan the next card."
+        state["error"] = _("That patron no longer exists. Scan the next card.")
         return
     try:
         line = desk_lines.lend(

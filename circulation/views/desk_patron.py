@@ -17,7 +17,10 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import number_format, sanitize_separators
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog import selectors as catalog_selectors
@@ -166,7 +169,7 @@ def patron_block(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as error:
         return _patron_page(request, pk, block_error=error.message, status=400)
-    messages.success(request, "Card blocked." if block else "Card unblocked.")
+    messages.success(request, _("Card blocked.") if block else _("Card unblocked."))
     return redirect("desk-patron", pk=pk)
 
 
@@ -182,7 +185,9 @@ def patron_renew_card(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         assert patron.expires_on is not None  # renewed: it has a date
         messages.success(
-            request, f"{patron.name}'s card is renewed: valid until {long_date(patron.expires_on)}."
+            request,
+            _("%(name)s's card is renewed: valid until %(date)s.")
+            % {"name": patron.name, "date": long_date(patron.expires_on)},
         )
     return _back(request, pk)
 
@@ -190,7 +195,7 @@ def patron_renew_card(request: HttpRequest, pk: int) -> HttpResponse:
 class ExpiryForm(forms.Form):
     expires_on = forms.DateField(
         required=False,
-        error_messages={"invalid": "Enter the day as a date (year-month-day)."},
+        error_messages={"invalid": gettext_lazy("Enter the day as a date (year-month-day).")},
     )
 
 
@@ -209,8 +214,14 @@ def patron_expiry(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        valid = f"valid until {long_date(expires_on)}" if expires_on else "never expires now"
-        messages.success(request, f"{patron.name}'s card {valid}.")
+        if expires_on:
+            said = _("%(name)s's card valid until %(date)s.") % {
+                "name": patron.name,
+                "date": long_date(expires_on),
+            }
+        else:
+            said = _("%(name)s's card never expires now.") % {"name": patron.name}
+        messages.success(request, said)
     return redirect("desk-patron", pk=pk)
 
 
@@ -227,9 +238,17 @@ def loan_renew(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         loan = services.loan_renew(loan=loan, actor=request.user)
     except DomainError as error:
-        messages.error(request, f"'{title}' was not renewed: {error.message}")
+        messages.error(
+            request,
+            _("'%(title)s' was not renewed: %(reason)s")
+            % {"title": title, "reason": error.message},
+        )
     else:
-        messages.success(request, f"Renewed '{title}': now due {long_date(loan.due_on)}.")
+        messages.success(
+            request,
+            _("Renewed '%(title)s': now due %(date)s.")
+            % {"title": title, "date": long_date(loan.due_on)},
+        )
     return redirect("desk-patron", pk=loan.patron_id)
 
 
@@ -240,13 +259,20 @@ def patron_renew_all(request: HttpRequest, pk: int) -> HttpResponse:
     patron = _patron_or_404(pk)
     outcomes = services.loans_renew_all(patron=patron, actor=request.user)
     if not outcomes:
-        messages.info(request, f"{patron.name} has nothing on loan.")
+        messages.info(request, _("%(name)s has nothing on loan.") % {"name": patron.name})
     for outcome in outcomes:
         title = outcome.loan.copy.book.title
         if outcome.renewed:
-            messages.success(request, f"'{title}': {outcome.message}")
+            messages.success(
+                request,
+                _("'%(title)s': %(message)s") % {"title": title, "message": outcome.message},
+            )
         else:
-            messages.error(request, f"'{title}' was not renewed: {outcome.message}")
+            messages.error(
+                request,
+                _("'%(title)s' was not renewed: %(reason)s")
+                % {"title": title, "reason": outcome.message},
+            )
     return redirect("desk-patron", pk=pk)
 
 
@@ -261,17 +287,22 @@ def patron_hold_place(request: HttpRequest, pk: int) -> HttpResponse:
     book_id = request.POST.get("book", "")
     book = catalog_selectors.book_get(int(book_id)) if book_id.isdigit() else None
     if book is None:
-        messages.error(request, "Choose a book to place the hold on.")
+        messages.error(request, _("Choose a book to place the hold on."))
         return redirect("desk-patron", pk=pk)
     try:
         hold = services.hold_place(patron=patron, book=book, actor=request.user)
     except DomainError as error:
-        messages.error(request, f"No hold on '{book.title}': {error.message}")
+        messages.error(
+            request,
+            _("No hold on '%(title)s': %(reason)s")
+            % {"title": book.title, "reason": error.message},
+        )
     else:
         position = selectors.queue_position(hold.pk)
         messages.success(
             request,
-            f"Hold placed on '{book.title}' for {patron.name}: number {position} in the queue.",
+            _("Hold placed on '%(title)s' for %(name)s: number %(position)s in the queue.")
+            % {"title": book.title, "name": patron.name, "position": position},
         )
     return redirect("desk-patron", pk=pk)
 
@@ -301,7 +332,8 @@ def hold_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         hold,
         confirm_template="circulation/desk/hold_cancel_confirm.html",
-        cancelled=f"{hold.patron.name}'s hold on '{hold.book.title}' is cancelled.",
+        cancelled=_("%(name)s's hold on '%(title)s' is cancelled.")
+        % {"name": hold.patron.name, "title": hold.book.title},
     )
     return asking or redirect("desk-patron", pk=hold.patron_id)
 
@@ -314,14 +346,19 @@ def patron_payment(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         entry = fine_payment(
             patron=patron,
-            amount=request.POST.get("amount", ""),
+            # As the page shows it: in the visitor's language's decimals ("1,50" in German).
+            amount=sanitize_separators(request.POST.get("amount", "")),
             note=request.POST.get("note", ""),
             actor=request.user,
         )
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"Payment of {entry.amount} taken from {patron.name}.")
+        messages.success(
+            request,
+            _("Payment of %(amount)s taken from %(name)s.")
+            % {"amount": number_format(entry.amount, 2), "name": patron.name},
+        )
     return redirect("desk-patron", pk=pk)
 
 
@@ -337,5 +374,7 @@ def fine_waive_page(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"Waived {entry.amount}.")
+        messages.success(
+            request, _("Waived %(amount)s.") % {"amount": number_format(entry.amount, 2)}
+        )
     return redirect("desk-patron", pk=charge.patron_id)

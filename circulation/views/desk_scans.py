@@ -27,6 +27,8 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse, QueryDict
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from circulation.refusals import OVERRIDABLE
 from circulation.selectors import desk as selectors
@@ -101,7 +103,7 @@ def checkin_scan(request: HttpRequest, state: State) -> tuple[dict[str, Any], St
 def _scanned_code(request: HttpRequest) -> str:
     code = request.POST.get("code", "")
     if request.POST.get("action") != "scan" or not code.strip():
-        raise InvalidInput("Send action=scan and the scanned code as 'code'.", field="code")
+        raise InvalidInput(_("Send action=scan and the scanned code as 'code'."), field="code")
     return code
 
 
@@ -114,7 +116,7 @@ def _patron_id(form: QueryDict) -> int | None:
     if not posted:
         return None
     if not posted.isascii() or not posted.isdigit():
-        raise InvalidInput("'patron' is a patron's id, or empty for none.", field="patron")
+        raise InvalidInput(_("'patron' is a patron's id, or empty for none."), field="patron")
     return int(posted)
 
 
@@ -123,11 +125,17 @@ def _no_patron_yet(code: str) -> Line:
     shown = code.strip()[:64]
     title = selectors.copy_title(shown)
     if title:
-        error = InvalidInput(f"{shown} is a copy: scan the patron's card first.", code="no_patron")
+        error = InvalidInput(
+            _("%(code)s is a copy: scan the patron's card first.") % {"code": shown},
+            code="no_patron",
+        )
     else:
         error = InvalidInput(
-            f"No patron has card number {shown}. Scan the card again, or find the patron by "
-            "name under Patrons.",
+            _(
+                "No patron has card number %(card)s. Scan the card again, or find the patron "
+                "by name under Patrons."
+            )
+            % {"card": shown},
             code="unknown_card",
         )
     return desk_lines.refused(code, title, error)
@@ -145,7 +153,9 @@ def _lend(
     patron served after it (none when the patron was deleted meanwhile)."""
     card = selectors.patron_card_number(patron_pk)
     if card is None:
-        gone = InvalidInput("That patron no longer exists. Scan the next card.", code="no_patron")
+        gone = InvalidInput(
+            _("That patron no longer exists. Scan the next card."), code="no_patron"
+        )
         return desk_lines.refused(code, "", gone), None
     line = desk_lines.lend(
         patron_pk=patron_pk,
@@ -181,19 +191,27 @@ def lend_anyway_asked(form: QueryDict, *, code_field: str) -> LendAnyway:
     code = form.get(code_field, "")
     if patron is None or not code.strip():
         raise InvalidInput(
-            f"Send the patron's id as 'patron' and the copy's barcode as '{code_field}'.",
+            _("Send the patron's id as 'patron' and the copy's barcode as '%(field)s'.")
+            % {"field": code_field},
             field=code_field,
         )
     override = tuple(dict.fromkeys(form.getlist("override")))
     if not override or not set(override) <= OVERRIDABLE.keys():
         raise InvalidInput(
-            "Name each refusal to lend past as 'override': " + ", ".join(sorted(OVERRIDABLE)),
+            _("Name each refusal to lend past as 'override': %(codes)s")
+            % {"codes": ", ".join(sorted(OVERRIDABLE))},
             field="override",
         )
     reason = form.get("override_reason", "")
     if len(reason) > OVERRIDE_REASON_MAX:
         raise InvalidInput(
-            f"Say why in at most {OVERRIDE_REASON_MAX} characters.", field="override_reason"
+            ngettext(
+                "Say why in at most %(count)d character.",
+                "Say why in at most %(count)d characters.",
+                OVERRIDE_REASON_MAX,
+            )
+            % {"count": OVERRIDE_REASON_MAX},
+            field="override_reason",
         )
     return LendAnyway(patron, code, override, reason.strip(), form.get("line", "")[:255])
 

@@ -9,6 +9,8 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from circulation import services
 from circulation.models import Hold, HoldStatus
@@ -26,29 +28,39 @@ def hold_suspend_from_form(request: HttpRequest, hold: Hold) -> None:
     else:
         form = SuspendForm(request.POST)
         if not form.is_valid():
-            messages.error(request, f"'{title}': {' '.join(map(str, form.errors['until']))}")
+            problem = " ".join(map(str, form.errors["until"]))
+            messages.error(
+                request, _("'%(title)s': %(message)s") % {"title": title, "message": problem}
+            )
             return
         until = form.cleaned_data["until"]
     try:
         hold = services.hold_suspend(hold=hold, until=until, actor=request.user)
     except DomainError as error:
-        messages.error(request, f"'{title}': {error.message}")
+        messages.error(
+            request, _("'%(title)s': %(message)s") % {"title": title, "message": error.message}
+        )
     else:
         if hold.suspended_until is None:
-            messages.success(request, f"The hold on '{title}' is active again.")
+            messages.success(
+                request, _("The hold on '%(title)s' is active again.") % {"title": title}
+            )
         else:
             messages.success(
                 request,
-                f"The hold on '{title}' is suspended until {long_date(hold.suspended_until)}: "
-                "it keeps its place in the queue.",
+                _(
+                    "The hold on '%(title)s' is suspended until %(date)s: it keeps its place in "
+                    "the queue."
+                )
+                % {"title": title, "date": long_date(hold.suspended_until)},
             )
 
 
 class SuspendForm(forms.Form):
     until = forms.DateField(
         error_messages={
-            "required": "Choose the day the hold should be active again.",
-            "invalid": "Enter the day as a date (year-month-day).",
+            "required": gettext_lazy("Choose the day the hold should be active again."),
+            "invalid": gettext_lazy("Enter the day as a date (year-month-day)."),
         }
     )
 

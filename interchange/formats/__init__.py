@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable
 from typing import BinaryIO, cast
 
+from django.utils.translation import gettext as _
+
 from interchange.formats.jsonfile import JsonSource
 from interchange.formats.patrons import PatronSource
 from interchange.formats.tabular import LAYOUTS, TabularSource
@@ -50,8 +52,12 @@ def sniff_format(head: bytes) -> str:
         if root in ("record", "collection"):
             return "marcxml"
         raise SourceError(
-            f"This is an XML file whose root element is <{root or '?'}>, not MARCXML (a "
-            "<collection> or <record>). Export MARCXML, MARC, CSV or JSON from your old system."
+            _(
+                "This is an XML file whose root element is <%(root)s>, not MARCXML (a "
+                "<collection> or <record>). Export MARCXML, MARC, CSV or JSON from your old "
+                "system."
+            )
+            % {"root": root or "?"}
         )
     if _MARC_LEADER.match(head):
         return "marc"
@@ -61,9 +67,13 @@ def sniff_format(head: bytes) -> str:
         # Read as text, its first "line" would be the whole file, quoted back in the message
         # about the header row: say what it is in a few words instead.
         raise SourceError(
-            "This file holds MARC-like records (ISO 2709: it has MARC's field separators), but "
-            f"it does not start with a MARC 21 leader (it starts with '{_shown(head[:24])}'). "
-            "Export the records as MARC 21 (MARC21 or USMARC) or MARCXML and import that file."
+            _(
+                "This file holds MARC-like records (ISO 2709: it has MARC's field separators), "
+                "but it does not start with a MARC 21 leader (it starts with '%(start)s'). "
+                "Export the records as MARC 21 (MARC21 or USMARC) or MARCXML and import that "
+                "file."
+            )
+            % {"start": _shown(head[:24])}
         )
     return "text"
 
@@ -82,7 +92,10 @@ def open_catalog_source(
     """The file opened for import in the format given, or found ("auto"). Raises
     ``SourceError`` when the file as a whole cannot be read (empty, no title column…)."""
     if format != "auto" and format not in FORMATS:
-        raise SourceError(f"Unknown format '{format}'. Use one of: auto, {', '.join(FORMATS)}.")
+        raise SourceError(
+            _("Unknown format '%(format)s'. Use one of: %(formats)s.")
+            % {"format": format, "formats": ", ".join(("auto", *FORMATS))}
+        )
     if size is None:
         size = file_size(file)
     kind = format
@@ -91,7 +104,7 @@ def open_catalog_source(
         head = read_sample(file, _SNIFF_SIZE)
         if format == "auto":
             if not head.strip():
-                raise SourceError("The file is empty. Check that you chose the right file.")
+                raise SourceError(_("The file is empty. Check that you chose the right file."))
             kind = sniff_format(head)
         file = _rewound(file, head)
     if kind in ("marc", "marcxml"):

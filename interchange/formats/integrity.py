@@ -9,6 +9,9 @@ from __future__ import annotations
 import unicodedata
 from itertools import pairwise
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 REPLACEMENT = "\ufffd"
 # Ligature halves (U+FE20-FE23): MARC-8 writes the tie of "t͡s" in romanized Cyrillic as two
 # half marks, which never compose with their letter.
@@ -17,6 +20,9 @@ _LIGATURE_HALVES = frozenset("\ufe20\ufe21\ufe22\ufe23")
 # frequency: acute, grave, circumflex, diaeresis, tilde, cedilla, ring.
 _COMMON_ACCENTS = frozenset("\u0301\u0300\u0302\u0308\u0303\u0327\u030a")
 _MOST_ACCENTS_IN_A_ROW = 2  # Vietnamese stacks two (ệ); nothing stacks three
+# What ``text_damage`` calls bytes that were not decoded (its words are for the report, in the
+# reader's language; callers compare with this one).
+UNDECODABLE_BYTES = gettext_lazy("undecodable bytes")
 
 
 def text_damage(text: str, *, accents: bool = True) -> list[str]:
@@ -29,9 +35,9 @@ def text_damage(text: str, *, accents: bool = True) -> list[str]:
         return []
     damage: list[str] = []
     if REPLACEMENT in text or any("\udc80" <= ch <= "\udcff" for ch in text):
-        damage.append("undecodable bytes")
+        damage.append(str(UNDECODABLE_BYTES))
     if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in text):
-        damage.append("control characters")
+        damage.append(_("control characters"))
     if not accents:
         return damage
     previous, run = "", 0
@@ -46,9 +52,9 @@ def text_damage(text: str, *, accents: bool = True) -> list[str]:
         else:
             previous, run = ch, 0
     if stray:
-        damage.append("accents on no letter")
+        damage.append(_("accents on no letter"))
     if stacked:
-        damage.append("accents stacked three and more")
+        damage.append(_("accents stacked three and more"))
     return damage
 
 
@@ -72,9 +78,9 @@ def accents_plainly_written(text: str) -> bool:
 # The code pages Russian (and other Cyrillic) catalogs were written in before Unicode, and what
 # to call them in a report.
 CYRILLIC_CODE_PAGES = {
-    "cp1251": "Windows-1251 (Cyrillic)",
-    "koi8_r": "KOI8-R (Cyrillic)",
-    "cp866": "DOS 866 (Cyrillic)",
+    "cp1251": gettext_lazy("Windows-1251 (Cyrillic)"),
+    "koi8_r": gettext_lazy("KOI8-R (Cyrillic)"),
+    "cp866": gettext_lazy("DOS 866 (Cyrillic)"),
 }
 # Signs Cyrillic text in those code pages has beside its letters: guillemets, en and em dash,
 # the numero sign, low and high quotes, the ellipsis, the no-break space.

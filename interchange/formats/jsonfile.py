@@ -12,6 +12,8 @@ import io
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
+from django.utils.translation import gettext as _
+
 from interchange.columns import BOOK_COLUMNS, BOOK_NAMES, COPIES, COPY_COLUMNS, Column, WrongType
 from interchange.formats.text import ByteCounter, file_size, read_sample
 from interchange.records import BookRecord, CopyRecord, Problem, SourceError
@@ -29,7 +31,7 @@ class JsonSource:
         self._size = size if size is not None else file_size(file)
         sample = read_sample(file, 4096)
         if not sample.strip():
-            raise SourceError("The file is empty. Check that you chose the right file.")
+            raise SourceError(_("The file is empty. Check that you chose the right file."))
         self._counter = ByteCounter(file, sample)
         self._stream = io.BufferedReader(self._counter)
 
@@ -66,28 +68,40 @@ class JsonSource:
                 elif prefix in ("books.item", "item"):
                     number += 1
                     yield BookRecord(
-                        number, problems=[Problem("", "A book must be a JSON object.", str(value))]
+                        number,
+                        problems=[Problem("", _("A book must be a JSON object."), str(value))],
                     )
                 elif prefix == "format" and event == "string" and value != FORMAT_NAME:
                     raise SourceError(
-                        f"This JSON file is a '{value}' file, not a Shelfmark catalog export "
-                        f"('{FORMAT_NAME}'). Import a file made by Shelfmark's JSON export."
+                        _(
+                            "This JSON file is a '%(format)s' file, not a Shelfmark catalog "
+                            "export ('%(ours)s'). Import a file made by Shelfmark's JSON export."
+                        )
+                        % {"format": value, "ours": FORMAT_NAME}
                     )
                 elif prefix == "version" and value != FORMAT_VERSION:
                     raise SourceError(
-                        f"This catalog export has version {value}; this Shelfmark reads version "
-                        f"{FORMAT_VERSION}. Export it again with this version, or upgrade."
+                        _(
+                            "This catalog export has version %(version)s; this Shelfmark reads "
+                            "version %(ours)s. Export it again with this version, or upgrade."
+                        )
+                        % {"version": value, "ours": FORMAT_VERSION}
                     )
                 elif prefix == "" and event in ("string", "number", "boolean", "null"):
                     raise SourceError(
-                        "This JSON file holds a single value, not a catalog export. Import a file "
-                        "made by Shelfmark's JSON export."
+                        _(
+                            "This JSON file holds a single value, not a catalog export. Import a "
+                            "file made by Shelfmark's JSON export."
+                        )
                     )
         except ijson.JSONError as error:
             if number == 0 and builder is None:
                 raise SourceError(
-                    f"This is not valid JSON ({_reason(error)}) and no book could be read. Check "
-                    "that the file is complete, or export it again."
+                    _(
+                        "This is not valid JSON (%(error)s) and no book could be read. Check "
+                        "that the file is complete, or export it again."
+                    )
+                    % {"error": _reason(error)}
                 ) from None
             where = number if builder is not None else number + 1
             yield BookRecord(
@@ -95,16 +109,21 @@ class JsonSource:
                 problems=[
                     Problem(
                         "",
-                        f"The JSON breaks off or is malformed in this book ({_reason(error)}): "
-                        "the file may be cut short. Books after it could not be read.",
+                        _(
+                            "The JSON breaks off or is malformed in this book (%(error)s): the "
+                            "file may be cut short. Books after it could not be read."
+                        )
+                        % {"error": _reason(error)},
                     )
                 ],
             )
             return
         if not saw_books:
             raise SourceError(
-                "This JSON file has no 'books' list, so it is not a Shelfmark catalog export. "
-                "Import a file made by Shelfmark's JSON export."
+                _(
+                    "This JSON file has no 'books' list, so it is not a Shelfmark catalog "
+                    "export. Import a file made by Shelfmark's JSON export."
+                )
             )
 
 
@@ -123,12 +142,12 @@ def book_record(number: int, book: Any) -> BookRecord:
     if copies is None:
         copies = []
     if not isinstance(copies, list):
-        problems.append(Problem(COPIES, "Copies must be a list.", _shown(copies)))
+        problems.append(Problem(COPIES, _("Copies must be a list."), _shown(copies)))
         copies = []
     records: list[CopyRecord] = []
     for copy in copies:
         if not isinstance(copy, dict):
-            problems.append(Problem(COPIES, "A copy must be a JSON object.", _shown(copy)))
+            problems.append(Problem(COPIES, _("A copy must be a JSON object."), _shown(copy)))
             continue
         # Every copy the file lists is one, with a barcode or not: the import decides what a
         # copy without a barcode becomes.

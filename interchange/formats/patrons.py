@@ -1,16 +1,27 @@
 """Patron files: a delimited text file with a row per patron (name, card number, email, phone,
-category, expiry), read with the same encoding, line-number and problem rules as book files."""
+category, expiry, the language of their notices), read with the same encoding, line-number and
+problem rules as book files."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from django.utils.translation import gettext as _
+
 from interchange.formats.tabular import IGNORED, header_key
 from interchange.formats.text import TextTable
 from interchange.records import PatronRecord, SourceError
 
-PATRON_COLUMNS = ("name", "card_number", "email", "phone", "category", "expires_on")
+PATRON_COLUMNS = (
+    "name",
+    "card_number",
+    "email",
+    "phone",
+    "category",
+    "expires_on",
+    "language",
+)
 
 _ALIASES = {
     "name": ("name", "full name", "patron", "patron name", "borrower"),
@@ -30,6 +41,7 @@ _ALIASES = {
     "phone": ("phone", "telephone", "phone number", "mobile", "tel"),
     "category": ("category", "class", "patron category", "patron type", "type"),
     "expires_on": ("expires_on", "expiry", "expires", "expiry date", "expiration", "valid until"),
+    "language": ("language", "lang", "preferred language", "notices language"),
 }
 _COLUMNS = {header_key(alias): field for field, aliases in _ALIASES.items() for alias in aliases}
 
@@ -49,7 +61,7 @@ class PatronSource:
         taken: set[str] = set()
         for index, name in enumerate(self._table.header):
             field = _COLUMNS.get(header_key(name))
-            shown = name or f"(column {index + 1})"
+            shown = name or _("(column %(number)s)") % {"number": index + 1}
             if field is None or field in taken:
                 self.mapping[shown] = IGNORED
                 continue
@@ -57,11 +69,14 @@ class PatronSource:
             self.mapping[shown] = field if field in PATRON_COLUMNS else "name"
             self._plan.append((field, index))
         if "name" not in taken and "last_name" not in taken:
-            found = ", ".join(f'"{name}"' for name in self._table.header if name) or "none"
+            found = ", ".join(f'"{name}"' for name in self._table.header if name) or _("none")
             raise SourceError(
-                f"No name column: the file's header row has {found}. A patron file needs a "
-                f"'name' column (or 'first name' and 'last name'); the columns read are "
-                f"{', '.join(PATRON_COLUMNS)} (in any order, any case)."
+                _(
+                    "No name column: the file's header row has %(found)s. A patron file needs a "
+                    "'name' column (or 'first name' and 'last name'); the columns read are "
+                    "%(expected)s (in any order, any case)."
+                )
+                % {"found": found, "expected": ", ".join(PATRON_COLUMNS)}
             )
 
     @property
@@ -89,5 +104,6 @@ class PatronSource:
                 phone=get("phone", ""),
                 category=get("category", ""),
                 expires_on=get("expires_on", ""),
+                language=get("language", ""),
                 problems=row.problems,
             )

@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, BinaryIO
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from interchange.cells import split_list
 from interchange.columns import (
     BOOK_COLUMNS,
@@ -31,6 +34,8 @@ from interchange.formats.text import TextTable
 from interchange.languages import catalog_code
 from interchange.records import BookRecord, CopyRecord, Problem, SourceError
 
+# A column no field reads, in a run's mapping: kept as this marker, shown in the reader's language
+# by the page (``interchange/imports/detail.html``).
 IGNORED = "(ignored)"
 
 Values = dict[str, str]
@@ -87,7 +92,7 @@ def first_last(name: str) -> str:
 
 # A reading app's row says how someone read the book, not where a copy stands: without a
 # barcode, call number or location, a status or a note makes no copy (and says so).
-COPY_DETAILS_WITHOUT_HOLDING = (
+COPY_DETAILS_WITHOUT_HOLDING = gettext_lazy(
     "Copy details without a barcode, call number or location: no copy made, the details "
     "were not imported."
 )
@@ -107,7 +112,7 @@ def holding(
     if barcode or call_number or location:
         return [CopyRecord(barcode=barcode, call_number=call_number, location=location, **details)]
     if given := "; ".join(f"{name}: {value}" for name, value in details.items() if value):
-        warnings.append(Problem("", COPY_DETAILS_WITHOUT_HOLDING, given))
+        warnings.append(Problem("", str(COPY_DETAILS_WITHOUT_HOLDING), given))
     return []
 
 
@@ -596,9 +601,9 @@ class TabularSource:
         for index, name in enumerate(header):
             key = header_key(name)
             column = layout.columns.get(key) if key else None
-            shown = name or f"(column {index + 1})"
+            shown = name or _("(column %(number)s)") % {"number": index + 1}
             if shown in self.mapping:
-                shown = f"{shown} (column {index + 1})"
+                shown = _("%(name)s (column %(number)s)") % {"name": shown, "number": index + 1}
             self.mapping[shown] = column.shows_as if column else IGNORED
             if column:
                 ranked.append((ranks[key], column.key, index))
@@ -658,16 +663,14 @@ def _cells_getter(plan: list[tuple[str, int]], width: int) -> Callable[[list[str
 
 
 def _no_title_message(header: list[str], layout: Layout) -> str:
-    found = ", ".join(f'"{name}"' for name in header if name) or "none"
+    found = ", ".join(f'"{name}"' for name in header if name) or _("none")
     if layout is GENERIC:
-        expected = ", ".join(CSV_COLUMNS)
-        return (
-            f"No title column: the file's header row has {found}. A book file needs at least a "
-            f"'title' column; the columns read are {expected} (in any order, any case). Rename "
-            "the title column, or check that the first row is the header."
-        )
-    return (
-        f"No title column: the file's header row has {found}, but a {layout.format} export "
-        "has a 'Title' column. Export again from the site, or import as csv with a 'title' "
-        "column."
-    )
+        return _(
+            "No title column: the file's header row has %(found)s. A book file needs at least "
+            "a 'title' column; the columns read are %(expected)s (in any order, any case). "
+            "Rename the title column, or check that the first row is the header."
+        ) % {"found": found, "expected": ", ".join(CSV_COLUMNS)}
+    return _(
+        "No title column: the file's header row has %(found)s, but a %(format)s export has a "
+        "'Title' column. Export again from the site, or import as csv with a 'title' column."
+    ) % {"found": found, "format": layout.format}

@@ -18,7 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from django.utils.translation import ngettext
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from interchange.cells import readable
 from interchange.records import Problem, SourceError
@@ -151,9 +152,9 @@ _LEGACY_CANDIDATES = (
 )
 
 _BINARY_SIGNATURES = (
-    (b"PK\x03\x04", "an Excel workbook (.xlsx) or another zip file"),
-    (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls) or another Office file"),
-    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", gettext_lazy("an Excel workbook (.xlsx) or another zip file")),
+    (b"\xd0\xcf\x11\xe0", gettext_lazy("an old Excel workbook (.xls) or another Office file")),
+    (b"%PDF", gettext_lazy("a PDF document")),
 )
 
 
@@ -232,8 +233,11 @@ def check_encoding_name(encoding: str) -> str:
         return codecs.lookup(encoding).name
     except LookupError:
         raise SourceError(
-            f"Unknown text encoding '{encoding}'. Give one Python knows, such as utf-8, cp1252 "
-            "(Windows, Western Europe), latin-1 or utf-16."
+            _(
+                "Unknown text encoding '%(encoding)s'. Give one Python knows, such as utf-8, "
+                "cp1252 (Windows, Western Europe), latin-1 or utf-16."
+            )
+            % {"encoding": encoding}
         ) from None
 
 
@@ -243,8 +247,11 @@ def refuse_binary(sample: bytes, text: str) -> None:
     for signature, what in _BINARY_SIGNATURES:
         if sample.startswith(signature):
             raise SourceError(
-                f"This looks like {what}, not a text file. Save it as CSV (in Excel: File > "
-                "Save As > CSV UTF-8) and import that file."
+                _(
+                    "This looks like %(what)s, not a text file. Save it as CSV (in Excel: File > "
+                    "Save As > CSV UTF-8) and import that file."
+                )
+                % {"what": what}
             )
     if not text:
         return
@@ -253,9 +260,11 @@ def refuse_binary(sample: bytes, text: str) -> None:
     )
     if controls > 0.05 * len(text):
         raise SourceError(
-            "This does not look like a text file: it is full of control characters or bytes "
-            "that are not text. Export the catalog as CSV, tab-separated text or JSON and "
-            "import that file."
+            _(
+                "This does not look like a text file: it is full of control characters or bytes "
+                "that are not text. Export the catalog as CSV, tab-separated text or JSON and "
+                "import that file."
+            )
         )
 
 
@@ -306,8 +315,10 @@ class TextTable:
         sample = read_sample(file)
         if not sample.strip(b" \t\r\n\x00"):
             raise SourceError(
-                "The file is empty: there is no header row and no data. Check that you chose "
-                "the right file."
+                _(
+                    "The file is empty: there is no header row and no data. Check that you "
+                    "chose the right file."
+                )
             )
         complete = self.size is not None and len(sample) >= self.size
         if encoding:
@@ -335,7 +346,7 @@ class TextTable:
         for cells in self._reader:
             if any(cell.strip() for cell in cells):
                 return [cell.strip().lstrip("\ufeff").strip() for cell in cells]
-        raise SourceError("The file has no header row: it holds only blank lines.")
+        raise SourceError(_("The file has no header row: it holds only blank lines."))
 
     def rows(self) -> Iterator[Row]:
         """The data rows, blank ones skipped. A row with another number of cells than the
@@ -414,8 +425,10 @@ def _report_text_problems(row: Row, delimiter: str) -> None:
         row.problems.append(
             Problem(
                 "",
-                "The row has undecodable bytes (shown as \\xNN): the file is not all in one "
-                "encoding. Give the right one with --encoding, or fix these characters.",
+                _(
+                    "The row has undecodable bytes (shown as \\xNN): the file is not all in one "
+                    "encoding. Give the right one with --encoding, or fix these characters."
+                ),
                 _shorten(show_undecodable(raw)),
             )
         )
@@ -424,7 +437,7 @@ def _report_text_problems(row: Row, delimiter: str) -> None:
         row.problems.append(
             Problem(
                 "",
-                "The row has zero bytes (NUL) in it: the file may be damaged or not text.",
+                _("The row has zero bytes (NUL) in it: the file may be damaged or not text."),
                 _shorten(raw.replace("\x00", "\\x00")),
             )
         )
@@ -435,11 +448,14 @@ def _broken_row(error: csv.Error) -> Problem:
     if "field larger than field limit" in reason:
         return Problem(
             "",
-            f"A cell is longer than the {csv.field_size_limit()} characters a cell may have (a "
-            "quote may be missing, so that many rows were read as one cell); the rows right "
-            "after it may be cut wrongly too.",
+            _(
+                "A cell is longer than the %(limit)s characters a cell may have (a quote may be "
+                "missing, so that many rows were read as one cell); the rows right after it may "
+                "be cut wrongly too."
+            )
+            % {"limit": csv.field_size_limit()},
         )
-    return Problem("", f"The row cannot be read as CSV: {reason}.")
+    return Problem("", _("The row cannot be read as CSV: %(reason)s.") % {"reason": reason})
 
 
 def _ends_in_line_break(cells: list[str]) -> bool:
@@ -449,8 +465,11 @@ def _ends_in_line_break(cells: list[str]) -> bool:
 def _unclosed_quote(number: int, cells: list[str], delimiter: str) -> Problem:
     return Problem(
         "",
-        f'A quoted cell in the row starting on line {number} is never closed (a " is '
-        "missing), so the rest of the file was read as part of that row.",
+        _(
+            'A quoted cell in the row starting on line %(number)s is never closed (a " is '
+            "missing), so the rest of the file was read as part of that row."
+        )
+        % {"number": number},
         _shorten(_raw(cells, delimiter)),
     )
 

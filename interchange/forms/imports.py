@@ -9,6 +9,9 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from catalog.services.bulk import DEFAULT_PREFIX, barcodes_option
 from interchange.formats import FORMATS
@@ -17,74 +20,77 @@ from interchange.records import SourceError
 from interchange.services.uploads import import_source_check
 
 FORMAT_LABELS = {
-    "csv": "CSV or spreadsheet text (any columns with a title column)",
-    "goodreads": "Goodreads export",
-    "librarything": "LibraryThing export",
-    "libib": "Libib export",
-    "storygraph": "StoryGraph export",
-    "calibre": "Calibre catalog (CSV)",
-    "openreads": "Openreads export (CSV)",
-    "bookwyrm": "BookWyrm export (CSV)",
-    "marc": "MARC 21 (binary, .mrc)",
+    "csv": gettext_lazy("CSV or spreadsheet text (any columns with a title column)"),
+    "goodreads": gettext_lazy("Goodreads export"),
+    "librarything": gettext_lazy("LibraryThing export"),
+    "libib": gettext_lazy("Libib export"),
+    "storygraph": gettext_lazy("StoryGraph export"),
+    "calibre": gettext_lazy("Calibre catalog (CSV)"),
+    "openreads": gettext_lazy("Openreads export (CSV)"),
+    "bookwyrm": gettext_lazy("BookWyrm export (CSV)"),
+    "marc": gettext_lazy("MARC 21 (binary, .mrc)"),
     "marcxml": "MARCXML",
-    "json": "Shelfmark JSON export",
+    "json": gettext_lazy("Shelfmark JSON export"),
 }
 FORMAT_CHOICES = [
-    ("auto", "Recognise it from the file (recommended)"),
+    ("auto", gettext_lazy("Recognise it from the file (recommended)")),
     *((name, FORMAT_LABELS.get(name, name)) for name in FORMATS),
 ]
 ON_DUPLICATE_CHOICES = [
-    ("skip", "Leave them as they are (new copies are still added)"),
-    ("update", "Fill in their details from the file (its non-empty values win)"),
+    ("skip", gettext_lazy("Leave them as they are (new copies are still added)")),
+    ("update", gettext_lazy("Fill in their details from the file (its non-empty values win)")),
 ]
 BARCODES_CHOICES = [
-    ("", "Make no copy; list them in the report"),
-    ("generate", "Make copies with new barcodes"),
+    ("", gettext_lazy("Make no copy; list them in the report")),
+    ("generate", gettext_lazy("Make copies with new barcodes")),
 ]
 MEGABYTE = 1024 * 1024
 
 
 class ImportUploadForm(forms.Form):
     kind = forms.ChoiceField(
-        label="What the file holds", choices=ImportKind.choices, widget=forms.RadioSelect
+        label=gettext_lazy("What the file holds"),
+        choices=ImportKind.choices,
+        widget=forms.RadioSelect,
     )
-    file = forms.FileField(
-        label="File",
-        help_text="CSV or tab-separated text, an export of Goodreads, LibraryThing, Libib, "
-        "StoryGraph, Calibre, Openreads or BookWyrm, MARC, MARCXML or Shelfmark's JSON export.",
-    )
-    format = forms.ChoiceField(label="Format", choices=FORMAT_CHOICES, initial="auto")
+    # The file's help text names the size limit: set per form (``__init__``).
+    file = forms.FileField(label=gettext_lazy("File"))
+    format = forms.ChoiceField(label=gettext_lazy("Format"), choices=FORMAT_CHOICES, initial="auto")
     encoding = forms.CharField(
-        label="Text encoding",
+        label=gettext_lazy("Text encoding"),
         required=False,
         max_length=40,
-        help_text="Leave empty to detect it. If accents come out wrong in the preview, try "
-        "cp1252 (Excel on Windows), latin-1 or utf-16.",
+        help_text=gettext_lazy(
+            "Leave empty to detect it. If accents come out wrong in the preview, try "
+            "cp1252 (Excel on Windows), latin-1 or utf-16."
+        ),
     )
     on_duplicate = forms.ChoiceField(
-        label="Books already in the catalog",
+        label=gettext_lazy("Books already in the catalog"),
         choices=ON_DUPLICATE_CHOICES,
         initial="skip",
         widget=forms.RadioSelect,
-        help_text="A book is already there when its ISBN matches, or (without ISBNs) its "
-        "title, subtitle and authors do, and its year and publisher where both have one; one "
-        "that only may be is added and reported as a possible duplicate. Never changes an ISBN. "
-        "A patron is there when their card number matches.",
+        help_text=gettext_lazy(
+            "A book is already there when its ISBN matches, or (without ISBNs) its "
+            "title, subtitle and authors do, and its year and publisher where both have one; "
+            "one that only may be is added and reported as a possible duplicate. Never changes "
+            "an ISBN. A patron is there when their card number matches."
+        ),
     )
     barcodes = forms.ChoiceField(
-        label="Holdings without a barcode (a call number or location only)",
+        label=gettext_lazy("Holdings without a barcode (a call number or location only)"),
         choices=BARCODES_CHOICES,
         initial="",
         required=False,
         widget=forms.RadioSelect,
-        help_text="Books come in either way. New barcodes are the prefix and a six-digit number, "
-        "after the highest the catalog has; importing the file again makes none twice.",
+        help_text=gettext_lazy(
+            "Books come in either way. New barcodes are the prefix and a six-digit number, "
+            "after the highest the catalog has; importing the file again makes none twice."
+        ),
     )
+    # Its help text names the default prefix: set per form (``__init__``).
     barcode_prefix = forms.CharField(
-        label="Prefix of new barcodes",
-        required=False,
-        max_length=40,
-        help_text=f"Letters, digits and hyphens; {DEFAULT_PREFIX} when left empty.",
+        label=gettext_lazy("Prefix of new barcodes"), required=False, max_length=40
     )
 
     def __init__(self, *args: Any, kinds: Sequence[str], max_megabytes: int, **kwargs: Any):
@@ -97,7 +103,14 @@ class ImportUploadForm(forms.Form):
             (value, label) for value, label in ImportKind.choices if value in kinds
         ]
         kind_field.initial = kinds[0] if kinds else None
-        self.fields["file"].help_text += f" At most {max_megabytes} MB."
+        self.fields["file"].help_text = _(
+            "CSV or tab-separated text, an export of Goodreads, LibraryThing, Libib, "
+            "StoryGraph, Calibre, Openreads or BookWyrm, MARC, MARCXML or Shelfmark's JSON "
+            "export. At most %(megabytes)s MB."
+        ) % {"megabytes": max_megabytes}
+        self.fields["barcode_prefix"].help_text = _(
+            "Letters, digits and hyphens; %(prefix)s when left empty."
+        ) % {"prefix": DEFAULT_PREFIX}
 
     def clean_file(self) -> UploadedFile:
         upload: UploadedFile = self.cleaned_data["file"]
@@ -112,8 +125,11 @@ class ImportUploadForm(forms.Form):
                 codecs.lookup(encoding)
             except LookupError:
                 raise forms.ValidationError(
-                    f"'{encoding}' is not a text encoding Shelfmark knows. Leave the field empty "
-                    "to detect it, or use e.g. utf-8, cp1252, latin-1 or utf-16."
+                    _(
+                        "'%(encoding)s' is not a text encoding Shelfmark knows. Leave the field "
+                        "empty to detect it, or use e.g. utf-8, cp1252, latin-1 or utf-16."
+                    )
+                    % {"encoding": encoding}
                 ) from None
         return encoding
 
@@ -154,8 +170,11 @@ class ImportUploadForm(forms.Form):
 
 
 def too_big_message(size: int, max_megabytes: int) -> str:
-    return (
-        f"The file is {size / MEGABYTE:,.1f} MB; the website takes files of up to "
-        f"{max_megabytes} MB. Split it into smaller files, or ask the administrator to import "
-        "it with manage.py import_catalog (or to raise IMPORT_MAX_UPLOAD_MB)."
-    )
+    return _(
+        "The file is %(size)s MB; the website takes files of up to %(megabytes)s MB. Split it "
+        "into smaller files, or ask the administrator to import it with manage.py "
+        "import_catalog (or to raise IMPORT_MAX_UPLOAD_MB)."
+    ) % {
+        "size": number_format(size / MEGABYTE, decimal_pos=1, force_grouping=True),
+        "megabytes": max_megabytes,
+    }

@@ -4,6 +4,7 @@ field rules and their messages come back onto the fields."""
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from catalog.models import YEAR_MAX, YEAR_MIN
 
@@ -13,9 +14,9 @@ def _lines(text: str) -> list[str]:
 
 
 class CopyForm(forms.Form):
-    barcode = forms.CharField(max_length=64, required=False)
-    call_number = forms.CharField(max_length=64, required=False)
-    location = forms.CharField(max_length=100, required=False)
+    barcode = forms.CharField(label=_("Barcode"), max_length=64, required=False)
+    call_number = forms.CharField(label=_("Call number"), max_length=64, required=False)
+    location = forms.CharField(label=_("Location"), max_length=100, required=False)
 
     def copy_fields(self) -> dict[str, str] | None:
         """The first copy's fields, or None when no barcode was given (no copy)."""
@@ -26,25 +27,41 @@ class CopyForm(forms.Form):
 
 
 class BookForm(CopyForm):
-    isbn = forms.CharField(max_length=20, widget=forms.HiddenInput)
-    title = forms.CharField(max_length=500)
-    subtitle = forms.CharField(max_length=500, required=False)
+    isbn = forms.CharField(label=_("ISBN"), max_length=20, widget=forms.HiddenInput)
+    title = forms.CharField(label=_("Title"), max_length=500)
+    subtitle = forms.CharField(label=_("Subtitle"), max_length=500, required=False)
     authors = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="One name a line."
+        label=_("Authors"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text=_("One name a line."),
     )
-    publisher = forms.CharField(max_length=255, required=False)
-    year = forms.IntegerField(min_value=YEAR_MIN, max_value=YEAR_MAX, required=False)
+    publisher = forms.CharField(label=_("Publisher"), max_length=255, required=False)
+    year = forms.IntegerField(
+        label=_("Year"), min_value=YEAR_MIN, max_value=YEAR_MAX, required=False
+    )
     language = forms.CharField(
-        max_length=3, required=False, help_text="ISO 639 code, e.g. en, fr, de."
+        label=_("Language"),
+        max_length=3,
+        required=False,
+        help_text=_("ISO 639 code, e.g. en, fr, de."),
     )
-    pages = forms.IntegerField(min_value=1, max_value=100_000, required=False)
+    pages = forms.IntegerField(label=_("Pages"), min_value=1, max_value=100_000, required=False)
     subjects = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="One a line."
+        label=_("Subjects"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("One a line."),
     )
     description = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 5}), max_length=20_000, required=False
+        label=_("Description"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=20_000,
+        required=False,
     )
-    cover_url = forms.CharField(max_length=500, required=False, widget=forms.HiddenInput)
+    cover_url = forms.CharField(
+        label=_("Cover URL"), max_length=500, required=False, widget=forms.HiddenInput
+    )
 
     def focus_first_field(self) -> None:
         """Autofocus the first field with an error, else the title: the page opens ready to

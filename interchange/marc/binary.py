@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pymarc import MARCReader
 from pymarc.exceptions import (
     BaseAddressInvalid,
@@ -27,8 +29,11 @@ from interchange.formats.text import check_encoding_name
 from interchange.marc.damage import encoding_assumed, report_damage
 from interchange.marc.decoding import MARC8, declared_encoding, read_fields, split_fields
 from interchange.marc.excerpts import excerpt
-from interchange.marc.mapping import MAPPING, book_from_record
+from interchange.marc.mapping import book_from_record, mapping_shown
 from interchange.records import BookRecord, Problem, SourceError
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 END_OF_RECORD = 0x1D
 LEADER_LENGTH = 24
@@ -96,13 +101,14 @@ class MarcBinarySource:
     # Each record says its own (leader/09 "a" UTF-8, blank MARC-8) and ``decoding`` checks it;
     # an encoding given by the person importing overrides every record's.
     encoding: str | None = None
-    mapping = MAPPING
+    mapping: dict[str, str]
 
     def __init__(
         self, file: BinaryIO, *, encoding: str | None = None, size: int | None = None
     ) -> None:
         self._stream = _Stream(file)
         self._size = size
+        self.mapping = mapping_shown()
         self.encoding = _encoding_named(encoding) if encoding else None
         self._stream.skip_padding()
         start = self._stream.peek(LEADER_LENGTH)
@@ -176,34 +182,37 @@ def _check_not_unimarc(first_record: bytes) -> None:
     where MARC 21 has 245. Read as MARC 21 it would give books without titles, one refusal per
     record: say so once."""
     try:
-        fields, _ = split_fields(first_record)
+        fields, _damage = split_fields(first_record)
     except ValueError:
         return  # a broken first record: reading it reports what is wrong
     tags = {raw.tag for raw in fields}
     if "200" in tags and "245" not in tags:
         raise SourceError(
-            "This file looks like UNIMARC (its records have the title in field 200), not MARC "
-            "21, which Shelfmark reads. Export the records as MARC 21 (MARC21 or USMARC), or "
-            "convert them (for instance with MarcEdit or yaz-marcdump), and import that file."
+            _(
+                "This file looks like UNIMARC (its records have the title in field 200), not "
+                "MARC 21, which Shelfmark reads. Export the records as MARC 21 (MARC21 or "
+                "USMARC), or convert them (for instance with MarcEdit or yaz-marcdump), and "
+                "import that file."
+            )
         )
 
 
 def _check_looks_like_marc(start: bytes) -> None:
     if not start:
-        raise SourceError("The file is empty: there are no MARC records in it.")
+        raise SourceError(_("The file is empty: there are no MARC records in it."))
     if LEADER_SHAPE.match(start):
         return
     if start.lstrip(b"\xef\xbb\xbf \t").startswith(b"<"):
-        hint = "It looks like XML: if it is MARCXML, import it as MARCXML."
+        hint = _("It looks like XML: if it is MARCXML, import it as MARCXML.")
     elif start.lstrip().startswith((b"{", b"[")):
-        hint = "It looks like JSON: import it as JSON."
+        hint = _("It looks like JSON: import it as JSON.")
     else:
-        hint = "If it is a spreadsheet or a text export, import it as CSV."
-    raise SourceError(
+        hint = _("If it is a spreadsheet or a text export, import it as CSV.")
+    problem = _(
         "This file is not MARC 21: a MARC record starts with a 24-character leader whose first "
-        f"five characters are digits (the record's length), but the file starts with "
-        f"'{excerpt(start, 24)}'. {hint}"
-    )
+        "five characters are digits (the record's length), but the file starts with '%(start)s'."
+    ) % {"start": excerpt(start, 24)}
+    raise SourceError(f"{problem} {hint}")  # two sentences
 
 
 def _book(chunk: bytes, number: int, encoding: str | None) -> BookRecord:
@@ -219,28 +228,46 @@ def _book(chunk: bytes, number: int, encoding: str | None) -> BookRecord:
 
 
 # Why pymarc refused a record, in words for a librarian.
-_REASONS: list[tuple[type[BaseException], str]] = [
-    (RecordLengthInvalid, "The record does not start with its length (five digits)"),
-    (TruncatedRecord, "The file ends in the middle of this record: it was probably cut short"),
+_REASONS: list[tuple[type[BaseException], StrOrPromise]] = [
+    (RecordLengthInvalid, gettext_lazy("The record does not start with its length (five digits)")),
+    (
+        TruncatedRecord,
+        gettext_lazy("The file ends in the middle of this record: it was probably cut short"),
+    ),
     (
         EndOfRecordNotFound,
-        "The record's length in its leader does not match where the record ends",
+        gettext_lazy("The record's length in its leader does not match where the record ends"),
     ),
-    (RecordLeaderInvalid, "The record's leader (its first 24 characters) is incomplete"),
-    (BaseAddressNotFound, "The record's leader gives no start for its data (leader/12-16)"),
-    (BaseAddressInvalid, "The record's leader puts the start of its data past its end"),
-    (RecordDirectoryInvalid, "The record's directory (the list of its fields) is damaged"),
-    (NoFieldsFound, "The record has no fields"),
-    (ValueError, "The record's leader or directory holds something other than digits"),
+    (
+        RecordLeaderInvalid,
+        gettext_lazy("The record's leader (its first 24 characters) is incomplete"),
+    ),
+    (
+        BaseAddressNotFound,
+        gettext_lazy("The record's leader gives no start for its data (leader/12-16)"),
+    ),
+    (
+        BaseAddressInvalid,
+        gettext_lazy("The record's leader puts the start of its data past its end"),
+    ),
+    (
+        RecordDirectoryInvalid,
+        gettext_lazy("The record's directory (the list of its fields) is damaged"),
+    ),
+    (NoFieldsFound, gettext_lazy("The record has no fields")),
+    (
+        ValueError,
+        gettext_lazy("The record's leader or directory holds something other than digits"),
+    ),
 ]
 
 
 def _broken(chunk: bytes, error: BaseException | None, number: int) -> BookRecord:
-    reason = next(
+    why = next(
         (text for kind, text in _REASONS if isinstance(error, kind)),
-        "The record cannot be read",
+        gettext_lazy("The record cannot be read"),
     )
-    reason += " (skipped; reading went on with the next record)."
+    reason = _("%(reason)s (skipped; reading went on with the next record).") % {"reason": why}
     book = BookRecord(number=number)
     book.problems.append(Problem(field="", reason=reason, value=excerpt(chunk)))
     return book

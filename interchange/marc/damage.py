@@ -4,6 +4,11 @@ and MARCXML report alike."""
 
 from __future__ import annotations
 
+from typing import cast
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from interchange.formats.integrity import CYRILLIC_CODE_PAGES
 from interchange.marc.decoding import MARC8, UTF8, FieldDamage
 from interchange.marc.mapping import field_read_from
@@ -18,33 +23,61 @@ from interchange.records import BookRecord, Problem
 # were lost: it goes in with a warning, which --strict turns into a refusal.
 REFUSED_WHEN_DAMAGED = frozenset({"title", "subtitle", "authors", "subjects"})
 
-DAMAGED_TEXT_REFUSED = (
-    "The text of the title, an author or a subject is damaged (characters lost, undecodable "
-    "or unreadable): the record was left out, so that no mangled name enters the catalog. "
-    "Export it again from the system it came from, in UTF-8 if it can."
+# The reasons are lazy (module constants), each made text where a report's line is made, in the
+# language the record is read in; typed as the text they read as (``cast``: tests and callers
+# compare them with a line's reason).
+DAMAGED_TEXT_REFUSED = cast(
+    str,
+    gettext_lazy(
+        "The text of the title, an author or a subject is damaged (characters lost, undecodable "
+        "or unreadable): the record was left out, so that no mangled name enters the catalog. "
+        "Export it again from the system it came from, in UTF-8 if it can."
+    ),
 )
-DAMAGED_TEXT_KEPT = (
-    "Part of the record's text is damaged (characters lost, undecodable or unreadable); it "
-    "was imported as read, each lost character shown as \ufffd: correct it on the book's page "
-    "(--strict refuses such records)."
+DAMAGED_TEXT_KEPT = cast(
+    str,
+    gettext_lazy(
+        "Part of the record's text is damaged (characters lost, undecodable or unreadable); it "
+        "was imported as read, each lost character shown as �: correct it on the book's page "
+        "(--strict refuses such records)."
+    ),
 )
-DAMAGED_TEXT_UNUSED = (
-    "The text of a field the import does not read is damaged; nothing of it was imported."
+DAMAGED_TEXT_UNUSED = cast(
+    str,
+    gettext_lazy(
+        "The text of a field the import does not read is damaged; nothing of it was imported."
+    ),
 )
-DAMAGED_FIELD_UNUSED = (
-    "A field the import does not read is damaged (its directory entry or its indicators); the "
-    "record was imported without it."
+DAMAGED_FIELD_UNUSED = cast(
+    str,
+    gettext_lazy(
+        "A field the import does not read is damaged (its directory entry or its indicators); the "
+        "record was imported without it."
+    ),
 )
-ENCODING_ASSUMED = {
-    UTF8: "The record's leader (position 09) says MARC-8, but its text is UTF-8: it was read "
-    "as UTF-8.",
-    MARC8: "The record's leader (position 09) says UTF-8, but its text is MARC-8: it was read "
-    "as MARC-8.",
+ENCODING_ASSUMED: dict[str, str] = {
+    UTF8: cast(
+        str,
+        gettext_lazy(
+            "The record's leader (position 09) says MARC-8, but its text is UTF-8: it was read "
+            "as UTF-8."
+        ),
+    ),
+    MARC8: cast(
+        str,
+        gettext_lazy(
+            "The record's leader (position 09) says UTF-8, but its text is MARC-8: it was read "
+            "as MARC-8."
+        ),
+    ),
 }
-CYRILLIC_ASSUMED = (
-    "The record's text is in none of the encodings MARC allows (UTF-8, MARC-8) but plainly in "
-    "a Cyrillic code page: it was read in the one the value names; check its titles and names "
-    "(--strict refuses such records, or give the encoding with --encoding)."
+CYRILLIC_ASSUMED = cast(
+    str,
+    gettext_lazy(
+        "The record's text is in none of the encodings MARC allows (UTF-8, MARC-8) but plainly in "
+        "a Cyrillic code page: it was read in the one the value names; check its titles and names "
+        "(--strict refuses such records, or give the encoding with --encoding)."
+    ),
 )
 
 
@@ -52,10 +85,17 @@ def encoding_assumed(declared: str, encoding: str) -> Problem:
     """The warning for a record read in ``encoding`` although its leader ``declared`` another."""
     declared = "UTF-8" if declared == UTF8 else "MARC-8"
     if encoding in ENCODING_ASSUMED:
-        return Problem("", ENCODING_ASSUMED[encoding], f"leader/09 says {declared}")
+        return Problem(
+            "",
+            str(ENCODING_ASSUMED[encoding]),
+            _("leader/09 says %(declared)s") % {"declared": declared},
+        )
     name = CYRILLIC_CODE_PAGES.get(encoding, encoding)
     return Problem(
-        "", CYRILLIC_ASSUMED, f"read as {name}; leader/09 says {declared}", refused_when_strict=True
+        "",
+        str(CYRILLIC_ASSUMED),
+        _("read as %(name)s; leader/09 says %(declared)s") % {"name": name, "declared": declared},
+        refused_when_strict=True,
     )
 
 
@@ -64,17 +104,24 @@ def report_damage(book: BookRecord, damage: FieldDamage) -> None:
     REFUSED_WHEN_DAMAGED says which); one line per field of ours and per kind, however many
     subfields share it."""
     where = f"{damage.tag} ${damage.code}" if damage.code else damage.tag
-    what = f"the directory says {damage.what}" if damage.kind == "directory" else damage.what
+    what = (
+        _("the directory says %(what)s") % {"what": damage.what}
+        if damage.kind == "directory"
+        else damage.what
+    )
     value = f"{where}: {what}: {damage.value}"
     if damage.kind != "text":
         if field_read_from(damage.tag) is None:
-            _add_once(book.warnings, Problem("", DAMAGED_FIELD_UNUSED, value))
+            _add_once(book.warnings, Problem("", str(DAMAGED_FIELD_UNUSED), value))
         elif damage.kind == "directory":
             book.problems.append(
                 Problem(
                     "",
-                    f"The record's directory says field {damage.tag} is {damage.what}: "
-                    "the record is damaged. Export it again from the system it came from.",
+                    _(
+                        "The record's directory says field %(tag)s is %(what)s: the record is "
+                        "damaged. Export it again from the system it came from."
+                    )
+                    % {"tag": damage.tag, "what": damage.what},
                     damage.value,
                 )
             )
@@ -82,19 +129,25 @@ def report_damage(book: BookRecord, damage: FieldDamage) -> None:
             book.problems.append(
                 Problem(
                     "",
-                    f"Field {damage.tag} does not start with two indicators (letters, digits or "
-                    "blanks) followed by a subfield: the record is damaged.",
+                    _(
+                        "Field %(tag)s does not start with two indicators (letters, digits or "
+                        "blanks) followed by a subfield: the record is damaged."
+                    )
+                    % {"tag": damage.tag},
                     damage.value,
                 )
             )
         return
     ours = field_read_from(damage.tag, damage.code)
     if ours is None:
-        _add_once(book.warnings, Problem("", DAMAGED_TEXT_UNUSED, value))
+        _add_once(book.warnings, Problem("", str(DAMAGED_TEXT_UNUSED), value))
     elif ours in REFUSED_WHEN_DAMAGED:
-        _add_once(book.problems, Problem(ours, DAMAGED_TEXT_REFUSED, value))
+        _add_once(book.problems, Problem(ours, str(DAMAGED_TEXT_REFUSED), value))
     else:
-        _add_once(book.warnings, Problem(ours, DAMAGED_TEXT_KEPT, value, refused_when_strict=True))
+        _add_once(
+            book.warnings,
+            Problem(ours, str(DAMAGED_TEXT_KEPT), value, refused_when_strict=True),
+        )
 
 
 def _add_once(found: list[Problem], problem: Problem) -> None:

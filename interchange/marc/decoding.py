@@ -20,9 +20,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
 from pymarc import Field, Indicators, Leader, Record, Subfield
 
-from interchange.formats.integrity import accents_plainly_written, guess_cyrillic, text_damage
+from interchange.formats.integrity import (
+    UNDECODABLE_BYTES,
+    accents_plainly_written,
+    guess_cyrillic,
+    text_damage,
+)
 from interchange.marc.excerpts import excerpt
 from interchange.marc.marc8 import ESCAPE, decode_marc8
 
@@ -85,7 +91,8 @@ def split_fields(chunk: bytes) -> tuple[list[RawField], list[FieldDamage]]:
                     "directory",
                     tag,
                     "",
-                    f"{length} bytes at offset {offset}, but no field ends there",
+                    _("%(length)s bytes at offset %(offset)s, but no field ends there")
+                    % {"length": length, "offset": offset},
                     excerpt(chunk[field_start:field_end]),
                 )
             )
@@ -95,15 +102,17 @@ def split_fields(chunk: bytes) -> tuple[list[RawField], list[FieldDamage]]:
             raw.data = data
             fields.append(raw)
             continue
-        head, _, rest = data.partition(bytes([SUBFIELD_DELIMITER]))
+        head, _delimiter, rest = data.partition(bytes([SUBFIELD_DELIMITER]))
         if len(head) != 2 or not VALID_INDICATORS.issuperset(head):
             damage.append(
                 FieldDamage(
                     "indicators",
                     tag,
                     "",
-                    "it does not start with two indicators (letters, digits or blanks) "
-                    "followed by a subfield",
+                    _(
+                        "it does not start with two indicators (letters, digits or blanks) "
+                        "followed by a subfield"
+                    ),
                     excerpt(data),
                 )
             )
@@ -177,8 +186,9 @@ def _decode_text(value: bytes, encoding: str) -> tuple[str, list[str]]:
     else:
         text = value.decode(encoding, "replace")
         what = []
+    undecodable = str(UNDECODABLE_BYTES)
     for damage in text_damage(text, accents=encoding != UTF8):
-        if damage != "undecodable bytes" or not what:
+        if damage != undecodable or not what:
             what.append(damage)
     return text, what
 

@@ -7,7 +7,10 @@ Only MARC's own conventions are undone here (ISBD punctuation, inverted names, "
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pymarc import Field, Record
 
 from interchange.languages import from_marc
@@ -15,23 +18,55 @@ from interchange.marc.names import name_from_field
 from interchange.marc.punctuation import strip_isbd
 from interchange.records import BookRecord, CopyRecord
 
-# For the import preview: which tags (and subfields) become which of our fields.
-MAPPING: dict[str, str] = {
-    "245 $a $n $p": "title",
-    "245 $b": "subtitle",
-    "100/700 $a (110/710 $a $b)": "authors",
-    "020 $a": "isbn",
-    "264 _1 $b (else 260 $b)": "publisher",
-    "264 _1 $c (else 260 $c, 008/07-10)": "year",
-    "008/35-37 (else 041 $a)": "language",
-    "300 $a": "pages",
-    "520 $a": "description",
-    "650 $a $x $y $z $v": "subjects",
-    "050 $a $b (else 082 $a, 090 $a $b)": "copies' call number when they have none",
-    "852 $p $h $i $b $c": "copies (barcode, call number, location; without $p: no barcode)",
-    "876 $p $d $h $j $z": "copies (matched by barcode: acquired, loan type, status, note)",
-    "952 $p $o $c $d $z": "copies (Koha: barcode, call number, location, acquired, note)",
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+# For the import preview: which tags (and subfields) become which of our fields (by name), or
+# what they give in words: the tags read, the tags read instead when those are missing, and what
+# they give (words lazy: a run keeps them in its language).
+_PLACES: tuple[tuple[str, str, StrOrPromise], ...] = (
+    ("245 $a $n $p", "", "title"),
+    ("245 $b", "", "subtitle"),
+    ("100/700 $a (110/710 $a $b)", "", "authors"),
+    ("020 $a", "", "isbn"),
+    ("264 _1 $b", "260 $b", "publisher"),
+    ("264 _1 $c", "260 $c, 008/07-10", "year"),
+    ("008/35-37", "041 $a", "language"),
+    ("300 $a", "", "pages"),
+    ("520 $a", "", "description"),
+    ("650 $a $x $y $z $v", "", "subjects"),
+    ("050 $a $b", "082 $a, 090 $a $b", gettext_lazy("copies' call number when they have none")),
+    (
+        "852 $p $h $i $b $c",
+        "",
+        gettext_lazy("copies (barcode, call number, location; without $p: no barcode)"),
+    ),
+    (
+        "876 $p $d $h $j $z",
+        "",
+        gettext_lazy("copies (matched by barcode: acquired, loan type, status, note)"),
+    ),
+    (
+        "952 $p $o $c $d $z",
+        "",
+        gettext_lazy("copies (Koha: barcode, call number, location, acquired, note)"),
+    ),
+)
+# The same, in English: "264 _1 $b (else 260 $b)" -> "publisher".
+MAPPING: dict[str, StrOrPromise] = {
+    f"{tags} (else {instead})" if instead else tags: gives for tags, instead, gives in _PLACES
 }
+
+
+def mapping_shown() -> dict[str, str]:
+    """``MAPPING`` as the preview shows it, in the current language."""
+    return {
+        _("%(tags)s (else %(instead)s)") % {"tags": tags, "instead": instead}
+        if instead
+        else tags: str(gives)
+        for tags, instead, gives in _PLACES
+    }
+
 
 _SUBJECT_SUBDIVISIONS = ("a", "x", "y", "z", "v")
 _NAME = {"a": "authors", "b": "authors", "c": "authors"}

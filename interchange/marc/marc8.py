@@ -15,6 +15,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
 from pymarc.marc8_mapping import CODESETS, ODD_MAP
 
 ESCAPE = 0x1B
@@ -55,7 +56,12 @@ def decode_marc8(data: bytes) -> Marc8Text:
             continue
         if g0 == MULTIBYTE and byte < 0x80:
             if position + 3 > end:
-                _damaged(result, out, f"an East Asian character cut short at byte {position}")
+                _damaged(
+                    result,
+                    out,
+                    _("an East Asian character cut short at byte %(position)s")
+                    % {"position": position},
+                )
                 break
             code = int.from_bytes(data[position : position + 3], "big")
             position += 3
@@ -64,7 +70,7 @@ def decode_marc8(data: bytes) -> Marc8Text:
             position += 1
             if byte < 0x20 or byte == 0x7F or 0x80 <= byte < 0xA0:
                 if byte not in _SILENT:
-                    _damaged(result, out, f"control byte 0x{byte:02x}")
+                    _damaged(result, out, _("control byte %(byte)s") % {"byte": f"0x{byte:02x}"})
                 continue
             if byte == 0x20:  # the space is the same in every set
                 out.append(" ")
@@ -76,7 +82,11 @@ def decode_marc8(data: bytes) -> Marc8Text:
         if entry is None:
             odd = ODD_MAP.get(code)
             if odd is None:
-                _damaged(result, out, f"0x{code:02x} is no character of the current set")
+                _damaged(
+                    result,
+                    out,
+                    _("%(byte)s is no character of the current set") % {"byte": f"0x{code:02x}"},
+                )
                 continue
             out.append(chr(odd))
             continue
@@ -88,7 +98,7 @@ def decode_marc8(data: bytes) -> Marc8Text:
             out.extend(accents)
             accents.clear()
     if accents:
-        _damaged(result, out, "an accent with no letter after it, at the end")
+        _damaged(result, out, _("an accent with no letter after it, at the end"))
     result.text = unicodedata.normalize("NFC", "".join(out))
     return result
 
@@ -114,12 +124,21 @@ def _escape(
     elif designator and designator[0] in _G1:
         final_at, target = start + 1, "g1"
     else:
-        _damaged(result, out, f"an escape sequence that names no character set at {position}")
+        _damaged(
+            result,
+            out,
+            _("an escape sequence that names no character set at %(position)s")
+            % {"position": position},
+        )
         return position + 1, g0, g1
     final = data[final_at : final_at + 1]
     if not final or final[0] not in CODESETS:
         shown = data[position : final_at + 1].hex(" ")
-        _damaged(result, out, f"an escape sequence that names no character set ({shown})")
+        _damaged(
+            result,
+            out,
+            _("an escape sequence that names no character set (%(bytes)s)") % {"bytes": shown},
+        )
         return final_at, g0, g1
     if target == "g0":
         return final_at + 1, final[0], g1

@@ -11,11 +11,12 @@ from collections.abc import Iterator
 from typing import BinaryIO
 from xml.parsers import expat
 
+from django.utils.translation import gettext as _
 from pymarc import Field, Indicators, Leader, Record
 
 from interchange.marc.decoding import VALID_INDICATORS
 from interchange.marc.excerpts import excerpt
-from interchange.marc.mapping import MAPPING, book_from_record
+from interchange.marc.mapping import book_from_record, mapping_shown
 from interchange.records import BookRecord, Problem, SourceError
 
 MARC_NAMESPACE = "http://www.loc.gov/MARC21/slim"
@@ -56,8 +57,11 @@ class _RecordBuilder:
             indicators = [attributes.get("ind1", " "), attributes.get("ind2", " ")]
             if any(len(i) != 1 or ord(i) not in VALID_INDICATORS for i in indicators):
                 self._problem(
-                    f"Field {attributes.get('tag', '?')} has indicators {indicators!r}; each "
-                    "must be one letter, digit or blank",
+                    _(
+                        "Field %(tag)s has indicators %(indicators)s; each must be one letter, "
+                        "digit or blank."
+                    )
+                    % {"tag": attributes.get("tag", "?"), "indicators": repr(indicators)},
                     str(attributes),
                 )
                 indicators = [i[:1] or " " for i in indicators]
@@ -69,7 +73,7 @@ class _RecordBuilder:
         elif element == "subfield":
             self._code = attributes.get("code")
             if not self._code:
-                self._problem("A <subfield> has no code attribute", str(attributes))
+                self._problem(_("A <subfield> has no code attribute."), str(attributes))
 
     def end(self, name: str) -> None:
         element = _marc_element(name)
@@ -83,7 +87,7 @@ class _RecordBuilder:
             self._record = None
         elif element == "leader":
             if len(text) != 24:
-                self._problem("The record's leader is not 24 characters long", text)
+                self._problem(_("The record's leader is not 24 characters long."), text)
                 text = (text + " " * 24)[:24]
             record.leader = Leader(text)
         elif element == "controlfield" and field is not None:
@@ -103,11 +107,14 @@ class _RecordBuilder:
     def _tag(self, attributes: dict[str, str], element: str) -> str:
         tag = attributes.get("tag", "")
         if len(tag) != 3:
-            self._problem(f"A <{element}> has no three-character tag", str(attributes))
+            self._problem(
+                _("A <%(element)s> has no three-character tag.") % {"element": element},
+                str(attributes),
+            )
         return tag or "???"
 
     def _problem(self, reason: str, value: str) -> None:
-        self._problems.append(Problem(field="", reason=reason + ".", value=excerpt(value)))
+        self._problems.append(Problem(field="", reason=reason, value=excerpt(value)))
 
 
 def _marc_element(name: str) -> str:
@@ -124,11 +131,12 @@ def _refuse_doctype(*_: object) -> None:
 class MarcXmlSource:
     format = "marcxml"
     encoding: str | None
-    mapping = MAPPING
+    mapping: dict[str, str]
 
     def __init__(self, file: BinaryIO, *, encoding: str | None, size: int | None) -> None:
         self._file = file
         self._size = size
+        self.mapping = mapping_shown()
         self._bytes_read = 0
         # Expat reads the encoding from the XML declaration (UTF-8 without one); a caller's
         # encoding overrides it, for a file whose declaration is wrong.
@@ -164,9 +172,11 @@ class MarcXmlSource:
                 self._parser.Parse(block, not block)
             except _DoctypeRefused:
                 raise SourceError(
-                    "This MARCXML file declares a document type (<!DOCTYPE …>), which MARCXML "
-                    "never needs and which could make the file load other files: remove the "
-                    "<!DOCTYPE …> line and import it again."
+                    _(
+                        "This MARCXML file declares a document type (<!DOCTYPE …>), which "
+                        "MARCXML never needs and which could make the file load other files: "
+                        "remove the <!DOCTYPE …> line and import it again."
+                    )
                 ) from None
             except expat.ExpatError as error:
                 for record, problems in builder.finished:  # those that closed before the break
@@ -174,8 +184,11 @@ class MarcXmlSource:
                     yield _book(record, problems, number)
                 if number == 0 and builder.records_seen == 0:
                     raise SourceError(
-                        f"This file is not well-formed XML ({_describe(error)}), so it cannot "
-                        "be read as MARCXML. If it is MARC 21 (.mrc), import it as MARC."
+                        _(
+                            "This file is not well-formed XML (%(error)s), so it cannot be read "
+                            "as MARCXML. If it is MARC 21 (.mrc), import it as MARC."
+                        )
+                        % {"error": _describe(error)}
                     ) from None
                 yield _broken_xml(error, number + 1)
                 return
@@ -188,8 +201,11 @@ class MarcXmlSource:
             block = self._file.read(READ_BLOCK)
         if number == 0 and not builder.collection_seen:
             raise SourceError(
-                "This XML file holds no MARC records: MARCXML has <record> elements in the "
-                f"namespace {MARC_NAMESPACE} (or in none). Check that it is a MARCXML export."
+                _(
+                    "This XML file holds no MARC records: MARCXML has <record> elements in the "
+                    "namespace %(namespace)s (or in none). Check that it is a MARCXML export."
+                )
+                % {"namespace": MARC_NAMESPACE}
             )
 
 
@@ -200,7 +216,11 @@ def _book(record: Record, problems: list[Problem], number: int) -> BookRecord:
 
 
 def _describe(error: expat.ExpatError) -> str:
-    return f"{expat.ErrorString(error.code)} at line {error.lineno}, column {error.offset + 1}"
+    return _("%(error)s at line %(line)s, column %(column)s") % {
+        "error": expat.ErrorString(error.code),
+        "line": error.lineno,
+        "column": error.offset + 1,
+    }
 
 
 def _broken_xml(error: expat.ExpatError, number: int) -> BookRecord:
@@ -208,11 +228,13 @@ def _broken_xml(error: expat.ExpatError, number: int) -> BookRecord:
     book.problems.append(
         Problem(
             field="",
-            reason=(
-                f"The XML is broken here ({_describe(error)}): this record and any after it "
-                "cannot be read. Fix the file there and import the rest again."
-            ),
-            value=f"line {error.lineno}, column {error.offset + 1}",
+            reason=_(
+                "The XML is broken here (%(error)s): this record and any after it cannot be "
+                "read. Fix the file there and import the rest again."
+            )
+            % {"error": _describe(error)},
+            value=_("line %(line)s, column %(column)s")
+            % {"line": error.lineno, "column": error.offset + 1},
         )
     )
     return book
@@ -220,7 +242,7 @@ def _broken_xml(error: expat.ExpatError, number: int) -> BookRecord:
 
 def _check_looks_like_xml(start: bytes) -> None:
     if not start.strip():
-        raise SourceError("The file is empty: there are no MARC records in it.")
+        raise SourceError(_("The file is empty: there are no MARC records in it."))
     text = start.lstrip(b"\xef\xbb\xbf \t\r\n")
     if (
         not text.startswith(b"<")
@@ -228,6 +250,9 @@ def _check_looks_like_xml(start: bytes) -> None:
         and not text.startswith(b"\xfe\xff")
     ):
         raise SourceError(
-            "This file is not XML (it should start with '<'; it starts with "
-            f"'{excerpt(start, 24)}'). If it is MARC 21 (.mrc), import it as MARC."
+            _(
+                "This file is not XML (it should start with '<'; it starts with '%(start)s'). "
+                "If it is MARC 21 (.mrc), import it as MARC."
+            )
+            % {"start": excerpt(start, 24)}
         )

@@ -5,23 +5,24 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ImportKind(models.TextChoices):
-    CATALOG = "catalog", "Catalog (books and copies)"
-    PATRONS = "patrons", "Patrons"
+    CATALOG = "catalog", _("Catalog (books and copies)")
+    PATRONS = "patrons", _("Patrons")
 
 
 class ImportStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"  # stopped: --strict met an error, or the run crashed
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")  # stopped: --strict met an error, or the run crashed
 
 
 class Severity(models.TextChoices):
-    ERROR = "error", "Error"  # the record was left out
-    WARNING = "warning", "Warning"  # the record went in; something in it was noticed
+    ERROR = "error", _("Error")  # the record was left out
+    WARNING = "warning", _("Warning")  # the record went in; something in it was noticed
 
 
 class ImportRun(models.Model):
@@ -52,9 +53,9 @@ class ImportRun(models.Model):
     skipped = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
     warnings = models.PositiveIntegerField(
-        default=0, help_text="Lines of the report that are warnings."
+        default=0, help_text=_("Lines of the report that are warnings.")
     )
-    message = models.TextField(blank=True, help_text="Why the run stopped, when it did.")
+    message = models.TextField(blank=True, help_text=_("Why the run stopped, when it did."))
     # How the file's columns (or MARC tags) map onto our fields, as the reader found them: the
     # website's preview shows it ({"Title": "title", "Bookshelves": "(ignored)", ...}).
     mapping = models.JSONField(default=dict, blank=True)
@@ -63,6 +64,8 @@ class ImportRun(models.Model):
     last_progress_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("import run")
+        verbose_name_plural = _("import runs")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["-created_at", "-id"], name="importrun_recent_idx")]
 
@@ -75,13 +78,15 @@ class ImportProblem(models.Model):
     noticed in a record that went in anyway (a warning)."""
 
     run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="problems")
-    number = models.PositiveIntegerField(help_text="Line number, or record number for MARC.")
+    number = models.PositiveIntegerField(help_text=_("Line number, or record number for MARC."))
     field = models.CharField(max_length=100, blank=True)
     reason = models.TextField()
     value = models.TextField(blank=True)
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.ERROR)
 
     class Meta:
+        verbose_name = _("import problem")
+        verbose_name_plural = _("import problems")
         ordering = ["run", "id"]
 
     def __str__(self) -> str:

@@ -4,18 +4,19 @@ librarians) costs one request, and the shared slot that spaces requests out acro
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class LookupStatus(models.TextChoices):
-    FOUND = "found", "Found"
-    NOT_FOUND = "not_found", "Not found"
+    FOUND = "found", _("Found")
+    NOT_FOUND = "not_found", _("Not found")
 
 
 class IsbnLookup(models.Model):
     """Open Library's answer for one ISBN, until ``expires_at``. Errors are never kept: the next
     lookup asks again."""
 
-    isbn = models.CharField("ISBN", max_length=13, unique=True, help_text="ISBN-13 digits.")
+    isbn = models.CharField(_("ISBN"), max_length=13, unique=True, help_text=_("ISBN-13 digits."))
     status = models.CharField(max_length=20, choices=LookupStatus.choices)
     # The metadata as interchange.openlibrary.BookMetadata.as_dict() gives it ({} when not found).
     data = models.JSONField(default=dict, blank=True)
@@ -23,7 +24,7 @@ class IsbnLookup(models.Model):
     expires_at = models.DateTimeField()
 
     class Meta:
-        verbose_name = "ISBN lookup"
+        verbose_name = _("ISBN lookup")
         ordering = ["-fetched_at", "id"]
         indexes = [models.Index(fields=["expires_at"], name="isbnlookup_expires_idx")]
 

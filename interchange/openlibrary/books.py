@@ -30,6 +30,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from interchange.models import IsbnLookup, LookupStatus
 from interchange.openlibrary.client import OpenLibraryClient, Unavailable
@@ -110,7 +111,7 @@ def _details(
         ):
             work = client.get_json(f"{base}{work_key}.json", deadline=deadline)
     except Unavailable as error:
-        return edition, work, f"Some details are missing: {error}"
+        return edition, work, _("Some details are missing: %(reason)s") % {"reason": error}
     return edition, work, ""
 
 

@@ -30,14 +30,19 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from interchange.openlibrary.origins import allowed_origins
 from interchange.openlibrary.pacing import Clock, RateLimiter, Sleep, default_rate_limiter
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +54,11 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 # Tests install an httpx.MockTransport here (conftest.py makes sure no test reaches the network).
 TRANSPORT: httpx.BaseTransport | None = None
 
-# What a person is told when a request could not be made or was refused on the way.
-UNREACHABLE = "Open Library could not be reached."
-TIMED_OUT = "Open Library did not answer in time."
+# What a person is told when a request could not be made or was refused on the way. Lazy: made
+# into text where the caller reads the message (the request's helper thread has no language).
+UNREACHABLE = gettext_lazy("Open Library could not be reached.")
+TIMED_OUT = gettext_lazy("Open Library did not answer in time.")
+TOO_LARGE = gettext_lazy("Open Library's answer is too large.")
 
 
 class Unavailable(Exception):
@@ -97,7 +104,7 @@ class _Refused(Exception):
     """A request the guards stopped (a host not allowed, too many redirects, too large): never
     retried. The message is for the log; people are told ``UNREACHABLE`` or its own."""
 
-    def __init__(self, detail: str, *, message: str = UNREACHABLE):
+    def __init__(self, detail: str, *, message: StrOrPromise = UNREACHABLE):
         super().__init__(detail)
         self.message = message
 
@@ -131,13 +138,13 @@ class OpenLibraryClient:
         if answer.status == 404:
             return {}
         if answer.status != 200:
-            raise Unavailable(f"Open Library answered {answer.status}.")
+            raise Unavailable(_("Open Library answered %(status)s.") % {"status": answer.status})
         try:
             data = httpx.Response(200, content=answer.body).json()
         except ValueError:
-            raise Unavailable("Open Library's answer was not valid JSON.") from None
+            raise Unavailable(_("Open Library's answer was not valid JSON.")) from None
         if not isinstance(data, dict):
-            raise Unavailable("Open Library's answer was not a JSON object.")
+            raise Unavailable(_("Open Library's answer was not a JSON object."))
         return data
 
     def get(
@@ -152,26 +159,26 @@ class OpenLibraryClient:
         which are retried (exponential backoff, Retry-After honoured), all by ``deadline``."""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             if not self._limiter.acquire(deadline=deadline):
-                raise Unavailable("Too many lookups at once; try again in a moment.")
+                raise Unavailable(_("Too many lookups at once; try again in a moment."))
             retry_after: float | None = None
             try:
                 answer = self._attempt(url, params=params, deadline=deadline, max_bytes=max_bytes)
             except _Refused as refused:
                 logger.warning("Open Library request to %s refused: %s", url, refused)
-                raise Unavailable(refused.message) from None
+                raise Unavailable(str(refused.message)) from None
             except httpx.TimeoutException:
-                problem = TIMED_OUT
+                problem = str(TIMED_OUT)
             except httpx.HTTPError as error:
                 # The kind of error is for the log; people are told what it means.
                 logger.info("Open Library request to %s failed: %r", url, error)
-                problem = UNREACHABLE
+                problem = str(UNREACHABLE)
             else:
                 if answer.status != 429 and answer.status < 500:
                     return answer
                 problem = (
-                    "Open Library asks us to slow down (429)."
+                    _("Open Library asks us to slow down (429).")
                     if answer.status == 429
-                    else f"Open Library has a problem ({answer.status})."
+                    else _("Open Library has a problem (%(status)s).") % {"status": answer.status}
                 )
                 retry_after = parse_retry_after(answer.headers.get("Retry-After"), self.clock())
             wait = settings.OPENLIBRARY_BACKOFF_SECONDS * 2 ** (attempt - 1)
@@ -255,10 +262,7 @@ class OpenLibraryClient:
 
 def _read(response: httpx.Response, max_bytes: int, *, stop_at: float) -> Answer:
     """The body, chunk by chunk, within ``max_bytes`` and by ``stop_at`` (monotonic)."""
-    too_large = _Refused(
-        f"the answer is larger than {max_bytes} bytes",
-        message="Open Library's answer is too large.",
-    )
+    too_large = _Refused(f"the answer is larger than {max_bytes} bytes", message=TOO_LARGE)
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise too_large

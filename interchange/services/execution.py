@@ -1,13 +1,18 @@
 """Running a queued import (the worker's side of a website import, through the task
 ``interchange.tasks.execute_import``): claim the run, open its stored file with the reader for
-its kind, and run it (``interchange.services.imports.import_records``)."""
+its kind, and run it (``interchange.services.imports.import_records``), in the language of the
+person who queued it (the task's): the report's lines and the run's message are kept in it."""
 
 from __future__ import annotations
 
 import logging
 from typing import BinaryIO, cast
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from interchange.models import ImportRun, ImportStatus
 from interchange.records import SourceError
@@ -17,10 +22,11 @@ from interchange.services.kinds import importer_for, source_open
 logger = logging.getLogger(__name__)
 
 
-def import_execute(*, run_id: int) -> ImportRun | None:
-    """Run the queued run ``run_id`` (the worker's side). None when it is not queued any more:
-    another worker took it (a run queued again), or it was cancelled. Whatever goes wrong, the
-    run ends DONE or FAILED with a message, never left RUNNING."""
+def import_execute(*, run_id: int, language: str = "") -> ImportRun | None:
+    """Run the queued run ``run_id`` (the worker's side), its report and message in ``language``
+    ("": the site's ``LANGUAGE_CODE``). None when it is not queued any more: another worker took
+    it (a run queued again), or it was cancelled. Whatever goes wrong, the run ends DONE or
+    FAILED with a message, never left RUNNING."""
     now = timezone.now()
     # The claim: only one worker's UPDATE finds the run still queued.
     claimed = ImportRun.objects.filter(pk=run_id, status=ImportStatus.QUEUED).update(
@@ -30,14 +36,21 @@ def import_execute(*, run_id: int) -> ImportRun | None:
         logger.info("Import %s is not queued (any more): nothing to do.", run_id)
         return None
     run = ImportRun.objects.get(pk=run_id)
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return _execute(run)
+
+
+def _execute(run: ImportRun) -> ImportRun:
     options = run.options or {}
     try:
         file = run.file.open("rb")
     except (OSError, ValueError):  # ValueError: the run has no file at all
         return _fail(
             run,
-            "The uploaded file is no longer on the server (MEDIA_ROOT must be the same folder "
-            "for the website and the worker). Upload the file again.",
+            _(
+                "The uploaded file is no longer on the server (MEDIA_ROOT must be the same "
+                "folder for the website and the worker). Upload the file again."
+            ),
         )
     with file:
         try:
@@ -58,16 +71,23 @@ def import_execute(*, run_id: int) -> ImportRun | None:
             # marked the run failed; the reader's own words say best what to fix.
             run.refresh_from_db()
             return _fail(
-                run, f"{error} ({run.records:,} records were read before; fix the file and "
-                "upload it again.)"
-            )  # fmt: skip
+                run,
+                ngettext(
+                    "%(error)s (%(count)s record was read before; fix the file and upload it "
+                    "again.)",
+                    "%(error)s (%(count)s records were read before; fix the file and upload it "
+                    "again.)",
+                    run.records,
+                )
+                % {"error": error, "count": number_format(run.records, force_grouping=True)},
+            )
         except Exception:
             # The service marked the run failed and logged why; make sure, and let the
             # worker record the task as failed too.
             ImportRun.objects.filter(pk=run.pk, status=ImportStatus.RUNNING).update(
                 status=ImportStatus.FAILED,
                 finished_at=timezone.now(),
-                message="The import stopped on an unexpected error; the server's log has it.",
+                message=_("The import stopped on an unexpected error; the server's log has it."),
             )
             raise
 

@@ -23,6 +23,9 @@ from typing import Any, BinaryIO, NamedTuple, Protocol
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from catalog.services.bulk import (
     POSSIBLE_DUPLICATE,
@@ -63,8 +66,18 @@ class StrictStop(Exception):
         self.number = number
         self.problems = problems
         first = problems[0]
-        where = f" ({first.field})" if first.field else ""
-        super().__init__(f"Record {number}{where}: {first.reason}")
+        if first.field:
+            message = _("Record %(number)s (%(field)s): %(reason)s") % {
+                "number": number,
+                "field": first.field,
+                "reason": first.reason,
+            }
+        else:
+            message = _("Record %(number)s: %(reason)s") % {
+                "number": number,
+                "reason": first.reason,
+            }
+        super().__init__(message)
 
 
 class Importer(Protocol):
@@ -215,20 +228,33 @@ def import_records(
         ImportProblem.objects.bulk_create(_problem_rows(run, stop.number, stop.problems))
         if problem_sink:
             problem_sink(stop.number, stop.problems, Severity.ERROR)
-        return _finish(run, ImportStatus.FAILED, f"Stopped (--strict), nothing imported: {stop}")
+        return _finish(
+            run,
+            ImportStatus.FAILED,
+            _("Stopped (--strict), nothing imported: %(problem)s") % {"problem": stop},
+        )
     except KeyboardInterrupt:
         _finish(run, ImportStatus.FAILED, _interrupted(run))
         raise
     except Exception as error:
         logger.exception("Import %s crashed", run.pk)
-        _finish(run, ImportStatus.FAILED, f"{_interrupted(run)} ({type(error).__name__}: {error})")
+        _finish(
+            run,
+            ImportStatus.FAILED,
+            f"{_interrupted(run)} ({type(error).__name__}: {error})",
+        )
         raise
     finally:
         batches.close()  # stops the reader, when the run stopped early
     if dry_run and run.problems.count() >= DRY_RUN_PROBLEMS_KEPT:
-        run.message = (
-            f"The first {DRY_RUN_PROBLEMS_KEPT} problems are kept; {run.failed} records failed."
-        )
+        run.message = ngettext(
+            "The first %(kept)s problems are kept; %(failed)s record failed.",
+            "The first %(kept)s problems are kept; %(failed)s records failed.",
+            run.failed,
+        ) % {
+            "kept": number_format(DRY_RUN_PROBLEMS_KEPT, force_grouping=True),
+            "failed": number_format(run.failed, force_grouping=True),
+        }
     return _finish(run, ImportStatus.DONE, run.message)
 
 
@@ -249,7 +275,11 @@ def _count_repeats_once(
             outcome.result = Result.UPDATED if has_copies else Result.SKIPPED
             continue
         outcome.warnings += [
-            Problem("title", POSSIBLE_DUPLICATE, f"a book earlier in this file: {title}")
+            Problem(
+                "title",
+                POSSIBLE_DUPLICATE,
+                _("a book earlier in this file: %(title)s") % {"title": title},
+            )
             for title in near
         ]
         if isinstance(record.verdict, CleanBook):
@@ -304,7 +334,7 @@ def _record(
 def report_row(number: int, field: str, reason: str, value: str, severity: str) -> list[int | str]:
     """One line of the report. A text a spreadsheet would run as a formula ("=HYPERLINK(…)" from
     a file) gets a leading apostrophe (``interchange.cells``): the value is seen, never run."""
-    return [number, field, inert(reason), inert(value), severity]
+    return [number, field, inert(str(reason)), inert(value), severity]
 
 
 def _problem_rows(
@@ -312,17 +342,25 @@ def _problem_rows(
 ) -> list[ImportProblem]:
     return [
         ImportProblem(
-            run=run, number=number, field=p.field, reason=p.reason, value=p.value, severity=severity
+            run=run,
+            number=number,
+            field=p.field,
+            reason=str(p.reason),
+            value=p.value,
+            severity=severity,
         )
         for p in problems
     ]
 
 
 def _interrupted(run: ImportRun) -> str:
-    return (
-        f"Interrupted after {run.records} records; every batch before is in. Run the same "
-        "import again to finish it: what is in already is matched, not added twice."
-    )
+    return ngettext(
+        "Interrupted after %(count)s record; every batch before is in. Run the same import "
+        "again to finish it: what is in already is matched, not added twice.",
+        "Interrupted after %(count)s records; every batch before is in. Run the same import "
+        "again to finish it: what is in already is matched, not added twice.",
+        run.records,
+    ) % {"count": number_format(run.records, force_grouping=True)}
 
 
 def _finish(run: ImportRun, status: str, message: str) -> ImportRun:

@@ -10,7 +10,10 @@ import enum
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from catalog import selectors, services
 from catalog.models import Book, Copy
@@ -50,7 +53,7 @@ def isbn_normalize(raw: str | None) -> str:
     except RuleError as error:
         raise InvalidInput(str(error), field="isbn") from None
     if isbn is None:
-        raise InvalidInput("Type or scan an ISBN (10 or 13 digits).", field="isbn")
+        raise InvalidInput(_("Type or scan an ISBN (10 or 13 digits)."), field="isbn")
     return isbn
 
 
@@ -68,7 +71,7 @@ def isbn_lookup(isbn: str, *, within: float | None = None) -> IsbnAnswer:
                 metadata=_metadata_of(row),
                 book_id=book_id,
                 copies=selectors.book_copies(book_id),
-                message=f"“{row['title']}” is in the catalog already.",
+                message=_("“%(title)s” is in the catalog already.") % {"title": row["title"]},
             )
     result = openlibrary.lookup(isbn, within=within)
     if result.outcome is Outcome.FOUND:
@@ -78,16 +81,17 @@ def isbn_lookup(isbn: str, *, within: float | None = None) -> IsbnAnswer:
             isbn,
             Source.NONE,
             reason="not_found",
-            message="Open Library does not know this ISBN: enter the book's details by hand.",
+            message=_("Open Library does not know this ISBN: enter the book's details by hand."),
         )
     return IsbnAnswer(
         isbn,
         Source.NONE,
         reason="unavailable",
-        message=(
-            f"Open Library could not be asked: {result.reason} Enter the book's details by "
-            "hand, or try again in a minute."
-        ),
+        message=_(
+            "Open Library could not be asked: %(reason)s Enter the book's details by hand, or "
+            "try again in a minute."
+        )
+        % {"reason": result.reason},
     )
 
 
@@ -110,7 +114,10 @@ def _metadata_of(row: Row) -> BookMetadata:
 # the cover's URL comes back from the page's form, where anyone can change it, and answers that
 # told "could not be reached" from "not an image" or "empty" made the page a port scanner. The
 # log keeps the reason.
-COVER_NOT_STORED = "Open Library's cover could not be stored; you can add one in the admin."
+# Lazy (made text when a book is added), typed as the text it reads as.
+COVER_NOT_STORED = cast(
+    str, gettext_lazy("Open Library's cover could not be stored; you can add one in the admin.")
+)
 
 
 @dataclass(frozen=True)
@@ -162,4 +169,4 @@ def _cover_store(book: Book, cover_url: str) -> str:
         else:
             return ""
     logger.info("The cover at %r for book %s was not stored: %s", cover_url, book.pk, reason)
-    return COVER_NOT_STORED
+    return str(COVER_NOT_STORED)

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
+from django.utils.translation import gettext as _
 
 from catalog.services.bulk import Outcome, Problem, Result
 from circulation.models import Patron, PatronCategory
@@ -92,7 +93,7 @@ class _Categories:
 def _import_one(record: PatronRecord, on_duplicate: str, categories: _Categories) -> Outcome:
     problems = [Problem(p.field, p.reason, p.value) for p in record.problems]
     fields: dict[str, Any] = {}
-    for name in ("card_number", "name", "email", "phone"):
+    for name in ("card_number", "name", "email", "phone", "language"):
         raw = getattr(record, name)
         try:
             fields[name] = PATRON_RULES[name](raw)
@@ -100,20 +101,26 @@ def _import_one(record: PatronRecord, on_duplicate: str, categories: _Categories
             problems.append(Problem(name, str(error), raw))
     category = categories.get(record.category) if record.category.strip() else None
     if category is None:
-        reason = (
-            f"No patron category named '{record.category}'."
-            if record.category.strip()
-            else "A patron needs a category."
-        )
-        problems.append(
-            Problem("category", f"{reason} Known: {categories.known()}.", record.category)
-        )
+        if record.category.strip():
+            reason = _("No patron category named '%(name)s'. Known: %(known)s.") % {
+                "name": record.category,
+                "known": categories.known(),
+            }
+        else:
+            reason = _("A patron needs a category. Known: %(known)s.") % {
+                "known": categories.known()
+            }
+        problems.append(Problem("category", reason, record.category))
     expires = record.expires_on.strip()
     try:
         fields["expires_on"] = datetime.date.fromisoformat(expires) if expires else None
     except ValueError:
         problems.append(
-            Problem("expires_on", f"'{expires}' is not a date; write it as YYYY-MM-DD.", expires)
+            Problem(
+                "expires_on",
+                _("'%(value)s' is not a date; write it as YYYY-MM-DD.") % {"value": expires},
+                expires,
+            )
         )
     if problems:
         return Outcome(Result.FAILED, problems=problems)

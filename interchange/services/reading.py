@@ -12,7 +12,8 @@ reader that runs beside the caller:
   them holds, and deadlock in the child.
 
 Either way the reader touches no database, and leaving early (Ctrl-C, --strict, an error)
-stops it. An error in the reader is raised in the caller.
+stops it. An error in the reader is raised in the caller. The reader works in the caller's
+language (a thread starts in none): the problems it finds are words for the report.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any, Protocol
+
+from django.utils import translation
 
 # What the reader makes of a batch of records before the database sees it (checking the
 # rules): the items handed over. Must touch no database.
@@ -95,7 +98,7 @@ def _read_in_process(source: Readable, size: int, prepare: Prepare) -> Generator
     receiving, sending = fork.Pipe(duplex=False)
     reader = fork.Process(
         target=_reader_process,
-        args=(source, size, prepare, sending, receiving),
+        args=(source, size, prepare, sending, receiving, translation.get_language()),
         name="import-reader",
         daemon=True,
     )
@@ -137,7 +140,12 @@ def _stopped(reader: BaseProcess) -> ReaderStopped:
 
 
 def _reader_process(
-    source: Readable, size: int, prepare: Prepare, sending: Connection, receiving: Connection
+    source: Readable,
+    size: int,
+    prepare: Prepare,
+    sending: Connection,
+    receiving: Connection,
+    language: str | None,
 ) -> None:
     # The parent's end, inherited by the fork: closed at once, so that the parent closing its
     # own breaks a ``send`` this process is blocked in (a pipe breaks when no reader is left).
@@ -149,9 +157,10 @@ def _reader_process(
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         # ``send`` waits while the parent has not taken the batch before: at most one batch
-        # waits, one is being prepared.
-        for batch in _batches(source, size, prepare):
-            sending.send(batch)
+        # waits, one is being prepared. In the parent's language: the problems are words.
+        with translation.override(language):
+            for batch in _batches(source, size, prepare):
+                sending.send(batch)
         sending.send(None)
     except (BrokenPipeError, ConnectionResetError):
         pass  # the parent has stopped reading
@@ -181,6 +190,7 @@ def _read_in_thread(source: Readable, size: int, prepare: Prepare) -> Generator[
     """The thread holds the interpreter only while the caller waits for the database."""
     handoff: queue.Queue[Any] = queue.Queue(maxsize=2)
     stop = threading.Event()
+    language = translation.get_language()
     end = object()
 
     def put(item: Any) -> bool:
@@ -194,9 +204,11 @@ def _read_in_thread(source: Readable, size: int, prepare: Prepare) -> Generator[
 
     def read() -> None:
         try:
-            for batch in _batches(source, size, prepare):
-                if not put(batch):
-                    return
+            # In the caller's language (a thread starts in none): the problems are words.
+            with translation.override(language):
+                for batch in _batches(source, size, prepare):
+                    if not put(batch):
+                        return
             put(end)
         except BaseException as error:  # handed over, raised in the caller
             put(error)

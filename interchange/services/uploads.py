@@ -16,6 +16,11 @@ The life of an upload:
 - A run whose worker died stays RUNNING; ``import_requeue`` starts it again from the start,
   which is safe because imports match what is already in the catalog instead of adding it again.
 
+The report's lines and the run's message are kept in the language of the person who queued the
+run (the request's, which the services are given): the task carries it, and the worker, outside
+any request, runs the import in it (``interchange.services.execution``). Without one (the
+command line, tasks queued before), the site's ``LANGUAGE_CODE``.
+
 Each of these is a service transaction (``shelfmark.transactions``): a run and its task are
 queued in one transaction: with the database task backend the task's
 row commits with the run's, so a worker never sees one without the other.
@@ -32,6 +37,8 @@ from django.contrib.auth.models import User
 from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from interchange import tasks
 from interchange.models import ImportRun, ImportStatus
@@ -63,10 +70,12 @@ def import_preview_create(
     on_duplicate: str,
     user: User | None,
     barcodes: str = "",
+    language: str = "",
 ) -> ImportRun:
     """Store ``upload`` and queue a dry run of it: the preview staff confirm or cancel.
     ``barcodes``: "" or "generate:PREFIX" (``catalog.services.bulk.barcodes_option``), which the
-    worker's run honours as the command's ``--barcodes`` does."""
+    worker's run honours as the command's ``--barcodes`` does. ``language``: the one the run's
+    report and message are written in ("": the site's)."""
     options = {
         "on_duplicate": on_duplicate,
         "barcodes": barcodes,
@@ -89,21 +98,24 @@ def import_preview_create(
     # The storage makes the name unique (and safe), so two uploads of one name both stay.
     run.file.save(name[-100:], upload, save=False)
     run.save()
-    _enqueue(run)
+    _enqueue(run, language)
     return run
 
 
 @service_transaction
-def import_confirm(*, preview_id: int, user: User | None) -> ImportRun:
+def import_confirm(*, preview_id: int, user: User | None, language: str = "") -> ImportRun:
     """The real import of a finished preview: the same file and options, queued; the preview's
-    row is deleted (its file now belongs to the new run)."""
+    row is deleted (its file now belongs to the new run). ``language``: the one the run's report
+    and message are written in ("": the site's)."""
     preview = lock_row(ImportRun, preview_id)
     if not preview.options.get("dry_run"):
-        raise Conflict("This is an import, not a preview: there is nothing to confirm.")
+        raise Conflict(_("This is an import, not a preview: there is nothing to confirm."))
     if preview.status != ImportStatus.DONE:
         raise Conflict(
-            "Only a finished preview can be confirmed: wait until it is done, or upload the "
-            "file again."
+            _(
+                "Only a finished preview can be confirmed: wait until it is done, or upload the "
+                "file again."
+            )
         )
     run = ImportRun.objects.create(
         kind=preview.kind,
@@ -119,7 +131,7 @@ def import_confirm(*, preview_id: int, user: User | None) -> ImportRun:
         last_progress_at=timezone.now(),
     )
     preview.delete()  # its problems go with it (cascade); the file is the run's
-    _enqueue(run)
+    _enqueue(run, language)
     return run
 
 
@@ -136,9 +148,9 @@ def _preview_delete(*, preview_id: int, now: datetime.datetime | None) -> tuple[
     """Delete the preview's row; its file's storage and name, "" when another run holds it."""
     preview = lock_row(ImportRun, preview_id)
     if not preview.options.get("dry_run"):
-        raise Conflict("Only a preview can be cancelled; an import stays in the history.")
+        raise Conflict(_("Only a preview can be cancelled; an import stays in the history."))
     if preview.status == ImportStatus.RUNNING and not run_is_stalled(preview, now=now):
-        raise Conflict("The preview is being made: wait until it is done, then cancel it.")
+        raise Conflict(_("The preview is being made: wait until it is done, then cancel it."))
     name = preview.file.name
     preview.delete()
     # A name another run still holds (none should: confirming deletes the preview) stays.
@@ -147,15 +159,25 @@ def _preview_delete(*, preview_id: int, now: datetime.datetime | None) -> tuple[
 
 
 @service_transaction
-def import_requeue(*, run_id: int, now: datetime.datetime | None = None) -> ImportRun:
+def import_requeue(
+    *, run_id: int, now: datetime.datetime | None = None, language: str = ""
+) -> ImportRun:
     """Run a stalled or failed run again, from the start of its file: books imported before
-    are matched, not added twice. Its counts and problems start again too."""
+    are matched, not added twice. Its counts and problems start again too, in ``language`` ("":
+    the site's)."""
     now = now or timezone.now()
     run = lock_row(ImportRun, run_id)
     if not (run.status == ImportStatus.FAILED or run_is_stalled(run, now=now)):
+        minutes = int(STALLED_AFTER.total_seconds() // 60)
         raise Conflict(
-            "Only a failed run, or one with no progress for "
-            f"{int(STALLED_AFTER.total_seconds() // 60)} minutes, can be run again."
+            ngettext(
+                "Only a failed run, or one with no progress for %(minutes)d minute, can be run "
+                "again.",
+                "Only a failed run, or one with no progress for %(minutes)d minutes, can be run "
+                "again.",
+                minutes,
+            )
+            % {"minutes": minutes}
         )
     run.problems.all().delete()
     run.status = ImportStatus.QUEUED
@@ -164,9 +186,9 @@ def import_requeue(*, run_id: int, now: datetime.datetime | None = None) -> Impo
     run.message = ""
     run.last_progress_at = now
     run.save()
-    _enqueue(run)
+    _enqueue(run, language)
     return run
 
 
-def _enqueue(run: ImportRun) -> None:
-    tasks.execute_import.enqueue(run.pk)
+def _enqueue(run: ImportRun, language: str) -> None:
+    tasks.execute_import.enqueue(run.pk, language)

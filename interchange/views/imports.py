@@ -24,7 +24,10 @@ from django.http import (
 )
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.html import format_html_join
 from django.utils.text import slugify
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -76,11 +79,14 @@ def imports_view(view: View) -> View:
 
 
 def _forbidden(request: HttpRequest, kind: str) -> HttpResponse:
+    permissions = KIND_PERMISSIONS[kind]
     return forbidden_page(
         request,
         "interchange/imports/forbidden.html",
-        KIND_PERMISSIONS[kind],
+        permissions,
         kind_label=ImportKind(kind).label,
+        # For the page's sentence (one text to translate): "<code>a</code>, <code>b</code>".
+        permission_list=format_html_join(", ", "<code>{}</code>", ((p,) for p in permissions)),
     )
 
 
@@ -166,6 +172,7 @@ def _import_new_checked(request: HttpRequest, max_megabytes: int) -> HttpRespons
             on_duplicate=data["on_duplicate"],
             barcodes=data["barcodes"],
             user=request.user,  # type: ignore[arg-type]  # signed in (imports_view)
+            language=get_language(),
         )
         return redirect("import-detail", pk=run.pk)
     status = 400 if form.is_bound else 200
@@ -251,11 +258,15 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     if isinstance(run, HttpResponse):
         return run
     try:
-        real = uploads.import_confirm(preview_id=run.pk, user=request.user)  # type: ignore[arg-type]
+        real = uploads.import_confirm(
+            preview_id=run.pk,
+            user=request.user,  # type: ignore[arg-type]  # signed in (imports_view)
+            language=get_language(),
+        )
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("import-detail", pk=pk)
-    messages.success(request, f"The import of {real.source_name} is queued.")
+    messages.success(request, _("The import of %(file)s is queued.") % {"file": real.source_name})
     return redirect("import-detail", pk=real.pk)
 
 
@@ -271,7 +282,10 @@ def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("import-detail", pk=pk)
-    messages.success(request, f"The preview of {run.source_name} is cancelled and its file gone.")
+    messages.success(
+        request,
+        _("The preview of %(file)s is cancelled and its file gone.") % {"file": run.source_name},
+    )
     return redirect("import-list")
 
 
@@ -283,9 +297,9 @@ def import_requeue(request: HttpRequest, pk: int) -> HttpResponse:
     if isinstance(run, HttpResponse):
         return run
     try:
-        uploads.import_requeue(run_id=run.pk)
+        uploads.import_requeue(run_id=run.pk, language=get_language())
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "Queued again: it starts from the top of the file.")
+        messages.success(request, _("Queued again: it starts from the top of the file."))
     return redirect("import-detail", pk=pk)

@@ -16,6 +16,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from catalog import selectors, services
@@ -68,7 +70,7 @@ def add_by_isbn(request: HttpRequest) -> HttpResponse:
 
 # What the page says when Open Library is out of reach (the API's answer gives the reason, for
 # scripts); the form below is the next step.
-UNAVAILABLE = "Open Library could not be reached — fill in the details below."
+UNAVAILABLE = gettext_lazy("Open Library could not be reached — fill in the details below.")
 
 
 def _context_for(answer: IsbnAnswer, **forms: Any) -> dict[str, Any]:
@@ -122,10 +124,18 @@ def _add_book(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             _add_errors(form, error)
         else:
-            copy_note = f" with copy {added.copy.barcode}" if added.copy else ""
-            messages.success(request, f"Added “{added.book.title}”{copy_note}.")
+            if added.copy:
+                added_message = _("Added “%(title)s” with copy %(barcode)s.") % {
+                    "title": added.book.title,
+                    "barcode": added.copy.barcode,
+                }
+            else:
+                added_message = _("Added “%(title)s”.") % {"title": added.book.title}
+            messages.success(request, added_message)
             if added.cover_problem:
-                messages.warning(request, f"No cover: {added.cover_problem}")
+                messages.warning(
+                    request, _("No cover: %(reason)s") % {"reason": added.cover_problem}
+                )
             return _back_to(added.book.isbn or form.cleaned_data["isbn"])
     answer = IsbnAnswer(isbn=request.POST.get("isbn", ""), source=Source.NONE)
     context = _context_for(answer, book_form=form)
@@ -137,7 +147,7 @@ def _add_copy(request: HttpRequest) -> HttpResponse:
     form = CopyForm(request.POST)
     book = Book.objects.filter(pk=_int(request.POST.get("book"))).first()
     if book is None:
-        messages.error(request, "That book is no longer in the catalog; scan its ISBN again.")
+        messages.error(request, _("That book is no longer in the catalog; scan its ISBN again."))
         return HttpResponseRedirect(reverse("catalog-add"))
     if form.is_valid():
         try:
@@ -150,11 +160,15 @@ def _add_copy(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, f"Added copy {copy.barcode} of “{book.title}”.")
+            messages.success(
+                request,
+                _("Added copy %(barcode)s of “%(title)s”.")
+                % {"barcode": copy.barcode, "title": book.title},
+            )
             return _back_to(book.isbn or "")
     answer = isbn_lookup(book.isbn) if book.isbn else None
     if answer is None or answer.source is not Source.CATALOG:
-        messages.error(request, "That book has no ISBN any more; add the copy in the admin.")
+        messages.error(request, _("That book has no ISBN any more; add the copy in the admin."))
         return HttpResponseRedirect(reverse("catalog-add"))
     context = _context_for(answer, copy_form=form)
     context["form_errors"] = True

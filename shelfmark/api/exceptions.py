@@ -14,6 +14,7 @@ from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
 from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -74,7 +75,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response.data = error_body(
             response.status_code,
             "invalid",
-            "The request has invalid fields; see 'fields'.",
+            _("The request has invalid fields; see 'fields'."),
             flatten_field_errors(exc.detail),
         )
     else:
@@ -89,7 +90,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 @csrf_exempt  # it changes nothing; a write to an unknown path is a 404, not a CSRF failure
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Unknown paths under /api/ answer in the API's error shape, not with an HTML page."""
-    hint = "See /api/ for the list."
+    message = _("No API endpoint at %(path)s. See /api/ for the list.")
     # This catch-all matches every path under /api/, so CommonMiddleware's APPEND_SLASH never
     # sees a miss: say where the endpoint is instead of only that this path is not one.
     if settings.APPEND_SLASH and not request.path_info.endswith("/"):
@@ -98,16 +99,20 @@ def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonRespon
         except Resolver404:
             match = None
         if match is not None and match.func is not api_not_found:
-            hint = f"Did you mean {request.path}/ (with a trailing slash)?"
+            message = _(
+                "No API endpoint at %(path)s. Did you mean %(path)s/ (with a trailing slash)?"
+            )
     return JsonResponse(
-        error_body(404, "not_found", f"No API endpoint at {request.path}. {hint}"),
+        error_body(404, "not_found", message % {"path": request.path}),
         status=status.HTTP_404_NOT_FOUND,
     )
 
 
 def api_server_error(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
-        error_body(500, "server_error", "Something went wrong on the server; it has been logged."),
+        error_body(
+            500, "server_error", _("Something went wrong on the server; it has been logged.")
+        ),
         status=status.HTTP_500_INTERNAL_SERVER_ERROR,
     )
 
@@ -124,15 +129,20 @@ def api_bad_request(request: HttpRequest, exception: Exception | None = None) ->
     if isinstance(exception, DisallowedHost):
         # The host is not echoed: it is the client's own input, and says nothing it lacks.
         body = error_body(
-            400, "disallowed_host", "The Host header names a host this site does not serve."
+            400, "disallowed_host", _("The Host header names a host this site does not serve.")
         )
     else:
-        body = error_body(400, "bad_request", "The request is malformed and cannot be handled.")
+        body = error_body(400, "bad_request", _("The request is malformed and cannot be handled."))
     return JsonResponse(body, status=status.HTTP_400_BAD_REQUEST)
 
 
 def api_csrf_failure(request: HttpRequest, reason: str = "") -> JsonResponse:
     return JsonResponse(
-        error_body(403, "csrf_failed", f"CSRF check failed: {reason}. Send the CSRF token."),
+        error_body(
+            403,
+            "csrf_failed",
+            # The reason is Django's own (English) text.
+            _("CSRF check failed: %(reason)s. Send the CSRF token.") % {"reason": reason},
+        ),
         status=status.HTTP_403_FORBIDDEN,
     )

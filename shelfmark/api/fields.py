@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.validators import ProhibitNullCharactersValidator
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
@@ -37,10 +38,11 @@ TEXT_VALIDATORS = (ProhibitNullCharactersValidator(), ProhibitSurrogateCharacter
 class IdOrNameField(serializers.Field):
     """Accepts a row's id (integer) or its name (string), for example an author."""
 
+    # DRF's fail() fills in {max_length}, as in its own messages.
     default_error_messages = {
-        "invalid": "Give an id (a positive whole number) or a name (text).",
-        "blank": "A name may not be blank.",
-        "too_long": "A name may be at most {max_length} characters.",
+        "invalid": gettext_lazy("Give an id (a positive whole number) or a name (text)."),
+        "blank": gettext_lazy("A name may not be blank."),
+        "too_long": gettext_lazy("A name may be at most {max_length} characters."),
     }
 
     def __init__(self, *, max_length: int = 255, **kwargs: Any) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import IO, Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework import renderers, status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import BaseParser
@@ -36,15 +37,21 @@ class RequestTooLarge(APIException):
     def __init__(self, limit: int | None = None) -> None:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE if limit is None else limit
         super().__init__(
-            f"The request body is larger than this API accepts ({limit} bytes). "
-            "Send less at a time."
+            _(
+                "The request body is larger than this API accepts (%(limit)s bytes). "
+                "Send less at a time."
+            )
+            % {"limit": limit}
         )
 
 
 def _too_deep() -> ParseError:
     return ParseError(
-        f"JSON parse error - the document is nested more than {MAX_DEPTH} levels deep "
-        "(arrays and objects inside each other); this API's documents need only a few."
+        _(
+            "JSON parse error - the document is nested more than %(depth)d levels deep "
+            "(arrays and objects inside each other); this API's documents need only a few."
+        )
+        % {"depth": MAX_DEPTH}
     )
 
 
@@ -101,7 +108,8 @@ class JSONParser(BaseParser):
         except RecursionError:
             raise _too_deep() from None
         except ValueError as error:  # malformed JSON, or bytes that are not the encoding
-            raise ParseError(f"JSON parse error - {error}") from None
+            # The parser's own words (Python's, in English) say what is wrong where.
+            raise ParseError(_("JSON parse error - %(error)s") % {"error": error}) from None
         # Counting brackets is cheap; only a document that could be too deep is walked.
         if text.count("[") + text.count("{") > MAX_DEPTH and _depth_exceeds(document, MAX_DEPTH):
             raise _too_deep()

@@ -7,9 +7,14 @@ OpenAPI schema (shelfmark.api.schema) marks such GETs as needing no credentials.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def is_staff(user: Any) -> bool:
@@ -19,7 +24,7 @@ def is_staff(user: Any) -> bool:
 class IsStaff(BasePermission):
     """Active staff accounts only."""
 
-    message = "Only staff accounts may do this."
+    message = gettext_lazy("Only staff accounts may do this.")
 
     def has_permission(self, request: Any, view: Any) -> bool:
         return is_staff(request.user)
@@ -37,7 +42,8 @@ class StaffModelPermissions(BasePermission):
     naming it.
     """
 
-    message = "Only staff accounts may do this."
+    # Read when DRF refuses: a lazy translation, or this request's own message (below).
+    message: StrOrPromise = gettext_lazy("Only staff accounts may do this.")
     actions = {
         "GET": "view",
         "HEAD": "view",
@@ -59,11 +65,37 @@ class StaffModelPermissions(BasePermission):
         if request.user.has_perm(permission):
             return True
         # Set on this instance, for this request only (DRF reads it when refusing).
-        self.message = (
-            f"Your account may not {action} {options.verbose_name_plural} "
-            f"(permission {permission}); ask an administrator."
-        )
+        self.message = refusal(action) % {
+            "things": options.verbose_name_plural,
+            "permission": permission,
+        }
         return False
+
+
+def refusal(action: str) -> str:
+    """The refusal for staff without the model permission of ``action``: a whole sentence per
+    action, since the verb's place and form differ between languages."""
+    sentences = {
+        "view": _(
+            "Your account may not view %(things)s (permission %(permission)s); "
+            "ask an administrator."
+        ),
+        "add": _(
+            "Your account may not add %(things)s (permission %(permission)s); ask an administrator."
+        ),
+        "change": _(
+            "Your account may not change %(things)s (permission %(permission)s); "
+            "ask an administrator."
+        ),
+        "delete": _(
+            "Your account may not delete %(things)s (permission %(permission)s); "
+            "ask an administrator."
+        ),
+    }
+    return sentences.get(
+        action,
+        _("Your account may not do this (permission %(permission)s); ask an administrator."),
+    )
 
 
 class AnyoneReadsStaffWrites(StaffModelPermissions):
@@ -77,7 +109,7 @@ class AnyoneReadsStaffWrites(StaffModelPermissions):
     """
 
     anonymous_reads = True
-    message = "Only staff accounts may make this change."
+    message = gettext_lazy("Only staff accounts may make this change.")
 
     def has_permission(self, request: Any, view: Any) -> bool:
         if request.method in SAFE_METHODS:

@@ -10,6 +10,9 @@ from typing import Any
 
 import orjson
 from csp.constants import UNSAFE_INLINE
+from django.utils.html import escape
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from rest_framework import renderers
 from rest_framework.renderers import BaseRenderer
 from rest_framework.utils.encoders import JSONEncoder
@@ -51,22 +54,26 @@ DRF_PAGE_POLICY = {"style-src-attr": [UNSAFE_INLINE]}
 # What DRF's page lacks for assistive technology (axe-core's checks in
 # shelfmark/tests/browser/test_pages.py), where its template has no block to override: the
 # page's language, and a name for the button that opens the GET button's formats, which shows
-# only a caret (Bootstrap's tooltip script takes its title away).
-ACCESSIBLE_MARKUP = (
-    ("<html>", '<html lang="en">'),
-    (
-        '<button class="btn btn-primary dropdown-toggle js-tooltip" data-toggle="dropdown" '
-        'title="Specify a format for the GET request">',
-        '<button class="btn btn-primary dropdown-toggle js-tooltip" data-toggle="dropdown" '
-        'title="Specify a format for the GET request" aria-label="Formats of the GET request">',
-    ),
+# only a caret (Bootstrap's tooltip script takes its title away). In the request's language.
+FORMATS_BUTTON = (
+    '<button class="btn btn-primary dropdown-toggle js-tooltip" data-toggle="dropdown" '
+    'title="Specify a format for the GET request"'
 )
+
+
+def accessible_markup() -> tuple[tuple[str, str], ...]:
+    language = escape(get_language() or "en")
+    formats = escape(_("Formats of the GET request"))
+    return (
+        ("<html>", f'<html lang="{language}">'),
+        (f"{FORMATS_BUTTON}>", f'{FORMATS_BUTTON} aria-label="{formats}">'),
+    )
 
 
 class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
     """DRF's browsable API, with no inline script or <style> (shelfmark/browsable_api.html), so
     that it works under the site's Content-Security-Policy, and with the markup
-    ``ACCESSIBLE_MARKUP`` adds."""
+    ``accessible_markup`` adds."""
 
     template = "shelfmark/browsable_api.html"
 
@@ -82,6 +89,6 @@ class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
             response._csp_update = DRF_PAGE_POLICY
         page = super().render(data, accepted_media_type, renderer_context)
         if isinstance(page, str):  # the HTML page (an error may render otherwise)
-            for before, after in ACCESSIBLE_MARKUP:
+            for before, after in accessible_markup():
                 page = page.replace(before, after, 1)
         return page

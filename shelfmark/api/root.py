@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -28,6 +29,12 @@ class ApiRootView(APIView):
     """Shelfmark API. Every list is cursor-paginated; read the docs at `docs` or `redoc`."""
 
     permission_classes = [AllowAny]
+    # What the browsable API shows as the page's heading and text (DRF reads these before the
+    # class name and the docstring), in the visitor's language.
+    name = gettext_lazy("Api Root")
+    description = gettext_lazy(
+        "Shelfmark API. Every list is cursor-paginated; read the docs at `docs` or `redoc`."
+    )
 
     @extend_schema(exclude=True)
     def get(self, request: Request) -> Response:

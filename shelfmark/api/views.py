@@ -24,11 +24,12 @@ A resource's views are built from these pieces (see ARCHITECTURE.md, "The API re
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db.models import Model, QuerySet
 from django.http import HttpResponseBase
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import SAFE_METHODS
@@ -39,6 +40,9 @@ from shelfmark.conditional import not_modified, page_etag, with_etag
 from shelfmark.errors import NotFound
 from shelfmark.rows import Row, RowShape
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class ResourceApi(GenericAPIView):
     """Base of every API view of a resource. Subclasses set ``row_shape``, ``serializer_class``,
@@ -48,7 +52,8 @@ class ResourceApi(GenericAPIView):
     input_serializer_class: ClassVar[type[serializers.Serializer] | None] = None
     # Rows get a "url" (the list's URL plus the id) when this names the list's URL.
     list_url_name: ClassVar[str | None] = None
-    not_found_message: ClassVar[str] = "No {name} with id {pk}."
+    # %(name)s is the model's verbose name, %(pk)s the id asked for (either may be left out).
+    not_found_message: ClassVar[StrOrPromise] = gettext_lazy("No %(name)s with id %(pk)s.")
     request: Request
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
@@ -77,11 +82,18 @@ class ResourceApi(GenericAPIView):
         pk = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
         obj = scope.filter(pk=pk).first()
         if obj is None:
-            raise NotFound(
-                self.not_found_message.format(name=scope.model._meta.verbose_name, pk=pk)
-            )
+            raise NotFound(self.not_found_text(scope.model, pk))
         self.check_object_permissions(self.request, obj)
         return obj
+
+    def not_found_text(self, model: type[Model], pk: object) -> str:
+        """``not_found_message`` for the object ``pk`` of ``model``, in the request's language.
+        A message in str.format's style (``{pk}``) is filled in too."""
+        message = str(self.not_found_message)
+        values = {"name": model._meta.verbose_name, "pk": pk}
+        if "%(" in message:
+            return message % values
+        return message.format(**values)
 
     # --- Reading rows -------------------------------------------------------------------------
 
@@ -113,7 +125,7 @@ class ResourceApi(GenericAPIView):
         """The answer to a write: the object's row as it is now, read from the scope."""
         row = self.row_shape.rows(self.get_scope().filter(pk=obj.pk)).first()
         if row is None:
-            raise NotFound(self.not_found_message.format(name=obj._meta.verbose_name, pk=obj.pk))
+            raise NotFound(self.not_found_text(type(obj), obj.pk))
         (body,) = self.present([row])
         created = status_code == status.HTTP_201_CREATED
         headers = {"Location": body["url"]} if created and "url" in body else None

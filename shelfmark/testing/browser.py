@@ -70,11 +70,13 @@ def open_page(
     *,
     javascript: bool = True,
     viewport: ViewportSize | None = None,
+    locale: str | None = None,
 ) -> Page:
     """A page in a fresh context (no cookies) whose ``base_url`` is the live server's; in a
-    window of ``viewport``'s size if given (else Playwright's 1280 by 720)."""
+    window of ``viewport``'s size if given (else Playwright's 1280 by 720), in a browser set to
+    ``locale``'s language (its Accept-Language) if given (else en-US)."""
     context = browser.new_context(
-        base_url=live_server.url, java_script_enabled=javascript, viewport=viewport
+        base_url=live_server.url, java_script_enabled=javascript, viewport=viewport, locale=locale
     )
     context.set_default_timeout(TIMEOUT_MS)
     return context.new_page()

@@ -76,6 +76,8 @@ ACCESS: dict[str, dict[str, str]] = {
     "book-cover": {"GET": ANYONE},
     "healthz": {"GET": ANYONE},
     "library-logo": {"GET": ANYONE},  # settings.LIBRARY_LOGO, shown in every page's header
+    "set_language": {"POST": ANYONE},  # the footer's language switcher (Django's set_language)
+    "javascript-catalog": {"GET": ANYONE},  # the scripts' translations, on every page
     "admin": {"GET": STAFF},  # Django's admin: its own login, staff only
     "rest_framework": {"GET": ANYONE},  # the browsable API's login page
     # Signing in and passwords: the emailed link's token is the credential.
@@ -192,6 +194,8 @@ NOT_DRF = {
     "book-page",
     "book-cover",
     "healthz",
+    "set_language",
+    "javascript-catalog",
     "admin",
     "rest_framework",
     "schema",

@@ -599,3 +599,16 @@ def test_a_logo_in_media_root_is_accepted(run):
 
     assert result.returncode == 0, result.stderr
     assert "'brand/Logo.SVG'" in result.stdout
+
+
+def test_the_librarys_language_is_english_unless_set_to_one_the_site_has(run):
+    show = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.LANGUAGE_CODE)"
+    )
+
+    assert run("-c", show, env=LOCAL).stdout.split() == ["en"]
+    assert run("-c", show, env={**LOCAL, "LANGUAGE_CODE": "de"}).stdout.split() == ["de"]
+    result = run("-c", show, env={**LOCAL, "LANGUAGE_CODE": "fr"})
+    assert result.returncode != 0
+    assert "LANGUAGE_CODE must be one of the site's languages: en, de." in result.stderr

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
 from django.db.models import CharField, Model
+from django.utils.translation import gettext as _
 
 from catalog.models import CIRCULATION_STATUSES, Author, Book, Copy, CopyStatus, Subject
 from catalog.rules import (
@@ -115,7 +116,10 @@ NAME_LENGTH = min(_max_lengths(Author)["name"], _max_lengths(Subject)["name"])
 
 def _too_long(value: Any, limit: int | None) -> str | None:
     if limit is not None and isinstance(value, str) and len(value) > limit:
-        return f"At most {limit} characters; this has {len(value)}."
+        return _("At most %(limit)d characters; this has %(length)d.") % {
+            "limit": limit,
+            "length": len(value),
+        }
     return None
 
 
@@ -147,7 +151,13 @@ def _clean(item: BookIn) -> Verdict:
             continue
         barcode = cleaned["barcode"]
         if barcode and barcode in barcodes:
-            problems.append(Problem("barcode", f"Barcode {barcode} is given twice.", copy.barcode))
+            problems.append(
+                Problem(
+                    "barcode",
+                    _("Barcode %(barcode)s is given twice.") % {"barcode": barcode},
+                    copy.barcode,
+                )
+            )
         barcodes.add(barcode)
         copies.append(cleaned)
     if problems:
@@ -215,8 +225,8 @@ def _clean_copy(copy: CopyIn, problems: list[Problem]) -> dict[str, Any] | None:
         problems.append(
             Problem(
                 "status",
-                f"Unknown copy status '{copy.status}'. Use one of: "
-                f"{', '.join(s.value for s in CopyStatus)}.",
+                _("Unknown copy status '%(given)s'. Use one of: %(known)s.")
+                % {"given": copy.status, "known": ", ".join(s.value for s in CopyStatus)},
                 copy.status,
             )
         )
@@ -228,6 +238,10 @@ def _clean_copy(copy: CopyIn, problems: list[Problem]) -> dict[str, Any] | None:
         values["acquired_on"] = datetime.date.fromisoformat(acquired) if acquired else None
     except ValueError:
         problems.append(
-            Problem("acquired_on", f"'{acquired}' is not a date; write it as YYYY-MM-DD.", acquired)
+            Problem(
+                "acquired_on",
+                _("'%(text)s' is not a date; write it as YYYY-MM-DD.") % {"text": acquired},
+                acquired,
+            )
         )
     return values if len(problems) == before else None

@@ -25,11 +25,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
 from django.db.models import BigIntegerField, F, Max
 from django.db.models.functions import Cast, Substr
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from catalog.models import Copy
 from catalog.services.bulk.checking import Problem
@@ -44,13 +46,21 @@ _PREFIX = re.compile(r"[A-Z0-9-]+")
 _LOCK_NAMESPACE = 7_414_001
 
 # A warning's reason is one sentence for all the holdings it concerns (the import's summary
-# counts them together); the holding is in the warning's value.
-NO_COPY_MADE = (
-    "Holding without a barcode: no copy made (import with --barcodes generate to make copies)"
+# counts them together); the holding is in the warning's value. Lazy texts (typed as the str
+# they become), translated when a warning is made (``str()``), in the language of whoever runs
+# the import (the library's own, in the worker).
+NO_COPY_MADE = cast(
+    "str",
+    gettext_lazy(
+        "Holding without a barcode: no copy made (import with --barcodes generate to make copies)"
+    ),
 )
-BARCODE_GENERATED = "Barcode generated for a holding without one"
-COPY_ALREADY_THERE = (
-    "Holding without a barcode: taken to be a copy with its call number already in the catalog"
+BARCODE_GENERATED = cast("str", gettext_lazy("Barcode generated for a holding without one"))
+COPY_ALREADY_THERE = cast(
+    "str",
+    gettext_lazy(
+        "Holding without a barcode: taken to be a copy with its call number already in the catalog"
+    ),
 )
 
 
@@ -63,19 +73,28 @@ def barcodes_option(text: str) -> str:
     kind, colon, prefix = text.partition(":")
     if kind.strip().lower() != GENERATE:
         raise ValueError(
-            f"'{text}' is not a barcodes option: use 'generate' or 'generate:PREFIX' (e.g. "
-            f"generate:{DEFAULT_PREFIX})."
+            _(
+                "'%(text)s' is not a barcodes option: use 'generate' or 'generate:PREFIX' (e.g. "
+                "generate:%(prefix)s)."
+            )
+            % {"text": text, "prefix": DEFAULT_PREFIX}
         )
     prefix = prefix.strip().upper() if colon else DEFAULT_PREFIX
     if not prefix:
         raise ValueError(
-            "Give the prefix after 'generate:' (e.g. generate:MAIN-), or leave out the colon "
-            f"for the default prefix {DEFAULT_PREFIX}."
+            _(
+                "Give the prefix after 'generate:' (e.g. generate:MAIN-), or leave out the colon "
+                "for the default prefix %(prefix)s."
+            )
+            % {"prefix": DEFAULT_PREFIX}
         )
     if len(prefix) > PREFIX_MAX_LENGTH or not _PREFIX.fullmatch(prefix):
         raise ValueError(
-            f"The barcode prefix '{prefix}' may have up to {PREFIX_MAX_LENGTH} letters A to Z, "
-            "digits and hyphens only (what every barcode printer and scanner reads)."
+            _(
+                "The barcode prefix '%(prefix)s' may have up to %(most)d letters A to Z, "
+                "digits and hyphens only (what every barcode printer and scanner reads)."
+            )
+            % {"prefix": prefix, "most": PREFIX_MAX_LENGTH}
         )
     return f"{GENERATE}:{prefix}"
 
@@ -140,11 +159,14 @@ class BarcodeMaker:
 def described(copy: dict[str, Any]) -> str:
     """A holding for a report: "call number 823.7 AUS, location Stacks"."""
     parts = [
-        f"{label} {copy[name]}"
-        for name, label in (("call_number", "call number"), ("location", "location"))
+        label % {"value": copy[name]}
+        for name, label in (
+            ("call_number", _("call number %(value)s")),
+            ("location", _("location %(value)s")),
+        )
         if copy.get(name)
     ]
-    return ", ".join(parts) or "no call number or location"
+    return ", ".join(parts) or _("no call number or location")
 
 
 @dataclass(slots=True)
@@ -171,7 +193,9 @@ def settle(
     With a maker, its lock must be taken (``BarcodeMaker.lock``)."""
     if maker is None:
         for item in items:
-            item.warnings += [Problem("barcode", NO_COPY_MADE, described(h)) for h in item.holdings]
+            item.warnings += [
+                Problem("barcode", str(NO_COPY_MADE), described(h)) for h in item.holdings
+            ]
         return
     # The copies each book has, as the batch goes: the catalog's, then those its items add.
     pools: dict[tuple[str, int], list[dict[str, Any]]] = {}
@@ -199,12 +223,12 @@ def settle(
             copy["barcode"] = barcode
     for item in items:
         item.warnings += [
-            Problem("barcode", BARCODE_GENERATED, f"{copy['barcode']}: {described(copy)}")
+            Problem("barcode", str(BARCODE_GENERATED), f"{copy['barcode']}: {described(copy)}")
             for copy in item.made
         ]
     for item, copy in covered:
         item.warnings.append(
-            Problem("barcode", COPY_ALREADY_THERE, f"{copy['barcode']}: {described(copy)}")
+            Problem("barcode", str(COPY_ALREADY_THERE), f"{copy['barcode']}: {described(copy)}")
         )
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError
 from django.db.models import F
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from catalog.models import Book, BookAuthor, Copy
 from catalog.services.books import book_update
@@ -24,7 +26,10 @@ from shelfmark.transactions import service_transaction
 DUPLICATE_POLICIES = ("skip", "update")
 # The reason of the warning for a book that may be one the catalog has (matching.py): one
 # sentence for all of them, the book in the warning's value.
-POSSIBLE_DUPLICATE = "Possible duplicate of a book already in the catalog"
+# A lazy text (typed as the str it becomes), translated when a warning is made (``str()``).
+POSSIBLE_DUPLICATE = cast(
+    "str", gettext_lazy("Possible duplicate of a book already in the catalog")
+)
 
 
 class Result(enum.StrEnum):
@@ -167,7 +172,7 @@ def _books_import(
             pending.add(book.key, book)
             new_books.append(book)
             outcome.warnings += [
-                Problem("title", POSSIBLE_DUPLICATE, found.described()) for found in near
+                Problem("title", str(POSSIBLE_DUPLICATE), found.described()) for found in near
             ]
             book.near_new = near_new
         if book.holdings:
@@ -177,10 +182,10 @@ def _books_import(
         for copy in book.copies:
             taken[copy["barcode"]] = owner
     if holders:
-        books = [pk for kind, pk in (holding.owner for _, holding in holders) if kind == "book"]
+        books = [pk for kind, pk in (holding.owner for _item, holding in holders) if kind == "book"]
         there = copies_of(books) if maker is not None else {}
         reserved = {copy["barcode"] for item in valid for copy in item.copies} | set(taken)
-        settle([holding for _, holding in holders], maker, there, reserved)
+        settle([holding for _item, holding in holders], maker, there, reserved)
         for book, holding in holders:
             book.copies += holding.made
     for index, book in enumerate(items):
@@ -204,7 +209,7 @@ def _books_import(
     for item, outcome in zip(items, outcomes, strict=True):
         for first in item.near_new if item is not None else ():
             found = Found(first.book_id or 0, first.fields["title"], first.fields["subtitle"])
-            outcome.warnings.append(Problem("title", POSSIBLE_DUPLICATE, found.described()))
+            outcome.warnings.append(Problem("title", str(POSSIBLE_DUPLICATE), found.described()))
     return outcomes
 
 
@@ -219,8 +224,15 @@ def barcodes_taken(books: list[Item]) -> dict[str, Owner]:
 
 def _barcode_taken_message(barcode: str, taken: dict[str, Owner]) -> str:
     kind, key = taken[barcode]
-    whose = f"book {key}" if kind == "book" else "a book earlier in this file"
-    return f"Barcode {barcode} is already used by a copy of another book ({whose})."
+    if kind == "book":
+        return _("Barcode %(barcode)s is already used by a copy of another book (book %(id)s).") % {
+            "barcode": barcode,
+            "id": key,
+        }
+    return _(
+        "Barcode %(barcode)s is already used by a copy of another book (a book earlier in this "
+        "file)."
+    ) % {"barcode": barcode}
 
 
 def _update(found: Found, item: Item, outcome: Outcome) -> bool:

@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from catalog.models import Book, BookAuthor
 from catalog.search import fold
@@ -138,7 +139,8 @@ class Found(NamedTuple):
 
     def described(self) -> str:
         """For a report: "book 12: Perl : the complete reference"."""
-        return f"book {self.pk}: {self.title}" + (f" : {self.subtitle}" if self.subtitle else "")
+        title = f"{self.title} : {self.subtitle}" if self.subtitle else self.title
+        return _("book %(id)s: %(title)s") % {"id": self.pk, "title": title}
 
 
 def _title_variants(title: str) -> set[str]:

@@ -38,8 +38,24 @@
 
   var newKey = window.shelfmarkIdempotencyKey; // shelfmark/idempotency-key.js, loaded before
 
-  function plural(count, one, many) {
-    return count + " " + (count === 1 ? one : many);
+  // The texts in the page's language, from the catalog at /jsi18n/ (base.html), which defines
+  // gettext and ngettext. That script is deferred and this one is not (it must hear the first
+  // scan), so the catalog comes after this script has run but before the page is ready, and no
+  // text is needed before then. Should the catalog not load, the desk still works, in English.
+  function gettext(text) {
+    return window.gettext ? window.gettext(text) : text;
+  }
+
+  function ngettext(singular, plural, count) {
+    if (window.ngettext) return window.ngettext(singular, plural, count);
+    return count === 1 ? singular : plural;
+  }
+
+  // interpolate(format, {name: value}) with %(name)s placeholders, as Django's own.
+  function interpolate(format, values) {
+    return format.replace(/%\((\w+)\)s/g, function (match, name) {
+      return String(values[name]);
+    });
   }
 
   function fromHtml(html) {
@@ -230,9 +246,9 @@
     this.afterQueue = {
       action: form.getAttribute("action"),
       fields: fields,
-      what: form.getAttribute("data-desk-after-queue") || "Sending the form",
+      what: form.getAttribute("data-desk-after-queue") || "", // "": "Sending the form"
     };
-    this.showWaiting();
+    if (this.isReady) this.showWaiting(); // else once the page is ready (its texts need it)
   };
 
   Desk.prototype.postAfterQueue = function () {
@@ -306,6 +322,10 @@
       });
   }
 
+  function serverAnswered(status) {
+    return interpolate(gettext("The server answered %(status)s."), { status: status });
+  }
+
   function outcomeOf(response) {
     if (UNREACHABLE.indexOf(response.status) !== -1) return { kind: "away" };
     var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
@@ -321,14 +341,14 @@
         return { kind: "signed-out", message: denied ? error.message : null };
       });
     }
-    if (!json) return { kind: "failed", message: "The server answered " + response.status + "." };
+    if (!json) return { kind: "failed", message: serverAnswered(response.status) };
     return response.json().then(function (data) {
       var error = data && data.error;
       if (response.ok && !error) return { kind: "answer", answer: data };
       if (response.status === 409 && error && error.code === "concurrent_change") {
         return { kind: "again" };
       }
-      var message = (error && error.message) || "The server answered " + response.status + ".";
+      var message = (error && error.message) || serverAnswered(response.status);
       return { kind: "failed", message: message };
     });
   }
@@ -358,16 +378,12 @@
     var row = document.createElement("tr");
     row.className = "pending";
     row.setAttribute("data-key", scan.key);
-    if (scan.action === "done") {
-      row.appendChild(cell("Barcode", "—"));
-      row.appendChild(cell("Title", "—"));
-      row.appendChild(cell("Result", "Next patron: waiting to be sent."));
-    } else {
-      row.appendChild(cell("Barcode", scan.code));
-      row.appendChild(cell("Title", "—"));
-      var what = scan.action === "override" ? "Lend anyway: waiting" : "Waiting";
-      row.appendChild(cell("Result", what + " to be sent."));
-    }
+    row.appendChild(cell(gettext("Barcode"), scan.action === "done" ? "—" : scan.code));
+    row.appendChild(cell(gettext("Title"), "—"));
+    var waiting = gettext("Waiting to be sent.");
+    if (scan.action === "done") waiting = gettext("Next patron: waiting to be sent.");
+    if (scan.action === "override") waiting = gettext("Lend anyway: waiting to be sent.");
+    row.appendChild(cell(gettext("Result"), waiting));
     var body = table.tBodies[0];
     body.insertBefore(row, body.firstChild);
   };
@@ -418,10 +434,12 @@
     var row = document.createElement("tr");
     row.className = "refused";
     row.setAttribute("data-key", scan.key);
-    row.appendChild(cell("Barcode", scan.action === "done" ? "—" : scan.code));
-    row.appendChild(cell("Title", "—"));
-    var again = scan.action === "done" ? " Press \"Next patron\" again." : " Scan it again.";
-    row.appendChild(cell("Result", "Not done: " + message + again));
+    row.appendChild(cell(gettext("Barcode"), scan.action === "done" ? "—" : scan.code));
+    row.appendChild(cell(gettext("Title"), "—"));
+    var failed = scan.action === "done"
+      ? gettext("Not done: %(reason)s Press \"Next patron\" again.")
+      : gettext("Not done: %(reason)s Scan it again.");
+    row.appendChild(cell(gettext("Result"), interpolate(failed, { reason: message })));
     this.replaceRow(scan, row);
   };
 
@@ -432,13 +450,15 @@
     var label = this.form.querySelector("label");
     var button = this.form.querySelector("button");
     var help = this.form.querySelector(".muted");
-    if (label) label.textContent = serving ? "Copy barcode" : "Patron card";
-    if (button) button.textContent = serving ? "Check out" : "Start";
+    if (label) label.textContent = serving ? gettext("Copy barcode") : gettext("Patron card");
+    if (button) button.textContent = serving ? gettext("Check out") : gettext("Start");
     if (help) {
       help.textContent = serving
-        ? "Scan each copy in turn; another patron's card switches to them. When the patron " +
+        ? gettext(
+          "Scan each copy in turn; another patron's card switches to them. When the patron " +
           "is done, press \"Next patron\"."
-        : "Scan the card, or type its number and press Enter.";
+        )
+        : gettext("Scan the card, or type its number and press Enter.");
     }
     var next = document.querySelector("form[data-desk-next]");
     if (next) next.hidden = !serving;
@@ -451,24 +471,45 @@
     note.textContent = "";
     if (this.stopped && count) {
       if (this.stopped !== true) note.appendChild(document.createTextNode(this.stopped + " "));
+      // The sentence is translated whole; the link goes where its placeholder is.
+      var sentence = ngettext(
+        "%(sign_in)s to send the %(count)s waiting scan.",
+        "%(sign_in)s to send the %(count)s waiting scans.",
+        count
+      ).split("%(sign_in)s");
       var link = document.createElement("a");
       link.href = this.form.getAttribute("data-sign-in") + "?next=" +
         encodeURIComponent(window.location.pathname);
-      link.textContent = "Sign in again";
-      note.appendChild(link);
-      var what = plural(count, "waiting scan", "waiting scans");
-      note.appendChild(document.createTextNode(" to send the " + what + "."));
+      link.textContent = gettext("Sign in again");
+      sentence.forEach(function (part, index) {
+        if (index) note.appendChild(link);
+        if (part) note.appendChild(document.createTextNode(interpolate(part, { count: count })));
+      });
       note.hidden = false;
     } else if (this.failures && count) {
-      note.textContent = plural(count, "scan", "scans") + " waiting for the server — " +
-        (count === 1 ? "it" : "they") + " will be sent when it answers.";
+      note.textContent = interpolate(
+        ngettext(
+          "%(count)s scan waiting for the server — it will be sent when it answers.",
+          "%(count)s scans waiting for the server — they will be sent when it answers.",
+          count
+        ),
+        { count: count }
+      );
       note.hidden = false;
     } else {
       note.hidden = true;
     }
     if (this.afterQueue && count && !this.stopped) {
-      var after = this.afterQueue.what + " once the " +
-        plural(count, "waiting scan is", "waiting scans are") + " sent.";
+      // "Renewing the card", from the form (data-desk-after-queue), in the page's language.
+      var what = this.afterQueue.what || gettext("Sending the form");
+      var after = interpolate(
+        ngettext(
+          "%(what)s once the %(count)s waiting scan is sent.",
+          "%(what)s once the %(count)s waiting scans are sent.",
+          count
+        ),
+        { what: what, count: count }
+      );
       note.appendChild(document.createTextNode((note.hidden ? "" : " ") + after));
       note.hidden = false;
     }

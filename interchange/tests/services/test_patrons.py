@@ -74,3 +74,20 @@ def test_strict_imports_no_patron_when_one_row_is_bad():
 
     assert run.status == ImportStatus.FAILED
     assert Patron.objects.count() == 0
+
+
+def test_a_class_list_gives_each_patron_the_language_of_their_notices():
+    run = imported(
+        "Name,Card Number,Category,Language\n"
+        "Greta,P0101,Child,Deutsch\n"
+        "Hans,P0102,Child,de\n"
+        "Ann,P0103,Child,English\n"
+        "Lou,P0104,Child,\n"
+        "Zed,P0105,Child,Klingon\n"
+    )
+
+    languages = dict(Patron.objects.values_list("card_number", "language"))
+    assert languages == {"P0101": "de", "P0102": "de", "P0103": "en", "P0104": ""}
+    (problem,) = run.problems.all()
+    assert (problem.number, problem.field, problem.value) == (6, "language", "Klingon")
+    assert "not one of the site's languages: en, de" in problem.reason

@@ -34,7 +34,7 @@
       button.className = "secondary camera-button";
       // Named by its text alone: a name holding the field's label would make the label name
       // two things (assistive technology, and scripts, find the field by its label).
-      button.textContent = "Scan with camera";
+      button.textContent = gettext("Scan with camera");
       button.addEventListener("click", function () {
         scan(field, button);
       });
@@ -112,17 +112,17 @@
   function scan(field, button) {
     var dialog = document.createElement("dialog");
     dialog.className = "camera-dialog";
-    dialog.setAttribute("aria-label", "Scan with camera");
+    dialog.setAttribute("aria-label", gettext("Scan with camera"));
     var video = document.createElement("video");
     video.muted = true;
     video.setAttribute("playsinline", "");
     var status = document.createElement("p");
     status.setAttribute("role", "status");
-    status.textContent = "Starting the camera…";
+    status.textContent = gettext("Starting the camera…");
     var close = document.createElement("button");
     close.type = "button";
     close.className = "secondary";
-    close.textContent = "Close";
+    close.textContent = pgettext("camera dialog", "Close");
     dialog.append(video, status, close);
     document.body.appendChild(dialog);
     var stream = null;
@@ -172,7 +172,7 @@
         return video.play();
       })
       .then(function () {
-        status.textContent = "Hold the barcode in front of the camera.";
+        status.textContent = gettext("Hold the barcode in front of the camera.");
         return detector(video);
       })
       .then(function (read) {
@@ -193,8 +193,8 @@
       .catch(function (error) {
         status.textContent =
           error && error.name === "NotAllowedError"
-            ? "The camera may not be used: allow it in the browser's settings for this site."
-            : "No camera could be started here.";
+            ? gettext("The camera may not be used: allow it in the browser's settings for this site.")
+            : gettext("No camera could be started here.");
       });
   }
 })();

@@ -64,15 +64,18 @@ def expect():  # imported late: the module must import without Playwright's brow
 class Visits:
     """A phone-sized browser session that checks each page it is shown."""
 
-    def __init__(self, browser, live_server, *, axe: bool = True) -> None:
-        self.page = open_page(browser, live_server, viewport=PHONE)
+    def __init__(
+        self, browser, live_server, *, axe: bool = True, locale: str | None = None
+    ) -> None:
+        self.page = open_page(browser, live_server, viewport=PHONE, locale=locale)
         self.problems: list[str] = []
         self.axe = axe
 
     def sign_in(self, username: str) -> None:
         self.page.goto("/account/sign-in/")
-        self.page.get_by_label("Username").fill(username)
-        self.page.get_by_label("Password").fill(PASSWORD)
+        # By the fields' names: the labels are in the page's language.
+        self.page.locator("input[name=username]").fill(username)
+        self.page.locator("input[name=password]").fill(PASSWORD)
         self.page.keyboard.press("Enter")
         self.page.wait_for_url(re.compile(r"/(account|desk)/$"))
 
@@ -390,6 +393,49 @@ def test_the_staff_import_and_add_pages_fit_a_phone_and_pass_axe(browser, live_s
     visits.visit("Add by ISBN: the manual form", "/catalog/add/?isbn=9780306406157")
     visits.visit("My account, a login without a library card", "/account/")
     visits.visit("API root (browsable API), as staff", "/api/")
+
+    visits.assert_none()
+
+
+def test_the_pages_in_german_fit_a_phone_and_pass_axe(browser, live_server):
+    """German's long words (Ausleihtheke, Vormerkungen, Inventur…) on a phone: every page type
+    that the English walks above visit, in a browser set to German."""
+    library = a_library()
+    runs = import_runs(staff_login())
+    visits = Visits(browser, live_server, locale="de-DE")
+
+    visits.visit("Katalog", "/")
+    expect()(visits.page.locator("html")).to_have_attribute("lang", "de")
+    visits.visit("Suche mit Facetten", "/?q=a&decade=1900&subject=Libraries")
+    visits.visit("Buchseite", f"/books/{library['long_book'].pk}/")
+    visits.visit("Anmelden", "/account/sign-in/")
+    visits.visit("Passwort vergessen", "/account/password/reset/")
+    visits.sign_in("ada")
+    visits.check("Mein Konto")
+    visits.page.context.clear_cookies()
+    visits.sign_in("librarian")
+    ada: Patron = library["ada"]
+    visits.visit("Theke: Ausleihe", "/desk/")
+    visits.visit("Theke: Rückgabe", "/desk/checkin/")
+    visits.visit("Theke: Lesersuche", "/desk/patrons/?q=a")
+    visits.visit("Theke: Leser", f"/desk/patrons/{ada.pk}/")
+    visits.visit("Theke: überfällig", "/desk/overdue/")
+    visits.visit("Theke: Abholregal", "/desk/holds/")
+    visits.visit("Theke: Abholzettel", f"/desk/holds/{library['ready'].pk}/slip/")
+    visits.visit("Importe", "/staff/imports/")
+    visits.visit("Neuer Import", "/staff/imports/new/")
+    visits.visit("Import: Vorschau", f"/staff/imports/{runs['preview'].pk}/")
+    visits.visit("Import: Ergebnis", f"/staff/imports/{runs['done'].pk}/")
+    visits.visit("Etiketten", "/staff/labels/")
+    visits.visit("Berichte", "/staff/reports/")
+    visits.visit("Bericht: Ausleihen pro Monat", "/staff/reports/loans-per-month/")
+    visits.visit("Bericht: überfällig", "/staff/reports/overdue/")
+    open_one, closed_one = stocktakes(library)
+    visits.visit("Inventur", "/staff/stocktake/")
+    visits.visit("Inventur, offen", f"/staff/stocktake/{open_one.pk}/")
+    visits.visit("Inventur, abgeschlossen", f"/staff/stocktake/{closed_one.pk}/")
+    visits.visit("Per ISBN hinzufügen", "/catalog/add/")
+    visits.visit("API (browsable)", "/api/")
 
     visits.assert_none()
 

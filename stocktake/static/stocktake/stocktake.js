@@ -34,8 +34,17 @@
     window.localStorage.setItem(storeKey, JSON.stringify(queue));
   }
 
+  function waiting(format) {
+    // format: ngettext's texts for one scan and for several, with %(count)s
+    return interpolate(format, { count: queue.length }, true);
+  }
+
   function showStatus(text) {
-    status.textContent = text || (queue.length ? queue.length + " scan(s) waiting to be sent…" : "");
+    status.textContent =
+      text ||
+      (queue.length
+        ? waiting(ngettext("%(count)s scan waiting to be sent…", "%(count)s scans waiting to be sent…", queue.length))
+        : "");
   }
 
   function addRow(code, found, what, surprise) {
@@ -43,13 +52,17 @@
     if (surprise) {
       row.className = "surprise";
     }
-    [["Barcode", code, "code"], ["Found", found, ""], ["What it says", what, ""]].forEach(function (cell) {
+    [
+      [gettext("Barcode"), code, "code"],
+      [pgettext("what a scan found", "Found"), found, "found"],
+      [gettext("What it says"), what, ""],
+    ].forEach(function (cell) {
       const td = document.createElement("td");
       td.dataset.label = cell[0];
-      if (cell[2]) {
+      if (cell[2] === "code") {
         td.className = cell[2];
       }
-      if (surprise && cell[0] === "Found") {
+      if (surprise && cell[2] === "found") {
         const strong = document.createElement("strong");
         strong.textContent = cell[1];
         td.appendChild(strong);
@@ -64,7 +77,8 @@
   function setCount(id, value) {
     const element = document.getElementById(id);
     if (element && value !== undefined) {
-      element.textContent = String(value);
+      // As the page writes its counts: with the language's thousands separator.
+      element.textContent = Number(value).toLocaleString(document.documentElement.lang || undefined);
     }
   }
 
@@ -115,8 +129,19 @@
           status.textContent = "";
           const link = document.createElement("a");
           link.href = "/account/sign-in/?next=" + encodeURIComponent(window.location.pathname);
-          link.textContent = "Sign in again";
-          status.append("Your session ended: " + queue.length + " scan(s) wait here. ", link, " to send them.");
+          // One sentence, split where the link goes: "%(link)s" marks its place.
+          link.textContent = gettext("Sign in again");
+          const sentence = interpolate(
+            ngettext(
+              "Your session ended: %(count)s scan waits here. %(link)s to send it.",
+              "Your session ended: %(count)s scans wait here. %(link)s to send them.",
+              queue.length
+            ),
+            { count: queue.length, link: "%(link)s" },
+            true
+          );
+          const parts = sentence.split("%(link)s");
+          status.append(parts[0], link, parts.slice(1).join(""));
           return;
         }
         failures = 0;
@@ -132,8 +157,8 @@
           setCount("count-seen", counts.seen);
           setCount("count-surprises", counts.surprises);
         } else {
-          const message = answer.error ? answer.error.message : "The server refused this scan.";
-          addRow(scan.code, "Not counted", message, true);
+          const message = answer.error ? answer.error.message : gettext("The server refused this scan.");
+          addRow(scan.code, gettext("Not counted"), message, true);
         }
         queue.shift();
         save();
@@ -148,7 +173,15 @@
     sending = false;
     const wait = RETRY_MS[Math.min(failures, RETRY_MS.length - 1)];
     failures += 1;
-    showStatus(queue.length + " scan(s) waiting: the server cannot be reached, trying again…");
+    showStatus(
+      waiting(
+        ngettext(
+          "%(count)s scan waiting: the server cannot be reached, trying again…",
+          "%(count)s scans waiting: the server cannot be reached, trying again…",
+          queue.length
+        )
+      )
+    );
     window.setTimeout(send, wait);
   }
 
