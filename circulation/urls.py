@@ -39,6 +39,7 @@ urlpatterns = [
     path("account/holds/<id:pk>/cancel/", account.hold_cancel, name="account-hold-cancel"),
     path("account/holds/<id:pk>/suspend/", account.hold_suspend, name="account-hold-suspend"),
     path("account/calendar/", account.calendar_feed, name="account-calendar"),
+    path("account/language/", account.account_language, name="account-language"),
     path("books/<id:pk>/hold/", account.hold_place, name="book-hold-place"),
     path("calendar/<str:secret>.ics", feed.calendar_feed, name="calendar-feed"),
     # The staff desk.
@@ -53,6 +54,9 @@ urlpatterns = [
         name="desk-patron-renew-card",
     ),
     path("desk/patrons/<id:pk>/expiry/", desk_patron.patron_expiry, name="desk-patron-expiry"),
+    path(
+        "desk/patrons/<id:pk>/language/", desk_patron.patron_language, name="desk-patron-language"
+    ),
     path(
         "desk/patrons/<id:pk>/renew-all/",
         desk_patron.patron_renew_all,

@@ -3,6 +3,8 @@ the library's (LANGUAGE_CODE) when they have none or one the site no longer has.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.utils.translation import get_language_info
 
@@ -24,3 +26,18 @@ def code_for(text: str) -> str | None:
         if wanted in spellings:
             return code
     return None
+
+
+def name_of(code: str | None) -> str:
+    """The language's own name ("Deutsch"); of the library's for an empty code."""
+    return str(get_language_info(language_or_default(code))["name_local"])
+
+
+def choice(current: str) -> dict[str, Any]:
+    """What a form choosing someone's language shows (shelfmark/_language_choice.html): each
+    language by its own name, and "the library's" for none."""
+    return {
+        "languages": [(code, name_of(code)) for code in codes()],
+        "current": current,
+        "library_language": name_of(""),
+    }

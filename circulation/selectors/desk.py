@@ -48,6 +48,7 @@ PATRON_FIELDS = (
     "blocked",
     "block_reason",
     "notes",
+    "language",
     "category_id",
     "category__name",
     *STANDING_COLUMNS,
@@ -163,7 +164,7 @@ def _loan_rows(loans: QuerySet[Loan], today: datetime.date) -> list[Row]:
 
 
 def _hold_rows(holds: QuerySet[Hold]) -> list[Row]:
-    return _rows(
+    rows = _rows(
         holds.annotate(queue_position=waiting_position()).values(
             "id",
             "status",
@@ -183,6 +184,10 @@ def _hold_rows(holds: QuerySet[Hold]) -> list[Row]:
             "copy__location",
         )
     )
+    for row in rows:  # the copy's status as the page names it, in the reader's language
+        status = row["copy__status"]
+        row["copy_status_label"] = CopyStatus(status).label if status in CopyStatus else ""
+    return rows
 
 
 def patron_page(patron_pk: int, today: datetime.date) -> Row | None:

@@ -20,7 +20,7 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -38,6 +38,7 @@ from circulation.views.hold_forms import (
     hold_suspend_from_form,
     suspension_dates,
 )
+from shelfmark import languages
 from shelfmark.errors import DomainError
 from shelfmark.formats import long_date
 from shelfmark.logins import client_address
@@ -129,6 +130,7 @@ def my_account(request: HttpRequest) -> HttpResponse:
                 else {}
             ),
             **suspension_dates(today),
+            "language_choice": languages.choice(patron.language),
             "feed_created_at": selectors.feed_created_at(patron),
             "new_feed_url": (
                 request.build_absolute_uri(reverse("calendar-feed", args=[new_feed_secret]))
@@ -224,6 +226,35 @@ def hold_place(request: HttpRequest, pk: int) -> HttpResponse:
             % {"title": book.title, "position": position},
         )
     return redirect("book-page", pk=pk)
+
+
+@require_POST
+@login_required
+def account_language(request: HttpRequest) -> HttpResponse:
+    """A patron chooses the language of their notices; the site follows it in this browser
+    (the switcher's cookie), the library's when they choose that."""
+    patron = _patron_or_404(request)
+    try:
+        patron = services.patron_update(patron=patron, language=request.POST.get("language", ""))
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(reverse("my-account") + "#language")
+    code = languages.language_or_default(patron.language)
+    with translation.override(code):
+        messages.success(
+            request,
+            _("Your notices will be in %(language)s.") % {"language": languages.name_of(code)},
+        )
+    response = redirect(reverse("my-account") + "#language")
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+    )
+    return response
 
 
 @require_POST

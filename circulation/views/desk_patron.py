@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.formats import number_format, sanitize_separators
+from django.utils.formats import number_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -37,6 +37,7 @@ from circulation.views.hold_forms import (
     hold_suspend_from_form,
     suspension_dates,
 )
+from shelfmark import languages
 from shelfmark.errors import DomainError
 from shelfmark.formats import long_date
 
@@ -121,6 +122,7 @@ def _patron_page(
             "book_query": book_query,
             "books": _books_to_hold(book_query) if book_query else [],
             "book_search_limit": BOOK_SEARCH_LIMIT,
+            "language_choice": languages.choice(patron["language"]),
             **_fines(pk, user),
             **suspension_dates(today),
         },
@@ -222,6 +224,26 @@ def patron_expiry(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             said = _("%(name)s's card never expires now.") % {"name": patron.name}
         messages.success(request, said)
+    return redirect("desk-patron", pk=pk)
+
+
+@require_POST
+@desk_view(*PATRON_CHANGE_PERMISSIONS)
+def patron_language(request: HttpRequest, pk: int) -> HttpResponse:
+    """The language of the patron's notices and emails (empty: the library's)."""
+    patron = _patron_or_404(pk)
+    try:
+        patron = services.patron_update(
+            patron=patron, language=request.POST.get("language", ""), actor=request.user
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("%(name)s's notices will be in %(language)s.")
+            % {"name": patron.name, "language": languages.name_of(patron.language)},
+        )
     return redirect("desk-patron", pk=pk)
 
 
@@ -346,8 +368,8 @@ def patron_payment(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         entry = fine_payment(
             patron=patron,
-            # As the page shows it: in the visitor's language's decimals ("1,50" in German).
-            amount=sanitize_separators(request.POST.get("amount", "")),
+            # As the page shows it, in the reader's decimals ("1,50" in German): the rule reads it.
+            amount=request.POST.get("amount", ""),
             note=request.POST.get("note", ""),
             actor=request.user,
         )

@@ -93,6 +93,7 @@ ACCESS: dict[str, dict[str, str]] = {
     "account-hold-cancel": {"POST": SIGNED_IN},
     "account-hold-suspend": {"POST": SIGNED_IN},
     "account-calendar": {"POST": SIGNED_IN},
+    "account-language": {"POST": SIGNED_IN},
     "book-hold-place": {"POST": SIGNED_IN},
     "calendar-feed": {"GET": ANYONE},  # the URL's secret is the credential
     # The circulation desk.
@@ -103,6 +104,7 @@ ACCESS: dict[str, dict[str, str]] = {
     "desk-patron-block": {"POST": DESK},
     "desk-patron-renew-card": {"POST": DESK},
     "desk-patron-expiry": {"POST": DESK},
+    "desk-patron-language": {"POST": DESK},
     "desk-patron-renew-all": {"POST": DESK},
     "desk-patron-hold": {"POST": DESK},
     "desk-loan-renew": {"POST": DESK},
@@ -212,6 +214,7 @@ NOT_DRF = {
     "account-hold-cancel",
     "account-hold-suspend",
     "account-calendar",
+    "account-language",
     "book-hold-place",
     "calendar-feed",
     "desk-checkout",
@@ -221,6 +224,7 @@ NOT_DRF = {
     "desk-patron-block",
     "desk-patron-renew-card",
     "desk-patron-expiry",
+    "desk-patron-language",
     "desk-patron-renew-all",
     "desk-patron-hold",
     "desk-loan-renew",
