@@ -16,13 +16,20 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone, translation
+from django.utils.dates import WEEKDAYS
 from django.utils.formats import date_format
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
-from circulation.models import Notice, NoticeTemplate
+from circulation.models import (
+    CirculationRule,
+    ClosedDate,
+    ClosedWeekday,
+    Notice,
+    NoticeTemplate,
+)
 from circulation.notices import (
     ALLOWED_FILTERS,
     PLACEHOLDERS,
@@ -31,9 +38,10 @@ from circulation.notices import (
     render_notice,
     template_problems,
 )
+from circulation.rules import CATEGORY_RULES
 from circulation.services.notices import notice_template_reset, notice_template_update
 from shelfmark.admin import ReadOnlyAdmin
-from shelfmark.errors import DomainError
+from shelfmark.errors import DomainError, RuleError
 
 # The date the placeholders' help formats as an example.
 EXAMPLE_DATE = datetime.date(2026, 12, 27)
@@ -194,3 +202,76 @@ class NoticeAdmin(ReadOnlyAdmin):
     search_fields = ["patron__name", "patron__card_number", "email", "subject"]
     list_select_related = ["patron"]
     date_hierarchy = "created_at"
+
+
+# --- Circulation rules and the calendar -----------------------------------------------------------
+
+
+class CirculationRuleForm(forms.ModelForm):
+    """A rule's values through the same rules as a patron category's (circulation.rules):
+    the same bounds and messages as the categories' API."""
+
+    class Meta:
+        model = CirculationRule
+        fields = [
+            "category",
+            "loan_type",
+            "loan_period_days",
+            "max_loans",
+            "max_renewals",
+            "fine_per_day",
+            "fine_grace_days",
+            "fine_max_per_loan",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in self.Meta.fields:
+            if name in CATEGORY_RULES and data.get(name) is not None:
+                try:
+                    data[name] = CATEGORY_RULES[name](data[name])
+                except RuleError as error:
+                    self.add_error(name, str(error))
+        return data
+
+
+@admin.register(CirculationRule)
+class CirculationRuleAdmin(admin.ModelAdmin):
+    """Loan periods, limits and fines for one loan type, one category, or both: the most
+    specific rule that sets a value wins over the category's own (circulation.policy)."""
+
+    form = CirculationRuleForm
+    list_display = [
+        "__str__",
+        "loan_period_days",
+        "max_loans",
+        "max_renewals",
+        "fine_per_day",
+        "fine_grace_days",
+        "fine_max_per_loan",
+    ]
+    list_select_related = ["category"]
+
+
+class ClosedWeekdayForm(forms.ModelForm):
+    weekday = forms.TypedChoiceField(label=_("Weekday"), choices=list(WEEKDAYS.items()), coerce=int)
+
+    class Meta:
+        model = ClosedWeekday
+        fields = ["weekday"]
+
+
+@admin.register(ClosedWeekday)
+class ClosedWeekdayAdmin(admin.ModelAdmin):
+    """The days of the week the library is closed: due dates move past them, and fines do not
+    count them."""
+
+    form = ClosedWeekdayForm
+
+
+@admin.register(ClosedDate)
+class ClosedDateAdmin(admin.ModelAdmin):
+    """Holidays: closed dates, counted like closed weekdays."""
+
+    list_display = ["date", "reason"]
+    date_hierarchy = "date"
