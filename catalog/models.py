@@ -279,6 +279,8 @@ class Copy(models.Model):
             models.Index(fields=["book", "status"], name="copy_book_status_idx"),
             models.Index(fields=["status", "barcode"], name="copy_status_idx"),
             models.Index(fields=["created_at", "id"], name="copy_created_idx"),
+            # When a copy was acquired: the reports' new acquisitions (reports.definitions).
+            models.Index(fields=["acquired_on"], name="copy_acquired_idx"),
         ]
 
     def __str__(self) -> str:

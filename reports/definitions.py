@@ -248,11 +248,20 @@ def _overdue(period: Period, limit: int | None) -> Result:
 _ADDED = Coalesce("acquired_on", TruncDate("created_at"), output_field=DateField())
 
 
+def _added_within(period: Period) -> Q:
+    """``_ADDED`` within the period, written so that the indexes on ``acquired_on`` and
+    ``created_at`` find the copies: a condition on the expression reads every copy (85 ms at
+    100,000 books for an empty year)."""
+    return period.within_days("acquired_on") | (
+        Q(acquired_on__isnull=True) & period.within("created_at")
+    )
+
+
 def _never_borrowed(period: Period, limit: int | None) -> Result:
     never = (
         Copy.objects.annotate(added=_ADDED)
         .filter(~Exists(Loan.objects.filter(copy_id=OuterRef("pk"))))
-        .filter(period.within_days("added"))
+        .filter(_added_within(period))
     )
     # In the order they were catalogued (by id, an index): a LIMIT stops early, where sorting
     # by the date added would read every copy never borrowed first.
@@ -272,7 +281,7 @@ def _never_borrowed(period: Period, limit: int | None) -> Result:
 
 
 def _new_acquisitions(period: Period, limit: int | None) -> Result:
-    added = Copy.objects.annotate(added=_ADDED).filter(period.within_days("added"))
+    added = Copy.objects.annotate(added=_ADDED).filter(_added_within(period))
     listed = added.order_by("-added", "barcode").values(
         "added", "barcode", "call_number", "location", title=F("book__title")
     )
