@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pypdfium2
 import pytest
@@ -56,13 +57,13 @@ def filmed_label(barcode: str, folder: Path, symbology: Symbology) -> Path:
 def filmed_isbn(isbn: str, folder: Path) -> Path:
     """A video of a book's back cover: its ISBN as the EAN-13 barcode printed there (drawn by
     zxing-cpp, the decoder the label tests read with)."""
-    bitmap = memoryview(
-        zxingcpp.write_barcode_to_image(
-            zxingcpp.create_barcode(isbn, zxingcpp.BarcodeFormat.EAN13), scale=3
-        )
+    # An 8-bit grey bitmap that exposes the buffer protocol (zxing-cpp's stubs do not say so).
+    bitmap: Any = zxingcpp.write_barcode_to_image(
+        zxingcpp.create_barcode(isbn, zxingcpp.BarcodeFormat.EAN13), scale=3
     )
     height, width = bitmap.shape
-    return filmed(Image.frombuffer("L", (width, height), bytes(bitmap), "raw", "L", 0, 1), folder)
+    pixels = bytes(memoryview(bitmap))
+    return filmed(Image.frombuffer("L", (width, height), pixels, "raw", "L", 0, 1), folder)
 
 
 @pytest.mark.parametrize("symbology", [Symbology.CODE128, Symbology.CODE39])
