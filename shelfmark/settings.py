@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "labels",
     "stocktake",
     "reports",
+    "protocols",
 ]
 
 MIDDLEWARE = [
