@@ -41,34 +41,47 @@ def export_books(*, chunk_size: int | None = None) -> Iterator[ExportBook]:
         )
         if not books:
             return
-        ids = [book["pk"] for book in books]
-        authors: dict[int, list[str]] = defaultdict(list)
-        for book_id, name in (
-            BookAuthor.objects.filter(book_id__in=ids)
-            .order_by("book_id", "position")
-            .values_list("book_id", "author__name")
-        ):
-            authors[book_id].append(name)
-        subjects: dict[int, list[str]] = defaultdict(list)
-        for book_id, name in (
-            Book.subjects.through.objects.filter(book_id__in=ids)
-            .order_by("book_id", "id")
-            .values_list("book_id", "subject__name")
-        ):
-            subjects[book_id].append(name)
-        copies: dict[int, list[ExportCopy]] = defaultdict(list)
-        for copy in Copy.objects.filter(book_id__in=ids).values("book_id", *COPY_FIELDS):
-            book_id = copy.pop("book_id")
-            copies[book_id].append(export_copy(copy))
-        for book in books:
-            pk = book.pop("pk")
-            yield export_book(
-                book,
-                authors=authors[pk],
-                subjects=subjects[pk],
-                copies=sorted(copies[pk], key=lambda copy: copy["barcode"]),
-            )
-        after = ids[-1]
+        after = books[-1]["pk"]
+        yield from _export_rows(books)
+
+
+def export_books_by_id(ids: list[int]) -> list[ExportBook]:
+    """The books with these ids (a page of them: four queries), in the order given."""
+    order = {book_id: position for position, book_id in enumerate(ids)}
+    books = list(Book.objects.filter(pk__in=ids).values("pk", *BOOK_FIELDS))
+    books.sort(key=lambda book: order[book["pk"]])
+    return list(_export_rows(books))
+
+
+def _export_rows(books: list[dict[str, Any]]) -> Iterator[ExportBook]:
+    """``books`` (rows with "pk" and BOOK_FIELDS) with their authors, subjects and copies."""
+    ids = [book["pk"] for book in books]
+    authors: dict[int, list[str]] = defaultdict(list)
+    for book_id, name in (
+        BookAuthor.objects.filter(book_id__in=ids)
+        .order_by("book_id", "position")
+        .values_list("book_id", "author__name")
+    ):
+        authors[book_id].append(name)
+    subjects: dict[int, list[str]] = defaultdict(list)
+    for book_id, name in (
+        Book.subjects.through.objects.filter(book_id__in=ids)
+        .order_by("book_id", "id")
+        .values_list("book_id", "subject__name")
+    ):
+        subjects[book_id].append(name)
+    copies: dict[int, list[ExportCopy]] = defaultdict(list)
+    for copy in Copy.objects.filter(book_id__in=ids).values("book_id", *COPY_FIELDS):
+        book_id = copy.pop("book_id")
+        copies[book_id].append(export_copy(copy))
+    for book in books:
+        pk = book.pop("pk")
+        yield export_book(
+            book,
+            authors=authors[pk],
+            subjects=subjects[pk],
+            copies=sorted(copies[pk], key=lambda copy: copy["barcode"]),
+        )
 
 
 # --- Imports -------------------------------------------------------------------------------------

@@ -70,6 +70,7 @@ urlpatterns = [
         cache_page(60 * 60 * 24)(JavaScriptCatalog.as_view()),
         name="javascript-catalog",
     ),
+    path("sru", include("protocols.urls")),
     path("healthz", healthz, name="healthz"),
     path("library-logo", logo, name="library-logo"),
     path("api/", ApiRootView.as_view(), name="api-root"),

@@ -75,6 +75,8 @@ ACCESS: dict[str, dict[str, str]] = {
     "book-page": {"GET": ANYONE},
     "book-cover": {"GET": ANYONE},
     "healthz": {"GET": ANYONE},
+    # SRU (protocols): a search of the catalog, by GET or as a POSTed form, for anyone.
+    "sru": {"GET": ANYONE, "POST": ANYONE},
     "library-logo": {"GET": ANYONE},  # settings.LIBRARY_LOGO, shown in every page's header
     "set_language": {"POST": ANYONE},  # the footer's language switcher (Django's set_language)
     "javascript-catalog": {"GET": ANYONE},  # the scripts' translations, on every page
@@ -196,6 +198,7 @@ NOT_DRF = {
     "book-page",
     "book-cover",
     "healthz",
+    "sru",
     "set_language",
     "javascript-catalog",
     "admin",

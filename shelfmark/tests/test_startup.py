@@ -20,7 +20,7 @@ from django.conf import settings
 # Each with what imports it on first use.
 LOADED_ON_FIRST_USE = {
     "httpx": "interchange.openlibrary (ISBN look-ups, covers)",
-    "pymarc": "interchange.marc, the MARCXML export",
+    "pymarc": "interchange.marc, the MARCXML export, SRU's MARCXML records",
     "iso639": "interchange.languages, Open Library's answers",
     "icalendar": "circulation.views.feed (calendar feeds)",
     "ijson": "interchange.formats.jsonfile (JSON imports)",

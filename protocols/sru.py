@@ -1,0 +1,287 @@
+"""SRU 1.2 (Search/Retrieve via URL) over the catalog: ``explain`` and ``searchRetrieve``, and
+a diagnostic for everything else, never an HTML page.
+
+A request is its query string (``operation``, ``version``, ``query``, ``startRecord``,
+``maximumRecords``, ``recordSchema``, ``recordPacking``); ``respond`` turns it into the XML
+response. The query is CQL (protocols.cql), run by protocols.search; the records are MARCXML
+(the catalog's MARCXML export, copies as 852/876 holdings) or simple Dublin Core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from xml.etree import ElementTree
+
+from django.conf import settings
+
+from interchange.records import ExportBook
+from interchange.selectors import export_books_by_id
+from protocols import cql
+from protocols.search import Diagnostic, matching_ids
+
+SRW = "http://www.loc.gov/zing/srw/"
+DIAGNOSTIC = "http://www.loc.gov/zing/srw/diagnostic/"
+ZEEREX = "http://explain.z3950.org/dtd/2.0/"
+DC = "http://purl.org/dc/elements/1.1/"
+SRW_DC = "info:srw/schema/1/dc-schema"
+
+VERSIONS = ("1.1", "1.2")
+# Each record schema by its short name and its identifier (either may be asked for).
+SCHEMAS = {
+    "marcxml": "info:srw/schema/1/marcxml-v1.1",
+    "dc": "info:srw/schema/1/dc-v1.1",
+}
+DEFAULT_SCHEMA = "marcxml"
+DEFAULT_RECORDS = 10
+MOST_RECORDS = 100
+OPERATIONS = ("explain", "searchRetrieve")
+# The parameters SRU 1.2 defines for the two operations; others are refused (diagnostic 8),
+# but extension parameters (x-…) are ignored as the standard says.
+KNOWN_PARAMETERS = frozenset(
+    {
+        "operation",
+        "version",
+        "query",
+        "startRecord",
+        "maximumRecords",
+        "recordPacking",
+        "recordSchema",
+        "recordXPath",
+        "resultSetTTL",
+        "sortKeys",
+        "stylesheet",
+        "extraRequestData",
+    }
+)
+
+for prefix, uri in (("zs", SRW), ("diag", DIAGNOSTIC), ("zr", ZEEREX), ("dc", DC)):
+    ElementTree.register_namespace(prefix, uri)
+ElementTree.register_namespace("srw_dc", SRW_DC)
+
+
+def respond(parameters: Mapping[str, str], *, base_url: str) -> bytes:
+    """The XML answer to an SRU request with these query parameters (the first of each)."""
+    operation = parameters.get("operation", "")
+    if not operation:
+        operation = "searchRetrieve" if "query" in parameters else "explain"
+    version = parameters.get("version", "1.2")
+    if operation == "explain" or operation not in OPERATIONS:
+        root = ElementTree.Element(f"{{{SRW}}}explainResponse")
+        _text(root, "version", "1.2")
+        problems = _common_problems(parameters, version)
+        if operation not in OPERATIONS:
+            problems.insert(0, Diagnostic(4, operation, "Unsupported operation"))
+        if not problems:
+            _explain_record(root, base_url)
+        _diagnostics(root, problems)
+        return _document(root)
+    return _search_retrieve(parameters, version)
+
+
+def _search_retrieve(parameters: Mapping[str, str], version: str) -> bytes:
+    root = ElementTree.Element(f"{{{SRW}}}searchRetrieveResponse")
+    _text(root, "version", version if version in VERSIONS else "1.2")
+    problems = _common_problems(parameters, version)
+    start = _whole(parameters, "startRecord", 1, problems)
+    most = _whole(parameters, "maximumRecords", DEFAULT_RECORDS, problems)
+    schema = parameters.get("recordSchema", DEFAULT_SCHEMA)
+    short = next((name for name, uri in SCHEMAS.items() if schema in (name, uri)), None)
+    if short is None:
+        problems.append(Diagnostic(66, schema, "Unknown schema for retrieval"))
+    packing = parameters.get("recordPacking", "xml")
+    if packing not in ("xml", "string"):
+        problems.append(Diagnostic(71, packing, "Unsupported record packing"))
+    for unsupported, number, message in (
+        ("sortKeys", 80, "Sort not supported"),
+        ("recordXPath", 72, "XPath retrieval unsupported"),
+        ("stylesheet", 110, "Stylesheets not supported"),
+    ):
+        if parameters.get(unsupported):
+            problems.append(Diagnostic(number, parameters[unsupported], message))
+    text = parameters.get("query", "")
+    if not text.strip():
+        problems.append(Diagnostic(7, "query", "Mandatory parameter not supplied"))
+    if start is not None and start < 1:
+        problems.append(Diagnostic(6, "startRecord", "Unsupported parameter value"))
+    if most is not None and most < 0:
+        problems.append(Diagnostic(6, "maximumRecords", "Unsupported parameter value"))
+    if problems:
+        _text(root, "numberOfRecords", "0")
+        _diagnostics(root, problems)
+        return _document(root)
+    # Each was reported above when it could not be read.
+    assert start is not None
+    assert most is not None
+    assert short is not None
+    try:
+        ids = sorted(matching_ids(cql.parse(text)))
+    except cql.CQLError as error:
+        _text(root, "numberOfRecords", "0")
+        _diagnostics(root, [Diagnostic(error.diagnostic, text, str(error))])
+        return _document(root)
+    except Diagnostic as diagnostic:
+        _text(root, "numberOfRecords", "0")
+        _diagnostics(root, [diagnostic])
+        return _document(root)
+    _text(root, "numberOfRecords", str(len(ids)))
+    page = ids[start - 1 : start - 1 + min(most, MOST_RECORDS)]
+    if page:
+        records = ElementTree.SubElement(root, f"{{{SRW}}}records")
+        for position, book in enumerate(export_books_by_id(page), start=start):
+            _record(records, book, short, packing, position)
+        if start - 1 + len(page) < len(ids):
+            _text(root, "nextRecordPosition", str(start + len(page)))
+    elif ids and start > len(ids):
+        _diagnostics(root, [Diagnostic(61, str(start), "First record position out of range")])
+    return _document(root)
+
+
+def _common_problems(parameters: Mapping[str, str], version: str) -> list[Diagnostic]:
+    problems = []
+    if version not in VERSIONS:
+        problems.append(Diagnostic(5, "1.2", "Unsupported version"))
+    for name in parameters:
+        if name not in KNOWN_PARAMETERS and not name.startswith("x-"):
+            problems.append(Diagnostic(8, name, "Unsupported parameter"))
+    return problems
+
+
+def _whole(
+    parameters: Mapping[str, str], name: str, default: int, problems: list[Diagnostic]
+) -> int | None:
+    raw = parameters.get(name, "")
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        problems.append(Diagnostic(6, name, "Unsupported parameter value"))
+        return None
+
+
+def _record(
+    parent: ElementTree.Element, book: ExportBook, schema: str, packing: str, position: int
+) -> None:
+    record = ElementTree.SubElement(parent, f"{{{SRW}}}record")
+    _text(record, "recordSchema", SCHEMAS[schema])
+    _text(record, "recordPacking", packing)
+    data = ElementTree.SubElement(record, f"{{{SRW}}}recordData")
+    node = _marcxml(book) if schema == "marcxml" else _dublin_core(book)
+    if packing == "string":
+        data.text = ElementTree.tostring(node, encoding="unicode")
+    else:
+        data.append(node)
+    _text(record, "recordPosition", str(position))
+
+
+def _marcxml(book: ExportBook) -> ElementTree.Element:
+    # Imported here: pymarc loads on the first MARC record, not with every web worker
+    # (shelfmark/tests/test_startup.py).
+    from pymarc.marcxml import record_to_xml_node
+
+    from interchange.exports.marcxml import record_for_book
+
+    # pymarc writes the MARC namespace as the record's default one (an xmlns attribute).
+    node: ElementTree.Element = record_to_xml_node(record_for_book(book), namespace=True)
+    return node
+
+
+def _dublin_core(book: ExportBook) -> ElementTree.Element:
+    root = ElementTree.Element(f"{{{SRW_DC}}}dc")
+    title = book["title"] + (f": {book['subtitle']}" if book["subtitle"] else "")
+    _dc(root, "title", title)
+    for author in book["authors"]:
+        _dc(root, "creator", author)
+    for subject in book["subjects"]:
+        _dc(root, "subject", subject)
+    _dc(root, "description", book["description"])
+    _dc(root, "publisher", book["publisher"])
+    _dc(root, "date", "" if book["year"] is None else str(book["year"]))
+    _dc(root, "type", "Text")
+    if book["isbn"]:
+        _dc(root, "identifier", f"urn:isbn:{book['isbn']}")
+    _dc(root, "language", book["language"])
+    return root
+
+
+def _dc(parent: ElementTree.Element, name: str, value: str) -> None:
+    if value:
+        ElementTree.SubElement(parent, f"{{{DC}}}{name}").text = value
+
+
+def _explain_record(parent: ElementTree.Element, base_url: str) -> None:
+    record = ElementTree.SubElement(parent, f"{{{SRW}}}record")
+    _text(record, "recordSchema", "http://explain.z3950.org/dtd/2.0/")
+    _text(record, "recordPacking", "xml")
+    data = ElementTree.SubElement(record, f"{{{SRW}}}recordData")
+    explain = ElementTree.SubElement(data, f"{{{ZEEREX}}}explain")
+    host, _, rest = base_url.partition("://")[2].partition("/")
+    name, _, port = host.partition(":")
+    server = ElementTree.SubElement(explain, f"{{{ZEEREX}}}serverInfo", protocol="SRU")
+    _zr(server, "host", name)
+    _zr(server, "port", port or "80")
+    _zr(server, "database", rest or "sru")
+    database = ElementTree.SubElement(explain, f"{{{ZEEREX}}}databaseInfo")
+    _zr(database, "title", settings.LIBRARY_NAME)
+    _zr(database, "description", "The library's catalog: books, their authors, subjects, copies.")
+    index_info = ElementTree.SubElement(explain, f"{{{ZEEREX}}}indexInfo")
+    for prefix, uri in (
+        ("cql", "info:srw/cql-context-set/1/cql-v1.2"),
+        ("dc", "info:srw/cql-context-set/1/dc-v1.1"),
+        ("bath", "http://zing.z3950.org/cql/bath/2.0/"),
+        ("rec", "info:srw/cql-context-set/2/rec-1.1"),
+    ):
+        ElementTree.SubElement(index_info, f"{{{ZEEREX}}}set", name=prefix, identifier=uri)
+    for title, names in (
+        ("Any field the website searches", ("cql.serverChoice", "cql.anywhere")),
+        ("Title and subtitle", ("dc.title",)),
+        ("Authors", ("dc.creator", "dc.author")),
+        ("Subjects", ("dc.subject",)),
+        ("ISBN", ("bath.isbn", "dc.identifier")),
+        ("Record id", ("rec.id",)),
+    ):
+        index = ElementTree.SubElement(index_info, f"{{{ZEEREX}}}index")
+        _zr(index, "title", title)
+        mapping = ElementTree.SubElement(index, f"{{{ZEEREX}}}map")
+        for qualified in names:
+            set_name, _, index_name = qualified.partition(".")
+            ElementTree.SubElement(mapping, f"{{{ZEEREX}}}name", set=set_name).text = index_name
+    schema_info = ElementTree.SubElement(explain, f"{{{ZEEREX}}}schemaInfo")
+    for short, uri in SCHEMAS.items():
+        schema = ElementTree.SubElement(
+            schema_info, f"{{{ZEEREX}}}schema", identifier=uri, name=short
+        )
+        _zr(schema, "title", "MARCXML" if short == "marcxml" else "Dublin Core")
+    config = ElementTree.SubElement(explain, f"{{{ZEEREX}}}configInfo")
+    ElementTree.SubElement(config, f"{{{ZEEREX}}}default", type="numberOfRecords").text = str(
+        DEFAULT_RECORDS
+    )
+    ElementTree.SubElement(config, f"{{{ZEEREX}}}setting", type="maximumRecords").text = str(
+        MOST_RECORDS
+    )
+
+
+def _zr(parent: ElementTree.Element, name: str, value: str) -> None:
+    ElementTree.SubElement(parent, f"{{{ZEEREX}}}{name}").text = value
+
+
+def _text(parent: ElementTree.Element, name: str, value: str) -> None:
+    ElementTree.SubElement(parent, f"{{{SRW}}}{name}").text = value
+
+
+def _diagnostics(parent: ElementTree.Element, problems: list[Diagnostic]) -> None:
+    if not problems:
+        return
+    container = ElementTree.SubElement(parent, f"{{{SRW}}}diagnostics")
+    for problem in problems:
+        diagnostic = ElementTree.SubElement(container, f"{{{DIAGNOSTIC}}}diagnostic")
+        ElementTree.SubElement(
+            diagnostic, f"{{{DIAGNOSTIC}}}uri"
+        ).text = f"info:srw/diagnostic/1/{problem.number}"
+        if problem.details:
+            ElementTree.SubElement(diagnostic, f"{{{DIAGNOSTIC}}}details").text = problem.details
+        ElementTree.SubElement(diagnostic, f"{{{DIAGNOSTIC}}}message").text = problem.message
+
+
+def _document(root: ElementTree.Element) -> bytes:
+    return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
