@@ -1,5 +1,6 @@
-"""SRU 1.2 (Search/Retrieve via URL) over the catalog: ``explain`` and ``searchRetrieve``, and
-a diagnostic for everything else, never an HTML page.
+"""SRU 1.2 (Search/Retrieve via URL) over the catalog, and 2.0 for a client that asks for it
+(``version=2.0``): ``explain`` and ``searchRetrieve``, and a diagnostic for everything else,
+never an HTML page.
 
 A request is its query string (``operation``, ``version``, ``query``, ``startRecord``,
 ``maximumRecords``, ``recordSchema``, ``recordPacking``); ``respond`` turns it into the XML
@@ -21,11 +22,14 @@ from protocols.search import Diagnostic, matching_ids
 
 SRW = "http://www.loc.gov/zing/srw/"
 DIAGNOSTIC = "http://www.loc.gov/zing/srw/diagnostic/"
+# SRU 2.0 (OASIS searchRetrieve): the same answers in its own namespaces.
+SRU2 = "http://docs.oasis-open.org/ns/search-ws/sruResponse"
+DIAGNOSTIC2 = "http://docs.oasis-open.org/ns/search-ws/diagnostic"
 ZEEREX = "http://explain.z3950.org/dtd/2.0/"
 DC = "http://purl.org/dc/elements/1.1/"
 SRW_DC = "info:srw/schema/1/dc-schema"
 
-VERSIONS = ("1.1", "1.2")
+VERSIONS = ("1.1", "1.2", "2.0")
 # Each record schema by its short name and its identifier (either may be asked for).
 SCHEMAS = {
     "marcxml": "info:srw/schema/1/marcxml-v1.1",
@@ -51,10 +55,21 @@ KNOWN_PARAMETERS = frozenset(
         "sortKeys",
         "stylesheet",
         "extraRequestData",
+        # SRU 2.0's
+        "recordXMLEscaping",
+        "queryType",
+        "httpAccept",
     }
 )
 
-for prefix, uri in (("zs", SRW), ("diag", DIAGNOSTIC), ("zr", ZEEREX), ("dc", DC)):
+for prefix, uri in (
+    ("zs", SRW),
+    ("diag", DIAGNOSTIC),
+    ("sruResponse", SRU2),
+    ("diag2", DIAGNOSTIC2),
+    ("zr", ZEEREX),
+    ("dc", DC),
+):
     ElementTree.register_namespace(prefix, uri)
 ElementTree.register_namespace("srw_dc", SRW_DC)
 
@@ -64,21 +79,24 @@ def respond(parameters: Mapping[str, str], *, base_url: str) -> bytes:
     operation = parameters.get("operation", "")
     if not operation:
         operation = "searchRetrieve" if "query" in parameters else "explain"
-    version = parameters.get("version", "1.2")
+    version = parameters.get("version") or "1.2"
     if operation == "explain" or operation not in OPERATIONS:
         root = ElementTree.Element(f"{{{SRW}}}explainResponse")
-        _text(root, "version", "1.2")
+        _text(root, "version", version if version in VERSIONS else "1.2")
         problems = _common_problems(parameters, version)
         if operation not in OPERATIONS:
             problems.insert(0, Diagnostic(4, operation, "Unsupported operation"))
         if not problems:
             _explain_record(root, base_url)
         _diagnostics(root, problems)
-        return _document(root)
-    return _search_retrieve(parameters, version)
+    else:
+        root = _search_retrieve(parameters, version)
+    if version == "2.0":
+        _as_sru2(root)
+    return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
-def _search_retrieve(parameters: Mapping[str, str], version: str) -> bytes:
+def _search_retrieve(parameters: Mapping[str, str], version: str) -> ElementTree.Element:
     root = ElementTree.Element(f"{{{SRW}}}searchRetrieveResponse")
     _text(root, "version", version if version in VERSIONS else "1.2")
     problems = _common_problems(parameters, version)
@@ -88,7 +106,16 @@ def _search_retrieve(parameters: Mapping[str, str], version: str) -> bytes:
     short = next((name for name, uri in SCHEMAS.items() if schema in (name, uri)), None)
     if short is None:
         problems.append(Diagnostic(66, schema, "Unknown schema for retrieval"))
-    packing = parameters.get("recordPacking", "xml")
+    if version == "2.0":
+        # 2.0 renamed 1.2's recordPacking (xml or string) recordXMLEscaping, and gave the old
+        # name to packed or unpacked records: only packed ones here.
+        packing = parameters.get("recordXMLEscaping") or "xml"
+        if parameters.get("recordPacking", "packed") != "packed":
+            problems.append(Diagnostic(6, "recordPacking", "Unsupported parameter value"))
+        if parameters.get("queryType", "cql") != "cql":
+            problems.append(Diagnostic(6, "queryType", "Unsupported parameter value"))
+    else:
+        packing = parameters.get("recordPacking") or "xml"
     if packing not in ("xml", "string"):
         problems.append(Diagnostic(71, packing, "Unsupported record packing"))
     for unsupported, number, message in (
@@ -108,7 +135,7 @@ def _search_retrieve(parameters: Mapping[str, str], version: str) -> bytes:
     if problems:
         _text(root, "numberOfRecords", "0")
         _diagnostics(root, problems)
-        return _document(root)
+        return root
     # Each was reported above when it could not be read.
     assert start is not None
     assert most is not None
@@ -118,11 +145,11 @@ def _search_retrieve(parameters: Mapping[str, str], version: str) -> bytes:
     except cql.CQLError as error:
         _text(root, "numberOfRecords", "0")
         _diagnostics(root, [Diagnostic(error.diagnostic, text, str(error))])
-        return _document(root)
+        return root
     except Diagnostic as diagnostic:
         _text(root, "numberOfRecords", "0")
         _diagnostics(root, [diagnostic])
-        return _document(root)
+        return root
     _text(root, "numberOfRecords", str(len(ids)))
     page = ids[start - 1 : start - 1 + min(most, MOST_RECORDS)]
     if page:
@@ -133,7 +160,7 @@ def _search_retrieve(parameters: Mapping[str, str], version: str) -> bytes:
             _text(root, "nextRecordPosition", str(start + len(page)))
     elif ids and start > len(ids):
         _diagnostics(root, [Diagnostic(61, str(start), "First record position out of range")])
-    return _document(root)
+    return root
 
 
 def _common_problems(parameters: Mapping[str, str], version: str) -> list[Diagnostic]:
@@ -283,5 +310,15 @@ def _diagnostics(parent: ElementTree.Element, problems: list[Diagnostic]) -> Non
         ElementTree.SubElement(diagnostic, f"{{{DIAGNOSTIC}}}message").text = problem.message
 
 
-def _document(root: ElementTree.Element) -> bytes:
-    return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+def _as_sru2(root: ElementTree.Element) -> None:
+    """An SRU 1.2 answer as SRU 2.0 says it: its elements in 2.0's namespaces, and each
+    record's recordPacking named recordXMLEscaping."""
+    renamed = {SRW: SRU2, DIAGNOSTIC: DIAGNOSTIC2}
+    for element in root.iter():
+        if not element.tag.startswith("{"):
+            continue  # a MARC record's own elements (pymarc's, with a default namespace)
+        namespace, _, name = element.tag[1:].partition("}")
+        if namespace in renamed:
+            if namespace == SRW and name == "recordPacking":
+                name = "recordXMLEscaping"
+            element.tag = f"{{{renamed[namespace]}}}{name}"

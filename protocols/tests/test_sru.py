@@ -234,3 +234,32 @@ def test_extension_parameters_are_ignored_and_post_is_a_form(client, catalog):
 
 def test_nothing_but_get_head_and_post(client):
     assert client.put("/sru").status_code == 405
+
+
+SRU2 = {
+    "sru": "http://docs.oasis-open.org/ns/search-ws/sruResponse",
+    "diag": "http://docs.oasis-open.org/ns/search-ws/diagnostic",
+    "dc": NS["dc"],
+}
+
+
+def test_sru_2_0_answers_in_its_own_namespaces(client, catalog):
+    root = sru(client, version="2.0", query="dc.title=emma", recordSchema="dc")
+
+    assert root.tag == f"{{{SRU2['sru']}}}searchRetrieveResponse"
+    assert root.findtext("sru:version", namespaces=SRU2) == "2.0"
+    assert root.findtext("sru:numberOfRecords", namespaces=SRU2) == "1"
+    record = root.find(".//sru:record", SRU2)
+    assert record.findtext("sru:recordXMLEscaping", namespaces=SRU2) == "xml"
+    assert record.findtext(".//dc:title", namespaces=SRU2) == "Emma"
+
+    escaped = sru(
+        client, version="2.0", query="emma", recordSchema="dc", recordXMLEscaping="string"
+    )
+    assert "<dc:title>Emma</dc:title>" in escaped.findtext(".//sru:recordData", namespaces=SRU2)
+
+    refused = sru(client, version="2.0", query="emma", queryType="pqf")
+    uris = [uri.text for uri in refused.iterfind(".//diag:uri", SRU2)]
+    assert uris == ["info:srw/diagnostic/1/6"]
+    explain = sru(client, version="2.0")
+    assert explain.tag == f"{{{SRU2['sru']}}}explainResponse"

@@ -44,13 +44,13 @@ def catalog():
     BookFactory(title="Emma", authors=["Jane Austen"], subjects=["Matchmaking"])
 
 
-def zoomsh(url: str, query: str) -> str:
-    """Search with zoomsh (ZOOM, SRU 1.2 over GET) and show the first record."""
+def zoomsh(url: str, query: str, *, version: str = "1.2") -> str:
+    """Search with zoomsh (ZOOM, SRU over GET) and show the first record."""
     result = subprocess.run(  # noqa: S603 - yaz's own tools, arguments of our own
         [
             require("zoomsh"),
             "set sru get",
-            "set sru_version 1.2",
+            f"set sru_version {version}",
             f"connect {url}/sru",
             f"search cql:{query}",
             "show 0 1",
@@ -117,3 +117,10 @@ def test_yaz_client_searches_and_shows_a_marcxml_record(live_server, catalog, me
     assert "Number of hits: 1" in result.stdout, result.stdout + result.stderr
     assert "schema=info:srw/schema/1/marcxml-v1.1" in result.stdout
     assert '<subfield code="p">B-0001</subfield>' in result.stdout  # the copy, as holdings
+
+
+def test_zoomsh_speaks_sru_2_0_too(live_server, catalog):
+    output = zoomsh(live_server.url, "dc.creator=austen", version="2.0")
+
+    assert hits(output) == 1, output
+    assert "Emma" in output

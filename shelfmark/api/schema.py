@@ -173,7 +173,8 @@ def _add_form_field_limits(schema: dict[str, Any], field: forms.Field) -> None:
 
 def app_sections(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
     """drf-spectacular postprocessing hook: the schema's sections (tags), each described by the
-    app that owns it (``AppConfig.api_sections``, a list of {"name", "description"})."""
+    app that owns it (``AppConfig.api_sections``, a list of {"name", "description"}), and what
+    apps serve beside the REST API (``AppConfig.api_beside``, a paragraph)."""
     sections = [
         section
         for config in apps.get_app_configs()
@@ -186,4 +187,14 @@ def app_sections(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[
         for tag in op.get("tags", ())
     }
     result["tags"] = [section for section in sections if section["name"] in used]
+    # What an app serves beside the REST API (the library protocols' endpoints): a paragraph
+    # each under the API's own description, so the docs link them too.
+    beside = [
+        str(paragraph)
+        for config in apps.get_app_configs()
+        if (paragraph := getattr(config, "api_beside", ""))
+    ]
+    if beside:
+        info = result.setdefault("info", {})
+        info["description"] = "\n\n".join([info.get("description", ""), *beside]).strip()
     return result

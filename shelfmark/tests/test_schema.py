@@ -230,3 +230,11 @@ def test_the_schema_documents_the_limits_the_filters_enforce(schema):
     assert copies["barcode"]["maxLength"] == 64
     assert copies["book"]["type"] == "integer"
     assert copies["book"]["minimum"] == 1
+
+
+def test_the_docs_link_the_library_protocols(schema):
+    """What apps serve beside the REST API (AppConfig.api_beside) is in its introduction."""
+    description = schema["info"]["description"]
+
+    assert description.startswith("The REST API of a small library's Shelfmark.")
+    assert "[SRU 1.2 and 2.0](/sru)" in description
