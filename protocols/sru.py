@@ -17,7 +17,7 @@ from django.conf import settings
 
 from interchange.records import ExportBook
 from interchange.selectors import export_books_by_id
-from protocols import cql
+from protocols import cql, pqf
 from protocols.search import Diagnostic, matching_ids
 
 SRW = "http://www.loc.gov/zing/srw/"
@@ -78,7 +78,8 @@ def respond(parameters: Mapping[str, str], *, base_url: str) -> bytes:
     """The XML answer to an SRU request with these query parameters (the first of each)."""
     operation = parameters.get("operation", "")
     if not operation:
-        operation = "searchRetrieve" if "query" in parameters else "explain"
+        searching = "query" in parameters or "x-pquery" in parameters
+        operation = "searchRetrieve" if searching else "explain"
     version = parameters.get("version") or "1.2"
     if operation == "explain" or operation not in OPERATIONS:
         root = ElementTree.Element(f"{{{SRW}}}explainResponse")
@@ -126,7 +127,9 @@ def _search_retrieve(parameters: Mapping[str, str], version: str) -> ElementTree
         if parameters.get(unsupported):
             problems.append(Diagnostic(number, parameters[unsupported], message))
     text = parameters.get("query", "")
-    if not text.strip():
+    # yaz's clients send PQF as x-pquery unless told to use CQL (protocols.pqf).
+    prefix_query = "" if text.strip() else parameters.get("x-pquery", "")
+    if not text.strip() and not prefix_query.strip():
         problems.append(Diagnostic(7, "query", "Mandatory parameter not supplied"))
     if start is not None and start < 1:
         problems.append(Diagnostic(6, "startRecord", "Unsupported parameter value"))
@@ -141,10 +144,11 @@ def _search_retrieve(parameters: Mapping[str, str], version: str) -> ElementTree
     assert most is not None
     assert short is not None
     try:
-        ids = sorted(matching_ids(cql.parse(text)))
-    except cql.CQLError as error:
+        query = pqf.parse(prefix_query) if prefix_query else cql.parse(text)
+        ids = sorted(matching_ids(query))
+    except (cql.CQLError, pqf.PQFError) as error:
         _text(root, "numberOfRecords", "0")
-        _diagnostics(root, [Diagnostic(error.diagnostic, text, str(error))])
+        _diagnostics(root, [Diagnostic(error.diagnostic, text or prefix_query, str(error))])
         return root
     except Diagnostic as diagnostic:
         _text(root, "numberOfRecords", "0")

@@ -263,3 +263,11 @@ def test_sru_2_0_answers_in_its_own_namespaces(client, catalog):
     assert uris == ["info:srw/diagnostic/1/6"]
     explain = sru(client, version="2.0")
     assert explain.tag == f"{{{SRU2['sru']}}}explainResponse"
+
+
+def test_x_pquery_is_read_as_pqf(client, catalog):
+    root = sru(client, version="1.2", recordSchema="dc", **{"x-pquery": "@attr 1=1003 austen"})
+    assert titles(root) == ["Emma"]
+
+    refused = sru(client, version="1.2", **{"x-pquery": "@attr 1=1018 penguin"})
+    assert diagnostics(refused) == [("16", "@attr 1=1018 penguin")]

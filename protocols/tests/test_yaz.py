@@ -44,7 +44,7 @@ def catalog():
     BookFactory(title="Emma", authors=["Jane Austen"], subjects=["Matchmaking"])
 
 
-def zoomsh(url: str, query: str, *, version: str = "1.2") -> str:
+def zoomsh(url: str, query: str, *, version: str = "1.2", query_type: str = "cql:") -> str:
     """Search with zoomsh (ZOOM, SRU over GET) and show the first record."""
     result = subprocess.run(  # noqa: S603 - yaz's own tools, arguments of our own
         [
@@ -52,7 +52,7 @@ def zoomsh(url: str, query: str, *, version: str = "1.2") -> str:
             "set sru get",
             f"set sru_version {version}",
             f"connect {url}/sru",
-            f"search cql:{query}",
+            f"search {query_type}{query}",
             "show 0 1",
             "quit",
         ],
@@ -124,3 +124,11 @@ def test_zoomsh_speaks_sru_2_0_too(live_server, catalog):
 
     assert hits(output) == 1, output
     assert "Emma" in output
+
+
+def test_zoomsh_with_its_default_pqf_and_bib1_attributes(live_server, catalog):
+    """Without "cql:", zoomsh sends its query as PQF (x-pquery), Z39.50's attributes."""
+    assert hits(zoomsh(live_server.url, "@attr 1=1003 eliot", query_type="")) == 2
+    both = zoomsh(live_server.url, "@and @attr 1=1003 eliot @attr 1=21 rivers", query_type="")
+    assert hits(both) == 1
+    assert "The Mill on the Floss" in both
