@@ -565,7 +565,31 @@ class _Parser:
                 f"'{first.text}' at position {first.position} needs a search clause before it.",
                 first,
             )
-        return SearchClause(SERVER_CHOICE, Relation("="), _term(first))
+        return SearchClause(SERVER_CHOICE, Relation("="), self._joined(first))
+
+    def _joined(self, term: _Token) -> Term:
+        """``term``, and the bare words right after it as one term with it: ``dinosaur bird``
+        is ``"dinosaur bird"``. The grammar wants them quoted; yaz and cql-java take them so,
+        and people type them so. A word that starts another clause (``bird = x``), a boolean
+        or sortBy ends the term."""
+        if term.kind is not _Kind.WORD:
+            return _term(term)
+        words = [term.text]
+        while True:
+            after = self._peek()
+            if after.kind is not _Kind.WORD or after.keyword is not None:
+                break
+            following = self._tokens[self._next + 1]
+            if following.kind is _Kind.SYMBOL or (
+                following.kind is _Kind.WORD
+                and following.keyword is None
+                and (following.text.lower() in NAMED_RELATIONS or "." in following.text)
+            ):
+                break  # ``after`` is the index of the next clause
+            words.append(self._take().text)
+        if len(words) == 1:
+            return _term(term)
+        return _term(_Token(_Kind.WORD, " ".join(words), term.position))
 
     def _parenthesized(self, opening: _Token) -> Node:
         if self._peek().kind in (_Kind.CLOSE, _Kind.END):
@@ -601,7 +625,7 @@ class _Parser:
         term = self._take()
         if not term.is_term:
             raise self._expected(f"a search term after '{index.text} {relation_token.text}'", term)
-        return SearchClause(name, relation, _term(term))
+        return SearchClause(name, relation, self._joined(term))
 
     def _modifiers(self) -> tuple[Modifier, ...]:
         modifiers: list[Modifier] = []

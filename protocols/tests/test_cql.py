@@ -293,8 +293,6 @@ def test_a_term_must_read_back_from_between_quotes():
         ("title = )", QUERY_SYNTAX_ERROR, 8, "found ')'"),
         ("title = (a)", QUERY_SYNTAX_ERROR, 8, "found '('"),
         ("= dinosaur", QUERY_SYNTAX_ERROR, 0, "search term or an index"),
-        ("dinosaur bird", QUERY_SYNTAX_ERROR, 9, "boolean"),
-        ('Palomar assignment and "ice age"', QUERY_SYNTAX_ERROR, 8, "found 'assignment'"),
         ('"complete" "dinosaur"', QUERY_SYNTAX_ERROR, 11, "boolean"),
         ("(a) b", QUERY_SYNTAX_ERROR, 4, "boolean"),
         ("title = a = b", QUERY_SYNTAX_ERROR, 10, "found '='"),
@@ -458,3 +456,24 @@ def test_any_text_parses_or_raises_a_cql_error_and_what_parses_round_trips(text)
         assert 0 <= error.position <= len(text)
     else:
         assert parse(to_cql(query), context_sets={"a", "x"}) == query
+
+
+@pytest.mark.parametrize(
+    ("text", "as_quoted"),
+    [
+        ("dinosaur bird", '"dinosaur bird"'),
+        ('Palomar assignment and "ice age"', '"Palomar assignment" and "ice age"'),
+        ("dc.title = complete dinosaur", 'dc.title = "complete dinosaur"'),
+        ("dinosaur bird and dc.title = x", '"dinosaur bird" and dc.title = x'),
+        ("dinosaur bird sortBy dc.title", '"dinosaur bird" sortBy dc.title'),
+    ],
+)
+def test_bare_words_in_a_row_are_one_term_as_yaz_and_cql_java_take_them(text, as_quoted):
+    assert parse(text) == parse(as_quoted)
+
+
+def test_a_word_that_starts_the_next_clause_is_not_joined():
+    with pytest.raises(CQLError) as error:
+        parse("dinosaur dc.title = bird")
+
+    assert error.value.diagnostic == QUERY_SYNTAX_ERROR
