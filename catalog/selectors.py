@@ -25,7 +25,7 @@ from django.urls import reverse
 from catalog.extensions import extend_book_rows
 from catalog.isbn import format_isbn
 from catalog.models import YEAR_SORT_KEY, Author, Book, BookAuthor, Copy, CopyStatus, Subject
-from catalog.search import BookSearch, search_books
+from catalog.search import BookSearch, every_book_matching, search_books
 from shelfmark.rows import Row, RowShape, Viewer, add_counts, renamed, select_for_ids
 
 # --- Books -------------------------------------------------------------------------------------
@@ -171,6 +171,13 @@ def book_search(books: QuerySet[Book], query: str, *, literal: bool = False) -> 
     """The books of ``books`` that ``query`` finds (catalog.search), annotated with their
     ``relevance``; spelling corrections are applied unless ``literal``."""
     return search_books(books, query, literal=literal).books
+
+
+def book_matches(books: QuerySet[Book], query: str) -> QuerySet[Book]:
+    """Every book of ``books`` that ``query`` finds as written, unranked and unbounded (not
+    just the ranked window of ``book_search`` on PostgreSQL): for counting and paging them
+    all."""
+    return every_book_matching(books, query)
 
 
 def book_search_explained(

@@ -388,6 +388,16 @@ class _Token:
         return lowered if self.kind is _Kind.WORD and lowered in KEYWORDS else None
 
     @property
+    def is_relation(self) -> bool:
+        """Whether this can be the relation after an index (which makes the word before it an
+        index): a symbol, a named relation, or a prefixed word (``cql.all``)."""
+        return self.kind is _Kind.SYMBOL or (
+            self.kind is _Kind.WORD
+            and self.keyword is None
+            and (self.text.lower() in NAMED_RELATIONS or "." in self.text)
+        )
+
+    @property
     def is_term(self) -> bool:
         return self.kind in (_Kind.WORD, _Kind.STRING)
 
@@ -554,11 +564,7 @@ class _Parser:
         if not first.is_term:
             raise self._expected("a search term or an index", first)
         after = self._peek()
-        if after.kind is _Kind.SYMBOL or (
-            after.kind is _Kind.WORD
-            and after.keyword is None
-            and (after.text.lower() in NAMED_RELATIONS or "." in after.text)
-        ):
+        if after.is_relation:
             return self._index_clause(first)
         if first.keyword and after.kind in (_Kind.WORD, _Kind.STRING, _Kind.OPEN):
             raise _syntax_error(
@@ -579,12 +585,7 @@ class _Parser:
             after = self._peek()
             if after.kind is not _Kind.WORD or after.keyword is not None:
                 break
-            following = self._tokens[self._next + 1]
-            if following.kind is _Kind.SYMBOL or (
-                following.kind is _Kind.WORD
-                and following.keyword is None
-                and (following.text.lower() in NAMED_RELATIONS or "." in following.text)
-            ):
+            if self._tokens[self._next + 1].is_relation:
                 break  # ``after`` is the index of the next clause
             words.append(self._take().text)
         if len(words) == 1:

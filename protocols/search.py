@@ -6,7 +6,7 @@ the sets (``and``: both, ``or``: either, ``not``: the left less the right). The 
 
 - ``cql.serverChoice`` (a bare term), ``cql.anywhere``, ``cql.keywords``: any field the website
   searches (title, subtitle, authors, subjects, description, ISBN), through
-  ``catalog.selectors.book_search`` without spelling corrections;
+  ``catalog.selectors.book_matches`` (the website's search as written, every match unranked);
 - ``dc.title`` (title and subtitle), ``dc.creator`` or ``dc.author`` (authors' names),
   ``dc.subject`` (subjects): the same search, then the words checked in that field's own part
   of the book's search document (``catalog.search.text.search_document``);
@@ -24,15 +24,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import QuerySet
 
 from catalog.isbn import try_normalize_isbn
 from catalog.models import Book
 from catalog.search.text import SECTION, words
-from catalog.selectors import book_search
+from catalog.selectors import book_matches
 from protocols import cql
+
+Row = TypeVar("Row")
 
 ANYWHERE = frozenset({"cql.serverchoice", "cql.anywhere", "cql.keywords", "cql.allindexes"})
 # The part of Book.search_text (catalog.search.text.search_document) each index reads.
@@ -41,9 +43,10 @@ ISBN = frozenset({"bath.isbn", "dc.identifier"})
 RECORD_ID = "rec.id"
 INDEXES = ANYWHERE | set(SECTIONS) | ISBN | {RECORD_ID}
 RELATIONS = frozenset({"=", "all", "any", "adj", "==", "exact"})
-# A clause finding more books than this is refused (diagnostic 1, with the reason) rather than
-# gathered into a set of ids: a query for a word in every other book must say more.
+# A clause finding more books than this is refused (diagnostic 60) rather than gathered into a
+# set of ids: a query for a word in every other book must say more.
 MOST_MATCHES = 200_000
+TOO_MANY_MATCHES = 60
 
 
 @dataclass(frozen=True)
@@ -144,15 +147,15 @@ def _search(index: str, text: str, *, ordered: bool) -> set[int]:
     wanted = words(text)
     if not wanted:
         return set()
-    found = book_search(Book.objects.all(), text, literal=True)
+    # Every match, not the website's ranked first page of them: SRU counts and pages them all.
+    found = book_matches(Book.objects.all(), text)
     if index in ANYWHERE and not ordered:
-        return _bounded(found.values_list("pk", flat=True))
+        return set(_bounded(found.values_list("pk", flat=True)))
     sections = SECTIONS.get(index, ())
     # The catalog's search found the books with these words anywhere: keep those that have them
     # in the index's own part of the document (all of them, or in this order for adj).
     kept = set()
-    rows = found.values_list("pk", "search_text")
-    for book_id, document in _bounded_rows(rows):
+    for book_id, document in _bounded(found.values_list("pk", "search_text")):
         parts = document.split(SECTION)
         texts = [parts[i] for i in sections if i < len(parts)] if sections else [document]
         if any(_has(part, wanted, ordered=ordered) for part in texts):
@@ -180,21 +183,13 @@ def _has(part: str, wanted: list[str], *, ordered: bool) -> bool:
     return all(word in have for word in whole) and any(word.startswith(last) for word in have)
 
 
-def _too_many() -> Diagnostic:
-    return Diagnostic(1, "", f"More than {MOST_MATCHES} books match a part of the query")
-
-
-def _bounded(ids: QuerySet[Any, int]) -> set[int]:
-    found = set()
-    for count, book_id in enumerate(ids.iterator()):
-        if count >= MOST_MATCHES:
-            raise _too_many()
-        found.add(book_id)
-    return found
-
-
-def _bounded_rows(rows: QuerySet[Any, tuple[int, str]]) -> Iterator[tuple[int, str]]:
+def _bounded(rows: QuerySet[Any, Row]) -> Iterator[Row]:
+    """``rows`` one by one (streamed), refused once there are more than MOST_MATCHES."""
     for count, row in enumerate(rows.iterator()):
         if count >= MOST_MATCHES:
-            raise _too_many()
+            raise Diagnostic(
+                TOO_MANY_MATCHES,
+                str(MOST_MATCHES),
+                "Result set not created: too many matching records",
+            )
         yield row

@@ -17,8 +17,9 @@ calls :func:`search_books`. What a query means:
   ``literal=True`` turns this off.
 
 The text side (folding, the search document, query terms) is ``catalog.search.text``; each
-database has a backend module (``postgresql``, ``sqlite``) with the same two functions:
-``matching(books, terms, phrases, keys)`` and ``candidates(words)``.
+database has a backend module (``postgresql``, ``sqlite``) with the same three functions:
+``matching(books, terms, phrases, keys)``, ``every_match(books, terms)`` and
+``candidates(words)``.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ __all__ = [
     "BookSearch",
     "backend_for",
     "document_words",
+    "every_book_matching",
     "fold",
     "search_books",
     "search_document",
@@ -96,3 +98,16 @@ def search_books(books: QuerySet, query: str, *, literal: bool = False) -> BookS
     return BookSearch(
         found, query_phrase(terms, corrected=True) if fixed else None, window=backend.RANK_WINDOW
     )
+
+
+def every_book_matching(books: QuerySet, query: str) -> QuerySet:
+    """Every book of ``books`` that ``query`` finds, as written (no spelling corrections),
+    unranked: the same words as ``search_books`` matches, with no window on PostgreSQL, for a
+    caller that needs them all rather than the best first (SRU's count and its pages)."""
+    query = query.strip()
+    if isbn := isbn_of_query(query):
+        return books.filter(isbn=isbn)
+    terms = required_terms(query_terms(query))
+    if not terms:  # blank, or punctuation only: no word to match
+        return books.none()
+    return backend_for(books.db).every_match(books, terms)

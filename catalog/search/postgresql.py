@@ -47,9 +47,7 @@ def matching(
     books: QuerySet, terms: Sequence[Term], phrases: Sequence[str], keys: Sequence[str]
 ) -> QuerySet:
     query = _tsquery(terms)
-    matches = BookSQL(
-        "{book}.search_vector @@ to_tsquery('simple', %s)", [query], output_field=BooleanField()
-    )
+    matches = _matches(terms)
     # Only constants and placeholders are formatted in; every value is a parameter.
     relevance = BookSQL(
         "(ts_rank_cd({book}.search_vector, to_tsquery('simple', %s))"  # noqa: S608
@@ -75,6 +73,20 @@ def matching(
         _first(books.filter(_section_in(6, keys))),
     )
     return found.filter(id__in=window).annotate(relevance=relevance)
+
+
+def every_match(books: QuerySet, terms: Sequence[Term]) -> QuerySet:
+    """Every book of ``books`` matching ``terms``, unranked and without the window: for a
+    caller that needs them all (how many there are, each one), not the best first."""
+    return books.filter(_matches(terms))
+
+
+def _matches(terms: Sequence[Term]) -> BookSQL:
+    return BookSQL(
+        "{book}.search_vector @@ to_tsquery('simple', %s)",
+        [_tsquery(terms)],
+        output_field=BooleanField(),
+    )
 
 
 def _section_in(section: int, values: Sequence[str]) -> BookSQL:

@@ -156,6 +156,19 @@ def _rank_sql(terms: Sequence[Term]) -> tuple[str, list[str]]:
     return " + ".join(parts), params
 
 
+def every_match(books: QuerySet, terms: Sequence[Term]) -> QuerySet:
+    """Every book of ``books`` matching ``terms``, unranked (as ``postgresql.every_match``)."""
+    return books.filter(_matches(terms))
+
+
+def _matches(terms: Sequence[Term]) -> BookSQL:
+    return BookSQL(
+        "{book}.id IN (SELECT rowid FROM catalog_book_fts WHERE catalog_book_fts MATCH %s)",
+        [_fts_query(terms)],
+        output_field=BooleanField(),
+    )
+
+
 def matching(
     books: QuerySet, terms: Sequence[Term], phrases: Sequence[str], keys: Sequence[str]
 ) -> QuerySet:
@@ -166,12 +179,7 @@ def matching(
     in 20,000 books. The rank is the weights of where each word is found (title 10, subtitle
     and authors 4, subjects and description 2, ISBN 1: PostgreSQL's A to D), read from the
     book's FTS row by its rowid, plus the boosts; ties by title."""
-    query = _fts_query(terms)
-    matches = BookSQL(
-        "{book}.id IN (SELECT rowid FROM catalog_book_fts WHERE catalog_book_fts MATCH %s)",
-        [query],
-        output_field=BooleanField(),
-    )
+    matches = _matches(terms)
     rank, rank_params = _rank_sql(terms)
     listed = ", ".join(["%s"] * len(phrases))
     authors = " OR ".join(

@@ -271,3 +271,18 @@ def test_x_pquery_is_read_as_pqf(client, catalog):
 
     refused = sru(client, version="1.2", **{"x-pquery": "@attr 1=1018 penguin"})
     assert diagnostics(refused) == [("16", "@attr 1=1018 penguin")]
+
+
+@pytest.mark.postgres
+def test_every_match_is_counted_and_paged_not_the_websites_ranked_window(client, monkeypatch):
+    """On PostgreSQL the website ranks a window of its first matches (RANK_WINDOW); SRU counts
+    and pages every one."""
+    from catalog.search import postgresql
+
+    monkeypatch.setattr(postgresql, "RANK_WINDOW", 3)
+    for number in range(8):
+        BookFactory(title=f"Lighthouse keeping, part {number}", authors=["Ada Keeper"])
+
+    assert found(search(client, "lighthouse")) == 8
+    assert found(search(client, "dc.creator = keeper")) == 8
+    assert len(titles(search(client, "lighthouse", startRecord="6", maximumRecords="5"))) == 3
