@@ -285,3 +285,20 @@ class Copy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.barcode} ({self.book})"
+
+
+class DeletedBook(models.Model):
+    """A book that was deleted: its id and when, for harvesters that must hear of deletions
+    (OAI-PMH's deleted records, protocols.oai). A database trigger writes it whichever way the
+    book went (catalog.versions), so no delete path can forget; nothing else does."""
+
+    book_id = models.BigIntegerField(primary_key=True)
+    deleted_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("deleted book")
+        verbose_name_plural = _("deleted books")
+        indexes = [models.Index(fields=["deleted_at", "book_id"], name="deletedbook_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.book_id} ({self.deleted_at:%Y-%m-%d})"

@@ -10,6 +10,10 @@ index, so that no write path (services, the admin, imports' COPY, renames) can f
 - an insert, update or delete in a table whose rows name a book by ``book_id`` and show on it
   (copies, author and subject links; circulation adds its holds) bumps the books they name.
 
+A bump that did not come with a new ``updated_at`` (a save through Django sets it) sets it to
+the database's clock, so ``updated_at`` is the record's change time, as harvesters over OAI-PMH
+need it (protocols.oai); and a deleted book leaves its id and time in ``catalog.DeletedBook``.
+
 On PostgreSQL, a row trigger on the book and statement triggers with transition tables on the
 others (an import's COPY of a thousand copies bumps each book once, in one UPDATE, and not at
 all the books the same transaction wrote already, which no one has seen yet). On SQLite,
@@ -55,6 +59,9 @@ POSTGRESQL_FUNCTIONS = [
     CREATE OR REPLACE FUNCTION catalog_book_version() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         NEW.version := OLD.version + 1;
+        IF NEW.updated_at IS NOT DISTINCT FROM OLD.updated_at THEN
+            NEW.updated_at := clock_timestamp();
+        END IF;
         RETURN NEW;
     END
     $$
@@ -62,6 +69,23 @@ POSTGRESQL_FUNCTIONS = [
     TOUCH_FUNCTION,
     "CREATE TRIGGER catalog_book_version BEFORE UPDATE ON catalog_book"
     " FOR EACH ROW EXECUTE FUNCTION catalog_book_version()",
+]
+
+# A deleted book is remembered (catalog.DeletedBook), for harvesters (OAI-PMH's deleted records),
+# whichever way it went: a service, the admin, a cascade.
+POSTGRESQL_DELETED = [
+    """
+    CREATE OR REPLACE FUNCTION catalog_book_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO catalog_deletedbook (book_id, deleted_at)
+        SELECT id, clock_timestamp() FROM gone
+        ON CONFLICT (book_id) DO UPDATE SET deleted_at = EXCLUDED.deleted_at;
+        RETURN NULL;
+    END
+    $$
+    """,
+    "CREATE TRIGGER catalog_book_deleted AFTER DELETE ON catalog_book"
+    " REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION catalog_book_deleted()",
 ]
 
 
@@ -87,9 +111,17 @@ POSTGRESQL_DROP = [
 ]
 
 
+# SQLite's clock, written as Django writes a datetime there (UTC, a space before the time, six
+# digits of fraction: SQLite compares them as text, and keyset pages compare with Django's).
+SQLITE_NOW = "(strftime('%Y-%m-%d %H:%M:%f', 'now') || '000')"
+
+
 def _bump(book_id: str) -> str:
     # Our own SQL: book_id is NEW.book_id or OLD.book_id.
-    return f"UPDATE catalog_book SET version = version + 1 WHERE id = {book_id};"  # noqa: S608
+    return (
+        f"UPDATE catalog_book SET version = version + 1, updated_at = {SQLITE_NOW}"  # noqa: S608
+        f" WHERE id = {book_id};"
+    )
 
 
 def sqlite_triggers(tables: Iterable[str]) -> dict[str, str]:
@@ -98,8 +130,14 @@ def sqlite_triggers(tables: Iterable[str]) -> dict[str, str]:
         # An UPDATE that did not raise the version itself (a service's save, with the version it
         # read): one more than the old. Recursive triggers are off, and the WHEN stops it anyway.
         "catalog_book_version": (
-            "AFTER UPDATE ON catalog_book WHEN NEW.version <= OLD.version BEGIN "
-            "UPDATE catalog_book SET version = OLD.version + 1 WHERE id = NEW.id; END"
+            "AFTER UPDATE ON catalog_book WHEN NEW.version <= OLD.version BEGIN "  # noqa: S608
+            "UPDATE catalog_book SET version = OLD.version + 1, updated_at = CASE"
+            f" WHEN NEW.updated_at IS OLD.updated_at THEN {SQLITE_NOW} ELSE NEW.updated_at END"
+            " WHERE id = NEW.id; END"
+        ),
+        "catalog_book_deleted": (
+            "AFTER DELETE ON catalog_book BEGIN INSERT OR REPLACE INTO catalog_deletedbook"  # noqa: S608
+            f" (book_id, deleted_at) VALUES (OLD.id, {SQLITE_NOW}); END"
         ),
     }
     for table in tables:
@@ -159,6 +197,8 @@ def ensure_triggers(connection: Any, tables: Iterable[str]) -> bool:
     if not any(column.name == "version" for column in columns):
         return False  # migrated back to before the version
     triggers = sqlite_triggers(tables)
+    if "catalog_deletedbook" not in present_tables:
+        del triggers["catalog_book_deleted"]  # migrated back to before deletions were kept
     with connection.cursor() as cursor:
         cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
         present = {name for (name,) in cursor.fetchall()}
@@ -168,3 +208,24 @@ def ensure_triggers(connection: Any, tables: Iterable[str]) -> bool:
         if missing:
             cursor.execute("UPDATE catalog_book SET version = version + 1")
     return bool(missing)
+
+
+def replace_with_change_time(schema_editor: Any) -> None:
+    """A migration's step: the version triggers of every table that has them (the catalog's and
+    other apps') made again as they are now, which also set the change time, and the trigger
+    that remembers deleted books."""
+    connection = schema_editor.connection
+    if connection.vendor == "postgresql":
+        for statement in (POSTGRESQL_FUNCTIONS[0], *POSTGRESQL_DELETED):
+            schema_editor.execute(statement)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'"
+            " AND (name = 'catalog_book_version' OR name LIKE '%\\_touch\\_%' ESCAPE '\\')"
+        )
+        present = cursor.fetchall()
+        for name, _table in present:
+            cursor.execute(f"DROP TRIGGER {name}")
+    tables = {table for name, table in present if name != "catalog_book_version"}
+    ensure_triggers(connection, tables | set(CATALOG_TABLES))

@@ -47,10 +47,15 @@ def export_books(*, chunk_size: int | None = None) -> Iterator[ExportBook]:
 
 def export_books_by_id(ids: list[int]) -> list[ExportBook]:
     """The books with these ids (a page of them: four queries), in the order given."""
-    order = {book_id: position for position, book_id in enumerate(ids)}
+    found = export_books_keyed(ids)
+    return [found[book_id] for book_id in ids if book_id in found]
+
+
+def export_books_keyed(ids: Collection[int]) -> dict[int, ExportBook]:
+    """The books with these ids by id (four queries); an id no book has is left out."""
     books = list(Book.objects.filter(pk__in=ids).values("pk", *BOOK_FIELDS))
-    books.sort(key=lambda book: order[book["pk"]])
-    return list(_export_rows(books))
+    keys = [book["pk"] for book in books]
+    return dict(zip(keys, _export_rows(books), strict=True))
 
 
 def _export_rows(books: list[dict[str, Any]]) -> Iterator[ExportBook]:

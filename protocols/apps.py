@@ -3,7 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ProtocolsConfig(AppConfig):
-    """The library world's protocols, for other systems: SRU (search and retrieve over URL)."""
+    """The library world's protocols, for other systems: SRU (search and retrieve over URL),
+    OAI-PMH (harvesting)."""
 
     name = "protocols"
     verbose_name = _("Library protocols")
@@ -16,5 +17,7 @@ class ProtocolsConfig(AppConfig):
         'systems"): [SRU 1.2 and 2.0](/sru) at `/sru` — `explain` without parameters; '
         "`searchRetrieve` with a CQL `query` (`dc.title`, `dc.creator`, `dc.subject`, "
         "`bath.isbn`, `rec.id`, `cql.anywhere`), `startRecord`, `maximumRecords` and "
-        "`recordSchema` `marcxml` or `dc`; open to anyone, as the catalog is."
+        "`recordSchema` `marcxml` or `dc`; [OAI-PMH 2.0](/oai?verb=Identify) at `/oai` for "
+        "harvesters — the six verbs, `oai_dc` and `marc21`, sets by subject, `from`/`until` on "
+        "the record's change time, deleted records; both open to anyone, as the catalog is."
     )

@@ -17,7 +17,7 @@ from django.conf import settings
 
 from interchange.records import ExportBook
 from interchange.selectors import export_books_by_id
-from protocols import cql, pqf
+from protocols import cql, pqf, records
 from protocols.search import Diagnostic, matching_ids
 
 SRW = "http://www.loc.gov/zing/srw/"
@@ -26,7 +26,6 @@ DIAGNOSTIC = "http://www.loc.gov/zing/srw/diagnostic/"
 SRU2 = "http://docs.oasis-open.org/ns/search-ws/sruResponse"
 DIAGNOSTIC2 = "http://docs.oasis-open.org/ns/search-ws/diagnostic"
 ZEEREX = "http://explain.z3950.org/dtd/2.0/"
-DC = "http://purl.org/dc/elements/1.1/"
 SRW_DC = "info:srw/schema/1/dc-schema"
 
 VERSIONS = ("1.1", "1.2", "2.0")
@@ -68,7 +67,6 @@ for prefix, uri in (
     ("sruResponse", SRU2),
     ("diag2", DIAGNOSTIC2),
     ("zr", ZEEREX),
-    ("dc", DC),
 ):
     ElementTree.register_namespace(prefix, uri)
 ElementTree.register_namespace("srw_dc", SRW_DC)
@@ -157,9 +155,9 @@ def _search_retrieve(parameters: Mapping[str, str], version: str) -> ElementTree
     _text(root, "numberOfRecords", str(len(ids)))
     page = ids[start - 1 : start - 1 + min(most, MOST_RECORDS)]
     if page:
-        records = ElementTree.SubElement(root, f"{{{SRW}}}records")
+        listed = ElementTree.SubElement(root, f"{{{SRW}}}records")
         for position, book in enumerate(export_books_by_id(page), start=start):
-            _record(records, book, short, packing, position)
+            _record(listed, book, short, packing, position)
         if start - 1 + len(page) < len(ids):
             _text(root, "nextRecordPosition", str(start + len(page)))
     elif ids and start > len(ids):
@@ -197,47 +195,15 @@ def _record(
     _text(record, "recordSchema", SCHEMAS[schema])
     _text(record, "recordPacking", packing)
     data = ElementTree.SubElement(record, f"{{{SRW}}}recordData")
-    node = _marcxml(book) if schema == "marcxml" else _dublin_core(book)
+    if schema == "marcxml":
+        node = records.marcxml(book)
+    else:
+        node = records.dublin_core(book, ElementTree.Element(f"{{{SRW_DC}}}dc"))
     if packing == "string":
         data.text = ElementTree.tostring(node, encoding="unicode")
     else:
         data.append(node)
     _text(record, "recordPosition", str(position))
-
-
-def _marcxml(book: ExportBook) -> ElementTree.Element:
-    # Imported here: pymarc loads on the first MARC record, not with every web worker
-    # (shelfmark/tests/test_startup.py).
-    from pymarc.marcxml import record_to_xml_node
-
-    from interchange.exports.marcxml import record_for_book
-
-    # pymarc writes the MARC namespace as the record's default one (an xmlns attribute).
-    node: ElementTree.Element = record_to_xml_node(record_for_book(book), namespace=True)
-    return node
-
-
-def _dublin_core(book: ExportBook) -> ElementTree.Element:
-    root = ElementTree.Element(f"{{{SRW_DC}}}dc")
-    title = book["title"] + (f": {book['subtitle']}" if book["subtitle"] else "")
-    _dc(root, "title", title)
-    for author in book["authors"]:
-        _dc(root, "creator", author)
-    for subject in book["subjects"]:
-        _dc(root, "subject", subject)
-    _dc(root, "description", book["description"])
-    _dc(root, "publisher", book["publisher"])
-    _dc(root, "date", "" if book["year"] is None else str(book["year"]))
-    _dc(root, "type", "Text")
-    if book["isbn"]:
-        _dc(root, "identifier", f"urn:isbn:{book['isbn']}")
-    _dc(root, "language", book["language"])
-    return root
-
-
-def _dc(parent: ElementTree.Element, name: str, value: str) -> None:
-    if value:
-        ElementTree.SubElement(parent, f"{{{DC}}}{name}").text = value
 
 
 def _explain_record(parent: ElementTree.Element, base_url: str) -> None:

@@ -1,4 +1,4 @@
-"""The protocols' endpoints: thin views over protocols.sru."""
+"""The protocols' endpoints: thin views over protocols.sru and protocols.oai."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from protocols import sru
+from protocols import oai, sru
 
 
 # SRU's HTTP GET, and its POST of the same parameters as a form (yaz-client's "sru post"). A
@@ -20,4 +20,17 @@ def sru_endpoint(request: HttpRequest) -> HttpResponse:
     base_url = request.build_absolute_uri(request.path)
     return HttpResponse(
         sru.respond(parameters, base_url=base_url), content_type="text/xml; charset=utf-8"
+    )
+
+
+# OAI-PMH's GET, and its POST of the same arguments as a form; a read for anyone, as SRU's.
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def oai_endpoint(request: HttpRequest) -> HttpResponse:
+    """OAI-PMH 2.0 for harvesters (union catalogs, discovery layers)."""
+    given = request.POST if request.method == "POST" else request.GET
+    base_url = request.build_absolute_uri(request.path)
+    return HttpResponse(
+        oai.respond(dict(given.lists()), base_url=base_url),
+        content_type="text/xml; charset=utf-8",
     )

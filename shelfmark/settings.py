@@ -8,6 +8,7 @@ SQLite in ./data.
 """
 
 import contextlib
+import re
 from datetime import timedelta
 from email.headerregistry import Address
 from pathlib import Path
@@ -359,6 +360,17 @@ if IMPORT_MAX_UPLOAD_MB < 1:
     raise ImproperlyConfigured(
         "IMPORT_MAX_UPLOAD_MB must be a whole number of at least 1 (default 200)."
     )
+
+# --- Library protocols (protocols/) -----------------------------------------------------------
+# OAI-PMH (/oai): the repository's name in its record identifiers, oai:<this>:<book id>. Set it
+# once (a domain of the library's, say) and keep it: harvesters know the records by it.
+OAI_REPOSITORY_ID = env.str("OAI_REPOSITORY_ID", default="shelfmark")
+if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.\-]*", OAI_REPOSITORY_ID):
+    raise ImproperlyConfigured(
+        "OAI_REPOSITORY_ID must be letters, digits, dots and hyphens, e.g. library.example.org."
+    )
+# Who harvesters write to (OAI-PMH Identify's adminEmail); default: DEFAULT_FROM_EMAIL's address.
+OAI_ADMIN_EMAIL = env.str("OAI_ADMIN_EMAIL", default="")
 
 # --- Website -----------------------------------------------------------------------------------
 # Templates that a book's page includes below its copies, in this order, with the page's

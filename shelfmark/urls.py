@@ -71,6 +71,7 @@ urlpatterns = [
         name="javascript-catalog",
     ),
     path("sru", include("protocols.urls")),
+    path("oai", include("protocols.urls_oai")),
     path("healthz", healthz, name="healthz"),
     path("library-logo", logo, name="library-logo"),
     path("api/", ApiRootView.as_view(), name="api-root"),

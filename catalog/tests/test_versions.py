@@ -3,6 +3,7 @@ database's triggers keep it, whatever path writes, on PostgreSQL and on SQLite."
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import pytest
@@ -10,7 +11,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from catalog import services
-from catalog.models import Book, CopyStatus
+from catalog.models import Book, CopyStatus, DeletedBook
 from catalog.services.bulk import books_import
 from catalog.tests.factories import BookFactory, CopyFactory
 from catalog.tests.services.bulk_items import BookItem, CopyItem
@@ -111,3 +112,32 @@ def test_an_import_writes_its_new_books_once():
     )  # fmt: skip
     assert Book.objects.get(title="Carmilla").version == 1
     assert version(old) > before
+
+
+def changed_at(book: Book):
+    return Book.objects.values_list("updated_at", flat=True).get(pk=book.pk)
+
+
+def test_what_bumps_the_version_moves_the_change_time_too(book):
+    """updated_at is the record's change time (OAI-PMH harvests by it): a change to its copies,
+    links or names moves it too, though no one saved the book."""
+    copy = CopyFactory(book=book, barcode="D-1")
+    author = book.authors.get()
+    for change in (
+        lambda: services.copy_update(copy=copy, location="Stacks"),
+        lambda: services.author_update(author=author, name="Abraham Stoker"),
+        lambda: CopyFactory(book=book, barcode="D-2"),
+    ):
+        before = changed_at(book)
+        time.sleep(0.002)  # SQLite's clock counts milliseconds
+        change()
+        assert changed_at(book) > before
+
+
+def test_a_deleted_book_is_remembered_whichever_way_it_went(book):
+    other = BookFactory(title="Carmilla")
+    services.book_delete(book=book)
+    Book.objects.filter(pk=other.pk).delete()
+    # (Only these: on SQLite, the flush between tests deletes books, and they are remembered.)
+    remembered = DeletedBook.objects.filter(book_id__in=[book.pk, other.pk])
+    assert sorted(remembered.values_list("book_id", flat=True)) == sorted([book.pk, other.pk])

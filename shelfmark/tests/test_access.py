@@ -77,6 +77,8 @@ ACCESS: dict[str, dict[str, str]] = {
     "healthz": {"GET": ANYONE},
     # SRU (protocols): a search of the catalog, by GET or as a POSTed form, for anyone.
     "sru": {"GET": ANYONE, "POST": ANYONE},
+    # OAI-PMH (protocols): harvesting the catalog, by GET or a POSTed form, for anyone.
+    "oai": {"GET": ANYONE, "POST": ANYONE},
     "library-logo": {"GET": ANYONE},  # settings.LIBRARY_LOGO, shown in every page's header
     "set_language": {"POST": ANYONE},  # the footer's language switcher (Django's set_language)
     "javascript-catalog": {"GET": ANYONE},  # the scripts' translations, on every page
@@ -199,6 +201,7 @@ NOT_DRF = {
     "book-cover",
     "healthz",
     "sru",
+    "oai",
     "set_language",
     "javascript-catalog",
     "admin",

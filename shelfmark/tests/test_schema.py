@@ -238,3 +238,4 @@ def test_the_docs_link_the_library_protocols(schema):
 
     assert description.startswith("The REST API of a small library's Shelfmark.")
     assert "[SRU 1.2 and 2.0](/sru)" in description
+    assert "[OAI-PMH 2.0](/oai?verb=Identify)" in description

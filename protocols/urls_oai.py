@@ -1,0 +1,7 @@
+from django.urls import path
+
+from protocols import views
+
+urlpatterns = [
+    path("", views.oai_endpoint, name="oai"),
+]
