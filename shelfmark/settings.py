@@ -453,7 +453,9 @@ STORAGES = {
 # sets SECURE_HTTPS=false; behind a TLS proxy set TRUST_X_FORWARDED_PROTO=true.
 SECURE_HTTPS = env.bool("SECURE_HTTPS", default=not DEBUG)
 SECURE_SSL_REDIRECT = SECURE_HTTPS
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes speak plain http inside the network
+# Probes speak plain http inside the network, and so does the Z39.50 gateway in front of the SRU
+# server (compose profile z3950): /sru is a public read of the catalog, over either.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^sru$"]
 SESSION_COOKIE_SECURE = SECURE_HTTPS
 CSRF_COOKIE_SECURE = SECURE_HTTPS
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if SECURE_HTTPS else 0)

@@ -126,8 +126,10 @@ def db_service_scripts() -> frozenset[Path]:
     return frozenset(mounted)
 
 
-def _python_reads(path: Path) -> set[str]:
-    """os.environ["NAME"], os.environ.get("NAME", ...) and os.getenv("NAME", ...) in a file."""
+def _python_reads(path: Path, environments: frozenset[str] = frozenset({"os.environ"})) -> set[str]:
+    """os.environ["NAME"], os.environ.get("NAME", ...) and os.getenv("NAME", ...) in a file (or
+    the same of other names the environment goes by there)."""
+    environments = environments | {"os.getenv"}
     names = set()
     key: ast.expr | None
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -146,7 +148,7 @@ def _python_reads(path: Path) -> set[str]:
         if (
             isinstance(key, ast.Constant)
             and isinstance(key.value, str)
-            and ast.unparse(target) in {"os.environ", "os.getenv"}
+            and ast.unparse(target) in environments
         ):
             names.add(key.value)
     return names
@@ -162,13 +164,18 @@ def _shell_reads(path: Path) -> set[str]:
 
 
 def docker_script_variables(*, db_service: bool) -> frozenset[str]:
-    """What the scripts in docker/ read: those of the web image, or those of the db service."""
+    """What the scripts in docker/ read: those of the web image, or those of the db service.
+    Beside the web image's: the Python of the optional services' images (docker/z3950/)."""
     names = set()
     db_scripts = db_service_scripts()
     for path in sorted(DOCKER_DIR.iterdir()):
         if not path.is_file() or (path.resolve() in db_scripts) != db_service:
             continue
         names |= _python_reads(path) if path.suffix == ".py" else _shell_reads(path)
+    if not db_service:
+        # docker/z3950/gateway.py hands the environment to its functions as ``environ``.
+        for path in sorted(DOCKER_DIR.glob("*/*.py")):
+            names |= _python_reads(path, frozenset({"os.environ", "environ"}))
     return frozenset(names)
 
 

@@ -52,6 +52,23 @@ EXCEPTIONS: dict[str, Exception_] = {
     "COMPOSE_PROFILES": Exception_(
         DOCKER_ONLY_EXTERNAL, "docker compose reads it: `redis` starts the Redis service"
     ),
+    "Z3950_PORT": Exception_(DOCKER_ONLY, "the host port compose.yaml publishes the gateway on"),
+    "Z3950_BIND": Exception_(DOCKER_ONLY, "the host address compose.yaml publishes it on"),
+    "SHELFMARK_SRU_HOST": Exception_(
+        DOCKER_ONLY, "docker/z3950/gateway.py: the Host header of the gateway's SRU requests"
+    ),
+    "Z3950_DATABASES": Exception_(
+        DOCKER_ONLY, "docker/z3950/gateway.py: the database names the gateway answers to"
+    ),
+    "SHELFMARK_SRU_URL": Exception_(
+        INTERNAL, "compose.yaml points docker/z3950/gateway.py at the web service's /sru"
+    ),
+    "Z3950_LISTEN": Exception_(
+        INTERNAL, "docker/z3950/gateway.py: where it listens; the image's default, the tests' port"
+    ),
+    "S2Z_CONFIG": Exception_(
+        INTERNAL, "docker/z3950/gateway.py: where it writes the configuration (/tmp; the tests')"
+    ),
     "POSTGRES_PASSWORD_FILE": Exception_(
         INTERNAL, "compose.yaml names the db-secret file for docker/db-entrypoint and the image"
     ),
