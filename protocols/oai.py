@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from interchange.selectors import export_books_keyed
 from protocols import harvest, records
+from shelfmark.middleware import CONTROL_CHARACTER
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
 OAI_SCHEMA = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"
@@ -111,6 +112,10 @@ def respond(parameters: Mapping[str, Sequence[str]], *, base_url: str) -> bytes:
 
 
 def _arguments(parameters: Mapping[str, Sequence[str]]) -> tuple[str, dict[str, str]]:
+    for name, values in parameters.items():
+        if any(CONTROL_CHARACTER.search(text) for text in (name, *values)):
+            # Nothing of it is echoed: XML cannot carry it.
+            raise OaiError("badArgument", "An argument holds a control character.")
     verbs = parameters.get("verb", [])
     if len(verbs) != 1 or verbs[0] not in VERBS:
         raise OaiError("badVerb", "The verb is missing, repeated or not an OAI-PMH verb.")
@@ -160,7 +165,7 @@ def admin_email() -> str:
     """Who to write to about the repository: OAI_ADMIN_EMAIL, else the sender of the
     library's emails. The schema wants a domain with a dot: the default sender's
     "library@localhost" is said as "library@localhost.localdomain"."""
-    address = getattr(settings, "OAI_ADMIN_EMAIL", "") or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    address = settings.OAI_ADMIN_EMAIL or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
     address = address or "library@localhost"
     return address if EMAIL.fullmatch(address) else f"{address}.localdomain"
 

@@ -19,6 +19,7 @@ from interchange.records import ExportBook
 from interchange.selectors import export_books_by_id
 from protocols import cql, pqf, records
 from protocols.search import Diagnostic, matching_ids
+from shelfmark.middleware import CONTROL_CHARACTER
 
 SRW = "http://www.loc.gov/zing/srw/"
 DIAGNOSTIC = "http://www.loc.gov/zing/srw/diagnostic/"
@@ -79,6 +80,18 @@ def respond(parameters: Mapping[str, str], *, base_url: str) -> bytes:
         searching = "query" in parameters or "x-pquery" in parameters
         operation = "searchRetrieve" if searching else "explain"
     version = parameters.get("version") or "1.2"
+    unreadable = _control_characters(parameters)
+    if unreadable is not None:
+        # Nothing of the request is echoed: it would not be XML.
+        searching = "query" in parameters or "x-pquery" in parameters
+        root = ElementTree.Element(
+            f"{{{SRW}}}searchRetrieveResponse" if searching else f"{{{SRW}}}explainResponse"
+        )
+        _text(root, "version", "1.2")
+        if searching:
+            _text(root, "numberOfRecords", "0")
+        _diagnostics(root, [unreadable])
+        return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
     if operation == "explain" or operation not in OPERATIONS:
         root = ElementTree.Element(f"{{{SRW}}}explainResponse")
         _text(root, "version", version if version in VERSIONS else "1.2")
@@ -163,6 +176,16 @@ def _search_retrieve(parameters: Mapping[str, str], version: str) -> ElementTree
     elif ids and start > len(ids):
         _diagnostics(root, [Diagnostic(61, str(start), "First record position out of range")])
     return root
+
+
+def _control_characters(parameters: Mapping[str, str]) -> Diagnostic | None:
+    """Diagnostic 6 for a parameter holding a control character (no query has one; XML cannot
+    carry it back), naming the parameter when its name is clean."""
+    for name, value in parameters.items():
+        if CONTROL_CHARACTER.search(name) or CONTROL_CHARACTER.search(value):
+            details = "" if CONTROL_CHARACTER.search(name) else name
+            return Diagnostic(6, details, "Unsupported parameter value: a control character")
+    return None
 
 
 def _common_problems(parameters: Mapping[str, str], version: str) -> list[Diagnostic]:

@@ -7,10 +7,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from protocols import oai, sru
+from shelfmark.middleware import answers_control_characters
 
 
 # SRU's HTTP GET, and its POST of the same parameters as a form (yaz-client's "sru post"). A
-# read like GET, for anyone, as the catalog is: no session, so no CSRF token to ask for.
+# read like GET, for anyone, as the catalog is: no session, so no CSRF token to ask for. A
+# control character in a parameter is SRU's diagnostic, not the site's 400 page.
+@answers_control_characters
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 def sru_endpoint(request: HttpRequest) -> HttpResponse:
@@ -24,6 +27,7 @@ def sru_endpoint(request: HttpRequest) -> HttpResponse:
 
 
 # OAI-PMH's GET, and its POST of the same arguments as a form; a read for anyone, as SRU's.
+@answers_control_characters
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 def oai_endpoint(request: HttpRequest) -> HttpResponse:

@@ -286,3 +286,19 @@ def test_every_match_is_counted_and_paged_not_the_websites_ranked_window(client,
     assert found(search(client, "lighthouse")) == 8
     assert found(search(client, "dc.creator = keeper")) == 8
     assert len(titles(search(client, "lighthouse", startRecord="6", maximumRecords="5"))) == 3
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_control_character_is_a_diagnostic_not_the_sites_400_page(client, catalog, method):
+    """The site's guard answers a control character with its HTML 400 page; SRU's answer is
+    its own diagnostic, in XML that carries nothing of the request back."""
+    send = getattr(client, method)
+    response = send("/sru", {"operation": "searchRetrieve", "query": "dc.title=middle\x00march"})
+    assert response.status_code == 200
+    root = ElementTree.fromstring(response.content)  # noqa: S314
+    assert root.findtext(".//diag:uri", namespaces=NS) == "info:srw/diagnostic/1/6"
+    assert root.findtext(".//diag:details", namespaces=NS) == "query"
+    assert found(root) == 0
+    explain = ElementTree.fromstring(send("/sru", {"x\x01": "1"}).content)  # noqa: S314
+    assert explain.tag == "{http://www.loc.gov/zing/srw/}explainResponse"
+    assert explain.findtext(".//diag:uri", namespaces=NS) == "info:srw/diagnostic/1/6"
