@@ -250,6 +250,10 @@ class Loan(models.Model):
             # The desk's "Lend anyway" (circulation.services.checkout: OVERRIDES says which
             # refusals need it); the Librarians group does not have it.
             ("override_refusals", "Can lend anyway, overriding a refusal at checkout"),
+            # Self-check kiosks log in over SIP2 (protocols.sip2) as a staff account with the
+            # desk's permissions and this one, so a librarian's own account cannot serve a
+            # kiosk by accident; no group has it.
+            ("use_sip2", "May use SIP2 (self-check kiosks)"),
         ]
         constraints = [
             # The heart of circulation: a copy is lent to one patron at a time.

@@ -372,6 +372,20 @@ if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.\-]*", OAI_REPOSITORY_ID):
 # Who harvesters write to (OAI-PMH Identify's adminEmail); default: DEFAULT_FROM_EMAIL's address.
 OAI_ADMIN_EMAIL = env.str("OAI_ADMIN_EMAIL", default="")
 
+# SIP2 for self-check kiosks (manage.py sip2_server, protocols/sip2): a connection silent this
+# many seconds is closed; at most this many at once; whether a patron's password (AD) must come
+# with a patron who has a login (false: kiosks that send none are accepted, and a password that
+# is sent is still checked); the institution the status answer names (default LIBRARY_NAME).
+SIP2_IDLE_TIMEOUT = env.int("SIP2_IDLE_TIMEOUT", default=300)
+SIP2_MAX_CONNECTIONS = env.int("SIP2_MAX_CONNECTIONS", default=100)
+if SIP2_IDLE_TIMEOUT < 1 or SIP2_MAX_CONNECTIONS < 1:
+    raise ImproperlyConfigured(
+        "SIP2_IDLE_TIMEOUT and SIP2_MAX_CONNECTIONS must be whole numbers of at least 1 "
+        "(defaults 300 and 100)."
+    )
+SIP2_PATRON_PASSWORD_REQUIRED = env.bool("SIP2_PATRON_PASSWORD_REQUIRED", default=True)
+SIP2_INSTITUTION_ID = env.str("SIP2_INSTITUTION_ID", default="")
+
 # --- Website -----------------------------------------------------------------------------------
 # Templates that a book's page includes below its copies, in this order, with the page's
 # context (``book``, ``request``…): how another app adds its part to the catalog's page without
@@ -413,6 +427,13 @@ OPENLIBRARY_COVER_MAX_BYTES = 5 * 1024 * 1024
 OPENLIBRARY_COVER_MAX_PIXELS = 40_000_000  # e.g. 5000 x 8000; Open Library's large are ~500 x 750
 if not (0 < OPENLIBRARY_TIMEOUT <= 60):
     raise ImproperlyConfigured("OPENLIBRARY_TIMEOUT must be more than 0 and at most 60 seconds.")
+
+# --- Copy cataloguing (protocols/copycat/) -----------------------------------------------------
+# The catalogs the staff page "Copy cataloguing" searches, in order: presets by key ("loc",
+# "dnb", "k10plus", "loc-z3950") or the library's own as objects (key, name, url, and optionally
+# schema, version, indexes, protocol "sru" or "z3950"); protocols/copycat/targets.py describes
+# them, and `manage.py check` (which runs before every start) reports a bad entry.
+COPYCAT_TARGETS = env.json("COPYCAT_TARGETS", default=["loc", "dnb", "k10plus"])
 
 # --- Internationalization ----------------------------------------------------------------------
 # The languages the site is translated into: every page, email and PDF (each app's locale/

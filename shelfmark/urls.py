@@ -58,6 +58,7 @@ urlpatterns = [
     path("", include("interchange.urls")),
     path("staff/imports/", include("interchange.urls_imports")),
     path("staff/labels/", include("labels.urls")),
+    path("staff/copy-cataloguing/", include("protocols.copycat.urls")),
     path("staff/stocktake/", include("stocktake.urls")),
     path("staff/reports/", include("reports.urls")),
     path("admin/", admin.site.urls),

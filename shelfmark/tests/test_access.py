@@ -175,6 +175,8 @@ ACCESS: dict[str, dict[str, str]] = {
     # Labels: staff who may view copies (the API, and the staff page).
     "labels": {"POST": STAFF},
     "labels-page": {"GET": STAFF, "POST": STAFF},
+    # Copy cataloguing (protocols.copycat): Add by ISBN's staff, searching other catalogs.
+    "copy-cataloguing": {"GET": STAFF, "POST": STAFF},
     # Stocktakes: staff with the stocktake permissions (the API, and the staff pages).
     "stocktake-list": {"GET": STAFF, "POST": STAFF},
     "stocktake-detail": {"GET": STAFF},
@@ -251,6 +253,7 @@ NOT_DRF = {
     "import-cancel",
     "import-requeue",
     "labels-page",
+    "copy-cataloguing",
     "stocktake-pages",
     "stocktake-page",
     "stocktake-page-scan",
@@ -265,7 +268,7 @@ SIGN_IN_PAGES = {
     name: "/account/sign-in/"
     for name in ACCESS
     if name.startswith(("desk-", "account-", "import-", "stocktake-page", "report-page"))
-    or name in ("my-account", "book-hold-place", "catalog-add", "labels-page")
+    or name in ("my-account", "book-hold-place", "catalog-add", "labels-page", "copy-cataloguing")
 }
 SAMPLE_PATHS = {
     "password-set": "/account/password/set/MQ/not-a-token/",

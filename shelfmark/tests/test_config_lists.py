@@ -52,6 +52,8 @@ EXCEPTIONS: dict[str, Exception_] = {
     "COMPOSE_PROFILES": Exception_(
         DOCKER_ONLY_EXTERNAL, "docker compose reads it: `redis` starts the Redis service"
     ),
+    "SIP2_PORT": Exception_(DOCKER_ONLY, "the host port compose.yaml publishes SIP2 on"),
+    "SIP2_BIND": Exception_(DOCKER_ONLY, "the host address compose.yaml publishes SIP2 on"),
     "Z3950_PORT": Exception_(DOCKER_ONLY, "the host port compose.yaml publishes the gateway on"),
     "Z3950_BIND": Exception_(DOCKER_ONLY, "the host address compose.yaml publishes it on"),
     "SHELFMARK_SRU_HOST": Exception_(

@@ -363,7 +363,9 @@ def test_the_desks_pages_fit_a_phone_and_pass_axe(browser, live_server):
     visits.assert_none()
 
 
-def test_the_staff_import_and_add_pages_fit_a_phone_and_pass_axe(browser, live_server, monkeypatch):
+def test_the_staff_import_and_add_pages_fit_a_phone_and_pass_axe(
+    browser, live_server, monkeypatch, settings
+):
     library = a_library()
     runs = import_runs(staff_login())
     visits = Visits(browser, live_server)
@@ -391,6 +393,15 @@ def test_the_staff_import_and_add_pages_fit_a_phone_and_pass_axe(browser, live_s
     visits.visit("Add by ISBN: a book in the catalog", f"/catalog/add/?isbn={isbn}")
     # Open Library out of reach (as the suite's conftest makes it): the form to fill in.
     visits.visit("Add by ISBN: the manual form", "/catalog/add/?isbn=9780306406157")
+    visits.visit("Copy cataloguing", "/staff/copy-cataloguing/")
+    # A catalog out of reach (nothing listens on port 9 here): its message, in the results.
+    settings.COPYCAT_TARGETS = [
+        {"key": "away", "name": "A catalog out of reach", "url": "http://127.0.0.1:9/sru"}
+    ]
+    visits.visit(
+        "Copy cataloguing: a catalog out of reach",
+        "/staff/copy-cataloguing/?search_by=isbn&term=9780306406157",
+    )
     visits.visit("My account, a login without a library card", "/account/")
     visits.visit("API root (browsable API), as staff", "/api/")
 
@@ -435,6 +446,7 @@ def test_the_pages_in_german_fit_a_phone_and_pass_axe(browser, live_server):
     visits.visit("Inventur, offen", f"/staff/stocktake/{open_one.pk}/")
     visits.visit("Inventur, abgeschlossen", f"/staff/stocktake/{closed_one.pk}/")
     visits.visit("Per ISBN hinzufügen", "/catalog/add/")
+    visits.visit("Fremddaten übernehmen", "/staff/copy-cataloguing/")
     visits.visit("API (browsable)", "/api/")
 
     visits.assert_none()
