@@ -4,7 +4,7 @@ may use "Add by ISBN", with its permissions: it adds books and copies the same w
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
 from django.contrib import messages
@@ -16,11 +16,12 @@ from django.views.decorators.http import require_http_methods
 
 from catalog.services.bulk import Result
 from interchange.views.isbn import ADD_PERMISSIONS, staff_page
-from protocols.copycat import client
 from protocols.copycat.forms import SearchForm, UseRecordForm, record_token
-from protocols.copycat.services import RecordImported, copycat_record_import
 from protocols.copycat.targets import SearchBy, configured_targets
 from shelfmark.errors import DomainError
+
+if TYPE_CHECKING:
+    from protocols.copycat.services import RecordImported
 
 TEMPLATE = "protocols/copy_cataloguing.html"
 
@@ -38,6 +39,10 @@ def copy_cataloguing(request: HttpRequest) -> HttpResponse:
     form = SearchForm(data if "term" in data else None)
     context: dict[str, Any] = {"form": form, "back": request.GET.urlencode()}
     if form.is_bound and form.is_valid():
+        # Imported here: httpx and pymarc load on the first search, not with every web worker
+        # (shelfmark/tests/test_startup.py).
+        from protocols.copycat import client
+
         found = client.search(
             form.chosen_targets(),
             SearchBy(form.cleaned_data["search_by"]),
@@ -72,6 +77,8 @@ def _use_record(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(back)
     record = form.cleaned_data["record"]
     try:
+        from protocols.copycat.services import copycat_record_import
+
         imported = copycat_record_import(
             marcxml=record["marcxml"].encode("utf-8"),
             source_name=record["target"],
