@@ -13,16 +13,7 @@ through a reverse proxy, as the README says for TLS anyway.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
-
-from gunicorn.glogging import Logger
-
-if TYPE_CHECKING:
-    from collections.abc import MutableMapping
-    from datetime import timedelta
-
-    from gunicorn.http import Request
-    from gunicorn.http.wsgi import Response
+from typing import Any
 
 wsgi_app = "shelfmark.wsgi:application"
 bind = "0.0.0.0:8000"
@@ -35,7 +26,10 @@ preload_app = True
 # most this long, then exit on our own.
 graceful_timeout = 5
 timeout = 30
-accesslog = "-"
+# No access log of gunicorn's own: the application writes one line per request, with its id,
+# route, user and duration (shelfmark.requests; JSON in production), and leaves out the
+# container's own health probe.
+accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # Heartbeat files in memory, not on the (read-only) container file system.
@@ -44,20 +38,9 @@ worker_tmp_dir = "/dev/shm"  # noqa: S108  (the container's own private tmpfs)
 control_socket_disable = True
 
 
-class ProbeQuietLogger(Logger):
-    """The access log without the container's own health probe (docker/healthcheck.py), which
-    would otherwise write a line every few seconds. Other clients' /healthz calls are logged."""
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker gone: its metrics files stop counting as live (prometheus_client's multiprocess
+    mode, PROMETHEUS_MULTIPROC_DIR, which the entrypoint sets; shelfmark/metrics.py)."""
+    from prometheus_client import multiprocess
 
-    def access(
-        self,
-        resp: Response,
-        req: Request,
-        environ: MutableMapping[str, Any],
-        request_time: timedelta,
-    ) -> None:
-        if req.path == "/healthz" and environ.get("HTTP_USER_AGENT") == "shelfmark-healthcheck":
-            return
-        super().access(resp, req, environ, request_time)
-
-
-logger_class = ProbeQuietLogger
+    multiprocess.mark_process_dead(worker.pid)

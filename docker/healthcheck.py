@@ -42,7 +42,7 @@ def main() -> int:
         return worker()
     connection = http.client.HTTPConnection("127.0.0.1", 8000, timeout=5)
     try:
-        # The user agent keeps these probes out of the access log (docker/gunicorn.conf.py).
+        # The user agent keeps these probes out of the request log (shelfmark/observability.py).
         headers = {"Host": probe_host(), "User-Agent": "shelfmark-healthcheck"}
         connection.request("GET", "/healthz", headers=headers)
         response = connection.getresponse()

@@ -17,6 +17,9 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from shelfmark.logs import logging_config
+from shelfmark.sentry import start_sentry
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -110,6 +113,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: its request id and timing cover everything below, and every answer carries the id.
+    "shelfmark.observability.RequestObservation",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside everything that can answer with an error page (a disallowed Host, CSRF), so every
@@ -474,9 +479,9 @@ STORAGES = {
 # sets SECURE_HTTPS=false; behind a TLS proxy set TRUST_X_FORWARDED_PROTO=true.
 SECURE_HTTPS = env.bool("SECURE_HTTPS", default=not DEBUG)
 SECURE_SSL_REDIRECT = SECURE_HTTPS
-# Probes speak plain http inside the network, and so does the Z39.50 gateway in front of the SRU
-# server (compose profile z3950): /sru is a public read of the catalog, over either.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^sru$"]
+# Probes and Prometheus speak plain http inside the network, and so does the Z39.50 gateway in
+# front of the SRU server (compose profile z3950): /sru is a public read of the catalog.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$", r"^sru$"]
 SESSION_COOKIE_SECURE = SECURE_HTTPS
 CSRF_COOKIE_SECURE = SECURE_HTTPS
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if SECURE_HTTPS else 0)
@@ -578,17 +583,17 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# --- Logging -----------------------------------------------------------------------------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # django-axes says INFO at every process start (manage.py commands too, into output that
-    # scripts read) and at each sign-in; its warnings, one per failed sign-in, stay, and so do
-    # the lockouts on shelfmark.logins.
-    # pymarc warns once per damaged field it meets; the import's report already lists each one
-    # against its record (interchange/marc/damage.py), so the log keeps only its errors.
-    "loggers": {"axes": {"level": "WARNING"}, "pymarc": {"level": "ERROR"}},
-}
+# --- Logging, metrics, error reports (shelfmark/logs.py, observability.py, metrics.py) -----------
+# One line per request on shelfmark.requests, and every line with its request's id. Production
+# writes JSON, one object a line, for log collectors; local mode plain text.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured("LOG_FORMAT must be json or plain.")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
+# /metrics (Prometheus) answers only a request with this bearer token; without it, 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Errors (unhandled exceptions, and logged errors) go to Sentry when this is set; no personal
+# data is sent (no user names, addresses or cookies).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    start_sentry(SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default="production"))

@@ -14,8 +14,9 @@ from drf_spectacular.views import (
 from shelfmark.api.exceptions import api_not_found
 from shelfmark.api.renderers import DRF_PAGE_POLICY
 from shelfmark.api.root import ApiRootView
-from shelfmark.health import healthz
+from shelfmark.health import healthz, readyz
 from shelfmark.library import logo
+from shelfmark.metrics import metrics_view
 
 # What the API docs need beyond the site's Content-Security-Policy (settings.py), and no more.
 # Swagger UI: its stylesheet draws icons as data: images.
@@ -74,6 +75,8 @@ urlpatterns = [
     path("sru", include("protocols.urls")),
     path("oai", include("protocols.urls_oai")),
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("library-logo", logo, name="library-logo"),
     path("api/", ApiRootView.as_view(), name="api-root"),
     path("api/v1/", include(api_v1)),

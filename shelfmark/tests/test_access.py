@@ -75,6 +75,10 @@ ACCESS: dict[str, dict[str, str]] = {
     "book-page": {"GET": ANYONE},
     "book-cover": {"GET": ANYONE},
     "healthz": {"GET": ANYONE},
+    "readyz": {"GET": ANYONE},
+    # Prometheus: its bearer token (METRICS_TOKEN) is the credential, whoever is signed in;
+    # without the setting (as here) a 404 for everyone (shelfmark/tests/test_observability.py).
+    "metrics": {},
     # SRU (protocols): a search of the catalog, by GET or as a POSTed form, for anyone.
     "sru": {"GET": ANYONE, "POST": ANYONE},
     # OAI-PMH (protocols): harvesting the catalog, by GET or a POSTed form, for anyone.
@@ -202,6 +206,8 @@ NOT_DRF = {
     "book-page",
     "book-cover",
     "healthz",
+    "readyz",
+    "metrics",
     "sru",
     "oai",
     "set_language",

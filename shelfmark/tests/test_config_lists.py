@@ -71,6 +71,9 @@ EXCEPTIONS: dict[str, Exception_] = {
     "S2Z_CONFIG": Exception_(
         INTERNAL, "docker/z3950/gateway.py: where it writes the configuration (/tmp; the tests')"
     ),
+    "PROMETHEUS_MULTIPROC_DIR": Exception_(
+        INTERNAL, "docker/entrypoint sets it: every gunicorn worker's metrics, summed (metrics.py)"
+    ),
     "POSTGRES_PASSWORD_FILE": Exception_(
         INTERNAL, "compose.yaml names the db-secret file for docker/db-entrypoint and the image"
     ),
