@@ -11,6 +11,11 @@ ensure_venv() {
     local lock="requirements/$1.txt"
     local stamp="$VENV/.installed-$1"
     local python="${PYTHON:-python3}"
+    # The dev lock is the main one and more: a virtualenv installed from it serves as it is.
+    if [ "$1" = main ] && [ -f "$VENV/.installed-dev" ] && cmp -s requirements/dev.txt "$VENV/.installed-dev"; then
+        export PATH="$VENV/bin:$PATH"
+        return
+    fi
     if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
         echo "Shelfmark needs Python 3.11 or newer; '$python' is $("$python" --version 2>&1)." >&2
         echo "Install a newer Python, or point PYTHON at one: PYTHON=python3.12 $0" >&2
