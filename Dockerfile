@@ -62,6 +62,22 @@ RUN groupadd --system --gid 10001 shelfmark \
     && install -d -o shelfmark -g shelfmark -m 0700 /var/lib/shelfmark \
     && ln -s /app/docker/manage /usr/local/bin/manage
 
+# pg_dump and pg_restore for manage.py backup and restore (core/backups.py), of the database
+# service's major version: the two programs from Debian's postgresql-client-17 and the libpq they
+# need, not the whole package, whose wrapper scripts would bring Perl (about 30 MB).
+# Not pinned (DL3008): Debian's security updates replace the versions; the package's name fixes
+# the major version, which is what must match the server.
+WORKDIR /tmp
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpq5 \
+    && apt-get download postgresql-client-17 \
+    && dpkg-deb -x postgresql-client-17_*.deb /tmp/pgclient \
+    && install -m 0755 /tmp/pgclient/usr/lib/postgresql/17/bin/pg_dump \
+        /tmp/pgclient/usr/lib/postgresql/17/bin/pg_restore /usr/local/bin/ \
+    && rm -rf /tmp/pgclient /tmp/postgresql-client-17_*.deb /var/lib/apt/lists/* \
+    && pg_dump --version && pg_restore --version
+
 # Root owns the code and the virtualenv: the app user can read but not change them.
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /app /app
