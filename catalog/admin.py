@@ -13,6 +13,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.files.uploadedfile import UploadedFile
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -153,7 +154,32 @@ class SubjectAdminForm(forms.ModelForm):
         return self.cleaned_data
 
 
-class BookAuthorInline(admin.TabularInline):
+class NamedInlineFormSet(BaseInlineFormSet):
+    """Each row's "Delete" box named for screen readers (the table's header names it only for
+    the eye)."""
+
+    def add_fields(self, form: Any, index: int | None) -> None:
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].widget.attrs.setdefault("aria-label", _("Delete"))
+
+
+class NamedTabularInline(admin.TabularInline):
+    """A tabular inline whose fields carry their column's name (``aria-label``). Django's table
+    shows the names as column headers and gives the fields in the cells no label, so a screen
+    reader met a book's copies as a row of nameless fields and selects (axe-core: "Form elements
+    must have labels"; shelfmark/tests/browser/test_admin_pages.py)."""
+
+    formset = NamedInlineFormSet
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        for name, field in formset.form.base_fields.items():
+            field.widget.attrs.setdefault("aria-label", str(field.label or name))
+        return formset
+
+
+class BookAuthorInline(NamedTabularInline):
     """A book's authors in title-page order: the order of the rows. Positions are not typed in
     (two new rows would both default to 0); BookAdmin.save_related hands the order to the
     service, which numbers them."""
@@ -165,7 +191,7 @@ class BookAuthorInline(admin.TabularInline):
     ordering = ["position"]
 
 
-class CopyInline(admin.TabularInline):
+class CopyInline(NamedTabularInline):
     model = Copy
     form = CopyAdminForm
     extra = 1
