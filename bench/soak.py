@@ -1,5 +1,5 @@
 """A soak test: the production server under a mixed load for a set time, then its promises
-checked (README, "Operations"). ``scripts/soak`` runs it; CI for 2 minutes, ``scripts/soak
+checked (README, "Operations"). ``scripts/soak`` (python -m bench.soak) runs it; CI for 2 minutes, ``scripts/soak
 --minutes 60`` for an hour.
 
 It starts ``./scripts/serve --production`` on PostgreSQL (DATABASE_URL) on a free loopback
@@ -26,9 +26,7 @@ import json
 import os
 import random
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -40,8 +38,8 @@ from typing import Any
 import httpx
 import psycopg
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
+from shelfmark.testing.servers import ProductionServer
+
 WORDS = ("war", "love", "history", "house", "night", "city", "river", "dickens", "austen")
 RSS_GROWTH_LIMIT = 0.10
 
@@ -284,73 +282,29 @@ def _all(http: httpx.Client, path: str, **params: str) -> list[dict[str, Any]]:
     return rows
 
 
-class Server:
-    """./scripts/serve --production on a free port, with the demo library and an admin."""
+class Server(ProductionServer):
+    """The production server (shelfmark.testing.servers) on PostgreSQL, with the demo library
+    and an admin."""
 
     def __init__(self, work: Path, workers: int) -> None:
-        self.work = work
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.environment = {
-            **os.environ,
-            "PORT": str(self.port),
-            "SHELFMARK_DATA_DIR": str(work / "data"),
-            "STATIC_ROOT": str(work / "static"),
-            "WEB_CONCURRENCY": str(workers),
-            "LOG_LEVEL": "WARNING",
-        }
-        self.environment.pop("DEBUG", None)
+        super().__init__(
+            work,
+            {
+                "DATABASE_URL": os.environ["DATABASE_URL"],
+                "WEB_CONCURRENCY": str(workers),
+                "LOG_LEVEL": "WARNING",
+            },
+        )
 
     def __enter__(self) -> Server:
-        self.log = (self.work / "serve.log").open("wb")
-        self.process = subprocess.Popen(
-            ["bash", str(ROOT / "scripts/serve"), "--production"],
-            cwd=ROOT,
-            env=self.environment,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"the server stopped: {(self.work / 'serve.log').read_text()}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.5)
-        for command in ("load_demo_catalog", "load_demo_circulation", "ensure_admin"):
-            done = self.manage(command)
-            if done.returncode != 0:
-                raise SystemExit(f"manage.py {command}: {done.stderr}")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.process.send_signal(signal.SIGTERM)
+        super().__enter__()
         try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
-
-    def manage(self, *arguments: str) -> subprocess.CompletedProcess[str]:
-        environment = {
-            **self.environment,
-            "DEBUG": "false",
-            "SECRET_KEY_FILE": str(self.work / "data" / "secret-key"),
-            "ALLOWED_HOSTS": "localhost",
-        }
-        return subprocess.run(
-            [PYTHON, "manage.py", *arguments],
-            cwd=ROOT,
-            env=environment,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+            for command in ("load_demo_catalog", "load_demo_circulation", "ensure_admin"):
+                self.manage_output(command)
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
 
     def manage_output(self, *arguments: str) -> str:
         done = self.manage(*arguments)

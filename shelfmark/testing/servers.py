@@ -148,8 +148,10 @@ class HeldWorker:
         time.sleep(HOLD_SETTLE_SECONDS)  # for the worker to see the end and wait for the next
 
 
-def _wait_until_healthy(server: subprocess.Popen[bytes], url: str) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
+def _wait_until_healthy(
+    server: subprocess.Popen[bytes], url: str, seconds: float = STARTUP_SECONDS
+) -> None:
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise RuntimeError(f"gunicorn exited at start (code {server.returncode})")
@@ -160,4 +162,90 @@ def _wait_until_healthy(server: subprocess.Popen[bytes], url: str) -> None:
         except (urllib.error.URLError, OSError):
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer {url}/healthz within {STARTUP_SECONDS} s")
+    raise RuntimeError(f"gunicorn did not answer {url}/healthz within {seconds} s")
+
+
+# The settings of the environment that a production server of its own must not inherit from
+# the test run or the shell (the local mode, the suite's database, its key and hosts).
+NOT_INHERITED = (
+    "DJANGO_",
+    "DATABASE_",
+    "DEBUG",
+    "SECRET_KEY",
+    "SECURE_",
+    "ALLOWED_HOSTS",
+    "PROMETHEUS",
+    "SHELFMARK_DATA_DIR",
+    "STATIC_ROOT",
+)
+# A fresh database: every migration, then the static files, before the first answer.
+PRODUCTION_STARTUP_SECONDS = 300
+# The checkout: no settings needed (bench/soak.py uses this class outside Django).
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class ProductionServer:
+    """``./scripts/serve --production`` as a librarian runs it, in a folder of its own (its
+    data, static files and log) on a free loopback port: production mode, gunicorn and the
+    background worker. SQLite unless ``environment`` names a DATABASE_URL. Stopped with SIGTERM,
+    as systemd stops it. ``manage`` runs a management command against the same data."""
+
+    def __init__(self, work: Path, environment: Mapping[str, str] | None = None) -> None:
+        self.work = work
+        self.data_dir = work / "data"
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.environment = {
+            key: value for key, value in os.environ.items() if not key.startswith(NOT_INHERITED)
+        }
+        self.environment |= {
+            "PORT": str(self.port),
+            "DATABASE_URL": "",
+            "SHELFMARK_DATA_DIR": str(self.data_dir),
+            "STATIC_ROOT": str(work / "static"),
+            **(environment or {}),
+        }
+        self.log_path = work / "serve.log"
+
+    def __enter__(self) -> ProductionServer:
+        self._log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            ["bash", "scripts/serve", "--production"],  # noqa: S607
+            cwd=ROOT,
+            env=self.environment,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_until_healthy(self.process, self.url, PRODUCTION_STARTUP_SECONDS)
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.terminate()  # SIGTERM: the script stops gunicorn and the worker
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._log.close()
+
+    def manage(self, *arguments: str) -> subprocess.CompletedProcess[str]:
+        """A management command in production mode on this server's data and key."""
+        environment = {
+            **self.environment,
+            "DJANGO_SETTINGS_MODULE": "shelfmark.settings",
+            "DEBUG": "false",
+            "SECRET_KEY_FILE": str(self.data_dir / "secret-key"),
+            "ALLOWED_HOSTS": "localhost",
+        }
+        return subprocess.run(  # noqa: S603 - this interpreter, our own commands
+            [sys.executable, "manage.py", *arguments],
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
