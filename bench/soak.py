@@ -1,6 +1,6 @@
 """A soak test: the production server under a mixed load for a set time, then its promises
-checked (README, "Operations"). ``scripts/soak`` (python -m bench.soak) runs it; CI for 2 minutes, ``scripts/soak
---minutes 60`` for an hour.
+checked (README, "Operations"). ``scripts/soak`` runs it (``python -m bench.soak``); CI for 2
+minutes, ``scripts/soak --minutes 60`` for an hour.
 
 It starts ``./scripts/serve --production`` on PostgreSQL (DATABASE_URL) on a free loopback
 port, with the demo catalog and circulation and a staff token, and drives it from threads:
