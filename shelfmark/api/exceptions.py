@@ -117,6 +117,27 @@ def api_server_error(request: HttpRequest) -> JsonResponse:
     )
 
 
+def api_unavailable(request: HttpRequest, *, storage_full: bool) -> JsonResponse:
+    """A 503 (shelfmark.outages): something the server depends on is away for a moment, or its
+    storage is full. What exactly stays in the log."""
+    if storage_full:
+        body = error_body(
+            503,
+            "storage_full",
+            _(
+                "The server has no room to store this just now; it has been logged. Try again "
+                "later."
+            ),
+        )
+    else:
+        body = error_body(
+            503,
+            "unavailable",
+            _("The service is unavailable for a moment; try again in a few seconds."),
+        )
+    return JsonResponse(body, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+
+
 def api_bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     """Django's 400s under /api/ (a SuspiciousOperation before or outside DRF's handling): the
     body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413, a Host header not in ALLOWED_HOSTS a 400."""
