@@ -15,7 +15,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Now
+from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -536,7 +537,10 @@ class NoticeStatus(models.TextChoices):
 class Notice(models.Model):
     """One notice to one patron about one loan or hold: the log that makes each notice go out
     once. A row is claimed (inserted as ``sending``) before the email is sent, so the unique
-    constraints below decide which of several concurrent runs sends it; the others skip it.
+    constraints below decide which of several concurrent runs sends it; the others skip it. A
+    claim lasts ``NOTICE_SEND_LEASE_SECONDS`` from ``claimed_at``: a row still ``sending`` after
+    that was left by a run that stopped, and the next run claims it again
+    (circulation.services.notices).
 
     A loan's notices are per due date: a renewed loan can be due soon (and overdue) again. A
     hold's are per pickup date: a hold whose copy was lent to someone else (an override at the
@@ -564,6 +568,16 @@ class Notice(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True, help_text=_("Why the last attempt failed."))
     created_at = models.DateTimeField(auto_now_add=True)
+    # The database's default is for rows written by code that does not know the field (a deploy's
+    # old processes); ours always gives the time, by the same clock as the lease's cutoff.
+    claimed_at = models.DateTimeField(
+        default=timezone.now,
+        db_default=Now(),
+        help_text=_(
+            "When a run last took it to send. One still sending long after this was left by a run "
+            "that stopped, and the next run sends it."
+        ),
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -175,6 +175,11 @@ if env.str("DATABASE_URL", default=""):
         )
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # A database host that drops packets instead of refusing them would otherwise hold a
+        # worker until gunicorn stops it (libpq waits forever): give up after 5 s and answer 503
+        # (shelfmark/outages.py). ?connect_timeout=N in DATABASE_URL wins.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 else:
     # The database and the saved admin password are for this user's eyes only: the folder is
     # 0700, and so is the quick start's own ./data when an older version made it world-readable
@@ -348,6 +353,16 @@ if not (
     raise ImproperlyConfigured(
         "NOTICE_DUE_SOON_DAYS must be 0 to 60, NOTICE_OVERDUE_REMINDERS 0 to 3 and "
         "NOTICE_OVERDUE_INTERVAL_DAYS 1 to 90 (defaults: 2, 3 and 7)."
+    )
+# A run claims each notice before emailing it; a notice still claimed ("sending") this many seconds
+# later was left by a run that stopped (killed mid-send), and the next run sends it. Longer than
+# one email can take: EMAIL_TIMEOUT bounds each wait on the mail server, and a send has several.
+NOTICE_SEND_LEASE_SECONDS = env.int("NOTICE_SEND_LEASE_SECONDS", default=300)
+if NOTICE_SEND_LEASE_SECONDS <= EMAIL_TIMEOUT:
+    raise ImproperlyConfigured(
+        f"NOTICE_SEND_LEASE_SECONDS must be longer than EMAIL_TIMEOUT ({EMAIL_TIMEOUT} s), and "
+        "comfortably so: a run sending a notice for longer than this may find that another run "
+        "sent it too (default: 300)."
     )
 
 # --- Scheduled and background work -------------------------------------------------------------

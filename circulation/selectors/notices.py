@@ -10,7 +10,9 @@
 
 A notice is due once per loan and due date (a renewal gives a loan a new one), or per hold and
 pickup date (a hold sent back to the queue and ready again is news again). One
-already logged is not due again, unless its email failed and it has attempts left.
+already logged is not due again, unless it has attempts left and its email failed, or the run
+that claimed it stopped before saying how it went (still ``sending`` after the lease,
+``NOTICE_SEND_LEASE_SECONDS``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -59,9 +62,35 @@ class DueNotice:
         return self.hold.book.title
 
 
-def retryable() -> Q:
-    """A logged notice that may be sent again: its email failed, with attempts left."""
+def lease_cutoff(now: datetime.datetime | None = None) -> datetime.datetime:
+    """A notice claimed before this (``now`` less ``NOTICE_SEND_LEASE_SECONDS``) and still
+    ``sending`` was abandoned: the run that claimed it stopped before it could say how the email
+    went."""
+    return (now or timezone.now()) - datetime.timedelta(seconds=settings.NOTICE_SEND_LEASE_SECONDS)
+
+
+def failed_with_attempts_left() -> Q:
+    """A logged notice whose email failed, with attempts left."""
     return Q(status=NoticeStatus.FAILED, attempts__lt=MAX_SEND_ATTEMPTS)
+
+
+def abandoned(cutoff: datetime.datetime) -> Q:
+    """A logged notice claimed before ``cutoff`` (``lease_cutoff``) and still ``sending``, with
+    attempts left: the run that claimed it stopped."""
+    return Q(status=NoticeStatus.SENDING, claimed_at__lt=cutoff, attempts__lt=MAX_SEND_ATTEMPTS)
+
+
+def retryable(cutoff: datetime.datetime) -> Q:
+    """A logged notice that may be sent again: failed or abandoned, with attempts left."""
+    return failed_with_attempts_left() | abandoned(cutoff)
+
+
+def _may_send_again(notice: Notice, cutoff: datetime.datetime) -> bool:
+    """``retryable`` for a notice in hand."""
+    return notice.attempts < MAX_SEND_ATTEMPTS and (
+        notice.status == NoticeStatus.FAILED
+        or (notice.status == NoticeStatus.SENDING and notice.claimed_at < cutoff)
+    )
 
 
 def _authors(path: str) -> Prefetch:
@@ -78,10 +107,10 @@ def _open_loans() -> QuerySet[Loan]:
     )
 
 
-def due_soon_notices(today: datetime.date, days: int) -> list[DueNotice]:
+def due_soon_notices(today: datetime.date, days: int, cutoff: datetime.datetime) -> list[DueNotice]:
     settled = Notice.objects.filter(
         loan=OuterRef("pk"), kind=NoticeKind.DUE_SOON, due_on=OuterRef("due_on")
-    ).exclude(retryable())
+    ).exclude(retryable(cutoff))
     loans = _open_loans().filter(
         due_on__gte=today, due_on__lte=today + datetime.timedelta(days=days)
     )
@@ -92,7 +121,9 @@ def due_soon_notices(today: datetime.date, days: int) -> list[DueNotice]:
     ]
 
 
-def overdue_notices(today: datetime.date, reminders: int, interval_days: int) -> list[DueNotice]:
+def overdue_notices(
+    today: datetime.date, reminders: int, interval_days: int, cutoff: datetime.datetime
+) -> list[DueNotice]:
     if reminders == 0:
         return []
     loans = list(_open_loans().filter(due_on__lt=today))
@@ -105,7 +136,7 @@ def overdue_notices(today: datetime.date, reminders: int, interval_days: int) ->
     due = []
     for loan in loans:
         sent = [n for n in logged.get(loan.pk, []) if n.due_on == loan.due_on]
-        kind = _next_reminder(loan, sent, today, reminders, interval)
+        kind = _next_reminder(loan, sent, today, reminders, interval, cutoff)
         if kind is not None:
             due.append(DueNotice(kind=kind, patron=loan.patron, loan=loan))
     return due
@@ -117,12 +148,13 @@ def _next_reminder(
     today: datetime.date,
     reminders: int,
     interval: datetime.timedelta,
+    cutoff: datetime.datetime,
 ) -> NoticeKind | None:
     """The reminder ``loan`` is due today, if any; ``sent`` are its overdue notices so far (for
     its current due date), in order."""
     if sent:
         last = sent[-1]
-        if last.status == NoticeStatus.FAILED and last.attempts < MAX_SEND_ATTEMPTS:
+        if _may_send_again(last, cutoff):
             return NoticeKind(last.kind)  # try that one again
         number = OVERDUE_NOTICES.index(NoticeKind(last.kind)) + 2
         if last.notice_date > today - interval:
@@ -136,10 +168,10 @@ def _next_reminder(
     return OVERDUE_NOTICES[number - 1]
 
 
-def hold_ready_notices(today: datetime.date) -> list[DueNotice]:
+def hold_ready_notices(today: datetime.date, cutoff: datetime.datetime) -> list[DueNotice]:
     settled = Notice.objects.filter(
         hold=OuterRef("pk"), kind=NoticeKind.HOLD_READY, due_on=OuterRef("pickup_by")
-    ).exclude(retryable())
+    ).exclude(retryable(cutoff))
     holds = (
         Hold.objects.filter(status=HoldStatus.READY, pickup_by__gte=today)
         .filter(~Exists(settled))
@@ -151,11 +183,18 @@ def hold_ready_notices(today: datetime.date) -> list[DueNotice]:
 
 
 def notices_due(
-    today: datetime.date, *, due_soon_days: int, overdue_reminders: int, overdue_interval_days: int
+    today: datetime.date,
+    *,
+    due_soon_days: int,
+    overdue_reminders: int,
+    overdue_interval_days: int,
+    cutoff: datetime.datetime | None = None,
 ) -> list[DueNotice]:
-    """Every notice due on ``today``: due soon, overdue reminders, holds ready."""
+    """Every notice due on ``today``: due soon, overdue reminders, holds ready; with those
+    abandoned before ``cutoff`` (default: ``lease_cutoff()``, now less the lease) again."""
+    cutoff = cutoff or lease_cutoff()
     return [
-        *due_soon_notices(today, due_soon_days),
-        *overdue_notices(today, overdue_reminders, overdue_interval_days),
-        *hold_ready_notices(today),
+        *due_soon_notices(today, due_soon_days, cutoff),
+        *overdue_notices(today, overdue_reminders, overdue_interval_days, cutoff),
+        *hold_ready_notices(today, cutoff),
     ]

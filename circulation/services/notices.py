@@ -1,11 +1,21 @@
 """Sending notices, each exactly once, and editing their templates.
 
 Exactly once: a notice is first claimed by inserting its row in the log (``Notice``, status
-``sending``) in a transaction of its own, and only the run whose insert commits sends the email;
-another run, concurrent or later, meets the unique constraint and skips it. The row then says
-``sent``, or ``failed`` with the error (tried again on the next runs, ``MAX_SEND_ATTEMPTS`` in
-all). A process killed between the claim and the email leaves ``sending``: that notice is not
-sent again, so a patron may miss one notice but never gets two.
+``sending``, ``claimed_at`` now) in a transaction of its own, and only the run whose insert
+commits sends the email; another run, concurrent or later, meets the unique constraint and skips
+it. The row then says ``sent``, or ``failed`` with the error (tried again on the next runs,
+``MAX_SEND_ATTEMPTS`` in all).
+
+A claim is a lease of ``NOTICE_SEND_LEASE_SECONDS``: a process killed between the claim and the
+row's ``sent`` leaves ``sending``, and once the lease has run out the next run claims the notice
+again (a conditional UPDATE that one run wins, counted as an attempt) and sends it. The lease is
+longer than a send can take (``EMAIL_TIMEOUT`` bounds each wait on the mail server); a run whose
+send outlasted it anyway writes nothing over the run that took the notice over, and says so. So a
+notice is neither lost nor, but for one window, sent twice: a process killed after the mail server
+accepted the email and before the row said ``sent`` leaves a notice that is sent again. That
+second email carries the first's Message-ID (``notice_message_id``, the same for every attempt),
+so mail programs and servers that drop a message whose Message-ID they have seen show it once;
+others show it twice.
 
 Run it outside any transaction (the commands and tasks do): each claim must commit before its
 email goes.
@@ -15,11 +25,14 @@ from __future__ import annotations
 
 import datetime
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.core.mail.utils import DNS_NAME
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
@@ -33,7 +46,13 @@ from circulation.notices import (
     render_notice,
     template_problems,
 )
-from circulation.selectors.notices import DueNotice, notices_due, retryable
+from circulation.selectors.notices import (
+    DueNotice,
+    abandoned,
+    failed_with_attempts_left,
+    lease_cutoff,
+    notices_due,
+)
 from shelfmark import languages
 from shelfmark.errors import InvalidInput
 from shelfmark.transactions import lock_row, service_transaction
@@ -52,6 +71,7 @@ class NoticeRun:
     no_email: list[Notice] = field(default_factory=list)
     failed: list[Notice] = field(default_factory=list)
     taken: int = 0  # claimed by another run at the same moment
+    recovered: int = 0  # of the sent: left sending by a run that stopped, claimed again
     warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -62,6 +82,7 @@ class NoticeRun:
             "no_email": [_describe(n) for n in self.no_email],
             "failed": [f"{_describe(n)}: {n.error}" for n in self.failed],
             "taken_by_another_run": self.taken,
+            "sent_after_a_stopped_run": self.recovered,
             "warnings": self.warnings,
         }
 
@@ -82,6 +103,11 @@ class NoticeRun:
         ]
         lines += [f"  no email address: {_describe(n)}" for n in self.no_email]
         lines += [f"  failed: {_describe(n)}: {n.error}" for n in self.failed]
+        if self.recovered:
+            lines.append(
+                f"  {self.recovered} of those sent had been left by a run that stopped while "
+                "sending them."
+            )
         if self.taken:
             lines.append(f"  {self.taken} sent by another run at the same moment.")
         lines += [f"  warning: {warning}" for warning in self.warnings]
@@ -132,14 +158,33 @@ def notices_send(*, today: datetime.date | None = None) -> NoticeRun:
                 assert item.hold is not None  # a notice is about a loan or a hold
                 context = hold_context(item.hold, today)
             rendered = render_notice(subject, body, context)
-        notice = notice_claim(due=item, today=today, rendered=rendered)
-        if notice is None:
+        claim = notice_claim(due=item, today=today, rendered=rendered)
+        if claim is None:
             run.taken += 1
-        elif notice.status == NoticeStatus.NO_EMAIL:
+            continue
+        notice = claim.notice
+        if notice.status == NoticeStatus.NO_EMAIL:
             run.no_email.append(notice)
+            continue
+        kept = _deliver(notice)
+        if notice.status == NoticeStatus.SENT:
+            run.sent.append(notice)
+            run.recovered += claim.abandoned
         else:
-            _deliver(notice)
-            (run.sent if notice.status == NoticeStatus.SENT else run.failed).append(notice)
+            run.failed.append(notice)
+        if not kept:
+            warning = (
+                f"{_describe(notice)}: sending it took longer than NOTICE_SEND_LEASE_SECONDS "
+                f"({settings.NOTICE_SEND_LEASE_SECONDS} s), and another run claimed it meanwhile"
+                + (
+                    "; the patron may get it twice (with one Message-ID)"
+                    if notice.status == NoticeStatus.SENT
+                    else ""
+                )
+                + ". Make the lease longer, or find what slows the mail server."
+            )
+            logger.warning("%s", warning)
+            run.warnings.append(warning)
     return run
 
 
@@ -170,12 +215,21 @@ class _Wordings:
         return self.checked[kind, language]
 
 
+@dataclass(frozen=True)
+class NoticeClaim:
+    """A notice this run claimed, to send or to log as not sendable."""
+
+    notice: Notice
+    abandoned: bool = False  # claimed again from a run that stopped while sending it
+
+
 @service_transaction
 def notice_claim(
     *, due: DueNotice, today: datetime.date, rendered: RenderedNotice
-) -> Notice | None:
-    """Log ``due`` as being sent (or as not sendable, without an email address) and return it;
-    None when it is logged already (by another run) and not to be tried again."""
+) -> NoticeClaim | None:
+    """Log ``due`` as being sent (or as not sendable, without an email address) and return the
+    claim; None when it is logged already (by another run) and not to be tried again."""
+    now = timezone.now()
     email = due.patron.email.strip()
     key: dict[str, Any] = (
         {"kind": due.kind, "loan": due.loan, "due_on": due.due_on}
@@ -190,38 +244,73 @@ def notice_claim(
         "notice_date": today,
         "status": NoticeStatus.SENDING if email else NoticeStatus.NO_EMAIL,
         "error": "",
+        "claimed_at": now,
     }
     try:
         with transaction.atomic():
-            return Notice.objects.create(**key, **values, attempts=1 if email else 0)
+            return NoticeClaim(Notice.objects.create(**key, **values, attempts=1 if email else 0))
     except IntegrityError:
         if not Notice.objects.filter(**key).exists():
             raise  # not the unique constraints: a bug to see, not a notice to skip
-    # Logged already. A failed one with attempts left goes to whichever run claims it first:
-    # concurrent UPDATEs of one row queue, and the later ones no longer match.
-    claimed = (
-        Notice.objects.filter(**key)
-        .filter(retryable())
-        .update(**values, attempts=F("attempts") + (1 if email else 0))
-    )
-    if not claimed:
+    # Logged already. A failed one with attempts left, or one still sending after the lease (its
+    # run stopped), goes to whichever run claims it first: concurrent UPDATEs of one row queue,
+    # and the later ones no longer match (the first made it sending, claimed now).
+    logged = Notice.objects.filter(**key)
+    claim = {**values, "attempts": F("attempts") + (1 if email else 0)}
+    if logged.filter(failed_with_attempts_left()).update(**claim):
+        was_abandoned = False
+    elif logged.filter(abandoned(lease_cutoff(now))).update(**claim):
+        was_abandoned = True
+    else:
         return None
-    return Notice.objects.select_related("patron", "loan__copy__book", "hold__book").get(**key)
+    notice = Notice.objects.select_related("patron", "loan__copy__book", "hold__book").get(**key)
+    return NoticeClaim(notice, abandoned=was_abandoned)
 
 
-def _deliver(notice: Notice) -> None:
-    message = EmailMessage(subject=notice.subject, body=notice.body, to=[notice.email])
+def _deliver(notice: Notice) -> bool:
+    """Email ``notice`` and log how it went. False when the log was no longer this run's to
+    write: the send outlasted the lease, and another run claimed the notice meanwhile."""
+    message = EmailMessage(
+        subject=notice.subject,
+        body=notice.body,
+        to=[notice.email],
+        headers={"Message-ID": notice_message_id(notice)},
+    )
+    outcome: dict[str, Any]
     try:
         message.send()
     except Exception as error:  # the mail server's refusal or absence: logged, tried again
         logger.warning("Notice %s to %s failed: %s", notice.pk, notice.email, error)
-        notice.status = NoticeStatus.FAILED
-        notice.error = f"{type(error).__name__}: {error}"[:1000]
-        Notice.objects.filter(pk=notice.pk).update(status=notice.status, error=notice.error)
+        outcome = {
+            "status": NoticeStatus.FAILED,
+            "error": f"{type(error).__name__}: {error}"[:1000],
+        }
     else:
-        notice.status = NoticeStatus.SENT
-        notice.sent_at = timezone.now()
-        Notice.objects.filter(pk=notice.pk).update(status=notice.status, sent_at=notice.sent_at)
+        outcome = {"status": NoticeStatus.SENT, "sent_at": timezone.now()}
+    for name, value in outcome.items():
+        setattr(notice, name, value)
+    ours = Notice.objects.filter(
+        pk=notice.pk, status=NoticeStatus.SENDING, claimed_at=notice.claimed_at
+    )
+    return ours.update(**outcome) == 1
+
+
+# A host name as an email address's domain may hold it (RFC 5322's dot-atom, as host names
+# spell it); an IPv6 address, say, does not.
+_MESSAGE_ID_DOMAIN = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*")
+
+
+def notice_message_id(notice: Notice) -> str:
+    """The Message-ID of ``notice``'s email, the same for every attempt to send it: from its id
+    and the time it was first logged, at the site's host (``SITE_URL``; else this machine's name,
+    as Django's own Message-IDs). A mail program or server that drops a message whose Message-ID
+    it has seen shows a notice sent twice (a run killed after the mail server took it) once."""
+    try:
+        host = (urlsplit(settings.SITE_URL).hostname or "").rstrip(".").encode("idna").decode()
+    except UnicodeError:
+        host = ""
+    domain = host if _MESSAGE_ID_DOMAIN.fullmatch(host) else str(DNS_NAME)
+    return f"<notice-{notice.pk}.{int(notice.created_at.timestamp())}@{domain}>"
 
 
 # --- Templates ------------------------------------------------------------------------------------

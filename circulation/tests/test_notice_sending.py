@@ -291,16 +291,6 @@ def test_a_failed_email_is_sent_on_the_next_run(patron):
     assert (notice.status, notice.attempts, notice.error) == (NoticeStatus.SENT, 2, "")
 
 
-def test_a_notice_left_sending_by_a_crash_is_not_sent_again(patron):
-    lend(patron, on=TODAY - days(19))
-    with mock.patch("circulation.services.notices._deliver"):  # killed before the email
-        notices_send(today=TODAY)
-    assert Notice.objects.get().status == NoticeStatus.SENDING
-
-    assert notices_send(today=TODAY).sent == []
-    assert mail.outbox == []
-
-
 # --- Templates in use ------------------------------------------------------------------------
 
 
