@@ -32,6 +32,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -85,8 +86,8 @@ def soak(server: Server, arguments: argparse.Namespace, database_url: str) -> in
     token = server.manage_output("create_api_token", "admin", "--name", "soak").split()[-1]
     staff = {"Authorization": f"Token {token}"}
     with httpx.Client(base_url=server.url, timeout=30, headers=staff) as http:
-        copies = _all(http, "/api/v1/copies/", status="available")
-        patrons = _all(http, "/api/v1/patrons/")
+        copies = all_pages(http, "/api/v1/copies/", status="available")
+        patrons = all_pages(http, "/api/v1/patrons/")
         books = [copy["book"] for copy in copies]
     cards = [patron["card_number"] for patron in patrons if not patron.get("blocked")]
     patron_ids = [patron["id"] for patron in patrons]
@@ -197,6 +198,13 @@ def soak(server: Server, arguments: argparse.Namespace, database_url: str) -> in
 
 def invariants(database_url: str) -> list[str]:
     """What must hold after any load, read from the database itself."""
+    with psycopg.connect(database_url) as database:
+        return broken_invariants(lambda query: database.execute(query).fetchall())
+
+
+def broken_invariants(rows_of: Callable[[str], Sequence[Any]]) -> list[str]:
+    """Each invariant that does not hold, with a few of the rows that break it; ``rows_of`` runs
+    a query on the database under test (psycopg here, psql in a container for bench.faults)."""
     checks = {
         "a copy with two open loans": """
             SELECT copy_id FROM circulation_loan WHERE checked_in_at IS NULL
@@ -230,11 +238,10 @@ def invariants(database_url: str) -> list[str]:
             WHERE status IN ('waiting', 'ready') GROUP BY patron_id, book_id HAVING count(*) > 1""",
     }
     broken = []
-    with psycopg.connect(database_url) as database:
-        for what, query in checks.items():
-            rows = database.execute(query).fetchall()
-            if rows:
-                broken.append(f"{what}: {rows[:5]}")
+    for what, query in checks.items():
+        rows = rows_of(query)
+        if rows:
+            broken.append(f"{what}: {list(rows)[:5]}")
     return broken
 
 
@@ -270,7 +277,7 @@ def _call(
     return response
 
 
-def _all(http: httpx.Client, path: str, **params: str) -> list[dict[str, Any]]:
+def all_pages(http: httpx.Client, path: str, **params: str) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     url: str | None = path
     # The next page's link carries its query; params, even empty ones, would replace it.
