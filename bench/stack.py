@@ -28,6 +28,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 PASSED_THROUGH = ("PATH", "HOME", "TMPDIR", "DOCKER_HOST", "DOCKER_CONFIG", "DOCKER_BUILDKIT")
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+RUN_PAGE = re.compile(r"/staff/imports/(\d+)/")
 
 
 class StackError(RuntimeError):
@@ -245,9 +246,10 @@ class Visitor:
 def import_run_id(answer: httpx.Response) -> int:
     """The run an import page's form redirected to."""
     location = answer.headers.get("location", "")
-    if answer.status_code != 302 or "/staff/imports/" not in location:
+    run = RUN_PAGE.fullmatch(location)
+    if answer.status_code != 302 or run is None:
         raise AssertionError(f"{answer.status_code} {location} {answer.text[:300]}")
-    return int(location.rstrip("/").rsplit("/", 1)[1])
+    return int(run.group(1))
 
 
 def new_password() -> str:
