@@ -11,7 +11,10 @@ What goes, measured on the image (uncompressed layer sizes; the Dockerfile has t
 2. source maps and the unminified twins of minified files in STATIC_ROOT: 9.9 MB;
 3. the apps' static folders: 13 MB in the virtualenv, 0.4 MB in /app;
 4. translations of languages the site does not offer: 7.4 MB;
-5. Pillow's modules for what the app never does with an image: 9.2 MB.
+5. Pillow's Tk module (the Dockerfile now builds Pillow without the libraries the app never
+   uses; when the wheel's bundled ones were deleted here, its unused codecs were 9.2 MB);
+6. python-stdnum's data files for numbers other than ISBNs: 2.3 MB;
+7. reportlab's fonts other than Bitstream Vera: 1.6 MB.
 """
 
 import importlib
@@ -82,22 +85,41 @@ for locale in SITE_PACKAGES.glob("**/locale"):
             shutil.rmtree(language)
 
 # 5. Pillow is here to read the header of a cover image and verify the file: JPEG, PNG, GIF and
-#    WebP (catalog.rules.clean_cover, interchange.openlibrary.covers). The wheel also brings
-#    AVIF (libavif alone is 5 MB), text drawing (FreeType, HarfBuzz, Brotli, libpng), colour
-#    management (Little CMS) and Tk: the app uses none of them, and Pillow without them is a
-#    normal Pillow (PIL.features reports them missing; an AVIF cover is refused as "not an image
-#    file" rather than "not JPEG, PNG, GIF or WebP"). _imaging needs JPEG, JPEG 2000, TIFF and
-#    XCB's libraries, which stay.
-for pattern in (
-    *("PIL/_avif.*.so", "PIL/_imagingft.*.so", "PIL/_imagingcms.*.so", "PIL/_imagingtk.*.so"),
-    *("pillow.libs/libavif-*", "pillow.libs/libfreetype-*", "pillow.libs/libharfbuzz-*"),
-    *("pillow.libs/libbrotli*", "pillow.libs/libpng16-*", "pillow.libs/liblcms2-*"),
-):
-    for path in SITE_PACKAGES.glob(pattern):
+#    WebP (catalog.rules.clean_cover, interchange.openlibrary.covers). The Dockerfile builds it
+#    from its sdist against Debian's libjpeg and libwebp (and zlib), without AVIF, text drawing
+#    (FreeType, HarfBuzz), colour management (Little CMS), JPEG 2000, TIFF, XCB or libimagequant:
+#    the app uses none of them, and Pillow without them is a normal Pillow (PIL.features reports
+#    them missing; an AVIF cover is refused as "not an image file" rather than "not JPEG, PNG,
+#    GIF or WebP"). Its Tk module, built whatever the libraries, goes too: there is no Tk here.
+for path in SITE_PACKAGES.glob("PIL/_imagingtk.*.so"):
+    path.unlink()
+
+# 6. python-stdnum checks ISBNs (catalog/isbn.py, the only module that imports it: stdnum.isbn,
+#    which uses stdnum.ean, stdnum.util and stdnum.exceptions) and hyphenates them from
+#    isbn.dat (stdnum.numdb). Its other data files (network and telephone prefixes, postcodes,
+#    bank codes, industry classifications: 2.3 MB, oui.dat alone 1.2 MB) serve number formats the
+#    app never checks. A module that reads one of them fails with FileNotFoundError, loudly.
+STDNUM_DATA_READ = {"isbn.dat"}
+for path in (SITE_PACKAGES / "stdnum").glob("**/*.dat"):
+    if path.relative_to(SITE_PACKAGES / "stdnum").as_posix() not in STDNUM_DATA_READ:
+        path.unlink()
+
+# 7. reportlab draws the labels (labels/pdf.py) with Bitstream Vera (Vera.ttf, VeraBd.ttf, or the
+#    font file in settings.LABEL_FONT_FILE), the barcodes' text with Helvetica, one of the
+#    standard PDF fonts that needs no file (their metrics are in reportlab.pdfbase._fontdata).
+#    The Type 1 fonts (.pfb, .afm: the standard fonts' outlines, for rendering to bitmaps and
+#    for embedding, which labels never do), DarkGarden (a FontForge source and its font) and
+#    HarfBuzz's test font are never opened. The Vera family stays whole, with its licence.
+REPORTLAB_FONTS_KEPT = {"bitstream-vera-license.txt", "00readme.txt"}
+for path in (SITE_PACKAGES / "reportlab" / "fonts").iterdir():
+    if not (path.name.startswith("Vera") or path.name in REPORTLAB_FONTS_KEPT):
         path.unlink()
 
 # Checks: every compiled module left in the virtualenv imports (the Dockerfile strips their debug
-# symbols), and a cover of each accepted format passes the app's own rule.
+# symbols), psycopg uses its C implementation (psycopg-c, built against Debian's libpq), a cover
+# of each accepted format passes the app's own rule, an ISBN is hyphenated (isbn.dat), labels of
+# each kind and symbology draw with the fonts left, and the time zones resolve from Debian's
+# zone database (the Dockerfile installs no tzdata package).
 for library in sorted(SITE_PACKAGES.glob("**/*.so")):
     module = library.relative_to(SITE_PACKAGES).with_suffix("").with_suffix("")
     importlib.import_module(".".join(module.parts))
@@ -112,3 +134,40 @@ for image_format in COVER_FORMATS:
     cover = clean_cover(data.getvalue())
     if (cover.extension, cover.width, cover.height) != (COVER_FORMATS[image_format][0], 8, 12):
         sys.exit(f"Pillow read a {image_format} cover wrong: {cover}")
+
+import psycopg  # noqa: E402
+
+if psycopg.pq.__impl__ != "c":
+    sys.exit(f"psycopg uses its {psycopg.pq.__impl__} implementation, not the C one (psycopg-c)")
+
+from PIL import features  # noqa: E402
+
+missing = [name for name in ("jpg", "zlib", "webp") if not features.check(name)]
+if missing:
+    sys.exit(f"Pillow was built without {', '.join(missing)}")
+
+from catalog.isbn import format_isbn  # noqa: E402
+
+if format_isbn("9780141439518") != "978-0-14-143951-8":
+    sys.exit(f"stdnum hyphenated an ISBN wrong: {format_isbn('9780141439518')}")
+
+from labels.kinds import LabelCopy, LabelKind, Symbology  # noqa: E402
+from labels.layouts import layout_named, layout_names  # noqa: E402
+from labels.pdf import labels_pdf  # noqa: E402
+
+label = LabelCopy(barcode="31234000012345", call_number="823.8 DIC", title="Große Erwartungen")
+for kind in LabelKind:
+    for symbology in Symbology:
+        pdf = labels_pdf(
+            [label], layout=layout_named(layout_names()[0]), kind=kind, symbology=symbology
+        )
+        if not pdf.startswith(b"%PDF-"):
+            sys.exit(f"reportlab drew no PDF for a {kind} label in {symbology}")
+
+import zoneinfo  # noqa: E402
+from importlib.util import find_spec  # noqa: E402
+
+if find_spec("tzdata") is not None:
+    sys.exit("The tzdata package is installed: the image reads Debian's zone database.")
+for zone in (settings.TIME_ZONE, "Europe/Berlin", "America/New_York", "Pacific/Auckland"):
+    zoneinfo.ZoneInfo(zone)  # ZoneInfoNotFoundError without /usr/share/zoneinfo
