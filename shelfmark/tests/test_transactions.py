@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from unittest import mock
 
 import pytest
@@ -80,9 +81,14 @@ def test_other_database_errors_are_not_retried():
 def test_a_real_deadlock_is_retried_until_both_writes_succeed():
     first = Author.objects.create(name="First")
     second = Author.objects.create(name="Second")
-    import threading
-
+    # Each holds one row, then asks for the other: PostgreSQL aborts one of the two (the loser),
+    # whose service transaction then runs again from the start.
     both_hold_one = threading.Barrier(2)
+    # The loser's second try starts once the other write has committed. Released at once, it
+    # could take back the row its abort had just freed before the winner (waiting for that row)
+    # was scheduled again to take it, which a busy machine makes likely: a second deadlock,
+    # with either of them its victim.
+    one_committed = threading.Event()
 
     def locker(one: Author, other: Author) -> str:
         tries = 0
@@ -91,13 +97,17 @@ def test_a_real_deadlock_is_retried_until_both_writes_succeed():
         def write() -> str:
             nonlocal tries
             tries += 1
+            if tries > 1:
+                assert one_committed.wait(timeout=30), "the other write never committed"
             lock_row(Author, one.pk)
             if tries == 1:
-                both_hold_one.wait(timeout=10)  # each holds one row, then asks for the other
+                both_hold_one.wait(timeout=10)
             lock_row(Author, other.pk)
             return f"done after {tries}"
 
-        return write()
+        done = write()
+        one_committed.set()
+        return done
 
     outcomes = race(lambda: locker(first, second), lambda: locker(second, first))
 
