@@ -4,13 +4,9 @@ a Sentry server (a local stand-in speaking its protocol)."""
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
-import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from io import StringIO
 
 import httpx
@@ -22,6 +18,7 @@ from django.utils.module_loading import import_string
 from catalog.tests.factories import BookFactory
 from shelfmark import health
 from shelfmark.logs import RequestIdFilter, logging_config
+from shelfmark.testing.sentry import sentry_stand_in
 from shelfmark.testing.servers import gunicorn
 
 pytestmark = pytest.mark.django_db
@@ -167,46 +164,13 @@ def test_readyz_checks_the_database_migrations_and_redis(client, settings, monke
     assert (answer.status_code, answer.json()["migrations"]) == (503, "pending")
 
 
-class _SentryStandIn(BaseHTTPRequestHandler):
-    """Takes Sentry's envelopes (POST /api/<project>/envelope/) as a Sentry server would."""
-
-    received: list[bytes] = []
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        if self.headers.get("Content-Encoding") == "gzip":
-            body = gzip.decompress(body)
-        type(self).received.append(body)
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 def test_an_unhandled_error_is_reported_to_sentry(client):
-    import sentry_sdk
-
-    from shelfmark.sentry import start_sentry
-
-    server = HTTPServer(("127.0.0.1", 0), _SentryStandIn)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    _SentryStandIn.received.clear()
-    try:
-        start_sentry(f"http://public@127.0.0.1:{server.server_port}/1", environment="test")
+    with sentry_stand_in() as envelopes:
         with override_settings(DEBUG_PROPAGATE_EXCEPTIONS=False):
             client.raise_request_exception = False
             response = _request_that_fails(client)
         assert response.status_code == 500
-        sentry_sdk.flush(timeout=10)
-        deadline = time.monotonic() + 10
-        while not _SentryStandIn.received and time.monotonic() < deadline:
-            time.sleep(0.05)
-    finally:
-        sentry_sdk.get_client().close(timeout=2)
-        sentry_sdk.init()  # no DSN: off again
-        server.shutdown()
-    envelope = b"\n".join(_SentryStandIn.received).decode()
+        envelope = envelopes()
     assert "ZeroDivisionError" in envelope
     assert response["X-Request-ID"] in envelope  # the tag: the log line and the report meet
 

@@ -20,10 +20,8 @@ import shutil
 import socket
 import sqlite3
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
-from http.server import HTTPServer
 from pathlib import Path
 from unittest import mock
 
@@ -54,8 +52,8 @@ from catalog.tests.factories import BookFactory
 from interchange.models import ImportRun
 from shelfmark import outages
 from shelfmark import urls as site_urls
+from shelfmark.testing.sentry import sentry_stand_in
 from shelfmark.tests.test_csp import SITE_POLICY, assert_no_inline_code, policy
-from shelfmark.tests.test_observability import _SentryStandIn
 
 GOODREADS = (
     Path(__file__).resolve().parents[2] / "interchange/tests/data/goodreads_library_export.csv"
@@ -283,27 +281,11 @@ def test_a_page_is_the_sites_503_while_the_database_is_away(browser, caplog):
 
 @pytest.mark.django_db
 def test_an_outage_still_reaches_sentry(browser):
-    import sentry_sdk
-
-    from shelfmark.sentry import start_sentry
-
-    server = HTTPServer(("127.0.0.1", 0), _SentryStandIn)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    _SentryStandIn.received.clear()
-    try:
-        start_sentry(f"http://public@127.0.0.1:{server.server_port}/1", environment="test")
+    with sentry_stand_in() as envelopes:
         with database_refusing_connections():
             response = browser.get(BOOKS)
-        sentry_sdk.flush(timeout=10)
-        deadline = time.monotonic() + 10
-        while not _SentryStandIn.received and time.monotonic() < deadline:
-            time.sleep(0.05)
-    finally:
-        sentry_sdk.get_client().close(timeout=2)
-        sentry_sdk.init()  # no DSN: off again
-        server.shutdown()
+        envelope = envelopes()
     assert response.status_code == 503
-    envelope = b"\n".join(_SentryStandIn.received).decode()
     assert "OperationalError" in envelope
     assert response["X-Request-ID"] in envelope
 
