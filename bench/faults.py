@@ -34,9 +34,8 @@ from typing import Any
 
 import httpx
 
-from bench.scaleout import Checks
 from bench.soak import all_pages, broken_invariants
-from bench.stack import ROOT, Stack, StackError, Visitor, new_password
+from bench.stack import ROOT, Checks, Stack, Visitor, new_password, run_stack_test
 
 RECOVERY_SECONDS = 10  # the promise: answering again this long after the part is back
 NOTICE_LEASE_SECONDS = 25  # NOTICE_SEND_LEASE_SECONDS in bench/compose.faults.yaml
@@ -134,11 +133,8 @@ def main() -> int:
         overrides=[ROOT / "bench" / "compose.faults.yaml"],
         profiles=["redis"],
     )
-    checks = Checks()
-    outages: list[Outage] = []
-    load: Load | None = None
-    threads: list[threading.Thread] = []
-    try:
+
+    def test(checks: Checks) -> None:
         seconds = stack.up()
         checks.check(
             True,
@@ -146,49 +142,47 @@ def main() -> int:
         )
         load = _prepare(stack, admin, password)
         threads = load.start()
-        time.sleep(5)
-        faults = (
-            ("PostgreSQL stopped for 3 s and started", _restart_database),
-            ("A web worker killed (SIGKILL)", _kill_web_worker),
-            ("Redis stopped for 5 s", _stop_redis),
-        )
-        for title, fault in faults:
-            print(f"\n==> {title}", flush=True)
-            outage = Outage(title, load.now())
-            fault(stack)
-            outage.ended = load.now()
-            outages.append(outage)
-            time.sleep(SETTLE_SECONDS)
-        checks.run("The media volume full", lambda: _media_full(stack, checks, admin, password))
-        checks.run(
-            "The task worker killed while sending notices",
-            lambda: _worker_killed_sending(stack, checks, load, admin),
-        )
-        checks.run(
-            "The task worker killed in an import",
-            lambda: _worker_killed_importing(stack, checks, admin, password),
-        )
-        load.stop.set()
-        for thread in threads:
-            thread.join()
+        try:
+            time.sleep(5)
+            outages = _outages(stack, load)
+            checks.run("The media volume full", lambda: _media_full(stack, checks, admin, password))
+            checks.run(
+                "The task worker killed while sending notices",
+                lambda: _worker_killed_sending(stack, checks, load, admin),
+            )
+            checks.run(
+                "The task worker killed in an import",
+                lambda: _worker_killed_importing(stack, checks, admin, password),
+            )
+        finally:
+            load.stop.set()
+            for thread in threads:
+                thread.join()
         _judge(checks, load, outages)
         broken = broken_invariants(stack.sql)
         checks.check(
             not broken, "circulation invariants hold afterwards" + "".join(f"; {b}" for b in broken)
         )
-    except (StackError, AssertionError, httpx.HTTPError) as error:
-        checks.check(False, str(error))
-    finally:
-        if load is not None:
-            load.stop.set()
-            for thread in threads:
-                thread.join()
-        if checks.failed:
-            print(stack.diagnostics()[-15000:])
-        stack.down()
-    print("\nfault figures: " + json.dumps(checks.figures))
-    print("faults: " + ("FAILED" if checks.failed else "passed"))
-    return 1 if checks.failed else 0
+
+    return run_stack_test("faults", stack, test)
+
+
+def _outages(stack: Stack, load: Load) -> list[Outage]:
+    """The outages of a part (a fault, then the part back and healthy), one after the other,
+    each with its window in the load's time."""
+    outages = []
+    for title, fault in (
+        ("PostgreSQL stopped for 3 s and started", _restart_database),
+        ("A web worker killed (SIGKILL)", _kill_web_worker),
+        ("Redis stopped for 5 s", _stop_redis),
+    ):
+        print(f"\n==> {title}", flush=True)
+        outage = Outage(title, load.now())
+        fault(stack)
+        outage.ended = load.now()
+        outages.append(outage)
+        time.sleep(SETTLE_SECONDS)
+    return outages
 
 
 def _prepare(stack: Stack, admin: str, password: str) -> Load:
@@ -359,9 +353,11 @@ def _worker_killed_importing(stack: Stack, checks: Checks, admin: str, password:
     with Visitor(stack.url) as visitor:
         assert visitor.sign_in(admin, password).status_code == 302
         preview = visitor.upload_import("cut-short.csv", csv)
-        _wait_run(stack, preview, lambda status, created: status == "done")
+        stack.wait_for_import_runs([preview])
         real = visitor.confirm_import(preview)
-    _wait_run(stack, real, lambda status, created: status == "running" and created >= 1000)
+    stack.wait_for_import_runs(
+        [real], lambda status, created: status == "running" and created >= 1000
+    )
     stack.docker("kill", "--signal", "KILL", stack.containers("worker")[0])
     ((_, status, created),) = stack.import_runs([real])
     books = int(stack.sql("SELECT count(*) FROM catalog_book WHERE title LIKE 'Cut short %'")[0][0])
@@ -372,17 +368,6 @@ def _worker_killed_importing(stack: Stack, checks: Checks, admin: str, password:
     )
     stack.up(build=False)
     checks.figures["import_cut_at"] = books
-
-
-def _wait_run(stack: Stack, run: int, done: Any, seconds: float = 180) -> None:
-    deadline = time.monotonic() + seconds
-    rows: list[tuple[int, str, int]] = []
-    while time.monotonic() < deadline:
-        rows = stack.import_runs([run])
-        if rows and done(rows[0][1], rows[0][2]):
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"import run {run}: {rows} after {seconds:.0f} s")
 
 
 # --- the verdict --------------------------------------------------------------------------------

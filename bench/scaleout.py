@@ -19,17 +19,14 @@ replica logs the ids it served (shelfmark.requests).
 
 from __future__ import annotations
 
-import json
 import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
-from typing import Any
 
 import httpx
 
-from bench.stack import Stack, StackError, Visitor, new_password, request_id
+from bench.stack import Checks, Stack, Visitor, new_password, request_id, run_stack_test
 
 WEB_REPLICAS = 3
 WORKERS = 2
@@ -38,26 +35,6 @@ LOGIN_LIMIT = 3  # failed sign-ins before the lockout (LOGIN_FAILURE_LIMIT)
 IMPORTS = 8
 LOAD_SECONDS = 20
 KILL_AFTER_SECONDS = 6
-
-
-class Checks:
-    """PASS/FAIL lines, as scripts/docker-smoke prints them; figures for the report."""
-
-    def __init__(self) -> None:
-        self.failed = 0
-        self.figures: dict[str, Any] = {}
-
-    def check(self, ok: bool, what: str) -> bool:
-        print(f"{'PASS' if ok else 'FAIL'}  {what}", flush=True)
-        self.failed += not ok
-        return ok
-
-    def run(self, title: str, step: Callable[[], None]) -> None:
-        print(f"\n==> {title}", flush=True)
-        try:
-            step()
-        except (AssertionError, StackError, httpx.HTTPError) as error:
-            self.check(False, f"{title}: {error}")
 
 
 def main() -> int:
@@ -72,8 +49,8 @@ def main() -> int:
         },
         profiles=["redis"],
     )
-    checks = Checks()
-    try:
+
+    def test(checks: Checks) -> None:
         seconds = stack.up({"web": WEB_REPLICAS, "worker": WORKERS})
         replicas = stack.containers("web")
         checks.check(
@@ -90,15 +67,8 @@ def main() -> int:
         checks.run("API rate limits across replicas", lambda: rate_limits(stack, checks))
         checks.run("Login throttles across replicas", lambda: login_throttle(stack, checks))
         checks.run("A web replica killed under load", lambda: replica_killed(stack, checks))
-    except (StackError, AssertionError, httpx.HTTPError) as error:
-        checks.check(False, str(error))
-    finally:
-        if checks.failed:
-            print(stack.diagnostics()[-12000:])
-        stack.down()
-    print("\nscale-out figures: " + json.dumps(checks.figures))
-    print("scale-out: " + ("FAILED" if checks.failed else "passed"))
-    return 1 if checks.failed else 0
+
+    return run_stack_test("scale-out", stack, test)
 
 
 def sessions(stack: Stack, checks: Checks, admin: str, password: str) -> None:
@@ -146,9 +116,9 @@ def jobs(stack: Stack, checks: Checks, admin: str, password: str) -> None:
             )
             for n, books in titles.items()
         ]
-        _wait_for_runs(stack, runs)
+        stack.wait_for_import_runs(runs)
         confirmed = [visitor.confirm_import(run) for run in runs]
-        _wait_for_runs(stack, confirmed)
+        stack.wait_for_import_runs(confirmed)
     tasks = stack.sql(
         "SELECT status, jsonb_array_length(worker_ids), worker_ids->>0 "
         "FROM django_tasks_database_dbtaskresult "
@@ -176,16 +146,6 @@ def jobs(stack: Stack, checks: Checks, admin: str, password: str) -> None:
         f"the imports' {wanted} books are in the catalog once each ({books} rows)",
     )
     checks.figures["tasks_per_worker"] = sorted(workers.values())
-
-
-def _wait_for_runs(stack: Stack, runs: list[int], seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        rows = stack.import_runs(runs)
-        if len(rows) == len(runs) and all(status == "done" for _, status, _ in rows):
-            return
-        time.sleep(1)
-    raise AssertionError(f"import runs not done after {seconds:.0f} s: {rows}")
 
 
 def rate_limits(stack: Stack, checks: Checks) -> None:

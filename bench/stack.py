@@ -14,12 +14,14 @@ import json
 import os
 import re
 import secrets
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -157,6 +159,23 @@ class Stack:
         )
         return [(int(run), status, int(created)) for run, status, created in rows]
 
+    def wait_for_import_runs(
+        self,
+        runs: Sequence[int],
+        until: Callable[[str, int], bool] = lambda status, created: status == "done",
+        *,
+        seconds: float = 180,
+    ) -> None:
+        """Polls the import runs until ``until(status, created)`` holds for each of them."""
+        deadline = time.monotonic() + seconds
+        rows: list[tuple[int, str, int]] = []
+        while time.monotonic() < deadline:
+            rows = self.import_runs(runs)
+            if len(rows) == len(runs) and all(until(status, made) for _, status, made in rows):
+                return
+            time.sleep(0.3)
+        raise AssertionError(f"import runs {list(runs)}: {rows} after {seconds:.0f} s")
+
     def diagnostics(self) -> str:
         return self.compose("ps", "-a", check=False) + self.compose(
             "logs", "--no-color", "--tail", "40", check=False
@@ -180,6 +199,46 @@ class Stack:
             if record.get("request_id") in wanted and "status" in record:
                 found[record["request_id"]] = replica.strip().removeprefix(f"{self.project}-")
         return found
+
+
+class Checks:
+    """PASS/FAIL lines, as scripts/docker-smoke prints them; figures for the report."""
+
+    def __init__(self) -> None:
+        self.failed = 0
+        self.figures: dict[str, Any] = {}
+
+    def check(self, ok: bool, what: str) -> bool:
+        print(f"{'PASS' if ok else 'FAIL'}  {what}", flush=True)
+        self.failed += not ok
+        return ok
+
+    def run(self, title: str, step: Callable[[], None]) -> None:
+        """A step of its own: its failure is a FAIL line, and the steps after it still run."""
+        print(f"\n==> {title}", flush=True)
+        try:
+            step()
+        except (AssertionError, StackError, httpx.HTTPError) as error:
+            self.check(False, f"{title}: {error}")
+
+
+def run_stack_test(name: str, stack: Stack, test: Callable[[Checks], None]) -> int:
+    """Runs ``test`` on ``stack``, then removes the stack whatever happened; prints the stack's
+    state and logs on a failure, then the figures and the verdict. The exit status."""
+    # A stop (CI's, Ctrl-C's) still removes the stack: SIGTERM unwinds through the finally.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    checks = Checks()
+    try:
+        test(checks)
+    except (StackError, AssertionError, httpx.HTTPError) as error:
+        checks.check(False, str(error))
+    finally:
+        if checks.failed:
+            print(stack.diagnostics()[-15000:])
+        stack.down()
+    print(f"\n{name} figures: " + json.dumps(checks.figures))
+    print(f"{name}: " + ("FAILED" if checks.failed else "passed"))
+    return 1 if checks.failed else 0
 
 
 def request_id() -> str:

@@ -36,6 +36,8 @@ CHROMIUM_FLAGS = [
 TIMEOUT_MS = 15_000
 # A phone held upright (an iPhone 12 to 15's CSS pixels): the narrowest screen the site is for.
 PHONE: ViewportSize = {"width": 390, "height": 844}
+# A laptop's window: where the desk and the staff pages are mostly used.
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 # What the accessibility checks fail on; "moderate" and "minor" findings are reported by axe but
 # are advice, not barriers.
 AXE_FAILING_IMPACTS = ("serious", "critical")

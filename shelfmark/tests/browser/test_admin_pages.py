@@ -7,12 +7,11 @@ from __future__ import annotations
 import pytest
 
 from catalog.tests.factories import BookFactory, CopyFactory
-from shelfmark.testing.browser import axe_problems, open_page
+from shelfmark.testing.browser import DESKTOP, PHONE, axe_problems, open_page
 from shelfmark.tests.browser.test_pages import PASSWORD, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-DESKTOP = {"width": 1280, "height": 900}
 # What Django's own admin scripts and styles cause, not the project's configuration: Select2's
 # search box (the author autocomplete) names itself by its selection, empty on a new row;
 # SelectFilter2 (the subjects' two lists) puts aria-describedby on a tooltip; the admin's
@@ -24,7 +23,7 @@ DJANGOS_OWN = (
 )
 
 
-@pytest.mark.parametrize("viewport", [DESKTOP, {"width": 390, "height": 844}])
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE])
 def test_the_admins_book_pages_pass_axe(browser, live_server, viewport):
     login("cataloguer", is_staff=True, is_superuser=True)
     book = BookFactory(title="Middlemarch", authors=["George Eliot"], subjects=["Fiction"])

@@ -1,6 +1,12 @@
-"""Every page type of the site on a phone (390 by 844 CSS pixels) in Debian's chromium, with
-realistic data (long titles, long unbroken words, barcodes, e-mail addresses, file names): no
-horizontal scroll, and no accessibility problem of serious or critical impact by axe-core.
+"""Every page type of the site on a phone (390 by 844 CSS pixels) and in a laptop's window (1280
+by 900) in Debian's chromium, with realistic data (long titles, long unbroken words, barcodes,
+e-mail addresses, file names): no horizontal scroll, and no accessibility problem of serious or
+critical impact by axe-core, at either width.
+
+Each page is loaded once, in the phone's window, checked, then checked again with the window
+widened to the laptop's and narrowed back (the same page reflowed, as when a window is resized:
+the stylesheet's wide layout and the scripts' state both, without loading it twice). The walk in
+German checks the phone only: its point is long words in a narrow column.
 
 Each test signs in as the account the pages are for (a visitor, a patron, a librarian at the desk,
 staff who import and add books) and walks its pages; every page's problems are collected, so a
@@ -31,6 +37,7 @@ from circulation.services.feeds import calendar_feed_issue
 from circulation.tests.factories import PatronCategoryFactory, PatronFactory
 from interchange.models import ImportKind, ImportProblem, ImportRun, ImportStatus
 from shelfmark.testing.browser import (
+    DESKTOP,
     PHONE,
     axe_problems,
     horizontal_overflow,
@@ -62,14 +69,22 @@ def expect():  # imported late: the module must import without Playwright's brow
 
 
 class Visits:
-    """A phone-sized browser session that checks each page it is shown."""
+    """A phone-sized browser session that checks each page it is shown, at the phone's width and
+    (unless ``desktop`` is false) at the laptop's."""
 
     def __init__(
-        self, browser, live_server, *, axe: bool = True, locale: str | None = None
+        self,
+        browser,
+        live_server,
+        *,
+        axe: bool = True,
+        desktop: bool = True,
+        locale: str | None = None,
     ) -> None:
         self.page = open_page(browser, live_server, viewport=PHONE, locale=locale)
         self.problems: list[str] = []
         self.axe = axe
+        self.widths = (PHONE, DESKTOP) if desktop else (PHONE,)
 
     def sign_in(self, username: str) -> None:
         self.page.goto("/account/sign-in/")
@@ -82,16 +97,19 @@ class Visits:
     def check(self, name: str, *, axe: bool | None = None) -> None:
         """The page shown now, called ``name`` in the failures."""
         self.page.wait_for_load_state()
-        overflow = horizontal_overflow(self.page)
-        if overflow > 0:
-            self.problems.append(
-                f"{name} ({self.page.url}): {overflow} px wider than the 390 px window, by "
-                + "; ".join(overflowing_elements(self.page))
-            )
-        if self.axe if axe is None else axe:
-            self.problems.extend(
-                f"{name} ({self.page.url}): {problem}" for problem in axe_problems(self.page)
-            )
+        for viewport in self.widths:
+            if viewport is not PHONE:
+                self.page.set_viewport_size(viewport)
+            where = f"{name} at {viewport['width']} px ({self.page.url})"
+            overflow = horizontal_overflow(self.page)
+            if overflow > 0:
+                self.problems.append(
+                    f"{where}: {overflow} px wider than the window, by "
+                    + "; ".join(overflowing_elements(self.page))
+                )
+            if self.axe if axe is None else axe:
+                self.problems.extend(f"{where}: {problem}" for problem in axe_problems(self.page))
+        self.page.set_viewport_size(PHONE)
 
     def visit(self, name: str, path: str, *, axe: bool | None = None) -> None:
         self.page.goto(path)
@@ -413,7 +431,7 @@ def test_the_pages_in_german_fit_a_phone_and_pass_axe(browser, live_server):
     that the English walks above visit, in a browser set to German."""
     library = a_library()
     runs = import_runs(staff_login())
-    visits = Visits(browser, live_server, locale="de-DE")
+    visits = Visits(browser, live_server, desktop=False, locale="de-DE")
 
     visits.visit("Katalog", "/")
     expect()(visits.page.locator("html")).to_have_attribute("lang", "de")
