@@ -69,6 +69,44 @@ def _quick_flush_on_postgresql():
         yield
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, and the groups its migrations made (Librarians,
+    Administrators, with their permissions) put back after every flush.
+
+    A transactional test (``transaction=True``, ``live_server``) ends with a flush: every table
+    emptied, then post_migrate makes the content types and permissions again, but not the groups
+    the data migrations made. A test after it on the same worker that asks for the Librarians
+    group failed, as happened once test workers began taking each other's tests (--dist
+    worksteal): so the groups are read once, as migrated, and made again after each flush."""
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+    from django.db.models import Q
+    from django.db.models.signals import post_migrate
+
+    with django_db_blocker.unblock():
+        migrated = {
+            group.name: [(p.content_type.app_label, p.codename) for p in group.permissions.all()]
+            for group in Group.objects.prefetch_related("permissions__content_type")
+        }
+    # post_migrate comes once per app with models; after the last one every permission exists.
+    last_app = [config for config in apps.get_app_configs() if config.models_module][-1]
+
+    def groups_again(sender, using, **kwargs) -> None:
+        if sender is not last_app or Group.objects.using(using).exists():
+            return
+        for name, grants in migrated.items():
+            group = Group.objects.using(using).create(name=name)
+            wanted = Q(pk__in=[])
+            for app_label, codename in grants:
+                wanted |= Q(content_type__app_label=app_label, codename=codename)
+            group.permissions.set(Permission.objects.using(using).filter(wanted))
+
+    post_migrate.connect(groups_again, dispatch_uid="shelfmark-test-groups-again")
+    yield
+    post_migrate.disconnect(dispatch_uid="shelfmark-test-groups-again")
+
+
 # Signals whose handlers a test may change: django-tasks' db_worker installs its own for these
 # and leaves them (a forked import reader inherited one and hung the suite).
 _SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)

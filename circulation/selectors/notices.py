@@ -80,6 +80,12 @@ def abandoned(cutoff: datetime.datetime) -> Q:
     return Q(status=NoticeStatus.SENDING, claimed_at__lt=cutoff, attempts__lt=MAX_SEND_ATTEMPTS)
 
 
+def abandoned_for_good(cutoff: datetime.datetime) -> Q:
+    """A logged notice claimed before ``cutoff`` and still ``sending`` on its last attempt: the
+    run that claimed it stopped, and no run will claim it again."""
+    return Q(status=NoticeStatus.SENDING, claimed_at__lt=cutoff, attempts__gte=MAX_SEND_ATTEMPTS)
+
+
 def retryable(cutoff: datetime.datetime) -> Q:
     """A logged notice that may be sent again: failed or abandoned, with attempts left."""
     return failed_with_attempts_left() | abandoned(cutoff)

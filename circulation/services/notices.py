@@ -8,7 +8,8 @@ it. The row then says ``sent``, or ``failed`` with the error (tried again on the
 
 A claim is a lease of ``NOTICE_SEND_LEASE_SECONDS``: a process killed between the claim and the
 row's ``sent`` leaves ``sending``, and once the lease has run out the next run claims the notice
-again (a conditional UPDATE that one run wins, counted as an attempt) and sends it. The lease is
+again (a conditional UPDATE that one run wins, counted as an attempt) and sends it; left so on its
+last attempt, the next run logs it ``failed`` and reports it. The lease is
 longer than a send can take (``EMAIL_TIMEOUT`` bounds each wait on the mail server); a run whose
 send outlasted it anyway writes nothing over the run that took the notice over, and says so. So a
 notice is neither lost nor, but for one window, sent twice: a process killed after the mail server
@@ -39,6 +40,7 @@ from django.utils import timezone, translation
 
 from circulation.models import Notice, NoticeKind, NoticeStatus, NoticeTemplate
 from circulation.notices import (
+    MAX_SEND_ATTEMPTS,
     RenderedNotice,
     default_templates,
     hold_context,
@@ -49,6 +51,7 @@ from circulation.notices import (
 from circulation.selectors.notices import (
     DueNotice,
     abandoned,
+    abandoned_for_good,
     failed_with_attempts_left,
     lease_cutoff,
     notices_due,
@@ -140,6 +143,7 @@ def notices_send(*, today: datetime.date | None = None) -> NoticeRun:
     places at once."""
     today = today or timezone.localdate()
     run = NoticeRun(today=today)
+    run.failed += _give_up_abandoned()
     wordings = _Wordings(run)
     due = notices_due(
         today,
@@ -213,6 +217,29 @@ class _Wordings:
                 subject, body = default
             self.checked[kind, language] = (subject, body)
         return self.checked[kind, language]
+
+
+GIVEN_UP = (
+    f"The run sending it stopped before it could say how the email went, {MAX_SEND_ATTEMPTS} "
+    "times; it is not tried again."
+)
+
+
+def _give_up_abandoned() -> list[Notice]:
+    """Notices left ``sending`` after the lease on their last attempt: no run will claim them
+    again, so they are logged failed, with why, where staff look for notices that did not go,
+    and this run reports them. Each row changes once, for the one run whose UPDATE matches it."""
+    cutoff = lease_cutoff()
+    stuck = Notice.objects.filter(abandoned_for_good(cutoff)).select_related(
+        "patron", "loan__copy__book", "hold__book"
+    )
+    given_up = []
+    for notice in stuck:
+        still = Notice.objects.filter(abandoned_for_good(cutoff), pk=notice.pk)
+        if still.update(status=NoticeStatus.FAILED, error=GIVEN_UP):
+            notice.status, notice.error = NoticeStatus.FAILED, GIVEN_UP
+            given_up.append(notice)
+    return given_up
 
 
 @dataclass(frozen=True)

@@ -177,17 +177,31 @@ def test_an_overdue_reminder_killed_mid_send_is_sent_again_not_skipped(settings,
 
 
 @pytest.mark.django_db
-def test_every_claim_again_is_an_attempt_and_the_attempts_run_out(settings, patron):
+def test_every_claim_again_is_an_attempt_and_the_last_one_abandoned_is_logged_failed(
+    settings, patron
+):
     lend(patron, on=TODAY - days(19))
     moment = CLAIMED
     for _ in range(MAX_SEND_ATTEMPTS):
         killed_run(settings, at=moment)
         moment += lease(settings) + datetime.timedelta(seconds=1)
 
-    assert send_at(moment).sent == []
+    # Within the lease of the last attempt: left to the run that may still be at work.
+    assert send_at(moment - lease(settings)).failed == []
+    assert Notice.objects.get().status == NoticeStatus.SENDING
+
+    run = send_at(moment)
+
+    assert run.sent == []
     assert mail.outbox == []
     notice = Notice.objects.get()
-    assert (notice.status, notice.attempts) == (NoticeStatus.SENDING, MAX_SEND_ATTEMPTS)
+    assert (notice.status, notice.attempts) == (NoticeStatus.FAILED, MAX_SEND_ATTEMPTS)
+    assert notice.error.startswith("The run sending it stopped before it could say how")
+    assert run.failed == [notice]
+    assert any("not tried again" in line for line in run.summary())
+    # Reported once: the next run has nothing more to say about it.
+    later = send_at(moment + datetime.timedelta(hours=1))
+    assert (later.sent, later.failed) == ([], [])
 
 
 @pytest.mark.django_db

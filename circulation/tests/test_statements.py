@@ -83,8 +83,8 @@ def _check_locks(sqls: list[str]) -> None:
 
 @pytest.fixture
 def desk_token(db):
-    """A desk script's token. Its account holds the desk's permissions itself, not through the
-    Librarians group: the migrations' groups are gone after a transactional test's flush."""
+    """A desk script's token. Its account holds the two permissions lending needs itself, not
+    through the Librarians group: the narrowest account that lends."""
     desk = get_user_model().objects.create_user("desk-script", is_staff=True)
     desk.user_permissions.add(
         *Permission.objects.filter(

@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
 PASSWORD = "correct horse battery"
-# The Librarians group's desk rights, given directly: an earlier transactional test's flush
-# removes the groups the migrations made (permissions are made again after each flush).
+# The Librarians group's desk rights, given to the account directly: the desk's pages ask for
+# these and nothing more.
 DESK_PERMISSIONS = [
     "add_loan", "change_loan", "view_loan", "view_patron", "change_patron", "view_hold",
 ]  # fmt: skip
