@@ -5,10 +5,11 @@ One run, from the command line or a worker, goes like this:
 - The records stream from the reader (``interchange.formats``) in batches of ``BATCH_SIZE``;
   memory holds one batch, whatever the size of the file.
 - Each batch is one transaction (``catalog.services.bulk.books_import``): valid records go in,
-  each bad one fails with every problem it has and leaves nothing behind. After each batch the
-  run's counts, progress and problems are saved, so a page can show them while the run goes on,
-  and a run cut short (Ctrl-C, a crash) leaves whole batches only; running the file again
-  resumes it, since books already in the catalog are matched rather than added twice.
+  each bad one fails with every problem it has and leaves nothing behind. The batch's counts and
+  problems are saved on the run in the same transaction, so a page can show them while the run
+  goes on, and a run cut short (Ctrl-C, a crash, a killed worker) leaves whole batches only, with
+  the run's counts saying exactly what is in the catalog; running the file again resumes it,
+  since books already in the catalog are matched rather than added twice.
 - ``dry_run``: every batch is rolled back, so nothing changes; what would have been created is
   remembered, so a book the file lists twice is counted once, as it would be for real.
 - ``strict``: the whole file is one transaction, which the first bad record rolls back: the
@@ -22,6 +23,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, BinaryIO, NamedTuple, Protocol
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -44,6 +46,7 @@ from interchange.formats import open_catalog_source
 from interchange.models import ImportProblem, ImportRun, ImportStatus, Severity
 from interchange.records import BookRecord, Source
 from interchange.services.reading import Batch, read_ahead
+from shelfmark.transactions import service_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -195,19 +198,21 @@ def import_records(
     batches = read_ahead(source, BATCH_SIZE, importer.check)
 
     def one_batch(read: Batch) -> None:
-        batch = read.items
-        if dry_run and not strict:
-            with transaction.atomic():
-                outcomes = importer.write(batch, on_duplicate)
-                transaction.set_rollback(True)
-        else:
-            outcomes = importer.write(batch, on_duplicate)
+        batch, read_so_far = read.items, read.bytes_read
         if strict:
+            outcomes = importer.write(batch, on_duplicate)
             for record, outcome in zip(batch, outcomes, strict=True):
                 if outcome.result is Result.FAILED:
                     raise StrictStop(record.number, outcome.problems)
-        run.bytes_read = read.bytes_read
-        _record(run, batch, outcomes, problem_sink, keep_problems=not dry_run)
+            tally = _tally_saved(run, batch, outcomes, read_so_far, keep_problems=not dry_run)
+        elif dry_run:
+            with transaction.atomic():
+                outcomes = importer.write(batch, on_duplicate)
+                transaction.set_rollback(True)
+            tally = _tally_saved(run, batch, outcomes, read_so_far, keep_problems=False)
+        else:
+            tally = _batch_imported(run, importer, batch, read_so_far, on_duplicate)
+        _tally_applied(run, tally, problem_sink)
         if progress:
             progress(run)
 
@@ -286,49 +291,83 @@ def _count_repeats_once(
             memory.add(outcome.key, record.verdict.fields["title"])
 
 
-def _record(
+class Tally(NamedTuple):
+    """What one batch adds to its run: counts, and the problems to keep and to report."""
+
+    counts: dict[Result, int]
+    records: int
+    warnings: int
+    bytes_read: int  # of the file, to the end of the batch
+    problems: list[ImportProblem]  # the rows to keep
+    reported: list[tuple[int, list[Problem], str]]  # for the sink: number, problems, severity
+
+
+@service_transaction
+def _batch_imported(
+    run: ImportRun, importer: Importer, batch: list[Any], bytes_read: int, on_duplicate: str
+) -> Tally:
+    """A batch written and its tally saved on the run, in one transaction: a process killed
+    between the two would leave books the run's counts do not show. Retried whole after a
+    deadlock (``service_transaction``); the run in memory changes only after it committed."""
+    outcomes = importer.write(batch, on_duplicate)
+    return _tally_saved(run, batch, outcomes, bytes_read, keep_problems=True)
+
+
+def _tally_saved(
     run: ImportRun,
     batch: list[Any],
     outcomes: list[Outcome],
-    problem_sink: ProblemSink | None,
+    bytes_read: int,
     *,
     keep_problems: bool,
-) -> None:
-    """The batch's counts, progress and problems, saved on the run (its own small transaction
-    after the batch's, unless a strict or dry run holds one open)."""
+) -> Tally:
+    """The batch's tally, added to the run's row (in the transaction open, if one is: the
+    batch's own, or a strict run's) and its problems stored; ``keep_problems`` false (a dry run)
+    keeps the first ``DRY_RUN_PROBLEMS_KEPT`` of the run only."""
     counts = dict.fromkeys(Result, 0)
-    failures: list[ImportProblem] = []
+    problems: list[ImportProblem] = []
+    reported: list[tuple[int, list[Problem], str]] = []
+    warnings = 0
     for record, outcome in zip(batch, outcomes, strict=True):
         counts[outcome.result] += 1
-        for severity, problems in (
+        for severity, found in (
             (Severity.ERROR, outcome.problems),
             (Severity.WARNING, outcome.warnings),
         ):
-            if not problems:
+            if not found:
                 continue
-            if problem_sink:
-                problem_sink(record.number, problems, severity)
-            failures += _problem_rows(run, record.number, problems, severity)
+            reported.append((record.number, found, severity))
+            problems += _problem_rows(run, record.number, found, severity)
             if severity == Severity.WARNING:
-                run.warnings += len(problems)
-    run.records += len(batch)
-    run.created += counts[Result.CREATED]
-    run.updated += counts[Result.UPDATED]
-    run.skipped += counts[Result.SKIPPED]
-    run.failed += counts[Result.FAILED]
+                warnings += len(found)
     if not keep_problems:
         room = DRY_RUN_PROBLEMS_KEPT - run.problems.count()
-        failures = failures[: max(room, 0)]
+        problems = problems[: max(room, 0)]
     ImportRun.objects.filter(pk=run.pk).update(
-        records=run.records,
-        created=run.created,
-        updated=run.updated,
-        skipped=run.skipped,
-        failed=run.failed,
-        warnings=run.warnings,
-        bytes_read=run.bytes_read,
+        records=F("records") + len(batch),
+        created=F("created") + counts[Result.CREATED],
+        updated=F("updated") + counts[Result.UPDATED],
+        skipped=F("skipped") + counts[Result.SKIPPED],
+        failed=F("failed") + counts[Result.FAILED],
+        warnings=F("warnings") + warnings,
+        bytes_read=bytes_read,
     )
-    ImportProblem.objects.bulk_create(failures)
+    ImportProblem.objects.bulk_create(problems)
+    return Tally(counts, len(batch), warnings, bytes_read, problems, reported)
+
+
+def _tally_applied(run: ImportRun, tally: Tally, problem_sink: ProblemSink | None) -> None:
+    """The saved tally, on the run in memory, and its problems to the sink (the report file)."""
+    run.records += tally.records
+    run.created += tally.counts[Result.CREATED]
+    run.updated += tally.counts[Result.UPDATED]
+    run.skipped += tally.counts[Result.SKIPPED]
+    run.failed += tally.counts[Result.FAILED]
+    run.warnings += tally.warnings
+    run.bytes_read = tally.bytes_read
+    if problem_sink:
+        for number, problems, severity in tally.reported:
+            problem_sink(number, problems, severity)
 
 
 def report_row(number: int, field: str, reason: str, value: str, severity: str) -> list[int | str]:
