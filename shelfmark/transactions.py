@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from collections import Counter
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
@@ -41,6 +42,10 @@ ATTEMPTS = 3
 RETRYABLE = {"40P01": "deadlock", "40001": "serialization failure"}
 
 
+# How many service transactions this thread is inside (connections are per thread, too).
+_services = threading.local()
+
+
 def _retryable(error: OperationalError) -> str | None:
     return RETRYABLE.get(getattr(error.__cause__, "sqlstate", None) or "")
 
@@ -51,7 +56,9 @@ def service_transaction(function: Callable[P, R]) -> Callable[P, R]:
 
     Called inside a transaction that is already open (a command loading many books), the
     service joins it; a deadlock then aborts that outer transaction, which only its owner can
-    retry, so it is reported at once as a Conflict.
+    retry, so it is reported at once as a Conflict. Inside another service transaction (an
+    import's batch, written and counted together), the deadlock goes up to that one, which runs
+    the whole again.
     """
 
     name = getattr(function, "__qualname__", repr(function))
@@ -59,7 +66,9 @@ def service_transaction(function: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(function)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         outermost = not connection.in_atomic_block
+        inside_a_service = getattr(_services, "depth", 0) > 0
         for attempt in range(1, ATTEMPTS + 1):
+            _services.depth = getattr(_services, "depth", 0) + 1
             try:
                 with transaction.atomic():
                     if connection.vendor == "postgresql":
@@ -68,11 +77,13 @@ def service_transaction(function: Callable[P, R]) -> Callable[P, R]:
                     return function(*args, **kwargs)
             except OperationalError as error:
                 reason = _retryable(error)
-                if reason is None:
+                if reason is None or inside_a_service:
                     raise
                 logger.warning("%s: %s on attempt %d of %d", name, reason, attempt, ATTEMPTS)
                 if not outermost:
                     break
+            finally:
+                _services.depth -= 1
         raise Conflict(
             _(
                 "The change collided with other changes being made at the same moment; "

@@ -292,13 +292,12 @@ def _count_repeats_once(
 
 
 class Tally(NamedTuple):
-    """What one batch adds to its run: counts, and the problems to keep and to report."""
+    """What one batch added to its run: counts, and the problems to report."""
 
     counts: dict[Result, int]
     records: int
     warnings: int
     bytes_read: int  # of the file, to the end of the batch
-    problems: list[ImportProblem]  # the rows to keep
     reported: list[tuple[int, list[Problem], str]]  # for the sink: number, problems, severity
 
 
@@ -353,7 +352,7 @@ def _tally_saved(
         bytes_read=bytes_read,
     )
     ImportProblem.objects.bulk_create(problems)
-    return Tally(counts, len(batch), warnings, bytes_read, problems, reported)
+    return Tally(counts, len(batch), warnings, bytes_read, reported)
 
 
 def _tally_applied(run: ImportRun, tally: Tally, problem_sink: ProblemSink | None) -> None:

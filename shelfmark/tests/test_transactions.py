@@ -68,6 +68,24 @@ def test_inside_a_callers_transaction_a_deadlock_is_a_conflict_at_once():
     assert calls.call_count == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_deadlock_in_a_service_inside_another_runs_the_outer_one_again():
+    """An import's batch (written, then counted, in one service transaction) whose write, itself
+    a service, deadlocks: the outer one runs again, the write with it."""
+    outer_calls = []
+    inner = mock.Mock(side_effect=[deadlock(), "written"])
+
+    @service_transaction
+    def outer() -> str:
+        outer_calls.append(1)
+        Subject.objects.create(name=f"Outer attempt {len(outer_calls)}")
+        return service_transaction(inner)()
+
+    assert outer() == "written"
+    assert (len(outer_calls), inner.call_count) == (2, 2)
+    assert list(Subject.objects.values_list("name", flat=True)) == ["Outer attempt 2"]
+
+
 @pytest.mark.django_db
 def test_other_database_errors_are_not_retried():
     calls = mock.Mock(side_effect=OperationalError("disk full"))
