@@ -139,20 +139,30 @@ def _no_network(settings, monkeypatch):
     settings.OPENLIBRARY_BACKOFF_SECONDS = 0
 
 
+@pytest.fixture(scope="session")
+def _shared_chromium():
+    """The process's chromium, started by its first browser test (SharedChromium)."""
+    from shelfmark.testing.browser import SharedChromium
+
+    shared = SharedChromium()
+    yield shared
+    shared.stop()
+
+
 @pytest.fixture
-def browser(live_server, monkeypatch):
-    """Debian's chromium under Playwright, for one test (shelfmark/testing/browser.py)."""
+def browser(live_server, monkeypatch, _shared_chromium):
+    """Debian's chromium under Playwright, lent to one test (shelfmark/testing/browser.py)."""
     from django.db import connections
 
-    from shelfmark.testing.browser import launched_chromium, require_chromium
+    from shelfmark.testing.browser import require_chromium
 
     require_chromium()
     # Playwright's sync API runs an event loop in this thread, and Django refuses ORM calls
     # from a thread with a running loop; the test body's are plain synchronous ones.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with launched_chromium() as launched:
+    with _shared_chromium.lent() as lent:
         try:
-            yield launched
+            yield lent
         finally:
             # The test body's queries ran beside Playwright's event loop, where Django keeps
             # another connection than the test's; close it, or it outlives the test database.

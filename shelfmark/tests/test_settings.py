@@ -89,7 +89,6 @@ def run(tmp_path):
         environment |= {
             "DJANGO_SETTINGS_MODULE": "shelfmark.settings",
             "SHELFMARK_DATA_DIR": str(tmp_path / "data"),
-            "PYTHONDONTWRITEBYTECODE": "1",
         }
         environment |= env or {}
         # Truly absent, not empty, where a case asks for that with None.

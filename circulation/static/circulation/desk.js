@@ -586,7 +586,9 @@
         }
         return;
       }
-      var now = Date.now();
+      // When the key was pressed, not when this runs: on a busy computer the page handles a
+      // scan's keys late and bunched, but their times are the scanner's.
+      var now = event.timeStamp;
       if (isPrintable(event)) {
         if (burst && burst.field === target && now - burst.last < SCANNER_KEY_MS) {
           burst.fast += 1;

@@ -259,7 +259,7 @@ def refused_line_with_lend_anyway(page: Any) -> Any:
     desk_user()
     PatronFactory(card_number="CARD-1", name="Ada Reader")
     held_for_someone_else("H-1", "Bleak House")
-    CopyFactory(barcode="S-1", book=BookFactory(title="Scanned Next"))
+    CopyFactory(barcode="S-0000001", book=BookFactory(title="Scanned Next"))
     open_desk(page, "librarian")
     scan(page, ["CARD-1", "H-1"])
     row = row_of(page, "H-1")
@@ -273,13 +273,13 @@ def test_a_scan_while_the_focus_is_on_lend_anyway_is_a_scan_not_a_press(page):
     row = refused_line_with_lend_anyway(page)
     row.get_by_role("button", name=re.compile("^Lend anyway")).focus()
 
-    scan(page, ["S-1"])
+    scan(page, ["S-0000001"])
 
     settled(page)
-    expect()(row_of(page, "S-1")).to_have_class("ok")
+    expect()(row_of(page, "S-0000001")).to_have_class("ok")
     expect()(row_of(page, "H-1")).to_have_class("refused")  # not lent anyway
     assert not CirculationEvent.objects.filter(kind=EventKind.OVERRIDE).exists()
-    assert set(Loan.objects.values_list("copy__barcode", flat=True)) == {"S-1"}
+    assert set(Loan.objects.values_list("copy__barcode", flat=True)) == {"S-0000001"}
     expect()(page.locator(SCAN_FIELD)).to_be_focused()
 
 
@@ -288,13 +288,13 @@ def test_a_scan_into_the_why_field_is_taken_out_of_it_and_scanned(page):
     why = row.get_by_label("Why")
     why.click()
 
-    scan(page, ["S-1"])
+    scan(page, ["S-0000001"])
 
     settled(page)
-    expect()(row_of(page, "S-1")).to_have_class("ok")
+    expect()(row_of(page, "S-0000001")).to_have_class("ok")
     expect()(why).to_have_value("")
     assert not CirculationEvent.objects.filter(kind=EventKind.OVERRIDE).exists()
-    assert set(Loan.objects.values_list("copy__barcode", flat=True)) == {"S-1"}
+    assert set(Loan.objects.values_list("copy__barcode", flat=True)) == {"S-0000001"}
 
 
 def test_a_reason_typed_by_hand_stays_in_the_why_field(page):
