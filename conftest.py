@@ -249,6 +249,8 @@ def pytest_collection_modifyitems(config, items):
     they ran in the SQLite pass. Kept all the same: those marked ``postgres``, and those with a
     skip or skipif marker (which may be about the database). A test that depends on the
     configured database without querying it (compiling SQL, say) asks for ``db`` to run in both.
+    So are the tests marked ``any_database``: about the app above the database (who may reach
+    what), they ran in the SQLite pass, where they cost half.
     """
     from django.db import connection
 
@@ -256,8 +258,11 @@ def pytest_collection_modifyitems(config, items):
         if os.environ.get("SHELFMARK_DATABASE_TESTS_ONLY") == "1":
             kept, ran_on_sqlite = [], []
             for item in items:
-                once = not uses_the_database(item) and not any(
-                    item.get_closest_marker(name) for name in ("postgres", "skip", "skipif")
+                once = item.get_closest_marker("any_database") is not None or (
+                    not uses_the_database(item)
+                    and not any(
+                        item.get_closest_marker(name) for name in ("postgres", "skip", "skipif")
+                    )
                 )
                 (ran_on_sqlite if once else kept).append(item)
             if ran_on_sqlite:

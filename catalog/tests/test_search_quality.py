@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from catalog.tests.factories import BookFactory
+from shelfmark.testing.shared_rows import rows_for_the_module
 
 pytestmark = pytest.mark.django_db
 
@@ -49,12 +50,15 @@ CATALOG = [
 ]
 
 
-@pytest.fixture
-def shelf():
-    for title, subtitle, authors, subjects, isbn in CATALOG:
-        BookFactory(
-            title=title, subtitle=subtitle, authors=authors, subjects=subjects, isbn=isbn or ""
-        )
+@pytest.fixture(scope="module")
+def shelf(django_db_setup, django_db_blocker):
+    """The catalog, made once for the module's tests (each runs in a savepoint of it)."""
+    with rows_for_the_module(django_db_blocker):
+        for title, subtitle, authors, subjects, isbn in CATALOG:
+            BookFactory(
+                title=title, subtitle=subtitle, authors=authors, subjects=subjects, isbn=isbn or ""
+            )
+        yield
 
 
 def search(api_client, query: str, **params: str) -> dict:

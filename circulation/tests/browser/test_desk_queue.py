@@ -166,7 +166,12 @@ def assert_nothing_left_in_storage(page: Any) -> None:
 # --- Bursts ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("attempt", range(5))
+# Each burst runs at least 5 times in CI (issue 13): 3 times here, on the test's live server, and
+# twice more on gunicorn with two workers (test_desk_gunicorn.py, on PostgreSQL).
+BURST_ATTEMPTS = range(3)
+
+
+@pytest.mark.parametrize("attempt", BURST_ATTEMPTS)
 def test_a_burst_of_a_card_and_fifty_copies_lends_each_copy_once(page, done_by_server, attempt):
     """The card and 50 barcodes in one burst (51 codes): 51 rows (the card's, then one per
     copy), 50 loans, each code posted once and done once."""
@@ -189,7 +194,7 @@ def test_a_burst_of_a_card_and_fifty_copies_lends_each_copy_once(page, done_by_s
     assert_nothing_left_in_storage(page)
 
 
-@pytest.mark.parametrize("attempt", range(5))
+@pytest.mark.parametrize("attempt", BURST_ATTEMPTS)
 def test_a_burst_through_a_network_outage_is_queued_then_sent_once_each(
     page, done_by_server, attempt
 ):
