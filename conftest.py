@@ -250,7 +250,8 @@ def pytest_collection_modifyitems(config, items):
     skip or skipif marker (which may be about the database). A test that depends on the
     configured database without querying it (compiling SQL, say) asks for ``db`` to run in both.
     So are the tests marked ``any_database``: about the app above the database (who may reach
-    what), they ran in the SQLite pass, where they cost half.
+    what), or run on PostgreSQL by another CI stage (the demo's commands, by docker-smoke), they
+    ran in the SQLite pass, where they cost half.
     """
     from django.db import connection
 
