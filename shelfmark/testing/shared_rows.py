@@ -21,11 +21,8 @@ from django.db import transaction
 @contextmanager
 def rows_for_the_module(django_db_blocker: Any) -> Iterator[None]:
     """Open the module's transaction: what the block makes before its ``yield`` is the rows."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
+    with django_db_blocker.unblock(), transaction.atomic():
         try:
             yield
         finally:
             transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
