@@ -254,8 +254,11 @@ ORDERINGS_WITH_TIES = [
 
 @pytest.fixture
 def books_with_ties(db) -> list[Book]:
-    # Three titles and two years for 24 books: every column but the id ties, in every mix.
-    return [BookFactory(title=f"Same Title {n % 3}", year=1900 + n % 2) for n in range(24)]
+    # Three titles and two years for 24 books: every column but the id ties, in every mix. One
+    # insert: paging reads only these columns (through the services, 24 books took 0.45 s a test).
+    return Book.objects.bulk_create(
+        Book(title=f"Same Title {n % 3}", year=1900 + n % 2) for n in range(24)
+    )
 
 
 def sort_key(book: Book, ordering: tuple[str, ...]) -> tuple:
