@@ -24,6 +24,10 @@ What counts:
 - storage: an ``OSError`` with ENOSPC or EDQUOT (an upload's temporary file, a stored import file
   or cover), and the database's own disk full (PostgreSQL's 53100, SQLite's SQLITE_FULL).
 
+Not SQLite's every ``OperationalError``: sqlite3 raises that class for a statement's own mistakes
+too ("no such table", "no such column", a syntax error: SQLITE_ERROR), which are bugs and stay a
+500. Only its result codes that tell of the file or its locks count (``SQLITE_OUTAGE_CODES``).
+
 An exception raised ``from`` one of these (its ``__cause__``) counts as it does. Coming back needs
 nothing here: Django closes a connection that failed at the end of the request, and
 CONN_HEALTH_CHECKS checks a kept one before reusing it; redis-py replaces a pooled connection the
@@ -50,6 +54,20 @@ STORAGE_RETRY_AFTER_SECONDS = 300
 
 FULL_DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 POSTGRESQL_DISK_FULL = "53100"
+# SQLite's primary result codes (an extended code's low byte) that tell of the database file
+# or its locks, not of the statement: busy or locked past the timeout, out of memory, a read or
+# write that failed, a file that cannot be opened, the locking protocol, the disk full.
+SQLITE_OUTAGE_CODES = frozenset(
+    {
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+        sqlite3.SQLITE_NOMEM,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_FULL,
+        sqlite3.SQLITE_CANTOPEN,
+        sqlite3.SQLITE_PROTOCOL,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -83,6 +101,8 @@ def outage_of(error: BaseException | None) -> Outage | None:
 
 def _outage(error: BaseException) -> Outage | None:
     if isinstance(error, OperationalError | InterfaceError):
+        if _sqlite_statement_error(error):
+            return None
         return DATABASE_STORAGE if _database_disk_full(error) else DATABASE
     if isinstance(error, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError):
         return CACHE
@@ -98,6 +118,13 @@ def _database_disk_full(error: BaseException) -> bool:
         getattr(driver, "sqlstate", None) == POSTGRESQL_DISK_FULL
         or getattr(driver, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
     )
+
+
+def _sqlite_statement_error(error: BaseException) -> bool:
+    """Whether SQLite's error under Django's is about the statement, not the database's file.
+    One without a result code (raised by hand, not by SQLite) counts as an outage."""
+    code = getattr(error.__cause__, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF not in SQLITE_OUTAGE_CODES
 
 
 def log_outage(request: HttpRequest, outage: Outage, error: BaseException | None) -> None:

@@ -20,6 +20,7 @@ import shutil
 import socket
 import sqlite3
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -190,10 +191,31 @@ def _sqlite_disk_full() -> BaseException:
     raise AssertionError("SQLite stored more than its pages allow")
 
 
+def _sqlite_error(statement: str, *, locked: bool = False) -> BaseException:
+    """What SQLite itself raises for ``statement`` (with another connection holding the
+    database locked, if ``locked``), as Django wraps it."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "db.sqlite3"
+        holder = sqlite3.connect(path, isolation_level=None)
+        other = sqlite3.connect(path, timeout=0)
+        try:
+            holder.execute("CREATE TABLE t (x)")
+            if locked:
+                holder.execute("BEGIN EXCLUSIVE")
+            other.execute(statement)
+        except sqlite3.OperationalError as error:
+            return _raised_from(OperationalError(str(error)), error)
+        finally:
+            holder.close()
+            other.close()
+    raise AssertionError(f"SQLite ran {statement!r}")
+
+
 @pytest.mark.parametrize(
     ("error", "code", "dependency"),
     [
         (OperationalError("connection refused"), "unavailable", "database"),
+        (_sqlite_error("INSERT INTO t VALUES (1)", locked=True), "unavailable", "database"),
         (InterfaceError("connection already closed"), "unavailable", "database"),
         (
             _raised_from(
@@ -238,6 +260,9 @@ def test_what_tells_of_an_outage(error, code, dependency):
         OSError(errno.EACCES, "Permission denied"),
         FileNotFoundError(errno.ENOENT, "No such file"),
         redis.exceptions.ResponseError("WRONGTYPE"),
+        # SQLite's OperationalError for a statement's own mistake: a bug, not the database away.
+        _sqlite_error("SELECT missing FROM t"),
+        _sqlite_error("SELECT * FROM no_such_table"),
         # Only an explicit cause counts: a bug while handling an outage is still a bug.
         _raised_while_handling(ValueError("a bug"), OperationalError("connection refused")),
         None,
