@@ -255,6 +255,7 @@ def _wait_healthy(stack: Stack, service: str, seconds: float = 60) -> None:
 def _media_full(stack: Stack, checks: Checks, admin: str, password: str) -> None:
     media = "/var/lib/shelfmark/media"
     stack.exec("web", "sh", "-c", f"cat /dev/zero > {media}/filler", check=False)
+    files_before = _media_files(stack, media)
     runs_before = stack.sql("SELECT count(*) FROM interchange_importrun")[0][0]
     csv = "title,authors,year\n" + "".join(f"Media full {n},Author,2002\n" for n in range(50))
     with Visitor(stack.url) as visitor:
@@ -273,9 +274,17 @@ def _media_full(stack: Stack, checks: Checks, admin: str, password: str) -> None
             f"{refused.headers.get('retry-after')}",
         )
         checks.check(runs_after == runs_before, "and no import run was left behind")
+        left = _media_files(stack, media) - files_before
+        checks.check(not left, f"nor a part of its file ({sorted(left) or 'none'})")
         stack.exec("web", "rm", "-f", f"{media}/filler")
         taken = visitor.upload_import("space.csv", csv)
         checks.check(True, f"with space again, the same upload is taken (run {taken})")
+
+
+def _media_files(stack: Stack, media: str) -> set[str]:
+    """Every file under the media volume, hidden ones too, but the filler."""
+    found = stack.exec("web", "find", media, "-type", "f", "!", "-name", "filler")
+    return set(found.split())
 
 
 def _mail(stack: Stack) -> list[dict[str, str]]:

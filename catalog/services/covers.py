@@ -12,6 +12,7 @@ from django.db import transaction
 from catalog.models import Book
 from catalog.rules import clean_cover
 from shelfmark.errors import InvalidInput, RuleError
+from shelfmark.storage import removed_unless_saved
 from shelfmark.transactions import lock_row, service_transaction
 
 logger = logging.getLogger(__name__)
@@ -35,8 +36,9 @@ def book_cover_set(*, book: Book, content: bytes) -> Book:
     name = f"{book.pk}-{digest}.{image.extension}"
     if old_name.endswith(f"/{name}") and default_storage.exists(old_name):
         return book  # the same image again
-    book.cover.save(name, ContentFile(image.content), save=False)
-    book.save(update_fields=["cover", "updated_at"])
+    with removed_unless_saved(book.cover):
+        book.cover.save(name, ContentFile(image.content), save=False)
+        book.save(update_fields=["cover", "updated_at"])
     if old_name and old_name != book.cover.name:
         transaction.on_commit(lambda: _delete_file(old_name))
     return book

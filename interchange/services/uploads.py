@@ -45,6 +45,7 @@ from interchange.models import ImportRun, ImportStatus
 from interchange.selectors import STALLED_AFTER, run_is_stalled
 from interchange.services.kinds import source_open
 from shelfmark.errors import Conflict
+from shelfmark.storage import removed_unless_saved
 from shelfmark.transactions import lock_row, service_transaction
 
 logger = logging.getLogger(__name__)
@@ -96,9 +97,10 @@ def import_preview_create(
         last_progress_at=timezone.now(),
     )
     # The storage makes the name unique (and safe), so two uploads of one name both stay.
-    run.file.save(name[-100:], upload, save=False)
-    run.save()
-    _enqueue(run, language)
+    with removed_unless_saved(run.file):
+        run.file.save(name[-100:], upload, save=False)
+        run.save()
+        _enqueue(run, language)
     return run
 
 
