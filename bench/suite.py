@@ -420,7 +420,7 @@ def desk_setup(args: argparse.Namespace, env: dict[str, str], pairs: int) -> tup
     manage = [sys.executable, "manage.py"]
     password = hashlib.sha256(os.urandom(16)).hexdigest()
     subprocess.run(
-        [*manage, "ensure_admin", "--username", "bench-desk", "--password", password],
+        [*manage, "ensure_admin", "--username", "bench-desk", f"--password={password}"],
         env=env, cwd=ROOT, check=True, capture_output=True,
     )  # fmt: skip
     created = subprocess.run(
