@@ -12,7 +12,10 @@ class InterchangeConfig(AppConfig):
         from core.schedule import Periodic, schedule_register
         from interchange import tasks
 
-        # Daily, on the project's schedule (core.schedule; manage.py run_schedule).
+        # On the project's schedule (core.schedule; manage.py run_schedule).
+        schedule_register(
+            Periodic("recover_imports", tasks.recover_imports, datetime.timedelta(minutes=1))
+        )
         schedule_register(
             Periodic(
                 "purge_interchange_records",

@@ -26,6 +26,7 @@ from catalog.models import Book, BookAuthor, Copy
 from interchange.columns import BOOK_FIELDS, COPY_FIELDS, export_book, export_copy
 from interchange.models import ImportProblem, ImportRun, ImportStatus, Severity
 from interchange.records import ExportBook, ExportCopy
+from interchange.run_locks import runs_held
 from shelfmark import keyset
 
 CHUNK_SIZE = 1000
@@ -131,21 +132,36 @@ def is_stalled(
 
 
 def run_is_stalled(run: ImportRun, *, now: datetime.datetime | None = None) -> bool:
+    """``is_stalled``, or running with no process holding it any more (``runs_abandoned``)."""
     last_seen = run.last_progress_at or run.started_at or run.created_at
-    return is_stalled(status=run.status, last_seen=last_seen, now=now)
+    return is_stalled(status=run.status, last_seen=last_seen, now=now) or bool(
+        run.status == ImportStatus.RUNNING and runs_abandoned([run.pk])
+    )
+
+
+def runs_abandoned(running: Collection[int]) -> set[int]:
+    """Which of the ``running`` runs' ids no live process runs: the one that did ended (killed,
+    its container stopped) before it could say so (``interchange.run_locks``)."""
+    return set(running) - runs_held(running)
 
 
 def import_run_page(
     *, kinds: Collection[str], size: int, position: keyset.Position | None = None
 ) -> keyset.Page[dict[str, Any]]:
     """A page of past runs of ``kinds``, newest first, as dicts (one query, whatever the page
-    size): who, when, which file, the status and counts, and whether the run looks stalled."""
+    size, and one more when a run is running): who, when, which file, the status and counts,
+    and whether the run looks stalled."""
     rows = ImportRun.objects.filter(kind__in=kinds).values(*IMPORT_RUN_LIST_FIELDS)
     page = keyset.page(rows, ordering=IMPORT_RUN_ORDERING, size=size, position=position)
     now = timezone.now()
+    abandoned = runs_abandoned(
+        [row["id"] for row in page.rows if row["status"] == ImportStatus.RUNNING]
+    )
     for row in page.rows:
         row["dry_run"] = bool((row["options"] or {}).get("dry_run"))
-        row["stalled"] = is_stalled(status=row["status"], last_seen=_last_seen(row), now=now)
+        row["stalled"] = row["id"] in abandoned or is_stalled(
+            status=row["status"], last_seen=_last_seen(row), now=now
+        )
     return page
 
 

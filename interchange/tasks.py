@@ -4,7 +4,9 @@ backport): imports uploaded on the staff website, run by the worker (`manage.py 
 
 The work is ``interchange.services.execution.import_execute``: the task is a thin wrapper, whose
 JSON result (kept with the task, in the admin) says how the run ended. The services that queue
-it (``interchange.services.uploads``) import this module; it imports only the one it runs.
+it (``interchange.services.uploads``) import this module; it imports only the one it runs. On the
+schedule: ``recover_imports`` every minute (the runs whose worker ended before they finished run
+again) and the daily purge.
 """
 
 from __future__ import annotations
@@ -35,6 +37,15 @@ def execute_import(run_id: int, language: str = "") -> dict[str, Any]:
         "warnings": run.warnings,
         "message": run.message,
     }
+
+
+@task()
+def recover_imports() -> dict[str, list[int]]:
+    """Every minute: the runs whose worker ended before they finished, run again."""
+    # Here, not above: the module that queues imports (uploads) imports this one.
+    from interchange.services.uploads import imports_recover
+
+    return {"recovered": imports_recover()}
 
 
 @task()

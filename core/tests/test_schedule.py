@@ -45,6 +45,7 @@ def test_each_app_puts_its_own_jobs_on_the_schedule():
         ("send_notices", "circulation.tasks.send_notices", minutes(15)),
         ("expire_holds", "circulation.tasks.expire_holds", datetime.timedelta(hours=1)),
         ("accrue_fines", "circulation.tasks.accrue_fines", datetime.timedelta(hours=1)),
+        ("recover_imports", "interchange.tasks.recover_imports", minutes(1)),
         (
             "purge_interchange_records",
             "interchange.tasks.purge_interchange_records",
@@ -95,19 +96,22 @@ def test_each_job_is_enqueued_once_per_mark():
 
     assert names(T0) == [
         "accrue_fines", "expire_holds", "purge_interchange_records", "purge_old_records",
-        "send_notices",
+        "recover_imports", "send_notices",
     ]  # fmt: skip
     assert names(T0) == []
-    assert names(T0 + minutes(14)) == []
-    assert names(T0 + minutes(15)) == ["send_notices"]
-    assert names(T0 + minutes(20)) == []
-    assert names(T0 + minutes(60)) == ["accrue_fines", "expire_holds", "send_notices"]
+    assert names(T0 + minutes(0.5)) == []
+    assert names(T0 + minutes(14)) == ["recover_imports"]
+    assert names(T0 + minutes(15)) == ["recover_imports", "send_notices"]
+    assert names(T0 + minutes(20)) == ["recover_imports"]
+    assert names(T0 + minutes(60)) == [
+        "accrue_fines", "expire_holds", "recover_imports", "send_notices",
+    ]  # fmt: skip
     # The daily jobs, core's and interchange's.
     assert names(T0 + minutes(15 * 60)) == [
         "accrue_fines", "expire_holds", "purge_interchange_records", "purge_old_records",
-        "send_notices",
+        "recover_imports", "send_notices",
     ]  # fmt: skip
-    assert DBTaskResult.objects.count() == 5 + 1 + 3 + 5
+    assert DBTaskResult.objects.count() == 6 + 1 + 2 + 1 + 4 + 6
     job = ScheduledJob.objects.get(name="send_notices")
     assert job.next_run_at == T0 + minutes(15 * 60 + 15)
     assert job.last_enqueued_at == T0 + minutes(15 * 60)
@@ -119,10 +123,10 @@ def test_preparing_again_keeps_the_schedule():
     schedule_prepare(now=T0)
     schedule_tick(now=T0)
 
-    schedule_prepare(now=T0 + minutes(1))
+    schedule_prepare(now=T0 + minutes(0.5))
 
     assert ScheduledJob.objects.count() == len(SCHEDULE)
-    assert schedule_tick(now=T0 + minutes(1)) == []
+    assert schedule_tick(now=T0 + minutes(0.5)) == []
 
 
 @pytest.mark.django_db

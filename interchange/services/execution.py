@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 
 from interchange.models import ImportRun, ImportStatus
 from interchange.records import SourceError
+from interchange.run_locks import run_lock
 from interchange.services.imports import import_records
 from interchange.services.kinds import importer_for, source_open
 
@@ -27,17 +28,20 @@ def import_execute(*, run_id: int, language: str = "") -> ImportRun | None:
     ("": the site's ``LANGUAGE_CODE``). None when it is not queued any more: another worker took
     it (a run queued again), or it was cancelled. Whatever goes wrong, the run ends DONE or
     FAILED with a message, never left RUNNING."""
-    now = timezone.now()
-    # The claim: only one worker's UPDATE finds the run still queued.
-    claimed = ImportRun.objects.filter(pk=run_id, status=ImportStatus.QUEUED).update(
-        status=ImportStatus.RUNNING, started_at=now, last_progress_at=now
-    )
-    if not claimed:
-        logger.info("Import %s is not queued (any more): nothing to do.", run_id)
-        return None
-    run = ImportRun.objects.get(pk=run_id)
-    with translation.override(language or settings.LANGUAGE_CODE):
-        return _execute(run)
+    # The run's lock first, then the claim: a RUNNING run always has its lock held by a live
+    # process, until that process ends (run_locks).
+    with run_lock(run_id) as taken:
+        now = timezone.now()
+        # The claim: only one worker's UPDATE finds the run still queued.
+        claimed = taken and ImportRun.objects.filter(pk=run_id, status=ImportStatus.QUEUED).update(
+            status=ImportStatus.RUNNING, started_at=now, last_progress_at=now
+        )
+        if not claimed:
+            logger.info("Import %s is not queued (any more): nothing to do.", run_id)
+            return None
+        run = ImportRun.objects.get(pk=run_id)
+        with translation.override(language or settings.LANGUAGE_CODE):
+            return _execute(run)
 
 
 def _execute(run: ImportRun) -> ImportRun:

@@ -45,6 +45,7 @@ from interchange.cells import inert
 from interchange.formats import open_catalog_source
 from interchange.models import ImportProblem, ImportRun, ImportStatus, Severity
 from interchange.records import BookRecord, Source
+from interchange.run_locks import run_lock
 from interchange.services.reading import Batch, read_ahead
 from shelfmark.transactions import service_transaction
 
@@ -186,7 +187,21 @@ def import_records(
     batch by batch: the module docstring says how dry runs, --strict and interruptions go) as
     ``run.options`` say; returns the run, finished. ``progress`` is called after each batch;
     ``problem_sink`` gets each record's number, problems and their severity (the report
-    file)."""
+    file). The run's lock is held throughout (``interchange.run_locks``): a RUNNING run whose
+    lock is free has no process running it any more."""
+    with run_lock(run.pk) as taken:
+        if not taken:
+            raise RuntimeError(f"Import run {run.pk} is being run by another process.")
+        return _import_records(source, run, importer, progress, problem_sink)
+
+
+def _import_records(
+    source: Source | Any,
+    run: ImportRun,
+    importer: Importer,
+    progress: Progress | None,
+    problem_sink: ProblemSink | None,
+) -> ImportRun:
     options = run.options or {}
     on_duplicate = options.get("on_duplicate", "skip")
     dry_run = bool(options.get("dry_run"))

@@ -42,7 +42,7 @@ from django.utils.translation import ngettext
 
 from interchange import tasks
 from interchange.models import ImportRun, ImportStatus
-from interchange.selectors import STALLED_AFTER, run_is_stalled
+from interchange.selectors import STALLED_AFTER, run_is_stalled, runs_abandoned
 from interchange.services.kinds import source_open
 from shelfmark.errors import Conflict
 from shelfmark.storage import removed_unless_saved
@@ -181,6 +181,62 @@ def import_requeue(
             )
             % {"minutes": minutes}
         )
+    _queue_again(run, now=now, language=language)
+    return run
+
+
+# How often a run whose worker ended before it finished is run again (``imports_recover``)
+# before it fails: a file that kills its worker each time (out of memory) is not tried forever.
+RECOVERIES = 3
+
+
+def imports_recover(*, now: datetime.datetime | None = None) -> list[int]:
+    """Every RUNNING run that no live process runs any more (its worker was killed, its
+    container stopped: ``interchange.run_locks``) queued again from the start of its file, as
+    ``import_requeue`` does, up to ``RECOVERIES`` times; failed with a message past that, or
+    when there is no stored file to run again (an import command's run: its file is the
+    caller's). The schedule's ``recover_imports`` calls it every minute. Returns the runs'
+    ids."""
+    running = ImportRun.objects.filter(status=ImportStatus.RUNNING).values_list("pk", flat=True)
+    return [
+        run_id
+        for run_id in sorted(runs_abandoned(list(running)))
+        if _recover(run_id=run_id, now=now or timezone.now())
+    ]
+
+
+@service_transaction
+def _recover(*, run_id: int, now: datetime.datetime) -> bool:
+    # Under the row's lock, and the run's own checked again: a run that finished meanwhile is
+    # no longer RUNNING, and one that is still running holds its lock until it has finished.
+    run = lock_row(ImportRun, run_id)
+    if run.status != ImportStatus.RUNNING or not runs_abandoned([run.pk]):
+        return False
+    recoveries = int((run.options or {}).get("recoveries", 0))
+    if not run.file:
+        message = _(
+            "The process running this import ended before it finished; every batch before is "
+            "in. Run the same import again to finish it: what is in already is matched, not "
+            "added twice."
+        )
+    elif recoveries >= RECOVERIES:
+        message = _(
+            "The worker running this import stopped %(count)d times before it finished; the "
+            "server's log may say why. Run it again once that is mended."
+        ) % {"count": recoveries + 1}
+    else:
+        logger.warning("Import %s: its worker ended before it finished; queued again.", run.pk)
+        run.options = {**(run.options or {}), "recoveries": recoveries + 1}
+        _queue_again(run, now=now, language="")
+        return True
+    logger.warning("Import %s: its worker ended before it finished; failed.", run.pk)
+    run.status, run.message, run.finished_at = ImportStatus.FAILED, message, now
+    run.save()
+    return True
+
+
+def _queue_again(run: ImportRun, *, now: datetime.datetime, language: str) -> None:
+    """``run`` queued from the start of its file, its counts and problems made again."""
     run.problems.all().delete()
     run.status = ImportStatus.QUEUED
     run.started_at = run.finished_at = None
@@ -189,7 +245,6 @@ def import_requeue(
     run.last_progress_at = now
     run.save()
     _enqueue(run, language)
-    return run
 
 
 def _enqueue(run: ImportRun, language: str) -> None:

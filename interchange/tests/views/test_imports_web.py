@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -451,6 +452,17 @@ def test_an_unknown_run_is_a_404(desk):
 # --- Progress, stalled runs ---------------------------------------------------------------------
 
 
+# The test's ``runs_alive``: running_run's RUNNING runs have a live process, as in real use.
+_alive: list[Callable[[ImportRun], ImportRun]] = []
+
+
+@pytest.fixture(autouse=True)
+def _runs_alive(runs_alive):
+    _alive.append(runs_alive)
+    yield
+    _alive.pop()
+
+
 def running_run(**fields) -> ImportRun:
     now = timezone.now()
     values = {
@@ -467,7 +479,8 @@ def running_run(**fields) -> ImportRun:
         "options": {"dry_run": False, "on_duplicate": "skip"},
     }
     values.update(fields)
-    return ImportRun.objects.create(**values)
+    run = ImportRun.objects.create(**values)
+    return _alive[-1](run) if run.status == ImportStatus.RUNNING else run
 
 
 def test_a_running_run_shows_its_progress_and_refreshes_itself(desk):
