@@ -117,7 +117,9 @@ def search_document(
         phrase(title),
         phrase(subtitle),
         NAME_SEPARATOR.join(phrase(name) for name in author_names),
-        phrase(" ".join([*subject_names, description])),
+        # Sorted: the same text whichever way the book came in (an import gives the file's
+        # order, a form the catalog's).
+        phrase(" ".join([*sorted(subject_names), description])),
         " ".join(number.lower() for number in isbns if number),
         words_key(words(title)),
     )

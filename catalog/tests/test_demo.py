@@ -9,6 +9,7 @@ from stdnum import isbn as stdnum_isbn
 
 from catalog.demo import DEMO_CATALOG, demo_catalog_load, demo_entries
 from catalog.models import Author, Book, Copy, Subject
+from catalog.services.search_text import search_text_for
 
 
 def test_demo_file_is_a_realistic_catalog_with_valid_isbns():
@@ -57,9 +58,14 @@ def test_load_is_idempotent_and_complete(tmp_path):
     first_author = book.authors.first()
     assert first_author is not None
     assert first_author.sort_name == entries[0]["authors"][0]["sort_name"]
+    # Loaded through the bulk import, found as a book made through the services is.
+    for book in Book.objects.prefetch_related("book_authors__author", "subjects"):
+        authors = [link.author for link in book.book_authors.all()]
+        assert book.search_text == search_text_for(book, authors), book.title
+    assert set(Copy.objects.values_list("location", flat=True)) == {"Main shelves"}
 
 
-# The whole catalog, through the services: on PostgreSQL the Docker smoke test loads it (twice, in
+# The whole catalog: on PostgreSQL the Docker smoke test loads it (twice, in
 # compose's web container), so with both databases this runs in the SQLite pass only.
 @pytest.mark.any_database
 @pytest.mark.django_db
