@@ -27,7 +27,7 @@ def demo_entries(path: Path = DEMO_CATALOG) -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8"))["books"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _DemoCopy:
     """A demo copy as the bulk import takes it (``CopyIn``)."""
 
@@ -40,9 +40,10 @@ class _DemoCopy:
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _DemoBook:
-    """A demo book as the bulk import takes it (``BookIn``): text, as a file gives it."""
+    """A demo book as the bulk import takes it (``BookIn``: text, as a file gives it), as an
+    import's records (``interchange.records.BookRecord``) are."""
 
     title: str
     subtitle: str
