@@ -66,8 +66,11 @@ def runs_held(run_ids: Collection[int]) -> set[int]:
         return set()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            # An advisory lock is the database's: another database of the server (another
+            # site's, a test run's) may hold the same keys.
             cursor.execute(
                 "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
                 "AND classid = %s AND objsubid = 2 AND objid = ANY(%s)",
                 [ADVISORY_KEY, list(run_ids)],
             )

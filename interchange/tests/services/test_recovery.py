@@ -12,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.conf import settings as django_settings
 from django.core.files.base import ContentFile
@@ -22,7 +23,7 @@ from django_tasks_db.models import DBTaskResult
 from catalog.models import Book
 from interchange import tasks
 from interchange.models import ImportKind, ImportProblem, ImportRun, ImportStatus
-from interchange.run_locks import run_lock, runs_held
+from interchange.run_locks import ADVISORY_KEY, run_lock, runs_held
 from interchange.selectors import import_run_progress, runs_abandoned
 from interchange.services.uploads import RECOVERIES, imports_recover
 
@@ -96,6 +97,27 @@ def test_the_thread_holding_a_lock_takes_it_again():
             assert again
         assert runs_held([9]) == {9}  # still its, until the outer block ends
     assert runs_held([9]) == set()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_same_run_locked_in_another_database_of_the_server_is_not_held_here():
+    database = connection.settings_dict
+    run_id = 2_000_000_007  # no test's
+    with psycopg.connect(
+        host=database["HOST"] or "localhost",
+        port=database["PORT"] or 5432,
+        user=database["USER"] or "postgres",
+        password=database["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    ) as other:
+        locked = other.execute("SELECT pg_try_advisory_lock(%s, %s)", [ADVISORY_KEY, run_id])
+        assert locked.fetchone() == (True,)
+
+        assert runs_held([run_id]) == set()
+        with run_lock(run_id) as taken:
+            assert taken
 
 
 CHILD = """
