@@ -175,12 +175,15 @@ def import_run_progress(run: ImportRun, *, now: datetime.datetime | None = None)
     the progress page shows and its JSON endpoint returns."""
     size = run.size or 0
     percent = min(100, int(run.bytes_read * 100 / size)) if size else None
+    abandoned = run.status == ImportStatus.RUNNING and bool(runs_abandoned([run.pk]))
+    last_seen = run.last_progress_at or run.started_at or run.created_at
     return {
         "id": run.pk,
         "status": run.status,
         "status_label": run.get_status_display(),
         "finished": run.status in (ImportStatus.DONE, ImportStatus.FAILED),
-        "stalled": run_is_stalled(run, now=now),
+        "stalled": abandoned or is_stalled(status=run.status, last_seen=last_seen, now=now),
+        "abandoned": abandoned,  # its worker ended: recover_imports runs it again
         "bytes_read": run.bytes_read,
         "size": run.size,
         "percent": percent,

@@ -514,6 +514,7 @@ def test_the_progress_endpoint_reads_the_run_row(desk):
         "status_label": "Running",
         "finished": False,
         "stalled": False,
+        "abandoned": False,
         "bytes_read": 1000,
         "size": 4000,
         "percent": 25,
@@ -565,6 +566,24 @@ def test_a_queued_run_of_unknown_size_shows_a_bar_without_a_value(desk):
 
     assert '<progress id="progress-bar" max="100">working</progress>' in html
     assert "Waiting for the worker" in html
+
+
+def test_a_run_whose_worker_ended_is_stalled_at_once_and_runs_again(desk):
+    run = running_run(status=ImportStatus.QUEUED)
+    run.file.save("goodreads.csv", ContentFile(GOODREADS.read_bytes()))
+    # As a killed worker left it: running, and no process holds its lock (interchange.run_locks).
+    ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.RUNNING)
+
+    html = desk.get(f"/staff/imports/{run.pk}/").content.decode()
+    assert "Stalled: run it again" in html
+    assert "The worker running it stopped before it finished." in html
+    assert "Nothing has moved" not in html
+    progress = desk.get(f"/staff/imports/{run.pk}/progress/").json()
+    assert (progress["stalled"], progress["abandoned"]) == (True, True)
+
+    assert desk.post(f"/staff/imports/{run.pk}/run-again/").status_code == 302
+    run.refresh_from_db()
+    assert (run.status, run.records, run.created) == (ImportStatus.DONE, 13, 12)
 
 
 def test_a_stalled_run_says_so_and_runs_again_from_the_start(desk, librarian):
