@@ -31,9 +31,14 @@ def import_execute(*, run_id: int, language: str = "") -> ImportRun | None:
     # The run's lock first, then the claim: a RUNNING run always has its lock held by a live
     # process, until that process ends (run_locks).
     with run_lock(run_id) as taken:
+        if not taken:
+            # A run queued again by hand while the process it had (hung) still lives: it stays
+            # queued, and stalled after STALLED_AFTER, until that process has ended.
+            logger.warning("Import %s is held by another process: not run here.", run_id)
+            return None
         now = timezone.now()
         # The claim: only one worker's UPDATE finds the run still queued.
-        claimed = taken and ImportRun.objects.filter(pk=run_id, status=ImportStatus.QUEUED).update(
+        claimed = ImportRun.objects.filter(pk=run_id, status=ImportStatus.QUEUED).update(
             status=ImportStatus.RUNNING, started_at=now, last_progress_at=now
         )
         if not claimed:

@@ -4,12 +4,15 @@ message, never left RUNNING."""
 
 from __future__ import annotations
 
+import logging
+import threading
 from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connections
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
@@ -107,6 +110,28 @@ def test_a_run_is_run_once_whatever_the_number_of_tasks():
     assert second == {"run": run.pk, "status": "not queued"}
     assert ImportRun.objects.get(pk=run.pk).records == 13
     assert tasks.execute_import.call(987654) == {"run": 987654, "status": "not queued"}
+
+
+def test_a_run_another_process_holds_is_not_run_here(runs_alive, caplog):
+    run = runs_alive(queued("goodreads_library_export.csv"))
+    # Another worker's thread, as far as the lock is concerned: this test's thread holds it.
+    outcome: list[dict] = []
+
+    def another_worker() -> None:
+        try:
+            outcome.append(tasks.execute_import.call(run.pk))
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=another_worker)
+
+    with caplog.at_level(logging.WARNING, logger="interchange.services.execution"):
+        thread.start()
+        thread.join(60)
+
+    assert outcome == [{"run": run.pk, "status": "not queued"}]
+    assert ImportRun.objects.get(pk=run.pk).status == ImportStatus.QUEUED
+    assert f"Import {run.pk} is held by another process: not run here." in caplog.messages
 
 
 def test_a_missing_file_fails_the_run_with_a_message():
