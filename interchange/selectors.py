@@ -132,11 +132,13 @@ def is_stalled(
 
 
 def run_is_stalled(run: ImportRun, *, now: datetime.datetime | None = None) -> bool:
-    """``is_stalled``, or running with no process holding it any more (``runs_abandoned``)."""
-    last_seen = run.last_progress_at or run.started_at or run.created_at
-    return is_stalled(status=run.status, last_seen=last_seen, now=now) or bool(
-        run.status == ImportStatus.RUNNING and runs_abandoned([run.pk])
-    )
+    """``is_stalled``, or running with no process holding it any more (``run_is_abandoned``)."""
+    return _no_news_for_long(run, now) or run_is_abandoned(run)
+
+
+def run_is_abandoned(run: ImportRun) -> bool:
+    """Running, and no live process runs it (``runs_abandoned``)."""
+    return run.status == ImportStatus.RUNNING and bool(runs_abandoned([run.pk]))
 
 
 def runs_abandoned(running: Collection[int]) -> set[int]:
@@ -175,14 +177,13 @@ def import_run_progress(run: ImportRun, *, now: datetime.datetime | None = None)
     the progress page shows and its JSON endpoint returns."""
     size = run.size or 0
     percent = min(100, int(run.bytes_read * 100 / size)) if size else None
-    abandoned = run.status == ImportStatus.RUNNING and bool(runs_abandoned([run.pk]))
-    last_seen = run.last_progress_at or run.started_at or run.created_at
+    abandoned = run_is_abandoned(run)
     return {
         "id": run.pk,
         "status": run.status,
         "status_label": run.get_status_display(),
         "finished": run.status in (ImportStatus.DONE, ImportStatus.FAILED),
-        "stalled": abandoned or is_stalled(status=run.status, last_seen=last_seen, now=now),
+        "stalled": abandoned or _no_news_for_long(run, now),
         "abandoned": abandoned,  # its worker ended: recover_imports runs it again
         "bytes_read": run.bytes_read,
         "size": run.size,
@@ -238,3 +239,8 @@ def import_report_rows(run_id: int) -> Iterator[tuple[int, str, str, str, str]]:
 
 def _last_seen(row: dict[str, Any]) -> datetime.datetime | None:
     return row.get("last_progress_at") or row.get("started_at") or row.get("created_at")
+
+
+def _no_news_for_long(run: ImportRun, now: datetime.datetime | None) -> bool:
+    last_seen = run.last_progress_at or run.started_at or run.created_at
+    return is_stalled(status=run.status, last_seen=last_seen, now=now)

@@ -42,7 +42,12 @@ from django.utils.translation import ngettext
 
 from interchange import tasks
 from interchange.models import ImportRun, ImportStatus
-from interchange.selectors import STALLED_AFTER, run_is_stalled, runs_abandoned
+from interchange.selectors import (
+    STALLED_AFTER,
+    run_is_abandoned,
+    run_is_stalled,
+    runs_abandoned,
+)
 from interchange.services.kinds import source_open
 from shelfmark.errors import Conflict
 from shelfmark.storage import removed_unless_saved
@@ -197,11 +202,12 @@ def imports_recover(*, now: datetime.datetime | None = None) -> list[int]:
     when there is no stored file to run again (an import command's run: its file is the
     caller's). The schedule's ``recover_imports`` calls it every minute. Returns the runs'
     ids."""
+    now = now or timezone.now()
     running = ImportRun.objects.filter(status=ImportStatus.RUNNING).values_list("pk", flat=True)
     return [
         run_id
         for run_id in sorted(runs_abandoned(list(running)))
-        if _recover(run_id=run_id, now=now or timezone.now())
+        if _recover(run_id=run_id, now=now)
     ]
 
 
@@ -210,7 +216,7 @@ def _recover(*, run_id: int, now: datetime.datetime) -> bool:
     # Under the row's lock, and the run's own checked again: a run that finished meanwhile is
     # no longer RUNNING, and one that is still running holds its lock until it has finished.
     run = lock_row(ImportRun, run_id)
-    if run.status != ImportStatus.RUNNING or not runs_abandoned([run.pk]):
+    if not run_is_abandoned(run):
         return False
     recoveries = int((run.options or {}).get("recoveries", 0))
     if not run.file:

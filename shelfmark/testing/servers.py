@@ -33,7 +33,7 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _database_url() -> str:
+def database_url() -> str:
     """The URL of the database the tests use now (the test database, not the configured one)."""
     db = connection.settings_dict
     credentials = urllib.parse.quote(db["USER"] or "")
@@ -64,7 +64,7 @@ def gunicorn(
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "shelfmark.settings",
         "DEBUG": "true",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "PYTHONPATH": str(settings.BASE_DIR),
         **(environment or {}),
     }

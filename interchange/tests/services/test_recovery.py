@@ -17,15 +17,15 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.files.base import ContentFile
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connections
 from django_tasks_db.models import DBTaskResult
 
-from catalog.models import Book
 from interchange import tasks
 from interchange.models import ImportKind, ImportProblem, ImportRun, ImportStatus
 from interchange.run_locks import ADVISORY_KEY, run_lock, runs_held
 from interchange.selectors import import_run_progress, runs_abandoned
 from interchange.services.uploads import RECOVERIES, imports_recover
+from shelfmark.testing.servers import database_url
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SAMPLE = "goodreads_library_export.csv"  # 13 records, 12 books
@@ -102,16 +102,8 @@ def test_the_thread_holding_a_lock_takes_it_again():
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_the_same_run_locked_in_another_database_of_the_server_is_not_held_here():
-    database = connection.settings_dict
     run_id = 2_000_000_007  # no test's
-    with psycopg.connect(
-        host=database["HOST"] or "localhost",
-        port=database["PORT"] or 5432,
-        user=database["USER"] or "postgres",
-        password=database["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    ) as other:
+    with psycopg.connect(database_url(), dbname="postgres", autocommit=True) as other:
         locked = other.execute("SELECT pg_try_advisory_lock(%s, %s)", [ADVISORY_KEY, run_id])
         assert locked.fetchone() == (True,)
 
@@ -135,17 +127,12 @@ with run_lock(int(sys.argv[1])) as taken:
 @pytest.mark.django_db(transaction=True)
 def test_a_run_whose_worker_was_killed_is_run_again_and_finished():
     run = cut_short()
-    Book.objects.bulk_create(Book(title=f"Cut short {n}") for n in range(5))
     # A process of its own holds the run's lock, as the worker running it does.
-    database = connection.settings_dict
     environment = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "shelfmark.settings",
         "DEBUG": "true",
-        "DATABASE_URL": (
-            f"postgres://{database['USER'] or 'postgres'}@{database['HOST'] or 'localhost'}:"
-            f"{database['PORT'] or 5432}/{database['NAME']}"
-        ),
+        "DATABASE_URL": database_url(),
     }
     child = subprocess.Popen(  # noqa: S603 - this interpreter, our own code
         [sys.executable, "-c", CHILD, str(run.pk)],
@@ -198,14 +185,13 @@ def test_on_sqlite_a_killed_process_lets_go_of_its_runs_lock(tmp_path):
         "SHELFMARK_DATA_DIR": str(tmp_path),
     }
 
-    def python(code: str, *arguments: str, **options) -> subprocess.Popen[str]:
+    def python(code: str, *arguments: str) -> subprocess.Popen[str]:
         return subprocess.Popen(  # noqa: S603 - this interpreter, our own code
             [sys.executable, "-c", code, *arguments],
             cwd=django_settings.BASE_DIR,
             env=environment,
             stdout=subprocess.PIPE,
             text=True,
-            **options,
         )
 
     def held() -> str:

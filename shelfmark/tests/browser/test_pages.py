@@ -395,7 +395,8 @@ def test_the_staff_import_and_add_pages_fit_a_phone_and_pass_axe(
     visits.visit("Imports: preview", f"/staff/imports/{runs['preview'].pk}/")
     # Its progress as it goes on: this test holds the run's lock, as the worker running it would
     # (without, it is a run whose worker ended: stalled).
-    with run_lock(runs["running"].pk):
+    with run_lock(runs["running"].pk) as taken:
+        assert taken
         visits.visit("Imports: progress", f"/staff/imports/{runs['running'].pk}/")
     visits.visit("Imports: result", f"/staff/imports/{runs['done'].pk}/")
     visits.visit("Labels", "/staff/labels/")
